@@ -1,0 +1,54 @@
+# joinedup: `make demo` and `make test` do all set-up on a fresh Debian machine (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC_BUILD := joinedup/web/static/build
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: setup demo serve test lint clean
+
+## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
+setup: $(VENV)/.installed $(STATIC_BUILD)/app.css
+
+$(VENV)/.installed: requirements/app.txt requirements/test.txt pyproject.toml
+	@echo "==> Python environment ($(PYTHON))"
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"joinedup needs Python 3.11, found {sys.version}"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install -r requirements/test.txt
+	@$(PIP) install --no-deps --no-build-isolation -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> Front-end packages (npm)"
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STATIC_BUILD)/app.css: node_modules/.installed joinedup/web/assets/app.scss
+	@echo "==> Compiling GOV.UK Frontend"
+	@mkdir -p $(STATIC_BUILD)
+	@npx --no-install sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
+		joinedup/web/assets/app.scss $@
+	@cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC_BUILD)/
+
+## demo: set up, migrate the embedded SQLite database, load the demo authority, serve on 127.0.0.1:8000.
+demo: setup
+	@echo "==> Database (var/joinedup.sqlite3)"
+	@JOINEDUP_ENV=development $(BIN)/joinedup migrate --no-input
+	@JOINEDUP_ENV=development $(BIN)/joinedup collectstatic --no-input -v 0
+	@echo "==> Demo authority"
+	@JOINEDUP_ENV=development $(BIN)/joinedup demo
+	@JOINEDUP_ENV=development $(BIN)/joinedup serve --host 127.0.0.1 --port 8000
+
+## test: ruff, import-linter, migrations check and the whole suite on a throwaway PostgreSQL, then SQLite.
+test: setup
+	@scripts/test.sh
+
+lint: setup
+	@$(BIN)/ruff check .
+	@$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC_BUILD) var/staticfiles var/test

@@ -1,0 +1,1 @@
+"""Settings modules: base (shared), development (embedded demo), test (suite), production (fail closed)."""

@@ -1,0 +1,1 @@
+"""Need-to-know access: the one written policy that decides who may see what."""

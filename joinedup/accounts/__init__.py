@@ -1,0 +1,1 @@
+"""Agencies, teams and the people who use joinedup, with their roles."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Agencies, teams, users and API tokens."""
+
+    name = "joinedup.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

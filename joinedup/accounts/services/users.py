@@ -1,0 +1,81 @@
+"""Creating and deactivating users, and describing a user as an audit actor."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from joinedup.accounts.models import Agency, Role, Team, User
+from joinedup.audit.actions import AuditAction
+from joinedup.audit.services import audit_event_record
+from joinedup.core.actor import ActorRef
+
+
+def actor_for(user: User) -> ActorRef:
+    """The audit trail's snapshot of a signed-in user: who, which agency, which role."""
+    agency = user.agency
+    return ActorRef(
+        id=user.pk,
+        username=user.username,
+        agency_id=agency.pk if agency else None,
+        agency_name=agency.name if agency else "",
+        role=user.role,
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: ActorRef,
+    username: str,
+    password: str,
+    agency: Agency,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    team: Team | None = None,
+    job_title: str = "",
+    phone: str = "",
+) -> User:
+    """Create a user in an agency with a role; the password must pass the password rules."""
+    if role not in Role.values:
+        raise ValueError(f"role: {role!r} is not a role; expected one of {', '.join(Role.values)}")
+    if team is not None and team.agency_id != agency.pk:
+        raise ValueError(f"team: {team} belongs to another agency than {agency}")
+    user = User(
+        username=username, first_name=first_name, last_name=last_name, email=email,
+        agency=agency, team=team, role=role, job_title=job_title, phone=phone,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit_event_record(
+        actor=actor, action=AuditAction.USER_CREATE, object_type="user", object_id=user.pk,
+        detail={"agency": agency.code, "role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: ActorRef, user: User, reason: str) -> User:
+    """Stop a user signing in; their sessions end on their next request. Users are never deleted."""
+    if not reason.strip():
+        raise ValueError("reason: say why the account is being deactivated")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.refresh_from_db()
+    audit_event_record(
+        actor=actor, action=AuditAction.USER_DEACTIVATE, object_type="user", object_id=user.pk, reason=reason
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: ActorRef, user: User, password: str) -> User:
+    """Give a user a new password (which must pass the password rules); audited, never logged."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_event_record(actor=actor, action=AuditAction.USER_UPDATE, object_type="user", object_id=user.pk,
+                       detail={"changed": ["password"]})
+    return user

@@ -1,0 +1,1 @@
+"""Server-rendered GOV.UK-styled screens that compose the domain apps."""

@@ -1,0 +1,71 @@
+"""A small fictional authority, Northbrook, with agencies of several kinds and users in each role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from joinedup.accounts.models import AgencyKind, Role
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    code: str
+    name: str
+    kind: str
+    teams: tuple[tuple[str, str, bool], ...] = ()  # (code, name, is_front_door)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    agency: str
+    role: str
+    team: str = ""
+    job_title: str = ""
+
+
+AGENCIES: tuple[DemoAgency, ...] = (
+    DemoAgency("northbrook-csc", "Northbrook Children's Social Care", AgencyKind.CHILDRENS_SOCIAL_CARE, (
+        ("front-door", "Front Door (MASH)", True),
+        ("assessment-north", "Assessment Team North", False),
+        ("child-protection", "Child Protection Team", False),
+        ("information-governance", "Information Governance", False),
+    )),
+    DemoAgency("northbrook-police", "Northbrook Police", AgencyKind.POLICE, (
+        ("public-protection", "Public Protection Unit", False),
+    )),
+    DemoAgency("st-aldrics-hospital", "St Aldric's Hospital", AgencyKind.ACUTE_HOSPITAL, (
+        ("emergency-department", "Emergency Department", False),
+    )),
+    DemoAgency("northbrook-community-health", "Northbrook Community Health", AgencyKind.COMMUNITY_HEALTH, (
+        ("health-visiting", "Health Visiting", False),
+    )),
+    DemoAgency("elmfield-surgery", "Elmfield Surgery", AgencyKind.GP_PRACTICE),
+    DemoAgency("northbrook-homes", "Northbrook Homes", AgencyKind.HOUSING_ASSOCIATION),
+    DemoAgency("hillside-primary", "Hillside Primary School", AgencyKind.SCHOOL),
+)
+
+USERS: tuple[DemoUser, ...] = (
+    DemoUser("sam.okafor", "Sam", "Okafor", "northbrook-csc", Role.SOCIAL_WORKER, "assessment-north",
+             "Social worker"),
+    DemoUser("tara.lindqvist", "Tara", "Lindqvist", "northbrook-csc", Role.TEAM_MANAGER, "assessment-north",
+             "Team manager"),
+    DemoUser("femi.adeyemi", "Femi", "Adeyemi", "northbrook-csc", Role.FRONT_DOOR, "front-door",
+             "MASH social worker"),
+    DemoUser("helen.marsh", "Helen", "Marsh", "northbrook-csc", Role.HEAD_OF_SERVICE, "", "Head of service"),
+    DemoUser("dara.quinn", "Dara", "Quinn", "northbrook-csc", Role.DATA_PROTECTION_OFFICER,
+             "information-governance", "Data protection officer"),
+    DemoUser("alex.admin", "Alex", "Moreno", "northbrook-csc", Role.SYSTEM_ADMINISTRATOR,
+             "information-governance", "System administrator"),
+    DemoUser("priya.shah", "Priya", "Shah", "st-aldrics-hospital", Role.PARTNER_PRACTITIONER,
+             "emergency-department", "Emergency department nurse"),
+    DemoUser("mark.ellis", "Mark", "Ellis", "northbrook-police", Role.PARTNER_PRACTITIONER, "public-protection",
+             "Detective constable"),
+    DemoUser("joy.baptiste", "Joy", "Baptiste", "northbrook-community-health", Role.PARTNER_PRACTITIONER,
+             "health-visiting", "Health visitor"),
+    DemoUser("owen.price", "Owen", "Price", "hillside-primary", Role.PARTNER_PRACTITIONER, "",
+             "Designated safeguarding lead"),
+    DemoUser("ruth.kaye", "Ruth", "Kaye", "northbrook-csc", Role.CASE_REVIEWER, "", "Independent case reviewer"),
+)

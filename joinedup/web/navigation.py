@@ -1,0 +1,85 @@
+"""What each role sees in the menu and on their home page: data, not decisions in templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from joinedup.access.policy import may_view_audit_trail, may_view_staff_directory
+from joinedup.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One menu entry."""
+
+    text: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """One block on a home page: what this role comes here to do, and where to do it."""
+
+    title: str
+    body: str
+    href: str = ""
+    link_text: str = ""
+
+
+def navigation_for(user, path: str) -> list[NavItem]:
+    """The menu for a signed-in user; the entry for the current page is marked."""
+    items = [("Home", reverse("web:home"))]
+    if may_view_staff_directory(user):
+        items.append(("Colleagues", reverse("web:colleagues")))
+    if may_view_audit_trail(user):
+        items.append(("Audit trail", reverse("web:audit-trail")))
+    items.append(("Your account", reverse("web:account")))
+    home = reverse("web:home")
+    return [
+        NavItem(text, href, current=(path == href if href == home else path.startswith(href)))
+        for text, href in items
+    ]
+
+
+ROLE_PURPOSE: dict[str, str] = {
+    Role.SOCIAL_WORKER: "Your caseload, the whole multi-agency picture of each child, visits and alerts.",
+    Role.TEAM_MANAGER: "Your team's caseloads, supervision, escalations and allocation.",
+    Role.FRONT_DOOR: "Incoming contacts and referrals, what partners already know, and decisions within a working day.",
+    Role.PARTNER_PRACTITIONER: "Look a child up, learn whether there is a plan and whom to call, and see that what you sent was received.",
+    Role.PARTNERSHIP_MEMBER: "Multi-agency meetings, minutes with disagreements recorded, and audits.",
+    Role.DATA_PROTECTION_OFFICER: "Who saw what and why, break-glass reviews and sharing decisions.",
+    Role.HEAD_OF_SERVICE: "Demand, capacity, timeliness and statutory returns.",
+    Role.CASE_REVIEWER: "Pseudonymised multi-agency chronologies for case reviews.",
+    Role.SYSTEM_ADMINISTRATOR: "Agencies, teams, users and the credentials agencies' systems use.",
+}
+
+
+def home_cards_for(user) -> list[HomeCard]:
+    """The blocks of a user's home page, chosen by what their role and permissions allow."""
+    cards = [
+        HomeCard(
+            title="Your account",
+            body=f"{user.get_role_display() or 'No role'} at {user.agency or 'no agency'}"
+            + (f", {user.team.name}" if user.team_id else "") + ".",
+            href=reverse("web:account"),
+            link_text="Check your details",
+        )
+    ]
+    if may_view_staff_directory(user):
+        cards.append(HomeCard(
+            title="Colleagues",
+            body=f"People in {user.agency} you can contact.",
+            href=reverse("web:colleagues"),
+            link_text="See colleagues",
+        ))
+    if may_view_audit_trail(user):
+        cards.append(HomeCard(
+            title="Audit trail",
+            body="Every view and change of personal data: who, which agency and role, what, why and when.",
+            href=reverse("web:audit-trail"),
+            link_text="Review the audit trail",
+        ))
+    return cards

@@ -1,0 +1,44 @@
+"""Production fails closed: without its secrets it refuses to start, with them `check --deploy` is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+JOINEDUP = str(Path(sys.executable).with_name("joinedup"))
+GOOD_KEY = "k" + "8fJ2mQ9xLr4Tz7Wc1Nv6Bq3Hs5Yd0Pa2Ge9Ku4Xo7Ri1Fm3Vl6Sj8Tw0"
+
+
+def run(args, **env):
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base.update({"JOINEDUP_ENV": "production", "DATABASE_URL": settings.DATABASE_URL}, **env)
+    return subprocess.run(args, cwd=ROOT, env=base, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("env", "complaint"), [
+    ({}, "SECRET_KEY is not set"),
+    ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS is not set"),
+    ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "joinedup.example"}, "SECRET_KEY is too weak"),
+    ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "*"}, "'*' is refused"),
+])
+def test_production_without_its_secrets_refuses_to_start(env, complaint):
+    result = run([JOINEDUP, "check"], **env)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_wsgi_application_refuses_to_load_without_secrets():
+    result = run([sys.executable, "-c", "import config.wsgi"])
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_with_production_settings_reports_nothing():
+    result = run([JOINEDUP, "check", "--deploy", "--database", "default", "--fail-level", "WARNING"],
+                 SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="joinedup.example")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout

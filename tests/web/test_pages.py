@@ -1,0 +1,68 @@
+"""Home page per role; pages that show personal data are audited and hidden from those without a need."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from joinedup.accounts.models import Role
+from joinedup.web.navigation import ROLE_PURPOSE
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = {"/sign-in/", "/signed-out/", "/api/v1/schema/"}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_has_its_own_home_page(role, make_user, signed_in):
+    user = make_user(role=role)
+    body = signed_in(user).get("/").content.decode()
+    assert role.label in body
+    assert ROLE_PURPOSE[role].replace("'", "&#x27;") in body
+    assert ("Audit trail" in body) == (role in {Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMINISTRATOR})
+
+
+def test_audit_trail_is_404_for_roles_without_a_need(make_user, signed_in):
+    client = signed_in(make_user(role=Role.SOCIAL_WORKER))
+    assert client.get("/audit/").status_code == 404
+
+
+def test_audit_trail_shows_events_to_the_data_protection_officer(make_user, signed_in):
+    dpo = make_user(role=Role.DATA_PROTECTION_OFFICER)
+    watched = make_user(agency=dpo.agency)
+    response = signed_in(dpo).get("/audit/", {"actor": "test"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "user.create" in body  # the creation of `watched` by the test actor
+    assert response["Cache-Control"] == "no-store"
+    assert watched.pk  # created through the audited service
+
+
+def _paths(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _paths(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def test_every_page_needs_sign_in_except_the_public_ones(client):
+    import uuid
+
+    checked = 0
+    for route in _paths():
+        url = "/" + route.replace("<uuid:user_id>", str(uuid.uuid4()))
+        response = client.get(url)
+        if url in PUBLIC_PAGES:
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code in {302, 401, 403, 405}, (url, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/sign-in/"), url
+        checked += 1
+    assert checked >= 8
+
+
+def test_not_found_page_is_styled_and_reveals_nothing(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
