@@ -8,6 +8,7 @@ STATIC_BUILD := joinedup/web/static/build
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: setup demo serve test lint clean
+.DELETE_ON_ERROR:
 
 ## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
 setup: $(VENV)/.installed $(STATIC_BUILD)/app.css
@@ -26,7 +27,7 @@ node_modules/.installed: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(STATIC_BUILD)/app.css: node_modules/.installed joinedup/web/assets/app.scss
+$(STATIC_BUILD)/app.css: node_modules/.installed $(wildcard joinedup/web/assets/*.scss)
 	@echo "==> Compiling GOV.UK Frontend"
 	@mkdir -p $(STATIC_BUILD)
 	@npx --no-install sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
