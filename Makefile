@@ -39,8 +39,10 @@ demo: setup
 	@echo "==> Database (var/joinedup.sqlite3)"
 	@JOINEDUP_ENV=development $(BIN)/joinedup migrate --no-input
 	@JOINEDUP_ENV=development $(BIN)/joinedup collectstatic --no-input -v 0
+	@echo "==> Simulated authority (var/simulated; kept if already there)"
+	@test -f var/simulated/agencies.json || JOINEDUP_ENV=development $(BIN)/joinedup simulate --out var/simulated
 	@echo "==> Demo authority"
-	@JOINEDUP_ENV=development $(BIN)/joinedup demo
+	@JOINEDUP_ENV=development $(BIN)/joinedup demo --simulated var/simulated
 	@JOINEDUP_ENV=development $(BIN)/joinedup serve --host 127.0.0.1 --port 8000
 
 ## test: ruff, import-linter, migrations check and the whole suite on a throwaway PostgreSQL, then SQLite.

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "joinedup.audit",
     "joinedup.accounts",
     "joinedup.access",
+    "joinedup.simulate",
     "joinedup.api",
     "joinedup.web",
 ]

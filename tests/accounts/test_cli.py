@@ -39,3 +39,15 @@ def test_demo_load_is_idempotent_and_keeps_passwords(tmp_path):
     client = Client()
     response = client.post("/sign-in/", {"username": USERS[0].username, "password": first[USERS[0].username]})
     assert response.status_code == 302
+
+
+def test_demo_registers_the_agencies_of_a_simulated_authority(tmp_path):
+    from joinedup.accounts.models import Agency
+    from joinedup.simulate.generate import SimulationConfig, generate
+
+    generate(SimulationConfig(children=200, years=1, seed=3), tmp_path / "sim", progress=False)
+    manifest = json.loads((tmp_path / "sim" / "agencies.json").read_text())
+    call_command("demo_load", "--credentials", str(tmp_path / "c.json"), "--simulated", str(tmp_path / "sim"))
+    assert {a["id"] for a in manifest} <= set(Agency.objects.values_list("code", flat=True))
+    with pytest.raises(CommandError, match="--simulated"):
+        call_command("demo_load", "--credentials", str(tmp_path / "c.json"), "--simulated", str(tmp_path / "none"))

@@ -57,3 +57,13 @@ def load_demo(
     credentials_path.write_text(json.dumps(credentials, indent=2, sort_keys=True))
     credentials_path.chmod(0o600)
     return [(spec, credentials[spec.username]) for spec in USERS]
+
+
+def register_simulated_agencies(manifest: list[dict[str, str]]) -> int:
+    """Register the agencies of a simulated authority (its agencies.json); return how many were new."""
+    added = 0
+    with transaction.atomic():
+        for entry in manifest:
+            _, created = agency_get_or_create(actor=DEMO_ACTOR, code=entry["id"], name=entry["name"], kind=entry["kind"])
+            added += created
+    return added

@@ -1,12 +1,13 @@
 """`joinedup demo`: load the demo authority (idempotently) and print how to sign in."""
 
+import json
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.accounts.models import Agency
-from joinedup.web.demo.load import load_demo
+from joinedup.web.demo.load import load_demo, register_simulated_agencies
 
 
 class Command(BaseCommand):
@@ -17,8 +18,19 @@ class Command(BaseCommand):
             "--credentials", type=Path, default=settings.VAR_DIR / "demo-credentials.json",
             help="Where the demo users' passwords are kept (default var/demo-credentials.json).",
         )
+        parser.add_argument(
+            "--simulated", type=Path, default=None,
+            help="A simulated authority (from `joinedup simulate`) whose agencies are registered too.",
+        )
 
-    def handle(self, *args, credentials: Path, **options):
+    def handle(self, *args, credentials: Path, simulated: Path | None, **options):
+        if simulated is not None:
+            manifest = simulated / "agencies.json"
+            if not manifest.exists():
+                raise CommandError(f"--simulated: {manifest} does not exist; run `joinedup simulate --out {simulated}`")
+            added = register_simulated_agencies(json.loads(manifest.read_text()))
+            self.stdout.write(f"Simulated authority in {simulated}: {added} agencies registered "
+                              "(its records are loaded once ingestion exists).")
         users = load_demo(credentials, progress=lambda m: self.stdout.write(f"  {m}") if options["verbosity"] > 1 else None)
         agencies = {a.code: a.name for a in Agency.objects.all()}
         self.stdout.write(self.style.SUCCESS("\nDemo users (synthetic data only) — sign in at http://127.0.0.1:8000/sign-in/"))

@@ -1,0 +1,1 @@
+"""Simulated local authority ("Northbrook"): agency records with the ground truth behind them."""

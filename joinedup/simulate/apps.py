@@ -1,0 +1,11 @@
+"""Django app configuration for the simulator (no models)."""
+
+from django.apps import AppConfig
+
+
+class SimulateConfig(AppConfig):
+    """Registers the simulator so its `simulate` management command is available."""
+
+    name = "joinedup.simulate"
+    label = "simulate"
+    verbose_name = "Simulated local authority"

@@ -1,0 +1,117 @@
+"""Configuration of a simulated authority: size, period, seed, event rates and identity noise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+
+
+@dataclass(frozen=True)
+class NoiseConfig:
+    """Identity-noise rates per agency-held identity (multiplied by `scale`); defaults in docs/simulator.md."""
+
+    scale: float = 1.0
+    nickname: float = 0.06
+    spelling_variant: float = 0.05
+    name_typo: float = 0.02
+    previous_surname: float = 0.30
+    dob_day_month_swap: float = 0.015
+    dob_wrong_year: float = 0.01
+    nhs_mistyped: float = 0.01
+    duplicate_person: float = 0.03
+    relationship_only_hidden: float = 0.5
+    relationship_only_other: float = 0.02
+    baby_unnamed: float = 0.7
+    address_variant: float = 0.3
+    postcode_missing: float = 0.05
+    postcode_typo: float = 0.02
+    address_partial: float = 0.03
+    correction_resend: float = 0.01
+
+    def p(self, name: str) -> float:
+        """The effective probability of one noise kind after scaling (capped at 1)."""
+        return min(1.0, getattr(self, name) * self.scale)
+
+    def probabilities(self) -> dict[str, float]:
+        """Every effective probability by name, for hot loops."""
+        return {f.name: self.p(f.name) for f in fields(self) if f.name != "scale"}
+
+
+@dataclass(frozen=True)
+class RateConfig:
+    """Event rates; per person or household per year unless the name says otherwise."""
+
+    # children's social care (calibrated to DfE per-10,000 figures; see docs/simulator.md)
+    referral_per_child_year: float = 0.0585
+    complex_household_share: float = 0.08
+    complex_referral_multiplier: float = 4.0
+    referral_nfa: float = 0.08
+    assessment_not_in_need: float = 0.40
+    assessment_s47: float = 0.33
+    s47_to_conference: float = 0.42
+    conference_to_plan: float = 0.88
+    plan_mean_days: float = 210.0
+    cin_plan_mean_days: float = 360.0
+    plan_to_looked_after: float = 0.25
+    s47_to_looked_after: float = 0.12
+    cin_to_looked_after: float = 0.02
+    looked_after_mean_days: float = 1500.0
+    csc_burn_in_years: int = 10
+    # harm (inflated well above real prevalence so that alerts can be evaluated)
+    harm_children_per_10k: float = 25.0
+    # health
+    gp_consultations_child: float = 1.0
+    gp_consultations_under5: float = 2.0
+    gp_consultations_adult: float = 0.8
+    gp_missed_appointment: float = 0.12
+    ed_attendance_child: float = 0.30
+    ed_attendance_adult: float = 0.25
+    admission_share: float = 0.18
+    ambulance_per_person: float = 0.05
+    births_per_woman_under43: float = 0.06
+    # police, housing, probation
+    domestic_abuse_household: float = 0.02
+    domestic_abuse_complex: float = 0.6
+    arrest_adult: float = 0.01
+    social_tenure_share: float = 0.40
+    rent_arrears_social: float = 0.15
+    property_inspection_social: float = 0.3
+    # households
+    move_household: float = 0.09
+    move_complex: float = 0.35
+    separation_couple: float = 0.05
+    new_partner_lone_mother: float = 0.10
+    new_partner_undeclared: float = 0.4
+    # schools
+    school_concern_child: float = 0.04
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Everything that determines a simulated authority; the same config gives byte-identical output."""
+
+    children: int = 5000
+    years: int = 3
+    seed: int = 1
+    start: date = date(2023, 4, 1)
+    noise: NoiseConfig = field(default_factory=NoiseConfig)
+    rates: RateConfig = field(default_factory=RateConfig)
+
+    def with_noise(self, **changes: float) -> SimulationConfig:
+        """A copy with some noise settings changed."""
+        return replace(self, noise=replace(self.noise, **changes))
+
+    def with_rates(self, **changes: float) -> SimulationConfig:
+        """A copy with some rate settings changed."""
+        return replace(self, rates=replace(self.rates, **changes))
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-friendly view, written to the output as manifest.json."""
+        return {
+            "children": self.children,
+            "years": self.years,
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "noise": {f.name: getattr(self.noise, f.name) for f in fields(self.noise)},
+            "rates": {f.name: getattr(self.rates, f.name) for f in fields(self.rates)},
+        }

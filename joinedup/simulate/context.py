@@ -1,0 +1,58 @@
+"""The state shared by every event generator while one authority is simulated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .config import NoiseConfig, RateConfig, SimulationConfig
+from .population import Household, Person, World
+from .records import Emitter, Mention
+
+
+@dataclass
+class Context:
+    """Configuration, the world, the record emitter and truth tables being filled."""
+
+    config: SimulationConfig
+    world: World
+    emit: Emitter
+    csc_episodes: list[str] = field(default_factory=list)
+    harm_rows: list[str] = field(default_factory=list)
+    evidence_rows: list[str] = field(default_factory=list)
+    referrals: int = 0
+
+    @property
+    def rates(self) -> RateConfig:
+        """Event rates in force."""
+        return self.config.rates
+
+    @property
+    def noise(self) -> NoiseConfig:
+        """Identity noise in force."""
+        return self.config.noise
+
+    @property
+    def start(self) -> int:
+        """First day of the simulated period (ordinal)."""
+        return self.world.start
+
+    @property
+    def end(self) -> int:
+        """Day after the simulated period (ordinal)."""
+        return self.world.end
+
+
+def carers(hh: Household, day: int, declared_only: bool = True) -> list[Mention]:
+    """The mother and any resident partner as carers (hidden partners only when declared_only is False)."""
+    out: list[Mention] = []
+    for p in hh.residents_at(day):
+        if p.role == "mother":
+            out.append((p, "carer", {"relationship": "mother"}))
+        elif p.role == "partner" and not (declared_only and p.hidden):
+            out.append((p, "carer", {"relationship": "mother's partner", "label": "partner"}))
+    return out
+
+
+def child_mentions(children: list[Person]) -> list[Mention]:
+    """Children as subjects of a record."""
+    return [(c, "subject", {}) for c in children]

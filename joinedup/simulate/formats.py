@@ -1,0 +1,375 @@
+"""Conversions between the agency record model and its CSV layout and FHIR R4 bundles (for the simulator and ingest)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+RECORD_COLUMNS = (
+    "schema",
+    "agency_id",
+    "source_system",
+    "source_record_id",
+    "version",
+    "amended_at",
+    "kind",
+    "occurred_at",
+    "occurred_on",
+    "ended_on",
+    "recorded_at",
+)
+MENTION_COLUMNS = (
+    "mention_id",
+    "role",
+    "local_person_id",
+    "given_name",
+    "family_name",
+    "relationship_label",
+    "relationship_to_subject",
+    "dob",
+    "expected_due_on",
+    "sex",
+    "nhs_number",
+    "upn",
+)
+ADDRESS_LINES = 6
+CSV_COLUMNS = (
+    RECORD_COLUMNS
+    + MENTION_COLUMNS
+    + tuple(f"address_line_{i}" for i in range(1, ADDRESS_LINES + 1))
+    + ("postcode", "uprn", "address_protected", "detail_json")
+)
+EXT = "https://joinedup.example/fhir/StructureDefinition/"
+NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+UPN_SYSTEM = "https://joinedup.example/Id/upn"
+
+
+def record_to_csv_rows(record: dict[str, Any]) -> list[dict[str, str]]:
+    """One CSV row per mention; record columns repeat on every row; detail travels as canonical JSON."""
+    rows = []
+    detail = json.dumps(record["detail"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for m in record["mentions"]:
+        row = {c: _s(record.get(c)) for c in RECORD_COLUMNS}
+        row.update({c: _s(m.get(c)) for c in MENTION_COLUMNS})
+        addr = m.get("address") or {}
+        lines = addr.get("lines", [])
+        for i in range(ADDRESS_LINES):
+            row[f"address_line_{i + 1}"] = lines[i] if i < len(lines) else ""
+        row["postcode"] = _s(addr.get("postcode"))
+        row["uprn"] = _s(addr.get("uprn"))
+        row["address_protected"] = "true" if addr.get("protected") else ""
+        row["detail_json"] = detail
+        rows.append(row)
+    return rows
+
+
+def _s(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+def csv_rows_to_records(rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
+    """Rebuilds records from CSV rows (consecutive rows with the same record id and version form one record)."""
+    out: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for row in rows:
+        key = (row["source_record_id"], row["version"])
+        if current is None or key != (current["source_record_id"], str(current["version"])):
+            current = {c: row[c] for c in RECORD_COLUMNS if row.get(c)}
+            current["version"] = int(row["version"])
+            current["detail"] = json.loads(row["detail_json"])
+            current["mentions"] = []
+            out.append(current)
+        current["mentions"].append(csv_row_to_mention(row))
+    return out
+
+
+def csv_row_to_mention(row: dict[str, str]) -> dict[str, Any]:
+    """The mention one CSV row carries."""
+    m: dict[str, Any] = {c: row[c] for c in MENTION_COLUMNS if row.get(c)}
+    lines = [row[f"address_line_{i}"] for i in range(1, ADDRESS_LINES + 1) if row.get(f"address_line_{i}")]
+    if lines:
+        addr: dict[str, Any] = {"lines": lines, "postcode": row.get("postcode") or None}
+        if row.get("uprn"):
+            addr["uprn"] = row["uprn"]
+        if row.get("address_protected") == "true":
+            addr["protected"] = True
+        m["address"] = addr
+    return m
+
+
+def read_csv_records(text: str) -> list[dict[str, Any]]:
+    """All records in a CSV file's text."""
+    return csv_rows_to_records(csv.DictReader(io.StringIO(text)))
+
+
+def write_csv(records: Iterable[dict[str, Any]]) -> str:
+    """CSV text (header plus one row per mention) for records, with fixed column order and LF line ends."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for rec in records:
+        w.writerows(record_to_csv_rows(rec))
+    return buf.getvalue()
+
+
+# --- FHIR R4 -------------------------------------------------------------------------------------------
+
+
+def _ext(name: str, value: object) -> dict[str, Any]:
+    key = {bool: "valueBoolean", int: "valueInteger"}.get(type(value), "valueString")
+    return {"url": EXT + name, key: value}
+
+
+def _ext_get(resource: dict[str, Any], name: str) -> Any:
+    for e in resource.get("extension", []):
+        if e["url"] == EXT + name:
+            return e.get("valueString", e.get("valueBoolean", e.get("valueInteger")))
+    return None
+
+
+def _person_resource(record: dict[str, Any], m: dict[str, Any], patient_ref: str | None) -> dict[str, Any]:
+    rtype = "Patient" if patient_ref is None else "RelatedPerson"
+    res: dict[str, Any] = {"resourceType": rtype, "id": m["mention_id"]}
+    ext = [_ext("mention-id", m["mention_id"]), _ext("mention-role", m["role"])]
+    for k in ("relationship_label", "relationship_to_subject", "expected_due_on"):
+        if m.get(k):
+            ext.append(_ext(k.replace("_", "-"), m[k]))
+    res["extension"] = ext
+    ids = []
+    if m.get("nhs_number"):
+        ids.append({"system": NHS_SYSTEM, "value": m["nhs_number"]})
+    if m.get("local_person_id"):
+        ids.append(
+            {"system": f"urn:joinedup:agency:{record['agency_id']}:person", "value": m["local_person_id"]}
+        )
+    if m.get("upn"):
+        ids.append({"system": UPN_SYSTEM, "value": m["upn"]})
+    if ids:
+        res["identifier"] = ids
+    if m.get("given_name") or m.get("family_name"):
+        name: dict[str, Any] = {}
+        if m.get("family_name"):
+            name["family"] = m["family_name"]
+        if m.get("given_name"):
+            name["given"] = [m["given_name"]]
+        res["name"] = [name]
+    if m.get("sex"):
+        res["gender"] = m["sex"]
+    if m.get("dob"):
+        res["birthDate"] = m["dob"]
+    if m.get("address"):
+        a = m["address"]
+        fa: dict[str, Any] = {"line": a["lines"]}
+        if a.get("postcode"):
+            fa["postalCode"] = a["postcode"]
+        aext = []
+        if a.get("uprn"):
+            aext.append(_ext("uprn", a["uprn"]))
+        if a.get("protected"):
+            aext.append(_ext("address-protected", True))
+        if aext:
+            fa["extension"] = aext
+        res["address"] = [fa]
+    if patient_ref is not None:
+        res["patient"] = {"reference": patient_ref}
+    return res
+
+
+def record_to_fhir_bundle(record: dict[str, Any]) -> dict[str, Any]:
+    """A FHIR R4 collection Bundle: Patient (+RelatedPerson), Encounter, Condition for an injury, Observations."""
+    srid, agency = record["source_record_id"], record["agency_id"]
+    entries: list[dict[str, Any]] = []
+    patient_ref: str | None = None
+    for m in record["mentions"]:
+        res = _person_resource(record, m, patient_ref)
+        if patient_ref is None:
+            patient_ref = f"Patient/{m['mention_id']}"
+        entries.append(
+            {"fullUrl": f"urn:joinedup:{agency}:{srid}:{res['resourceType']}/{res['id']}", "resource": res}
+        )
+    cls = {"ed_attendance": "EMER", "admission": "IMP"}.get(record["kind"], "AMB")
+    enc: dict[str, Any] = {
+        "resourceType": "Encounter",
+        "id": "encounter",
+        "status": "finished",
+        "identifier": [{"system": f"urn:joinedup:agency:{agency}:record", "value": srid}],
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": cls},
+        "type": [{"text": record["kind"]}],
+        "subject": {"reference": patient_ref},
+        "extension": [_ext("record-kind", record["kind"]), _ext("source-system", record["source_system"])],
+    }
+    period: dict[str, str] = {}
+    if record.get("occurred_at"):
+        period["start"] = record["occurred_at"]
+    else:
+        enc["extension"].append(_ext("occurred-on", record["occurred_on"]))
+    if record.get("ended_on"):
+        enc["extension"].append(_ext("ended-on", record["ended_on"]))
+    if period:
+        enc["period"] = period
+    entries.append({"fullUrl": f"urn:joinedup:{agency}:{srid}:Encounter/encounter", "resource": enc})
+    detail = dict(record["detail"])
+    injury = detail.pop("injury", None)
+    if injury is not None:
+        cond: dict[str, Any] = {
+            "resourceType": "Condition",
+            "id": "injury",
+            "code": {"text": injury["description"]},
+            "bodySite": [{"text": injury["site"]}],
+            "subject": {"reference": patient_ref},
+            "encounter": {"reference": "Encounter/encounter"},
+            "recordedDate": record["recorded_at"],
+            "note": [{"text": injury["explanation_given"]}],
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                            "code": "encounter-diagnosis",
+                        }
+                    ]
+                }
+            ],
+        }
+        if injury.get("severity"):
+            cond["severity"] = {"text": injury["severity"]}
+        cext = [
+            _ext(f"injury-{k.replace('_', '-')}", injury[k])
+            for k in ("explained_by", "pattern")
+            if injury.get(k)
+        ]
+        if cext:
+            cond["extension"] = cext
+        entries.append({"fullUrl": f"urn:joinedup:{agency}:{srid}:Condition/injury", "resource": cond})
+    for i, key in enumerate(sorted(detail)):
+        obs: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": f"detail-{i + 1}",
+            "status": "final",
+            "code": {"text": key},
+            "subject": {"reference": patient_ref},
+            "encounter": {"reference": "Encounter/encounter"},
+        }
+        v = detail[key]
+        if isinstance(v, bool):
+            obs["valueBoolean"] = v
+        elif isinstance(v, int):
+            obs["valueInteger"] = v
+        elif v is None:
+            obs["dataAbsentReason"] = {"text": "not recorded"}
+        elif isinstance(v, str):
+            obs["valueString"] = v
+        else:
+            obs["valueString"] = json.dumps(v, sort_keys=True, separators=(",", ":"))
+            obs["extension"] = [_ext("json-value", True)]
+        entries.append({"fullUrl": f"urn:joinedup:{agency}:{srid}:Observation/{obs['id']}", "resource": obs})
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "id": f"{srid}-v{record['version']}",
+        "type": "collection",
+        "identifier": {"system": f"urn:joinedup:agency:{agency}:record", "value": srid},
+        "meta": {
+            "versionId": str(record["version"]),
+            "lastUpdated": record.get("amended_at") or record["recorded_at"],
+        },
+        "timestamp": record["recorded_at"],
+        "entry": entries,
+    }
+    return bundle
+
+
+def fhir_bundle_to_records(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The agency records a FHIR R4 Bundle from a health feed carries (one per Encounter)."""
+    agency = bundle["identifier"]["system"].split(":")[3]
+    version = int(bundle["meta"]["versionId"])
+    resources = [e["resource"] for e in bundle["entry"]]
+    mentions, detail = [], {}
+    enc: dict[str, Any] = {}
+    for res in resources:
+        rt = res["resourceType"]
+        if rt in ("Patient", "RelatedPerson"):
+            mentions.append(_mention_from(res))
+        elif rt == "Encounter":
+            enc = res
+        elif rt == "Condition":
+            inj = {
+                "site": res["bodySite"][0]["text"],
+                "description": res["code"]["text"],
+                "explanation_given": res["note"][0]["text"],
+            }
+            if res.get("severity"):
+                inj["severity"] = res["severity"]["text"]
+            for k in ("explained_by", "pattern"):
+                v = _ext_get(res, f"injury-{k.replace('_', '-')}")
+                if v is not None:
+                    inj[k] = v
+            detail["injury"] = inj
+        elif rt == "Observation":
+            key = res["code"]["text"]
+            if "valueBoolean" in res:
+                detail[key] = res["valueBoolean"]
+            elif "valueInteger" in res:
+                detail[key] = res["valueInteger"]
+            elif "dataAbsentReason" in res:
+                detail[key] = None
+            elif _ext_get(res, "json-value"):
+                detail[key] = json.loads(res["valueString"])
+            else:
+                detail[key] = res["valueString"]
+    rec: dict[str, Any] = {
+        "schema": "joinedup.agency-record/1",
+        "agency_id": agency,
+        "source_system": _ext_get(enc, "source-system"),
+        "source_record_id": bundle["identifier"]["value"],
+        "version": version,
+        "kind": _ext_get(enc, "record-kind"),
+        "recorded_at": bundle["timestamp"],
+        "mentions": mentions,
+        "detail": detail,
+    }
+    if version > 1:
+        rec["amended_at"] = bundle["meta"]["lastUpdated"]
+    if enc.get("period", {}).get("start"):
+        rec["occurred_at"] = enc["period"]["start"]
+    else:
+        rec["occurred_on"] = _ext_get(enc, "occurred-on")
+    if _ext_get(enc, "ended-on"):
+        rec["ended_on"] = _ext_get(enc, "ended-on")
+    return [rec]
+
+
+def _mention_from(res: dict[str, Any]) -> dict[str, Any]:
+    m: dict[str, Any] = {"mention_id": _ext_get(res, "mention-id"), "role": _ext_get(res, "mention-role")}
+    for k in ("relationship_label", "relationship_to_subject", "expected_due_on"):
+        v = _ext_get(res, k.replace("_", "-"))
+        if v is not None:
+            m[k] = v
+    for ident in res.get("identifier", []):
+        if ident["system"] == NHS_SYSTEM:
+            m["nhs_number"] = ident["value"]
+        elif ident["system"] == UPN_SYSTEM:
+            m["upn"] = ident["value"]
+        elif ident["system"].endswith(":person"):
+            m["local_person_id"] = ident["value"]
+    if res.get("name"):
+        n = res["name"][0]
+        if n.get("family"):
+            m["family_name"] = n["family"]
+        if n.get("given"):
+            m["given_name"] = n["given"][0]
+    if res.get("gender"):
+        m["sex"] = res["gender"]
+    if res.get("birthDate"):
+        m["dob"] = res["birthDate"]
+    if res.get("address"):
+        fa = res["address"][0]
+        addr: dict[str, Any] = {"lines": fa["line"], "postcode": fa.get("postalCode")}
+        if _ext_get(fa, "uprn"):
+            addr["uprn"] = _ext_get(fa, "uprn")
+        if _ext_get(fa, "address-protected"):
+            addr["protected"] = True
+        m["address"] = addr
+    return m

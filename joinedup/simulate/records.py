@@ -1,0 +1,169 @@
+"""Builds agency records (with noise) and the truth behind every mention, and buffers them for writing."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from typing import Any
+
+from .addresses import render_address
+from .agencies import AGENCIES, BY_ID, Agency
+from .config import SimulationConfig
+from .noise import Held, make_held
+from .population import Person
+from .streams import iso, iso_dt
+
+Mention = tuple[Person, str, dict[str, Any]]  # person, role, extras (relationship, label, unborn, address_of)
+RELATIONSHIP_ONLY_ROLES = (
+    "partner",
+    "friend",
+    "present",
+    "accompanying_adult",
+    "occupant",
+    "household_member",
+)
+HEALTH_KINDS = ("acute_hospital", "community_health", "gp_practice", "ambulance", "childrens_social_care")
+
+
+def dumps(obj: object) -> str:
+    """Canonical JSON: sorted keys, fixed separators, UTF-8 text."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Emitter:
+    """Turns simulated events into records as each agency would send them, with truth rows alongside."""
+
+    def __init__(self, config: SimulationConfig, start: int, end: int) -> None:
+        self.config = config
+        self.noise = config.noise
+        self.p = config.noise.probabilities()
+        self.start, self.end = start, end
+        self.lines: dict[str, list[tuple[str, str]]] = {a.id: [] for a in AGENCIES}
+        self.truth: list[str] = []
+        self.record_counter: Counter[str] = Counter()
+        self.person_counter: Counter[str] = Counter()
+        self.kinds: Counter[tuple[str, str]] = Counter()
+        self.held: dict[tuple[str, str], list[Held]] = {}
+
+    def start_household(self) -> None:
+        """Forgets per-household caches (every person belongs to exactly one simulated household)."""
+        self.held.clear()
+
+    def _held(self, rng: random.Random, agency: Agency, person: Person, baby: bool) -> Held:
+        key = (agency.id, person.pid + ("b" if baby else ""))
+        got = self.held.get(key)
+        if got is None:
+            got = []
+            n = 2 if rng.random() < self.p["duplicate_person"] else 1
+            for _ in range(n):
+                self.person_counter[agency.id] += 1
+                local = f"{agency.prefix}{self.person_counter[agency.id]:07d}"
+                got.append(make_held(rng, self.p, agency, person, local))
+            self.held[key] = got
+        return got[0] if len(got) == 1 else rng.choice(got)
+
+    def _mention(self, rng: random.Random, agency: Agency, day: int, mid: str, m: Mention) -> dict[str, Any]:
+        person, role, extra = m
+        out: dict[str, Any] = {"mention_id": mid, "role": role}
+        if extra.get("relationship"):
+            out["relationship_to_subject"] = extra["relationship"]
+        if role == "unborn":
+            out["relationship_label"] = "unborn child"
+            out["family_name"] = extra.get("family") or person.family
+            out["expected_due_on"] = iso(person.dob + rng.randrange(-7, 8))
+            out["sex"] = "unknown"
+            return out
+        hidden_adult = person.hidden and role in RELATIONSHIP_ONLY_ROLES
+        p_rel = self.p["relationship_only_hidden" if hidden_adult else "relationship_only_other"]
+        if role in RELATIONSHIP_ONLY_ROLES and rng.random() < p_rel:
+            out["relationship_label"] = extra.get("label") or role
+            out["sex"] = person.sex if rng.random() < 0.7 else "unknown"
+            return out
+        baby = (
+            person.role == "child"
+            and day < person.dob + person.named_after_days
+            and agency.kind in HEALTH_KINDS
+            and rng.random() < self.p["baby_unnamed"]
+        )
+        held = self._held(rng, agency, person, baby)
+        out["local_person_id"] = held.local_id
+        out["given_name"] = "Baby" if baby else held.given
+        out["family_name"] = held.family
+        out["sex"] = held.sex
+        if held.dob:
+            out["dob"] = held.dob
+        if held.nhs:
+            out["nhs_number"] = held.nhs
+        if held.upn:
+            out["upn"] = held.upn
+        addr = extra.get("address_of")
+        if addr is None:
+            addr = person.address_at(day)
+            if person.hidden and agency.kind in ("police", "probation", "gp_practice", "acute_hospital"):
+                addr = person.spells[0][1] if rng.random() < 0.7 else addr
+        if addr is not None and not extra.get("no_address"):
+            out["address"] = render_address(rng, addr, self.p, agency.holds_uprn)
+        return out
+
+    def record(
+        self,
+        rng: random.Random,
+        agency_id: str,
+        kind: str,
+        day: int,
+        minute: int | None,
+        mentions: list[Mention],
+        detail: dict[str, Any],
+        lag_minutes: int = 30,
+        end_day: int | None = None,
+        evidence: list[tuple[str, str]] | None = None,
+        keep_before_start: bool = False,
+    ) -> str | None:
+        """Emits one record (and any later version); returns its source record id, or None if out of period."""
+        if day >= self.end or (day < self.start and not keep_before_start) or not mentions:
+            return None
+        agency = BY_ID[agency_id]
+        self.record_counter[agency_id] += 1
+        srid = f"{agency.prefix}-{iso(day).replace('-', '')}-{self.record_counter[agency_id]:07d}"
+        rec_minute = (minute if minute is not None else 540) + lag_minutes
+        rec_day = day + rec_minute // 1440
+        rec: dict[str, Any] = {
+            "schema": "joinedup.agency-record/1",
+            "agency_id": agency_id,
+            "source_system": agency.source_system,
+            "source_record_id": srid,
+            "version": 1,
+            "kind": kind,
+            "recorded_at": iso_dt(rec_day, rec_minute % 1440),
+            "mentions": [],
+            "detail": detail,
+        }
+        if minute is None:
+            rec["occurred_on"] = iso(day)
+        else:
+            rec["occurred_at"] = iso_dt(day, minute)
+        for i, m in enumerate(mentions, 1):
+            rec["mentions"].append(self._mention(rng, agency, day, f"m{i}", m))
+            self.truth.append(f"{agency_id},{srid},m{i},{m[0].pid}\n")
+        self._add(agency_id, rec)
+        self.kinds[(agency_id, kind)] += 1
+        if evidence is not None:
+            evidence.append((agency_id, srid))
+        amend_day: int | None = None
+        if end_day is not None and end_day < self.end:
+            amend_day = end_day
+            changed = dict(rec, version=2, ended_on=iso(end_day))
+        elif rng.random() < self.p["correction_resend"]:
+            amend_day = rec_day + rng.randrange(1, 30)
+            changed = dict(
+                rec, version=2, detail=dict(detail, text=str(detail.get("text", "")) + " [amended]")
+            )
+        if amend_day is not None and amend_day < self.end:
+            changed["amended_at"] = iso_dt(max(amend_day, rec_day), 600 + rng.randrange(420))
+            self._add(agency_id, changed)
+        return srid
+
+    def _add(self, agency_id: str, rec: dict[str, Any]) -> None:
+        key = (rec.get("amended_at") or rec["recorded_at"]) + rec["source_record_id"]
+        self.lines[agency_id].append((key, dumps(rec)))

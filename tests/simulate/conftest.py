@@ -1,0 +1,26 @@
+"""Shared simulated authorities for the simulator tests (generated once per session, no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from joinedup.simulate.generate import SimulationConfig, Summary, generate
+
+MID = SimulationConfig(children=20000, years=1, seed=7)
+SMALL = SimulationConfig(children=1500, years=2, seed=3)
+
+
+@pytest.fixture(scope="session")
+def mid_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
+    """A 20,000-child, one-year authority: large enough to measure rates."""
+    out = tmp_path_factory.mktemp("mid")
+    return out, generate(MID, out, progress=False)
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Summary]:
+    """A 1,500-child, two-year authority with default noise."""
+    out = tmp_path_factory.mktemp("small")
+    return out, generate(SMALL, out, progress=False)
