@@ -124,6 +124,16 @@ def _leave(p: Person, day: int) -> None:
         p.spells[-1] = (h, a, s, max(day, s + 1))
 
 
+def _stay_then_rehouse(world, rng: random.Random, hh, day: int, kind: str, reason: str,
+                       stay_days: tuple[int, int], end: int) -> int:
+    """Move a household into a temporary kind of home, then rehouse it with a social landlord; return the day."""
+    move(world, rng, hh, day, kind, reason)
+    rehoused_on = day + rng.randrange(*stay_days)
+    if rehoused_on < end:
+        move(world, rng, hh, rehoused_on, rng.choice(("social_northbrook_homes", "social_greenway")), "rehoused")
+    return rehoused_on
+
+
 def build_household(world: World, rng: random.Random, index: int) -> Household:
     """A household at the start of the period, then its life events over the period."""
     r = world.config.rates
@@ -306,17 +316,7 @@ def _life_events(world: World, rng: random.Random, hh: Household) -> None:
             if old is None:
                 continue
             if old.kind == "private_rent" and rng.random() < 0.4:
-                move(world, rng, hh, day, "temporary", "eviction")
-                locked_until = day + rng.randrange(40, 300)
-                if locked_until < E:
-                    move(
-                        world,
-                        rng,
-                        hh,
-                        locked_until,
-                        rng.choice(("social_northbrook_homes", "social_greenway")),
-                        "rehoused",
-                    )
+                locked_until = _stay_then_rehouse(world, rng, hh, day, "temporary", "eviction", (40, 300), E)
             elif old.kind.startswith("social"):
                 move(
                     world,
@@ -334,17 +334,7 @@ def _life_events(world: World, rng: random.Random, hh: Household) -> None:
                 continue
             hh.da_incidents.append((day, perp))
             if partner_home and rng.random() < 0.12:
-                move(world, rng, hh, day, "refuge", "domestic_abuse")
-                locked_until = day + rng.randrange(30, 150)
-                if locked_until < E:
-                    move(
-                        world,
-                        rng,
-                        hh,
-                        locked_until,
-                        rng.choice(("social_northbrook_homes", "social_greenway")),
-                        "rehoused",
-                    )
+                locked_until = _stay_then_rehouse(world, rng, hh, day, "refuge", "domestic_abuse", (30, 150), E)
         elif what == "separate" and partner_home:
             separate(world, hh, day)
         elif what == "join" and not partner_home and day < E - 30:
