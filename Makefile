@@ -13,7 +13,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 ## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
 setup: $(VENV)/.installed $(STATIC_BUILD)/app.css
 
-$(VENV)/.installed: requirements/app.txt requirements/test.txt pyproject.toml
+$(VENV)/.installed: requirements/app.txt requirements/spark.txt requirements/test.txt pyproject.toml
 	@echo "==> Python environment ($(PYTHON))"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"joinedup needs Python 3.11, found {sys.version}"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
