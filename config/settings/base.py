@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "joinedup.audit",
     "joinedup.accounts",
     "joinedup.access",
+    "joinedup.ingest",
+    "joinedup.people",
     "joinedup.simulate",
     "joinedup.api",
     "joinedup.web",

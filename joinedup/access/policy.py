@@ -32,3 +32,29 @@ def may_view_staff_directory(user) -> bool:
 def may_manage_api_tokens(user) -> bool:
     """System administrators issue and revoke the tokens agencies' systems use."""
     return _active(user) and user.role == Role.SYSTEM_ADMINISTRATOR
+
+
+# Children's social care (and its front door) hold the statutory duty to enquire, so they may look up
+# anyone; a partner agency's practitioner sees only people their own agency has records about.
+WHOLE_PICTURE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR, Role.HEAD_OF_SERVICE})
+MATCH_REVIEW_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER})
+
+
+@rules.predicate
+def may_look_up_people(user) -> bool:
+    """Children's social care staff and partner practitioners may search for a person."""
+    return _active(user) and user.agency_id is not None and (
+        user.role in WHOLE_PICTURE_ROLES or user.role == Role.PARTNER_PRACTITIONER
+    )
+
+
+@rules.predicate
+def sees_every_person(user) -> bool:
+    """Children's social care roles see any person's page; others only those their agency knows."""
+    return _active(user) and user.role in WHOLE_PICTURE_ROLES
+
+
+@rules.predicate
+def may_review_matches(user) -> bool:
+    """Front-door workers and team managers decide uncertain matches (confirm, reject, split)."""
+    return _active(user) and user.role in MATCH_REVIEW_ROLES

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from joinedup.accounts.models import Agency, User
+from joinedup.ingest.schema import load_schema
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -22,3 +23,97 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "first_name", "last_name", "job_title", "role", "agency", "team", "email", "phone"]
+
+
+# --- Agency records (POST /api/v1/records/) ----------------------------------------------------------
+# These describe the request for the OpenAPI schema; the body is checked against the agency record v1
+# JSON Schema (joinedup.ingest), which is stricter (see docs/formats/README.md).
+
+_RECORD_SCHEMA = load_schema()
+RECORD_KINDS = _RECORD_SCHEMA["$defs"]["kind"]["enum"]
+MENTION_ROLES = _RECORD_SCHEMA["$defs"]["role"]["enum"]
+
+
+class AddressSerializer(serializers.Serializer):
+    """An address as the agency wrote it."""
+
+    lines = serializers.ListField(child=serializers.CharField(), max_length=6)
+    postcode = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=10)
+    uprn = serializers.RegexField(r"^[0-9]{1,12}$", required=False, allow_null=True)
+    protected = serializers.BooleanField(required=False, help_text="A refuge or protected placement.")
+
+
+class MentionSerializer(serializers.Serializer):
+    """A person as the record names them (at least one of given_name, family_name, relationship_label)."""
+
+    mention_id = serializers.RegexField(r"^[A-Za-z0-9_-]{1,20}$")
+    role = serializers.ChoiceField(choices=MENTION_ROLES)
+    local_person_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    given_name = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    family_name = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    relationship_label = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    relationship_to_subject = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=60
+    )
+    dob = serializers.DateField(required=False, allow_null=True)
+    expected_due_on = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(choices=["female", "male", "unknown"], required=False, allow_null=True)
+    nhs_number = serializers.RegexField(r"^[0-9]{10}$", required=False, allow_null=True)
+    upn = serializers.RegexField(r"^[A-Z][0-9]{11}[0-9A-Z]$", required=False, allow_null=True)
+    address = AddressSerializer(required=False, allow_null=True)
+
+
+class AgencyRecordSerializer(serializers.Serializer):
+    """One record in the agency record format v1 (docs/formats/README.md); exactly one of occurred_at/on."""
+
+    schema = serializers.ChoiceField(choices=["joinedup.agency-record/1"])
+    agency_id = serializers.RegexField(r"^[a-z0-9]+(-[a-z0-9]+)*$", help_text="Your agency's id.")
+    source_system = serializers.CharField(max_length=100)
+    source_record_id = serializers.CharField(max_length=100)
+    version = serializers.IntegerField(min_value=1)
+    amended_at = serializers.DateTimeField(required=False, help_text="Required when version is 2 or more.")
+    kind = serializers.ChoiceField(choices=RECORD_KINDS)
+    occurred_at = serializers.DateTimeField(required=False)
+    occurred_on = serializers.DateField(required=False)
+    ended_on = serializers.DateField(required=False)
+    recorded_at = serializers.DateTimeField()
+    mentions = MentionSerializer(many=True, min_length=1)
+    detail = serializers.DictField(help_text="Coded and free-text detail; keys are snake_case.")
+
+
+class RecordBatchSerializer(serializers.Serializer):
+    """Up to 1,000 records (JSON objects) in one request; each is checked, and stored or refused, on its own.
+
+    Each record has the shape of AgencyRecord; a record that breaks the format is refused in its outcome
+    rather than failing the batch, so the items are described here only as objects.
+    """
+
+    records = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=1000)
+
+
+class ProblemSerializer(serializers.Serializer):
+    """One problem with one field."""
+
+    field = serializers.CharField()
+    problem = serializers.CharField()
+
+
+class RecordOutcomeSerializer(serializers.Serializer):
+    """What happened to one record: created, new_version, unchanged or refused (with its problems)."""
+
+    index = serializers.IntegerField(help_text="Position in the request, from 0.")
+    status = serializers.ChoiceField(choices=["created", "new_version", "unchanged", "refused"])
+    source_record_id = serializers.CharField()
+    agency_id = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+    sequence = serializers.IntegerField(allow_null=True, help_text="joinedup's number for this version: 1, 2, …")
+    current = serializers.BooleanField(help_text="Whether this version became the record's current version.")
+    received_at = serializers.DateTimeField(allow_null=True, help_text="When this content was first received.")
+    errors = ProblemSerializer(many=True)
+
+
+class RecordBatchOutcomeSerializer(serializers.Serializer):
+    """The outcome of every record of a batch, in order, and how many ended in each status."""
+
+    outcomes = RecordOutcomeSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField())

@@ -19,4 +19,5 @@ urlpatterns = [
     path("agencies/", views.AgencyListView.as_view(), name="agency-list"),
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/<uuid:user_id>/", views.UserDetailView.as_view(), name="user-detail"),
+    path("records/", views.RecordIngestView.as_view(), name="record-ingest"),
 ]

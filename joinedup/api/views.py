@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from joinedup.accounts.models import Agency
 from joinedup.accounts.selectors import user_get_for_viewer, users_visible_to
 from joinedup.accounts.services import actor_for
-from joinedup.api.serializers import AgencySerializer, UserSerializer
+from joinedup.api.serializers import (
+    AgencyRecordSerializer,
+    AgencySerializer,
+    RecordBatchOutcomeSerializer,
+    RecordBatchSerializer,
+    RecordOutcomeSerializer,
+    UserSerializer,
+)
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
+from joinedup.ingest.services import VIA_API, records_ingest
+
+MAX_BATCH = 1000
 
 
 class HasAgencyRole(permissions.BasePermission):
@@ -77,3 +90,98 @@ class UserDetailView(APIView):
         audit_event_record(actor=actor_for(request.user), action=AuditAction.USER_VIEW,
                            object_type="user", object_id=user.pk)
         return Response(UserSerializer(user).data)
+
+
+RECORDS_DESCRIPTION = """Send agency records in the agency record format v1 (docs/formats/README.md).
+
+The body is **one record** (a JSON object) or **a batch**: `{"records": [ … up to 1,000 records … ]}`.
+Records are kept exactly as sent; sending the same content again changes nothing; a higher `version`
+of a record becomes its current version and the earlier ones are kept. You may send your own agency's
+records only.
+
+- One record: `201` when it was stored (`created`, or `new_version` of a record already held), `200`
+  when exactly this content was received before (`unchanged`, describing the version received then),
+  `422` naming each field that breaks the format (nothing is stored), `403` when `agency_id` is not your
+  agency's.
+- A batch: `200` with one outcome per record, in order; good records are stored and each refused one
+  names its problems (a batch is never refused as a whole for one bad record).
+"""
+
+
+class _BodyRequiredSchema(AutoSchema):
+    """The request body is required (drf-spectacular cannot tell for a oneOf of two shapes)."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body:
+            body["required"] = True
+        return body
+
+
+class RecordIngestView(APIView):
+    """Agencies' systems send their records here (bearer token of a user of that agency)."""
+
+    permission_classes = [HasAgencyRole]
+    parser_classes = [JSONParser]
+    schema = _BodyRequiredSchema()
+
+    @extend_schema(
+        operation_id="records_create",
+        summary="Send agency records (one, or a batch of up to 1,000)",
+        description=RECORDS_DESCRIPTION,
+        request=PolymorphicProxySerializer(
+            component_name="RecordOrBatch",
+            serializers=[AgencyRecordSerializer, RecordBatchSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: RecordOutcomeSerializer,
+            200: PolymorphicProxySerializer(
+                component_name="RecordUnchangedOrBatchOutcome",
+                serializers=[RecordOutcomeSerializer, RecordBatchOutcomeSerializer],
+                resource_type_field_name=None,
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Stored",
+                response_only=True,
+                status_codes=["201"],
+                value={"index": 0, "status": "created", "source_record_id": "NBP-20230402-0000235",
+                       "agency_id": "northbrook-police", "version": 1, "sequence": 1, "current": True,
+                       "received_at": "2026-11-22T09:30:00Z", "errors": []},
+            ),
+        ],
+    )
+    def post(self, request, *args, **kwargs):
+        data = request.data
+        if isinstance(data, dict) and "records" in data:
+            return self._batch(request, data)
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": ['the body must be one record (a JSON object) or '
+                                                        '{"records": [...]}']})
+        own = request.user.agency.code
+        if isinstance(data.get("agency_id"), str) and data["agency_id"] != own:
+            problem = f"you may send records for your own agency ('{own}') only"
+            return Response({"errors": [{"field": "agency_id", "problem": problem}]}, status=status.HTTP_403_FORBIDDEN)
+        outcome = records_ingest(actor=actor_for(request.user), records=[dict(data)], via=VIA_API).outcomes[0]
+        body = outcome.as_dict()
+        if outcome.status == "refused":
+            code = status.HTTP_403_FORBIDDEN if outcome.forbidden else status.HTTP_422_UNPROCESSABLE_ENTITY
+            return Response({"errors": outcome.errors}, status=code)
+        return Response(body, status=status.HTTP_200_OK if outcome.status == "unchanged" else status.HTTP_201_CREATED)
+
+    def _batch(self, request, data):
+        records = data["records"]  # other members of the batch object are ignored
+        if not isinstance(records, list) or not records:
+            raise ValidationError({"records": ["must be a list of 1 to 1,000 records"]})
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise ValidationError({f"records[{index}]": ["must be a record (a JSON object)"]})
+        if len(records) > MAX_BATCH:
+            raise ValidationError({"records": [f"must hold at most {MAX_BATCH:,} records; send the rest in "
+                                               "further requests"]})
+        result = records_ingest(actor=actor_for(request.user), records=records, via=VIA_API)
+        # Each outcome's fields are named within its record (records[index]), as for a single record.
+        outcomes = [o.as_dict() for o in result.outcomes]
+        return Response({"outcomes": outcomes, "counts": result.counts()}, status=status.HTTP_200_OK)

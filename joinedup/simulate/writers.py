@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from joinedup.ingest.formats import record_to_fhir_bundle, write_csv
+
 from .agencies import AGENCIES, agencies_manifest
-from .formats import record_to_fhir_bundle, write_csv
 from .population import Household, World
 from .records import Emitter, dumps
 from .streams import iso

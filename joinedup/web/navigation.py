@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from joinedup.access.policy import may_view_audit_trail, may_view_staff_directory
+from joinedup.access.policy import (
+    may_look_up_people,
+    may_review_matches,
+    may_view_audit_trail,
+    may_view_staff_directory,
+)
 from joinedup.accounts.models import Role
 
 
@@ -32,6 +37,10 @@ class HomeCard:
 def navigation_for(user, path: str) -> list[NavItem]:
     """The menu for a signed-in user; the entry for the current page is marked."""
     items = [("Home", reverse("web:home"))]
+    if may_look_up_people(user):
+        items.append(("Find a person", reverse("web:person-search")))
+    if may_review_matches(user):
+        items.append(("Matches to review", reverse("web:review-queue")))
     if may_view_staff_directory(user):
         items.append(("Colleagues", reverse("web:colleagues")))
     if may_view_audit_trail(user):
@@ -68,6 +77,20 @@ def home_cards_for(user) -> list[HomeCard]:
             link_text="Check your details",
         )
     ]
+    if may_look_up_people(user):
+        cards.append(HomeCard(
+            title="Find a person",
+            body="One person across every agency: their records, and who lived with them and when.",
+            href=reverse("web:person-search"),
+            link_text="Find a person",
+        ))
+    if may_review_matches(user):
+        cards.append(HomeCard(
+            title="Matches to review",
+            body="Records that may be about the same person. Nothing is joined until someone decides.",
+            href=reverse("web:review-queue"),
+            link_text="Review matches",
+        ))
     if may_view_staff_directory(user):
         cards.append(HomeCard(
             title="Colleagues",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from joinedup.web.views import auth, home
+from joinedup.web.views import auth, home, people
 
 app_name = "web"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("account/", home.account, name="account"),
     path("colleagues/", home.colleagues, name="colleagues"),
     path("audit/", home.audit_trail, name="audit-trail"),
+    path("people/", people.person_search, name="person-search"),
+    path("people/<uuid:person_id>/", people.person_detail, name="person"),
+    path("review/", people.review_queue, name="review-queue"),
+    path("review/<uuid:item_id>/", people.review_item, name="review-item"),
 ]

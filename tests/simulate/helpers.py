@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from joinedup.simulate.formats import fhir_bundle_to_records, read_csv_records
+from joinedup.ingest.formats import fhir_bundle_to_records, read_csv_records
 
 
 def agencies(out: Path) -> list[dict[str, str]]:

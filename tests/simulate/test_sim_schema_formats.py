@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from joinedup.simulate.formats import (
+from joinedup.ingest.formats import (
     fhir_bundle_to_records,
     read_csv_records,
     record_to_fhir_bundle,
     write_csv,
 )
-from joinedup.simulate.schema import load_schema, validator
+from joinedup.ingest.schema import load_schema, validator
 
 from .helpers import agencies, records
 
@@ -22,7 +22,7 @@ DOCS = ROOT / "docs" / "formats"
 
 
 def test_package_schema_and_published_schema_are_identical() -> None:
-    package = ROOT / "joinedup" / "simulate" / "formats" / "agency-record-v1.schema.json"
+    package = ROOT / "joinedup" / "ingest" / "formats" / "agency-record-v1.schema.json"
     assert package.read_bytes() == (DOCS / "agency-record-v1.schema.json").read_bytes()
     assert load_schema()["$id"].endswith("/agency-record/v1")
 

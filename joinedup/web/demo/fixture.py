@@ -27,7 +27,7 @@ class DemoUser:
 
 
 AGENCIES: tuple[DemoAgency, ...] = (
-    DemoAgency("northbrook-csc", "Northbrook Children's Social Care", AgencyKind.CHILDRENS_SOCIAL_CARE, (
+    DemoAgency("northbrook-childrens-services", "Northbrook Children's Services", AgencyKind.CHILDRENS_SOCIAL_CARE, (
         ("front-door", "Front Door (MASH)", True),
         ("assessment-north", "Assessment Team North", False),
         ("child-protection", "Child Protection Team", False),
@@ -39,25 +39,25 @@ AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("st-aldrics-hospital", "St Aldric's Hospital", AgencyKind.ACUTE_HOSPITAL, (
         ("emergency-department", "Emergency Department", False),
     )),
-    DemoAgency("northbrook-community-health", "Northbrook Community Health", AgencyKind.COMMUNITY_HEALTH, (
+    DemoAgency("northbrook-community-health", "Northbrook Community Health (health visitors and midwives)", AgencyKind.COMMUNITY_HEALTH, (
         ("health-visiting", "Health Visiting", False),
     )),
-    DemoAgency("elmfield-surgery", "Elmfield Surgery", AgencyKind.GP_PRACTICE),
+    DemoAgency("elm-tree-surgery", "Elm Tree Surgery", AgencyKind.GP_PRACTICE),
     DemoAgency("northbrook-homes", "Northbrook Homes", AgencyKind.HOUSING_ASSOCIATION),
-    DemoAgency("hillside-primary", "Hillside Primary School", AgencyKind.SCHOOL),
+    DemoAgency("millfield-primary-school", "Millfield Primary School", AgencyKind.SCHOOL),
 )
 
 USERS: tuple[DemoUser, ...] = (
-    DemoUser("sam.okafor", "Sam", "Okafor", "northbrook-csc", Role.SOCIAL_WORKER, "assessment-north",
+    DemoUser("sam.okafor", "Sam", "Okafor", "northbrook-childrens-services", Role.SOCIAL_WORKER, "assessment-north",
              "Social worker"),
-    DemoUser("tara.lindqvist", "Tara", "Lindqvist", "northbrook-csc", Role.TEAM_MANAGER, "assessment-north",
+    DemoUser("tara.lindqvist", "Tara", "Lindqvist", "northbrook-childrens-services", Role.TEAM_MANAGER, "assessment-north",
              "Team manager"),
-    DemoUser("femi.adeyemi", "Femi", "Adeyemi", "northbrook-csc", Role.FRONT_DOOR, "front-door",
+    DemoUser("femi.adeyemi", "Femi", "Adeyemi", "northbrook-childrens-services", Role.FRONT_DOOR, "front-door",
              "MASH social worker"),
-    DemoUser("helen.marsh", "Helen", "Marsh", "northbrook-csc", Role.HEAD_OF_SERVICE, "", "Head of service"),
-    DemoUser("dara.quinn", "Dara", "Quinn", "northbrook-csc", Role.DATA_PROTECTION_OFFICER,
+    DemoUser("helen.marsh", "Helen", "Marsh", "northbrook-childrens-services", Role.HEAD_OF_SERVICE, "", "Head of service"),
+    DemoUser("dara.quinn", "Dara", "Quinn", "northbrook-childrens-services", Role.DATA_PROTECTION_OFFICER,
              "information-governance", "Data protection officer"),
-    DemoUser("alex.admin", "Alex", "Moreno", "northbrook-csc", Role.SYSTEM_ADMINISTRATOR,
+    DemoUser("alex.admin", "Alex", "Moreno", "northbrook-childrens-services", Role.SYSTEM_ADMINISTRATOR,
              "information-governance", "System administrator"),
     DemoUser("priya.shah", "Priya", "Shah", "st-aldrics-hospital", Role.PARTNER_PRACTITIONER,
              "emergency-department", "Emergency department nurse"),
@@ -65,7 +65,7 @@ USERS: tuple[DemoUser, ...] = (
              "Detective constable"),
     DemoUser("joy.baptiste", "Joy", "Baptiste", "northbrook-community-health", Role.PARTNER_PRACTITIONER,
              "health-visiting", "Health visitor"),
-    DemoUser("owen.price", "Owen", "Price", "hillside-primary", Role.PARTNER_PRACTITIONER, "",
+    DemoUser("owen.price", "Owen", "Price", "millfield-primary-school", Role.PARTNER_PRACTITIONER, "",
              "Designated safeguarding lead"),
-    DemoUser("ruth.kaye", "Ruth", "Kaye", "northbrook-csc", Role.CASE_REVIEWER, "", "Independent case reviewer"),
+    DemoUser("ruth.kaye", "Ruth", "Kaye", "northbrook-childrens-services", Role.CASE_REVIEWER, "", "Independent case reviewer"),
 )

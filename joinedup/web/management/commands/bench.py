@@ -3,7 +3,7 @@
 Each benchmark lives with the code it measures; this command only parses arguments and prints:
 `simulate` (joinedup.simulate.bench), `ingest` (joinedup.ingest.bench), `linkage`
 (joinedup.simulate.bench_linkage, which needs the simulator for its data) and `match`
-(joinedup.people.bench_match).
+(joinedup.simulate.bench_match, which draws names from the simulator).
 """
 
 import json
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 out=self.stderr,
             )
         else:
-            from joinedup.people import bench_match
+            from joinedup.simulate import bench_match
 
             result = bench_match.run(
                 persons=options["persons"], samples=options["samples"], seed=options["seed"], out=self.stderr

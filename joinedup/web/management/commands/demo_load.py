@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--simulated: {manifest} does not exist; run `joinedup simulate --out {simulated}`")
             added = register_simulated_agencies(json.loads(manifest.read_text()))
             self.stdout.write(f"Simulated authority in {simulated}: {added} agencies registered "
-                              "(its records are loaded once ingestion exists).")
+                              "(its records: `joinedup ingest`, then `joinedup link`; `make demo` runs both).")
         users = load_demo(credentials, progress=lambda m: self.stdout.write(f"  {m}") if options["verbosity"] > 1 else None)
         agencies = {a.code: a.name for a in Agency.objects.all()}
         self.stdout.write(self.style.SUCCESS("\nDemo users (synthetic data only) — sign in at http://127.0.0.1:8000/sign-in/"))

@@ -1,4 +1,8 @@
-"""Conversions between the agency record model and its CSV layout and FHIR R4 bundles (for the simulator and ingest)."""
+"""Conversions between the agency record model and its CSV layout and FHIR R4 bundles.
+
+One copy for both directions: ingestion reads CSV files and FHIR bundles with these, and the simulator
+(a higher layer) writes its CSV and FHIR feeds with them. See docs/formats/README.md.
+"""
 
 from __future__ import annotations
 

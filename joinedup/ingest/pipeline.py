@@ -1,0 +1,171 @@
+"""Reading and preparing a file's records ahead of storing them, so that storing rarely waits.
+
+Preparing a record (parsing, checking against the format, canonical JSON, derived columns) is pure
+Python and needs no database, so it runs alongside the process that stores the previous batch:
+
+- with `workers=0`, in one background thread of this process (it shares the GIL with the storing);
+- with `workers>=1`, in that many worker processes (started fresh with "spawn", so they share no
+  database connection with this one). JSON lines travel to them unparsed; what comes back is the
+  prepared records' columns, ready to insert. On a 2-core machine one worker stores about 1.5× as
+  many records a second into SQLite as the thread does, and 1.1× into PostgreSQL (whose server then
+  needs the other core).
+
+Either way the batches come back in file order, at most a few ahead of the one being stored.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from joinedup.ingest.bulk import Adapter
+from joinedup.ingest.prepare import PreparedRecord, prepare_record
+from joinedup.ingest.readers import Item, file_format, json_lines, parse_json_line, read_items
+from joinedup.ingest.validation import Problem
+
+Unit = tuple[int, str] | Item  # a JSON line not parsed yet, or an item read already (CSV, JSON)
+Prepared = list[tuple[Item, PreparedRecord | None]]  # each item with its prepared record, if it had one
+_FIELDS = ("problems", "agency_code", "source_record_id", "version", "canonical", "sha256", "vendor", "db_columns",
+           "db_mentions")
+
+
+def read_units(path: Path) -> Iterator[Unit]:
+    """A file's records as units of work: JSON lines unparsed (the workers parse them), others as read."""
+    if file_format(path) == "jsonl":
+        yield from json_lines(path)
+    else:
+        yield from read_items(path)
+
+
+def prepare_units(units: Iterable[Unit], db: Adapter) -> Prepared:
+    """Parse and prepare units here (what a worker does, without the transport)."""
+    out: Prepared = []
+    for unit in units:
+        for item in [unit] if isinstance(unit, Item) else parse_json_line(*unit):
+            out.append((item, prepare_record(item.record, db) if item.record is not None else None))
+    return out
+
+
+def _worker_start() -> None:
+    gc.set_threshold(100_000, 50, 100)
+
+
+def _ready() -> bool:
+    return True
+
+
+def _prepare_remote(units: list[Unit], vendor: str) -> list[tuple[int, list[Problem], tuple[Any, ...] | None]]:
+    """In a worker: prepare units, returning plain tuples (cheap to send back)."""
+    out = []
+    for item, prepared in prepare_units(units, Adapter(vendor=vendor)):
+        fields = None if prepared is None else tuple(getattr(prepared, f) for f in _FIELDS)
+        out.append((item.line, item.problems, fields))
+    return out
+
+
+def _rebuild(compact: list[tuple[int, list[Problem], tuple[Any, ...] | None]]) -> Prepared:
+    return [
+        (Item(line, problems=problems), None) if fields is None else (Item(line, True), PreparedRecord(None, *fields))
+        for line, problems, fields in compact
+    ]
+
+
+class Preparer:
+    """Prepares files' records in batches, in a background thread or in worker processes."""
+
+    def __init__(self, *, workers: int, db: Adapter | None = None) -> None:
+        self.db = db or Adapter()
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start
+            )
+            # Start the workers now (each imports the checking code) rather than on the first batch.
+            for future in [self.pool.submit(_ready) for _ in range(workers)]:
+                future.result()
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def batches(self, path: Path, size: int, limit: int | None = None) -> Iterator[Prepared]:
+        """The file's records (the first `limit` at most) prepared, in batches of `size`, in file order."""
+        units: Iterator[Unit] = read_units(path)
+        if limit is not None:
+            units = islice(units, limit)
+        chunks = _chunks(units, size)
+        if self.pool is None:
+            yield from in_background(prepare_units(chunk, self.db) for chunk in chunks)
+            return
+        pending: deque[Future[Any]] = deque()
+        try:
+            for chunk in chunks:
+                pending.append(self.pool.submit(_prepare_remote, chunk, self.db.vendor))
+                if len(pending) > self.workers + 1:
+                    yield _rebuild(pending.popleft().result())
+            while pending:
+                yield _rebuild(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
+    while chunk := list(islice(units, size)):
+        yield chunk
+
+
+_DONE = object()
+
+
+def in_background(source: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Iterate `source` in a daemon thread, up to `depth` items ahead; its exceptions re-raise here."""
+    buffer: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(value: Any, error: BaseException | None = None) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put((value, error), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for value in source:
+                if not put(value):
+                    return
+            put(_DONE)
+        except BaseException as exc:
+            put(_DONE, exc)
+
+    thread = threading.Thread(target=produce, name="ingest-prepare", daemon=True)
+    thread.start()
+    try:
+        while True:
+            value, error = buffer.get()
+            if error is not None:
+                raise error
+            if value is _DONE:
+                return
+            yield value
+    finally:
+        stop.set()

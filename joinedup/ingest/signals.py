@@ -1,0 +1,17 @@
+"""Signals ingestion sends, for layers above it (the people app) to act on without ingest knowing them.
+
+`mentions_ingested` is sent inside the ingest transaction, once per batch, after the batch's mentions
+are written, with keyword arguments:
+
+- `mention_ids`: ids of `Mention` rows created or changed (live, not withdrawn) by the batch;
+- `withdrawn_mention_ids`: ids of mentions a new current version no longer names (kept, `withdrawn=True`);
+- `via`: "api" or "file" — file ingests leave linkage to `joinedup link`, so receivers that match
+  online should do so only for "api";
+- `actor`: the `ActorRef` receiving the records.
+
+A receiver that raises rolls the whole batch back, so receivers must be quick and reliable.
+"""
+
+from django.dispatch import Signal
+
+mentions_ingested = Signal()

@@ -1,0 +1,188 @@
+"""Checking one agency record: the JSON Schema, then the rules a schema cannot state, in plain English.
+
+Each problem is `{"field": <JSON path such as "mentions[0].dob">, "problem": <what is wrong>}`. Problems never
+repeat the value that was sent (it may be personal data and refusals are printed and logged); they say
+what was expected instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from joinedup.ingest.schema import fast_validator, load_schema
+
+Problem = dict[str, str]
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object",
+    "array": "a list",
+    "boolean": "true or false",
+    "null": "null",
+}
+_PATTERN_PROBLEMS = {
+    "agency_id": "must be the agency's lower-case id, words joined by hyphens (e.g. northbrook-police)",
+    "mention_id": "must be 1 to 20 letters, digits, '-' or '_' (e.g. m1)",
+    "nhs_number": "must be 10 digits with no spaces",
+    "upn": "must be a capital letter, 11 digits and a final digit or capital letter",
+    "uprn": "must be 1 to 12 digits",
+}
+_DATE_PROBLEM = "must be a real date written YYYY-MM-DD"
+_DATETIME_PROBLEM = "must be a real date and time written like 2023-04-02T09:30:00Z (Z or an offset from UTC)"
+_DATE_FIELDS = {"occurred_on", "ended_on", "dob", "expected_due_on"}
+_DATETIME_FIELDS = {"occurred_at", "recorded_at", "amended_at"}
+_CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury"}
+
+
+def field_path(parts: Sequence[str | int]) -> str:
+    """A JSON path as the API names fields: ["mentions", 0, "dob"] → "mentions[0].dob"."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _last_name(parts: Sequence[str | int]) -> str:
+    for part in reversed(parts):
+        if isinstance(part, str):
+            return part
+    return ""
+
+
+def _enum_values(schema_path: Sequence[str | int]) -> list[Any]:
+    node: Any = load_schema()
+    for step in schema_path:
+        node = node[step]
+    return list(node)
+
+
+def _translate(error: Any, record: Any) -> list[Problem]:
+    kind = type(error.kind).__name__
+    parts = list(error.instance_path)
+    path = field_path(parts)
+    name = _last_name(parts)
+    schema_path = list(error.schema_path)
+
+    if kind == "Required":
+        prop = error.kind.property
+        if schema_path[:2] == ["allOf", 0]:
+            return [{"field": _join(path, prop), "problem": "is required when version is 2 or more"}]
+        if schema_path[:1] == ["allOf"]:
+            what = record.get("kind") if isinstance(record, dict) else "this kind of"
+            return [{"field": _join(path, prop), "problem": f"is required for a {what} record"}]
+        return [{"field": _join(path, prop), "problem": "is required"}]
+    if kind == "AdditionalProperties":
+        container = _CONTAINERS.get(_last_name(parts), "a record" if not parts else "this object")
+        return [
+            {"field": _join(path, prop), "problem": f"is not a field of {container} in the agency record format"}
+            for prop in error.kind.unexpected
+        ]
+    if kind == "AnyOf" and schema_path[-2:] == ["mention", "anyOf"]:
+        return [{"field": path, "problem": "give at least one of given_name, family_name or relationship_label"}]
+    if kind == "OneOfNotValid" and not parts:
+        if isinstance(record, dict) and "occurred_at" in record and "occurred_on" in record:
+            return [{"field": "occurred_on", "problem": "give occurred_at or occurred_on, not both"}]
+        return [{"field": "occurred_at", "problem": "give occurred_at (a date and time) or occurred_on (a day)"}]
+    if kind in {"OneOfNotValid", "AnyOf"}:
+        # "X or null": report what is wrong with X rather than that neither branch fits.
+        branches = [b for b in error.kind.context if not _is_null_branch(b)]
+        if len(branches) == 1:
+            return [p for inner in branches[0] for p in _translate(inner, record)]
+    if kind == "Enum":
+        values = [v for v in _enum_values(schema_path) if v is not None]
+        if len(values) > 25:
+            return [{"field": path, "problem": f"is not one of the {len(values)} values the format allows "
+                     "(see docs/formats/README.md)"}]
+        return [{"field": path, "problem": "must be one of " + ", ".join(str(v) for v in values)}]
+    if kind == "Constant":
+        return [{"field": path, "problem": f"must be {json.dumps(error.kind.expected_value)}"}]
+    if kind == "Type":
+        words = [_TYPE_WORDS.get(t, t) for t in error.kind.types]
+        return [{"field": path, "problem": "must be " + " or ".join(words)}]
+    if kind == "Pattern":
+        if name in _DATE_FIELDS:
+            return [{"field": path, "problem": _DATE_PROBLEM}]
+        if name in _DATETIME_FIELDS:
+            return [{"field": path, "problem": _DATETIME_PROBLEM}]
+        return [{"field": path, "problem": _PATTERN_PROBLEMS.get(name, "is not written the way the format expects")}]
+    if kind == "Format":
+        if error.kind.format == "date":
+            return [{"field": path, "problem": _DATE_PROBLEM}]
+        return [{"field": path, "problem": _DATETIME_PROBLEM}]
+    if kind == "MinLength":
+        limit = error.kind.limit
+        return [{"field": path, "problem": "must not be empty" if limit == 1 else f"must be at least {limit} characters"}]
+    if kind == "MaxLength":
+        return [{"field": path, "problem": f"must be at most {error.kind.limit} characters"}]
+    if kind == "MinItems":
+        if name == "mentions":
+            return [{"field": path, "problem": "must name at least one person"}]
+        return [{"field": path, "problem": f"must have at least {error.kind.limit} items"}]
+    if kind == "MaxItems":
+        return [{"field": path, "problem": f"must have at most {error.kind.limit} items"}]
+    if kind == "Minimum":
+        return [{"field": path, "problem": f"must be {error.kind.limit} or more"}]
+    if kind == "PropertyNames":
+        key = getattr(error.kind.error, "instance", "")
+        field = _join(path, key) if isinstance(key, str) and len(key) <= 60 else path
+        return [{"field": field, "problem": "is not a snake_case key (lower-case letters, digits and _)"}]
+    keyword = schema_path[-1] if schema_path else "schema"
+    return [{"field": path, "problem": f"breaks the rule '{keyword}' of the agency record format"}]
+
+
+def _is_null_branch(errors: list[Any]) -> bool:
+    return len(errors) == 1 and type(errors[0].kind).__name__ == "Type" and errors[0].kind.types == ["null"]
+
+
+def schema_problems(record: Any) -> list[Problem]:
+    """What breaks the agency record v1 JSON Schema, one problem per field (empty when valid)."""
+    if not isinstance(record, dict):
+        return [{"field": "", "problem": "a record must be a JSON object"}]
+    validator = fast_validator()
+    if validator.is_valid(record):
+        return []
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for error in validator.iter_errors(record):
+        for problem in _translate(error, record):
+            key = (problem["field"], problem["problem"])
+            if key not in seen:
+                seen.add(key)
+                problems.append(problem)
+    return problems
+
+
+def rule_problems(record: dict[str, Any]) -> list[Problem]:
+    """The rules of the format that the JSON Schema cannot state (for a record that passed the schema)."""
+    problems: list[Problem] = []
+    first_use: dict[str, int] = {}
+    for i, mention in enumerate(record["mentions"]):
+        mid = mention["mention_id"]
+        if mid in first_use:
+            problems.append({"field": f"mentions[{i}].mention_id",
+                             "problem": f"is also the id of mentions[{first_use[mid]}]; mention ids are unique in a record"})
+        else:
+            first_use[mid] = i
+    injury = record["detail"].get("injury")
+    if isinstance(injury, dict) and injury.get("explained_by") and injury["explained_by"] not in first_use:
+        problems.append({"field": "detail.injury.explained_by", "problem": "must be the mention_id of a mention of this record"})
+    return problems
+
+
+def record_problems(record: Any) -> list[Problem]:
+    """Every problem with one record: the schema first, then the format's other rules."""
+    problems = schema_problems(record)
+    if problems:
+        return problems
+    return rule_problems(record)

@@ -1,0 +1,1 @@
+"""People: who each mention is, across agencies; households and residence over time."""

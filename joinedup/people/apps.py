@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "joinedup.people"
+    label = "people"
+    verbose_name = "People and households"
+
+    def ready(self) -> None:
+        # Match mentions that arrive through the API against known people as they are stored.
+        from joinedup.people import receivers  # noqa: F401

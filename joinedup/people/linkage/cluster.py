@@ -1,0 +1,284 @@
+"""Precision-first clustering of scored pairs into persons, with review decisions and a guard against chaining.
+
+Plain connected components at a threshold chain false merges: one housing record "James Smith, NB1 2AB"
+with no date of birth scores well against both James Smith senior and his son, and joins two people's
+histories. So clusters are built greedily, strongest edge first (Kruskal order), and an edge at or above
+`accept` joins two clusters only when
+
+- no cannot-link pair (a person's "not the same" review decision) would end up inside one cluster, and
+- the two clusters' identifiers do not conflict: no two NHS numbers more than a mistype apart (one digit
+  changed or two swapped in the first nine — the simulator, like real systems, has re-validated mistyped
+  numbers), no two different UPNs, no two dates of birth that cannot be one person's (equal, day and month
+  swapped, a year out, or the same year with day or month different are compatible) — more precisely, one
+  of the values in the merged cluster must be compatible with all the others (a plausible true value).
+
+Must-link pairs (a person's "same" review decision, and rows of one agency-held identity) are applied
+first and are not subject to the identifier guard, only to cannot-link decisions. Edges refused by the
+guard, and edges with `review_low` ≤ probability < `accept` whose ends are in different clusters, come
+back as review pairs for a person to decide. See docs in `__init__` for the thresholds and their figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .profiles import dob_compatible, nhs_compatible
+
+Node = Hashable
+REASON_UNCERTAIN = "uncertain"
+REASON_NHS = "conflicting NHS numbers"
+REASON_UPN = "conflicting UPNs"
+REASON_DOB = "conflicting dates of birth"
+REASON_CANNOT = "cannot-link decision"
+REASON_AMBIGUOUS = "matches more than one person"
+
+
+class ReviewPair(NamedTuple):
+    """A pair a person should look at: the two nodes, the model's probability and why it is in the queue."""
+
+    a: Node
+    b: Node
+    probability: float
+    reason: str
+
+
+class Clusters(dict):
+    """node → cluster index (0, 1, … in order of each cluster's smallest node), with the review queue.
+
+    `review` lists uncertain and guard-refused pairs (one per pair of final clusters, highest probability
+    first); `conflicts` lists must-link decisions that could not be applied because of a cannot-link one.
+    """
+
+    review: list[ReviewPair]
+    conflicts: list[tuple[Node, Node]]
+
+    @property
+    def cluster_of(self) -> dict[Node, int]:
+        """The mapping itself (node → cluster index), for callers that prefer a name."""
+        return self
+
+    @property
+    def review_pairs(self) -> list[ReviewPair]:
+        """Alias of `review`."""
+        return self.review
+
+    def members(self) -> dict[int, list[Node]]:
+        """cluster index → its nodes (sorted)."""
+        out: dict[int, list[Node]] = {}
+        for node, index in self.items():
+            out.setdefault(index, []).append(node)
+        for nodes in out.values():
+            nodes.sort(key=str)
+        return out
+
+
+@dataclass
+class _Group:
+    nhs: set[str] = field(default_factory=set)
+    upn: set[str] = field(default_factory=set)
+    dobs: set[tuple[int, int, int]] = field(default_factory=set)
+    cannot: dict[int, int] = field(default_factory=dict)  # constraint index → sides present (bit 1 = a, 2 = b)
+    size: int = 1
+
+
+def _dob_dict(d: tuple[int, int, int]) -> dict[str, Any]:
+    return {"dob": d, "dob_y": d[0], "dob_m": d[1], "dob_d": d[2]}
+
+
+def _has_centre(values: set[Any], compatible) -> bool:
+    """Whether one of the values is compatible with all the others (could be the true one they all came from)."""
+    if len(values) <= 1:
+        return True
+    return any(all(compatible(c, v) for v in values) for c in values)
+
+
+def _dob_ok(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
+    return x == y or dob_compatible(_dob_dict(x), _dob_dict(y))
+
+
+def identifier_conflict(a: _Group, b: _Group) -> str | None:
+    """Why two clusters' identifiers say they are different people, or None.
+
+    Noise means one person's records hold a few versions of an identifier, so the test is whether one of
+    the versions in the union could be the true one the others are mistakes of: all NHS numbers within a
+    mistype of it, all dates of birth compatible with it; UPNs (not mistyped in practice) must be equal.
+    """
+    if a.upn and b.upn and a.upn != b.upn:
+        return REASON_UPN
+    if a.nhs and b.nhs and a.nhs != b.nhs and not _has_centre(a.nhs | b.nhs, nhs_compatible):
+        return REASON_NHS
+    if a.dobs and b.dobs and a.dobs != b.dobs and not _has_centre(a.dobs | b.dobs, _dob_ok):
+        return REASON_DOB
+    return None
+
+
+def cluster(
+    node_ids: Iterable[Node],
+    edges: Iterable[tuple[Node, Node, float]],
+    *,
+    accept: float,
+    review_low: float | None = None,
+    must_link: Iterable[tuple[Node, Node]] = (),
+    cannot_link: Iterable[tuple[Node, Node]] = (),
+    rows: Mapping[Node, Mapping[str, Any]] | None = None,
+) -> Clusters:
+    """Cluster nodes: must-links, then edges ≥ accept strongest first, refusing cannot-link and conflicts.
+
+    `rows[node]` (an identity row, or any mapping) may hold `nhs`, `upn` and `dob` ("YYYY-MM-DD") for the
+    identifier guard; without `rows` there is no guard and no special treatment of rows lacking all three. Returns `Clusters` (a dict node → cluster index) with `.review` holding the
+    pairs to review: edges in [review_low, accept) between different clusters and edges the guard refused.
+    """
+    nodes = sorted(set(node_ids), key=str)
+    index = {n: i for i, n in enumerate(nodes)}
+    parent = list(range(len(nodes)))
+    groups: list[_Group | None] = []
+    attributes = rows or {}
+    for n in nodes:
+        g = _Group()
+        attr = attributes.get(n)
+        if attr:
+            if attr.get("nhs"):
+                g.nhs.add(attr["nhs"])
+            if attr.get("upn"):
+                g.upn.add(attr["upn"])
+            dob = attr.get("dob")
+            if dob:
+                g.dobs.add((int(dob[0:4]), int(dob[5:7]), int(dob[8:10])))
+        groups.append(g)
+
+    def find(i: int) -> int:
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    for k, (x, y) in enumerate(cannot_link):
+        if x in index and y in index:
+            for node, side in ((x, 1), (y, 2)):
+                g = groups[find(index[node])]
+                assert g is not None
+                g.cannot[k] = g.cannot.get(k, 0) | side
+
+    def blocked_by_decision(ga: _Group, gb: _Group) -> bool:
+        small, large = (ga, gb) if len(ga.cannot) <= len(gb.cannot) else (gb, ga)
+        return any((sides | large.cannot.get(k, 0)) == 3 for k, sides in small.cannot.items() if k in large.cannot)
+
+    def union(ra: int, rb: int) -> None:
+        ga, gb = groups[ra], groups[rb]
+        assert ga is not None and gb is not None
+        if ga.size < gb.size:
+            ra, rb, ga, gb = rb, ra, gb, ga
+        parent[rb] = ra
+        ga.nhs |= gb.nhs
+        ga.upn |= gb.upn
+        ga.dobs |= gb.dobs
+        for k, sides in gb.cannot.items():
+            ga.cannot[k] = ga.cannot.get(k, 0) | sides
+        ga.size += gb.size
+        groups[rb] = None
+
+    conflicts: list[tuple[Node, Node]] = []
+    for x, y in must_link:
+        if x not in index or y not in index:
+            continue
+        ra, rb = find(index[x]), find(index[y])
+        if ra == rb:
+            continue
+        ga, gb = groups[ra], groups[rb]
+        assert ga is not None and gb is not None
+        if blocked_by_decision(ga, gb):
+            conflicts.append((x, y))
+            continue
+        union(ra, rb)
+
+    low = accept if review_low is None else review_low
+    ranked = sorted(
+        (-float(p), index[a], index[b]) for a, b, p in edges if float(p) >= low and a in index and b in index
+    )  # strongest first; ties in node order (nodes are sorted), so the result does not depend on input order
+    candidates = [(-p, nodes[ia], nodes[ib]) for p, ia, ib in ranked]
+
+    def weak(root: int) -> bool:
+        g = groups[root]
+        assert g is not None
+        return guarded and not (g.nhs or g.upn or g.dobs)
+
+    guarded = rows is not None
+    refused: list[ReviewPair] = []
+    uncertain: list[tuple[float, Node, Node]] = []
+    deferred: list[tuple[float, Node, Node]] = []
+    # Phase 1: edges between clusters that hold an identifier (NHS number, UPN or date of birth).
+    for p, a, b in candidates:
+        if p < accept:
+            uncertain.append((p, a, b))
+            continue
+        ra, rb = find(index[a]), find(index[b])
+        if ra == rb:
+            continue
+        if weak(ra) or weak(rb):
+            deferred.append((p, a, b))
+            continue
+        ga, gb = groups[ra], groups[rb]
+        assert ga is not None and gb is not None
+        if blocked_by_decision(ga, gb):
+            continue
+        reason = identifier_conflict(ga, gb)
+        if reason is not None:
+            refused.append(ReviewPair(a, b, p, reason))
+            continue
+        union(ra, rb)
+    # Phase 2: clusters with no identifier (a name and a postcode) join a cluster only when exactly one
+    # cluster with identifiers matches them: they must never bridge two people.
+    strong_root = {i: find(i) for i in range(len(nodes)) if not weak(find(i))}
+    options: dict[int, dict[int, tuple[float, Node, Node]]] = {}
+    weak_edges: list[tuple[float, Node, Node]] = []
+    for p, a, b in deferred:
+        ia, ib = index[a], index[b]
+        if ia in strong_root or ib in strong_root:
+            w, s_root = (find(ib), strong_root[ia]) if ia in strong_root else (find(ia), strong_root[ib])
+            best = options.setdefault(w, {})
+            if s_root not in best:
+                best[s_root] = (p, a, b)
+        else:
+            weak_edges.append((p, a, b))
+    for w in sorted(options, key=lambda r: str(nodes[r])):
+        choices = {s_root: e for s_root, e in options[w].items() if not blocked_by_decision(groups[w], groups[find(s_root)])}
+        if len(choices) == 1:
+            union(find(w), find(next(iter(choices))))
+        elif len(choices) > 1:
+            for p, a, b in choices.values():
+                refused.append(ReviewPair(a, b, p, REASON_AMBIGUOUS))
+    for _p, a, b in weak_edges:
+        ra, rb = find(index[a]), find(index[b])
+        if ra == rb or ra in options or rb in options or not weak(ra) or not weak(rb):
+            continue
+        ga, gb = groups[ra], groups[rb]
+        assert ga is not None and gb is not None
+        if not blocked_by_decision(ga, gb):
+            union(ra, rb)
+
+    result = Clusters()
+    roots: dict[int, int] = {}
+    for i, n in enumerate(nodes):
+        root = find(i)
+        if root not in roots:
+            roots[root] = len(roots)
+        result[n] = roots[root]
+    review: list[ReviewPair] = []
+    seen: set[tuple[int, int]] = set()
+    for pair in sorted(
+        [*refused, *(ReviewPair(a, b, p, REASON_UNCERTAIN) for p, a, b in uncertain)],
+        key=lambda r: (-r.probability, str(r.a), str(r.b)),
+    ):
+        ca, cb = result[pair.a], result[pair.b]
+        key = (min(ca, cb), max(ca, cb))
+        if ca == cb or key in seen:
+            continue
+        seen.add(key)
+        review.append(pair)
+    result.review = review
+    result.conflicts = conflicts
+    return result

@@ -1,0 +1,153 @@
+"""Linking by context: mentions with no identity of their own, resolved through the record they are in.
+
+Two kinds of mention carry no name or identifier but are still someone definite:
+
+- **"Accompanied by: mother"** — an adult recorded only by relationship, whose `relationship_to_subject`
+  is `mother`. The record's subject (a child) has been linked by identity; if that child's person has
+  exactly one mother across all records that name her (named mentions whose relationship to the child is
+  `mother`), this mention is her. Other relationships — "partner", "Mum's boyfriend", "stepdad", "male
+  friend" — are never resolved this way: partners change, and a man recorded only as "partner" may be
+  precisely the unknown adult nobody has identified; guessing him would hide that.
+- **Unborn children** — "unborn child" with the mother alongside in the same record. The mother's person
+  is found (by identity, or by the rule above); if exactly one child of hers (a person whose unique mother
+  she is) was born within 30 days of the expected due date (or, without a due date, within 300 days
+  after the record), the unborn mention is that child. Otherwise the unborn mentions of one mother whose
+  due dates are within 60 days of each other (or recorded within 280 days of each other) are one new
+  person — the expected baby — not linked to any born child.
+
+Needs these optional mention keys: `record_key` (any value naming the record; the mentions of one record
+share it), `relationship_to_subject`, `expected_due_on`, plus `role` and `occurred_on`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from .clean import clean_dob
+from .prepare import UNLINKABLE_RELATIONSHIP_ONLY, UNLINKABLE_UNBORN
+
+SUBJECT_ROLES = frozenset({"subject", "patient", "pupil", "unborn"})
+DUE_WINDOW = timedelta(days=30)
+NO_DUE_WINDOW = (timedelta(days=-7), timedelta(days=300))
+SAME_PREGNANCY_DUE = timedelta(days=60)
+SAME_PREGNANCY_SEEN = timedelta(days=280)
+LINKED_MOTHER = "context: mother of the record's subject"
+LINKED_UNBORN_BORN = "context: unborn child later born to the same mother"
+LINKED_UNBORN_GROUP = "context: unborn child of the same mother and pregnancy"
+
+
+def _relationship(m: Mapping[str, Any]) -> str:
+    return (m.get("relationship_to_subject") or "").strip().lower()
+
+
+def link_by_context(
+    mentions: Sequence[Mapping[str, Any]],
+    cluster_of_mention: Mapping[int, int],
+    unlinkable: Mapping[int, str],
+    dobs_of_cluster: Mapping[int, set[str]],
+    next_cluster: int,
+) -> tuple[dict[int, int], dict[int, str]]:
+    """Clusters for unlinkable mentions that context resolves: (mention index → cluster, → how).
+
+    `cluster_of_mention` holds the identity-linked mentions' clusters; `dobs_of_cluster` the dates of
+    birth (ISO) in each cluster; new clusters (unborn children not yet matched) are numbered from
+    `next_cluster` on.
+    """
+    by_record: dict[Any, list[int]] = defaultdict(list)
+    for i, m in enumerate(mentions):
+        key = m.get("record_key")
+        if key is not None:
+            by_record[key].append(i)
+
+    def subjects(idxs: list[int]) -> list[int]:
+        chosen = [i for i in idxs if mentions[i].get("role") in SUBJECT_ROLES]
+        return chosen or idxs[:1]
+
+    # Who is each child's mother, according to the records that name her?
+    mothers: dict[int, set[int]] = defaultdict(set)
+    for idxs in by_record.values():
+        named_mothers = [i for i in idxs if i in cluster_of_mention and _relationship(mentions[i]) == "mother"]
+        if not named_mothers:
+            continue
+        for s in subjects(idxs):
+            if s in cluster_of_mention:
+                for mo in named_mothers:
+                    if mo != s and cluster_of_mention[mo] != cluster_of_mention[s]:
+                        mothers[cluster_of_mention[s]].add(cluster_of_mention[mo])
+
+    assigned: dict[int, int] = {}
+    how: dict[int, str] = {}
+
+    def resolved(i: int) -> int | None:
+        if i in cluster_of_mention:
+            return cluster_of_mention[i]
+        return assigned.get(i)
+
+    # Relationship-only mothers of an identified subject.
+    for idxs in by_record.values():
+        for i in idxs:
+            if unlinkable.get(i) != UNLINKABLE_RELATIONSHIP_ONLY or _relationship(mentions[i]) != "mother":
+                continue
+            candidates: set[int] = set()
+            for s in subjects(idxs):
+                if s != i and s in cluster_of_mention:
+                    candidates |= mothers.get(cluster_of_mention[s], set()) or {-1}
+            if len(candidates) == 1 and -1 not in candidates:
+                assigned[i] = next(iter(candidates))
+                how[i] = LINKED_MOTHER
+
+    children: dict[int, list[int]] = defaultdict(list)  # mother's cluster → clusters she is the only mother of
+    for child, ms in mothers.items():
+        if len(ms) == 1:
+            children[next(iter(ms))].append(child)
+
+    # Unborn children.
+    pending: dict[int, list[tuple[date | None, date | None, int]]] = defaultdict(list)  # mother → (due, seen, i)
+    for idxs in by_record.values():
+        for i in idxs:
+            if unlinkable.get(i) != UNLINKABLE_UNBORN:
+                continue
+            mother_idx = [j for j in idxs if j != i and _relationship(mentions[j]) == "mother"]
+            mother_clusters = {c for j in mother_idx if (c := resolved(j)) is not None}
+            if len(mother_clusters) != 1:
+                continue
+            mother = next(iter(mother_clusters))
+            due = clean_dob(mentions[i].get("expected_due_on"))
+            seen = clean_dob(mentions[i].get("occurred_on"))
+            matches = []
+            for child in children.get(mother, ()):
+                for iso in dobs_of_cluster.get(child, ()):
+                    born = date.fromisoformat(iso)
+                    if due is not None:
+                        ok = abs(born - due) <= DUE_WINDOW
+                    else:
+                        ok = seen is not None and NO_DUE_WINDOW[0] <= born - seen <= NO_DUE_WINDOW[1]
+                    if ok:
+                        matches.append(child)
+                        break
+            if len(matches) == 1:
+                assigned[i] = matches[0]
+                how[i] = LINKED_UNBORN_BORN
+            else:
+                pending[mother].append((due, seen, i))
+    for mother in sorted(pending):
+        items = sorted(pending[mother], key=lambda t: (t[0] or t[1] or date.min, t[2]))
+        group_start: tuple[date | None, date | None] | None = None
+        for due, seen, i in items:
+            if group_start is None or not _same_pregnancy(group_start, (due, seen)):
+                group_start = (due, seen)
+                next_cluster += 1
+            assigned[i] = next_cluster - 1
+            how[i] = LINKED_UNBORN_GROUP
+    return assigned, how
+
+
+def _same_pregnancy(a: tuple[date | None, date | None], b: tuple[date | None, date | None]) -> bool:
+    if a[0] is not None and b[0] is not None:
+        return abs(a[0] - b[0]) <= SAME_PREGNANCY_DUE
+    if a[1] is not None and b[1] is not None:
+        return abs(a[1] - b[1]) <= SAME_PREGNANCY_SEEN
+    return False

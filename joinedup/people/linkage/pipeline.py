@@ -1,0 +1,167 @@
+"""Batch linkage end to end: mentions → rows → model → scored pairs → clusters → a person index per mention."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import pyarrow as pa
+
+from .cluster import Clusters, ReviewPair, cluster
+from .context import link_by_context
+from .model import train
+from .predict import predict_pairs
+from .prepare import Prepared, prepare
+
+# Thresholds on Splink's match probability (see the package docstring for the measurements behind them).
+ACCEPT = 0.9
+REVIEW_LOW = 0.5
+
+LINKED_IDENTITY = "identity"
+
+
+@dataclass
+class LinkResult:
+    """The outcome of a batch run.
+
+    `person_of_mention[i]` is a cluster index for every mention (an unlinkable mention nobody could
+    resolve gets a cluster of its own); `linked_by[i]` says how: "identity", a context rule, or
+    "unlinked: <reason>". `review` holds the pairs of identity rows a person should decide on (map them to
+    mentions with `mentions_of_row`). Cluster indices are not stable between runs: keep your own ids.
+    """
+
+    prepared: Prepared
+    model: dict[str, Any]
+    pairs: pa.Table
+    clusters: Clusters
+    person_of_mention: list[int]
+    linked_by: list[str]
+    review: list[ReviewPair]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def mentions_of_row(self) -> dict[str, list[int]]:
+        """unique_id → the indices of the mentions it stands for."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, uid in enumerate(self.prepared.row_of_mention):
+            if uid is not None:
+                out[uid].append(i)
+        return dict(out)
+
+
+def identity_links(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Must-link pairs chaining the rows of each agency-held identity (mentions of one local person id)."""
+    by_identity: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        if r.get("source_identity"):
+            by_identity[r["source_identity"]].append(r["unique_id"])
+    links = []
+    for ids in by_identity.values():
+        ids.sort()
+        links.extend(pairwise(ids))
+    return links
+
+
+def _rows_for(pairs: Iterable[tuple[int, int]], row_of_mention: Sequence[str | None]) -> list[tuple[str, str]]:
+    out = []
+    for a, b in pairs:
+        ra, rb = row_of_mention[a], row_of_mention[b]
+        if ra is not None and rb is not None and ra != rb:
+            out.append((ra, rb))
+    return out
+
+
+def link_mentions(
+    mentions: Sequence[Mapping[str, Any]],
+    *,
+    model: dict[str, Any] | None = None,
+    accept: float = ACCEPT,
+    review_low: float = REVIEW_LOW,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    seed: int = 1,
+    predictor: Callable[[pa.Table, dict[str, Any], float], pa.Table] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LinkResult:
+    """Link mentions into persons (see `LinkResult`).
+
+    Trains a model unless one is given. `must_link` / `cannot_link` are review decisions as pairs of
+    mention indices (a decision about an unlinkable mention has no identity row and is ignored).
+    `predictor(table, model, threshold)` replaces DuckDB scoring (e.g. `spark.predict_pairs_spark`).
+    """
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    prepared = prepare(mentions)
+    timings["prepare_seconds"] = time.perf_counter() - t
+    say(f"prepared {len(mentions):,} mentions into {prepared.table.num_rows:,} identity rows "
+        f"({len(prepared.unlinkable):,} unlinkable) in {timings['prepare_seconds']:.1f} s")
+    if model is None:
+        t = time.perf_counter()
+        model = train(prepared.table, seed=seed)
+        timings["train_seconds"] = time.perf_counter() - t
+        say(f"trained in {timings['train_seconds']:.1f} s")
+    t = time.perf_counter()
+    pairs = (predictor or predict_pairs)(prepared.table, model, review_low)
+    timings["predict_seconds"] = time.perf_counter() - t
+    say(f"scored {pairs.num_rows:,} pairs at or above {review_low} in {timings['predict_seconds']:.1f} s")
+    t = time.perf_counter()
+    table = prepared.table
+    uids = table.column("unique_id").to_pylist()
+    attributes = {
+        uid: {"nhs": nhs, "upn": upn, "dob": dob}
+        for uid, nhs, upn, dob in zip(
+            uids,
+            table.column("nhs").to_pylist(),
+            table.column("upn").to_pylist(),
+            table.column("dob").to_pylist(),
+            strict=True,
+        )
+        if nhs or upn or dob
+    }
+    identities = ({"unique_id": u, "source_identity": s} for u, s in zip(uids, table.column("source_identity").to_pylist(), strict=True))
+    edges = zip(
+        pairs.column("unique_id_l").to_pylist(),
+        pairs.column("unique_id_r").to_pylist(),
+        pairs.column("match_probability").to_pylist(),
+        strict=True,
+    )
+    clusters = cluster(
+        uids,
+        edges,
+        accept=accept,
+        review_low=review_low,
+        must_link=identity_links(identities) + _rows_for(must_link, prepared.row_of_mention),
+        cannot_link=_rows_for(cannot_link, prepared.row_of_mention),
+        rows=attributes,
+    )
+    cluster_of_mention = {
+        i: clusters[uid] for i, uid in enumerate(prepared.row_of_mention) if uid is not None
+    }
+    dobs: dict[int, set[str]] = defaultdict(set)
+    for uid, attr in attributes.items():
+        if attr["dob"]:
+            dobs[clusters[uid]].add(attr["dob"])
+    next_cluster = max(clusters.values(), default=-1) + 1
+    assigned, how = link_by_context(mentions, cluster_of_mention, prepared.unlinkable, dobs, next_cluster)
+    next_cluster = max([next_cluster - 1, *assigned.values()]) + 1
+    person_of_mention: list[int] = []
+    linked_by: list[str] = []
+    for i in range(len(mentions)):
+        if i in cluster_of_mention:
+            person_of_mention.append(cluster_of_mention[i])
+            linked_by.append(LINKED_IDENTITY)
+        elif i in assigned:
+            person_of_mention.append(assigned[i])
+            linked_by.append(how[i])
+        else:
+            person_of_mention.append(next_cluster)
+            next_cluster += 1
+            linked_by.append(f"unlinked: {prepared.unlinkable.get(i, 'unknown')}")
+    timings["cluster_seconds"] = time.perf_counter() - t
+    say(f"clustered into {next_cluster:,} persons ({len(clusters.review):,} pairs to review) "
+        f"in {timings['cluster_seconds']:.1f} s")
+    return LinkResult(prepared, model, pairs, clusters, person_of_mention, linked_by, clusters.review, timings)

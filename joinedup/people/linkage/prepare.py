@@ -1,0 +1,234 @@
+"""From mentions to linkage rows: one row per distinct (agency-held identity, cleaned identifying attributes).
+
+A mention dict has the keys `source_identity` (the agency-held person, e.g. "agency:local id", or None),
+`agency`, `role`, `local_person_id`, `given_name`, `family_name`, `relationship_label`, `dob` (date, ISO
+string or None), `sex`, `nhs_number`, `upn`, `postcode` (raw), `occurred_on`; optionally `record_key`,
+`relationship_to_subject` and `expected_due_on`, which only `context.link_unborn` uses. Missing keys are
+treated as None.
+
+Mentions of one agency-held identity are one person (each agency's own person id; checked against the
+simulator's truth: never impure), so what gets linked is the distinct identity rows, not every mention —
+a child with 200 visits recorded by one agency is a handful of rows (one per address it was recorded at).
+Mentions that cannot be linked by identity are flagged with a reason: relationship-only ("partner",
+"Mum's boyfriend"), unborn children (linked later by context, not identity), and mentions with too little
+to go on: a mention without an agency-held identity, a date of birth, an NHS number or a UPN needs a given
+name, a family name and at least a postcode district ("Amy Saunders" alone would match every Amy Saunders).
+A mention *with* an agency-held identity always gets a row: whatever it lacks, it is the same person as the
+agency's other mentions of that identity (`pipeline` must-links rows of one identity). No blocking rule
+can pair a row holding only a name, so such rows are joined through their identity alone.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import pyarrow as pa
+
+from .clean import (
+    clean_dob,
+    clean_family,
+    clean_given,
+    clean_nhs,
+    clean_postcode,
+    clean_sex,
+    clean_upn,
+    family_canonical,
+    given_canonical,
+    phonetic,
+)
+from .profiles import PERSON_COLUMNS
+
+UNLINKABLE_RELATIONSHIP_ONLY = "relationship_only"
+UNLINKABLE_UNBORN = "unborn"
+UNLINKABLE_NO_NAME = "no_name"
+UNLINKABLE_TOO_LITTLE = "too_little"
+
+_ARROW_TYPES = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "bool": pa.bool_()}
+
+
+@dataclass
+class Prepared:
+    """Linkage rows and how mentions map onto them.
+
+    `table` has one row per distinct identity (columns `profiles.PERSON_COLUMNS`, `unique_id` a stable
+    hash of the row's content); `row_of_mention[i]` is the `unique_id` of mention i or None when it is
+    unlinkable, and `unlinkable[i]` then says why.
+    """
+
+    table: pa.Table
+    row_of_mention: list[str | None]
+    unlinkable: dict[int, str] = field(default_factory=dict)
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        """The rows as dicts keyed by unique_id (for the Python scorer and the clustering guard)."""
+        return {r["unique_id"]: r for r in self.table.to_pylist()}
+
+
+def unlinkable_reason(mention: Mapping[str, Any]) -> str | None:
+    """Why a mention cannot be linked by identity, or None when it can."""
+    label = (mention.get("relationship_label") or "").lower()
+    if mention.get("role") == "unborn" or "unborn" in label:
+        return UNLINKABLE_UNBORN
+    given = clean_given(mention.get("given_name"))[0]
+    family = clean_family(mention.get("family_name"))[0]
+    if given is None and family is None:
+        return UNLINKABLE_RELATIONSHIP_ONLY if label else UNLINKABLE_NO_NAME
+    if mention.get("source_identity"):
+        return None  # joins the agency's other mentions of the same person whatever it holds itself
+    strong = clean_dob(mention.get("dob")) or clean_nhs(mention.get("nhs_number")) or clean_upn(mention.get("upn"))
+    if strong:
+        return None
+    if given is None or family is None or clean_postcode(mention.get("postcode"))[2] is None:
+        return UNLINKABLE_TOO_LITTLE  # a name alone proves nothing
+    return None
+
+
+def identity_row(mention: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The cleaned linkage row for one mention (with its unique_id), or None when it is unlinkable."""
+    if unlinkable_reason(mention) is not None:
+        return None
+    values = _row_values(_raw_key(mention))
+    row = dict(zip(COLUMN_NAMES, values, strict=True))
+    row["mentions"] = 1
+    return row
+
+
+_RAW_KEYS = ("source_identity", "agency", "given_name", "family_name", "dob", "sex", "nhs_number", "upn", "postcode")
+COLUMN_NAMES = tuple(name for name, _ in PERSON_COLUMNS if name != "mentions")
+
+
+def _raw_key(m: Mapping[str, Any]) -> tuple[Any, ...]:
+    raw = tuple(m.get(k) for k in _RAW_KEYS)
+    dob = raw[4]
+    if dob is not None and not isinstance(dob, str):
+        raw = (*raw[:4], dob.isoformat(), *raw[5:])
+    return raw
+
+
+def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The row's values in COLUMN_NAMES order."""
+    source_identity, agency, given_raw, family_raw, dob_raw, sex_raw, nhs_raw, upn_raw, postcode_raw = raw
+    given, placeholder = clean_given(given_raw)
+    family, p1, p2 = clean_family(family_raw)
+    dob = clean_dob(dob_raw)
+    sex = clean_sex(sex_raw)
+    nhs = clean_nhs(nhs_raw)
+    upn = clean_upn(upn_raw)
+    postcode, sector, district = clean_postcode(postcode_raw)
+    dob_iso = dob.isoformat() if dob else None
+    content = (
+        source_identity,
+        None if source_identity else agency,
+        given,
+        placeholder,
+        family,
+        p1,
+        p2,
+        dob_iso,
+        sex,
+        nhs,
+        upn,
+        postcode,
+        district,
+    )
+    unique_id = hashlib.blake2b(repr(content).encode(), digest_size=8).hexdigest()
+    c1, c2 = given_canonical(given)
+    return (
+        unique_id,
+        source_identity or unique_id,
+        source_identity,
+        agency,
+        given,
+        placeholder,
+        phonetic(given),
+        c1,
+        c2,
+        family,
+        phonetic(family),
+        family_canonical(family),
+        p1,
+        p2,
+        dob_iso,
+        dob.year if dob else None,
+        dob.month if dob else None,
+        dob.day if dob else None,
+        sex,
+        nhs,
+        upn,
+        postcode,
+        sector,
+        district,
+    )
+
+
+def rows_to_table(
+    rows: Iterable[Mapping[str, Any]], columns: tuple[tuple[str, str], ...] = PERSON_COLUMNS
+) -> pa.Table:
+    """An Arrow table with the profile's columns and types, rows sorted by unique_id (deterministic order)."""
+    ordered = sorted(rows, key=lambda r: r["unique_id"])
+    arrays = {name: pa.array([r.get(name) for r in ordered], type=_ARROW_TYPES[kind]) for name, kind in columns}
+    return pa.table(arrays)
+
+
+def _prepare_one(
+    i: int,
+    m: Mapping[str, Any],
+    raw: tuple[Any, ...],
+    outcome: dict[tuple[Any, ...], tuple[str | None, str | None]],
+    rows: dict[str, tuple[Any, ...]],
+    counts: dict[str, int],
+    row_of_mention: list[str | None],
+    unlinkable: dict[int, str],
+) -> None:
+    got = outcome.get(raw)
+    if got is None:
+        reason = unlinkable_reason(m)
+        if reason is None:
+            values = _row_values(_raw_key(m))
+            rows.setdefault(values[0], values)
+            got = (values[0], None)
+        else:
+            got = (None, reason)
+        outcome[raw] = got
+    uid, reason = got
+    row_of_mention.append(uid)
+    if uid is None:
+        unlinkable[i] = reason or UNLINKABLE_NO_NAME
+    else:
+        counts[uid] = counts.get(uid, 0) + 1
+
+
+def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
+    """Linkage rows for mentions, the mention → row mapping and the unlinkable mentions with reasons."""
+    outcome: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}  # raw key → (unique_id, reason)
+    rows: dict[str, tuple[Any, ...]] = {}
+    counts: dict[str, int] = {}
+    row_of_mention: list[str | None] = []
+    unlinkable: dict[int, str] = {}
+    keys = (*_RAW_KEYS, "role", "relationship_label")
+    fast = itemgetter(*keys)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small tuples: the cyclic collector would rescan them again and again
+    try:
+        for i, m in enumerate(mentions):
+            try:
+                raw = fast(m)
+            except KeyError:
+                raw = tuple(m.get(k) for k in keys)
+            _prepare_one(i, m, raw, outcome, rows, counts, row_of_mention, unlinkable)
+    finally:
+        if collecting:
+            gc.enable()
+    ordered = sorted(rows)
+    columns = list(zip(*(rows[uid] for uid in ordered), strict=True)) if ordered else [()] * len(COLUMN_NAMES)
+    arrays = {
+        name: pa.array(list(values), type=_ARROW_TYPES[kind])
+        for (name, kind), values in zip(PERSON_COLUMNS, columns, strict=False)
+    }
+    arrays["mentions"] = pa.array([counts[uid] for uid in ordered], type=pa.int64())
+    return Prepared(pa.table(arrays), row_of_mention, unlinkable)

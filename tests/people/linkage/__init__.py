@@ -1,0 +1,1 @@
+"""Tests of the linkage engine (joinedup.people.linkage): pure Python and DataFrames, no database."""
