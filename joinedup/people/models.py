@@ -28,6 +28,9 @@ class Person(models.Model):
     nhs_number = models.CharField(max_length=10, blank=True)
     mention_count = models.PositiveIntegerField(default=0)
     agency_count = models.PositiveIntegerField(default=0)
+    search_text = models.TextField(
+        blank=True, help_text="Every name, date of birth and NHS number any agency wrote, lower-cased, for search."
+    )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="Set when a re-run moved all of this person's mentions to another person.",

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from joinedup.access.policy import may_look_up_people, may_review_matches, sees_every_person
 from joinedup.accounts.models import AgencyKind
@@ -35,22 +35,15 @@ def persons_visible_to(*, viewer) -> QuerySet[Person]:
 
 
 def person_search(*, viewer, name: str = "", dob: dt.date | None = None, nhs_number: str = "") -> QuerySet[Person]:
-    """Search by any part of a name as any agency wrote it, date of birth and NHS number."""
+    """Search by any part of any name an agency wrote (earlier surnames too), date of birth and NHS number."""
     people = persons_visible_to(viewer=viewer)
     if nhs_number:
-        people = people.filter(
-            Q(nhs_number=nhs_number) | Q(mention_links__mention__nhs_number=nhs_number)
-        )
+        people = people.filter(search_text__contains=f" {nhs_number} ")
     if dob:
-        people = people.filter(Q(dob=dob) | Q(mention_links__mention__dob=dob))
-    for word in name.split():
-        people = people.filter(
-            Q(given_name__icontains=word)
-            | Q(family_name__icontains=word)
-            | Q(mention_links__mention__given_name__icontains=word)
-            | Q(mention_links__mention__family_name__icontains=word)
-        )
-    return people.distinct().order_by("family_name", "given_name", "dob", "id")
+        people = people.filter(search_text__contains=f" {dob.isoformat()} ")
+    for word in name.lower().split():
+        people = people.filter(search_text__contains=word)
+    return people.order_by("family_name", "given_name", "dob", "id")
 
 
 def person_for_viewer(*, viewer, person_id) -> tuple[Person | None, Person | None]:

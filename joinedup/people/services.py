@@ -131,6 +131,8 @@ def linkage_needed() -> bool:
     """Whether a batch run has anything to do: no model yet, or current mentions nobody has linked."""
     if not LinkageModel.objects.filter(is_current=True).exists():
         return True
+    if Person.objects.filter(search_text="", mention_count__gt=0).exists():  # made before search text existed
+        return True
     return Mention.objects.filter(withdrawn=False, link__isnull=True).exists()
 
 
@@ -331,12 +333,13 @@ def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, 
 
 
 def persons_refresh(person_ids: Iterable) -> None:
-    """Recompute each person's display name, date of birth, NHS number and counts from their mentions."""
+    """Recompute each person's display name, date of birth, NHS number, counts and search text from their mentions."""
     person_ids = list(person_ids)
     for start in range(0, len(person_ids), BATCH):
         chunk = person_ids[start:start + BATCH]
         values: dict = defaultdict(lambda: defaultdict(Counter))
         agencies: dict = defaultdict(set)
+        words: dict = defaultdict(set)
         counts: Counter = Counter()
         for pid, given, family, dob, sex, nhs, agency_id in MentionLink.objects.filter(person_id__in=chunk).values_list(
             "person_id", "mention__given_name", "mention__family_name", "mention__dob", "mention__sex",
@@ -348,6 +351,7 @@ def persons_refresh(person_ids: Iterable) -> None:
             for key, val in (("family", family), ("dob", dob), ("sex", sex), ("nhs", nhs)):
                 if val:
                     v[key][val] += 1
+            words[pid].update(w for w in (given, family, nhs, dob.isoformat() if dob else "") if w)
             agencies[pid].add(agency_id)
             counts[pid] += 1
         people = list(Person.objects.filter(pk__in=chunk))
@@ -361,8 +365,10 @@ def persons_refresh(person_ids: Iterable) -> None:
             person.given_name, person.family_name = top("given", ""), top("family", "")
             person.dob, person.sex, person.nhs_number = top("dob", None), top("sex", ""), top("nhs", "")
             person.mention_count, person.agency_count = counts.get(person.pk, 0), len(agencies.get(person.pk, ()))
+            person.search_text = " " + " ".join(sorted({w.lower() for w in words.get(person.pk, ())})) + " "
         Person.objects.bulk_update(
-            people, ["given_name", "family_name", "dob", "sex", "nhs_number", "mention_count", "agency_count"],
+            people, ["given_name", "family_name", "dob", "sex", "nhs_number", "mention_count", "agency_count",
+                     "search_text"],
             batch_size=BATCH,
         )
 
