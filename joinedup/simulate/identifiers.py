@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import random
 
+from joinedup.people.linkage.clean import nhs_check_digit  # one copy of the modulus-11 rule
+
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-
-
-def nhs_check_digit(first9: str) -> int | None:
-    """The modulus-11 check digit for nine digits, or None when no valid number can end them."""
-    total = sum(int(d) * w for d, w in zip(first9, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
 
 
 def nhs_valid(number: str) -> bool:
