@@ -386,7 +386,7 @@ def residence_rebuild(person_ids: Iterable | None) -> None:
         "person_id", "mention__address_key", "mention__occurred_on", "mention__agency__code",
         "mention__postcode_norm", "mention__address_lines",
     ).iterator(chunk_size=BATCH))
-    canonical = _canonical_keys({row[1] for row in raw})
+    canonical = _canonical_keys({row[1] for row in raw}, everyone=person_ids is None)
     sightings = (Sighting(pid, canonical.get(key, key), seen, agency, pc, tuple(lines or ()))
                  for pid, key, seen, agency, pc, lines in raw)
     ResidenceEpisode.objects.bulk_create(
@@ -402,42 +402,47 @@ def residence_rebuild(person_ids: Iterable | None) -> None:
         batch_size=BATCH,
     )
     if person_ids is None:
-        _unidentified_rebuild()
+        _unidentified_rebuild(canonical)  # counted over every mention's key, so it covers theirs too
 
 
-def _canonical_keys(keys: set[str]) -> dict[str, str]:
+def _canonical_keys(keys: set[str], *, everyone: bool) -> dict[str, str]:
     """Fold mistyped spellings of a dwelling into one key, judged against every mention's address.
 
-    For a handful of keys (a record arriving through the API) only the keys that could fold with them
-    are counted: the same postcode, or the same number, flat and street.
+    Rebuilding everyone counts every address key once. For a few people (a record arriving through the
+    API) only the keys that could fold with theirs are counted: the same postcode, or the same number,
+    flat and street; so the cost follows the size of the arrival, not of the database.
     """
-    counted = Mention.objects.exclude(address_key="")
-    if len(keys) <= 50:
-        near = Q(pk__in=[])
-        for key in keys:
-            parts = key.split("|")
-            if len(parts) == 4:
-                near |= Q(address_key__startswith=parts[0] + "|") | Q(address_key__endswith="|" + "|".join(parts[1:]))
-            else:
-                near |= Q(address_key=key)
-        counted = counted.filter(near)
-    counts = Counter(dict(counted.values("address_key").annotate(n=Count("id")).values_list("address_key", "n")))
-    for key in keys:
-        counts.setdefault(key, 1)
+    counts: Counter = Counter()
     same = []
-    if len(keys) > 50:  # batch: bridge each UPRN to the address written beside it
+    if everyone:
+        counted = Mention.objects.exclude(address_key="")
+        counts.update(dict(counted.values("address_key").annotate(n=Count("id")).values_list("address_key", "n")))
         for key, lines, postcode in (
             Mention.objects.exclude(uprn="").exclude(address_key="").values_list("address_key", "address_lines", "postcode")
             .distinct()
-        ):
+        ):  # bridge each UPRN to the address written beside it
             written = address_key(lines or [], postcode, None)
             if written:
                 counts.setdefault(written, 0)
                 same.append((key, written))
+    else:
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 50):
+            near = Q(pk__in=[])
+            for key in ordered[start:start + 50]:
+                parts = key.split("|")
+                if len(parts) == 4:
+                    near |= Q(address_key__startswith=parts[0] + "|") | Q(address_key__endswith="|" + "|".join(parts[1:]))
+                else:
+                    near |= Q(address_key=key)
+            counts.update(dict(Mention.objects.filter(near).values("address_key").annotate(n=Count("id"))
+                               .values_list("address_key", "n")))
+    for key in keys:
+        counts.setdefault(key, 1)
     return canonical_address_keys(counts, same)
 
 
-def _unidentified_rebuild() -> None:
+def _unidentified_rebuild(canonical: dict[str, str]) -> None:
     """People recorded only by relationship at a home: placed at the address of the record's home visit."""
     UnidentifiedSighting.objects.all().delete()
     unnamed = Mention.objects.filter(withdrawn=False, link__method=LinkMethod.UNLINKABLE).exclude(relationship_label="")
@@ -445,8 +450,6 @@ def _unidentified_rebuild() -> None:
     home_of_record: dict[int, str] = {}
     unnamed_rows = list(unnamed.values_list("id", "record_id", "address_key", "occurred_on", "relationship_label",
                                             "record__kind", "address_protected"))
-    canonical = _canonical_keys(set(Mention.objects.exclude(address_key="").values_list("address_key", flat=True)
-                                    .distinct()))
     need = [r[1] for r in unnamed_rows if not r[2] and r[5] in AT_HOME_KINDS]
     for record_id, key in (
         Mention.objects.filter(record_id__in=need, withdrawn=False).exclude(address_key="")
