@@ -65,6 +65,7 @@ class Team(BaseModel):
     name = models.CharField(max_length=200)
     is_front_door = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="The number partners call (the front door's duty line).")
 
     class Meta:
         ordering = ["agency__name", "name"]

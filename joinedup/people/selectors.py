@@ -145,6 +145,7 @@ class Housemate:
     agency_names: list[str]
     known_to_csc: bool = False
     in_csc_household_record: bool = False
+    presumed_until: dt.date | None = None  # until seen elsewhere, or about 18 months after the last sighting
 
     @property
     def unknown_to_csc_household(self) -> bool:
@@ -205,10 +206,12 @@ def person_household(*, person: Person) -> list[HouseholdSpell]:
                     last_seen_on=other.last_seen_on,
                     agency_names=sorted({agency_names.get(c, c) for c in other.agency_codes}),
                     in_csc_household_record=other.person_id in csc_household,
+                    presumed_until=other.presumed_until,
                 )
             else:
                 mate.first_seen_on = min(mate.first_seen_on, other.first_seen_on)
                 mate.last_seen_on = max(mate.last_seen_on, other.last_seen_on)
+                mate.presumed_until = max(mate.presumed_until or other.presumed_until, other.presumed_until)
                 mate.agency_names = sorted(set(mate.agency_names) | {agency_names.get(c, c) for c in other.agency_codes})
         if merged:
             known = set(

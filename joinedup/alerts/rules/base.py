@@ -1,0 +1,105 @@
+"""The shape of a rule and of what it sees. Pure: no database, no clock (the time is an argument).
+
+A rule looks at a `ChildContext` as it stood at time `at` (only records received by then) and returns
+one `Finding` (with the exact evidence and a sentence a practitioner would use) or None. One open alert
+per rule per child: the finding replaces the alert's evidence and sentence as new evidence arrives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from joinedup.chronology.events import Event, PlanPeriod
+
+# Kinds of rule (docs/alerts.md).
+CONSIDER = "consider"
+SUSPECT = "suspect"
+ESCALATE = "escalate"
+PROCESS_FAILURE = "process_failure"
+CONTEXT_ONLY = "context_only"
+KIND_LABELS = {
+    CONSIDER: "Consider",
+    SUSPECT: "Suspect maltreatment",
+    ESCALATE: "Escalate",
+    PROCESS_FAILURE: "Process failure",
+    CONTEXT_ONLY: "Context only",
+}
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    """Someone who lived with the child for a period (every agency's sightings at the child's address)."""
+
+    person_id: str
+    label: str
+    is_adult: bool | None
+    start: dt.date
+    end: dt.date
+    in_csc_household_record: bool = False  # named in children's social care's records of this child
+    known_to_csc: bool = False  # named in any children's social care record
+    agencies: tuple[str, ...] = ()
+
+
+@dataclass
+class ChildContext:
+    """A child as joinedup knows them at one moment: their events, household and plans."""
+
+    person_id: str
+    dob: dt.date | None
+    sex: str = ""
+    events: list[Event] = field(default_factory=list)  # the child's own, time order
+    household: list[HouseholdMember] = field(default_factory=list)
+    household_events: list[Event] = field(default_factory=list)  # housemates' events while living with the child
+    plans: list[PlanPeriod] = field(default_factory=list)
+    companions: list[HouseholdMember] = field(default_factory=list)  # adults recorded with the child elsewhere
+
+    def as_of(self, at: dt.datetime) -> ChildContext:
+        """Only what had been received by `at` (replays and scheduled runs use this)."""
+        from joinedup.chronology.events import plan_periods
+
+        events = [e for e in self.events if e.recorded_at <= at]
+        return replace(
+            self,
+            events=events,
+            household_events=[e for e in self.household_events if e.recorded_at <= at],
+            plans=plan_periods(events),
+        )
+
+    def age_days(self, on: dt.date) -> int | None:
+        return None if self.dob is None else (on - self.dob).days
+
+    def plan_on(self, day: dt.date, kinds: tuple[str, ...] = ("cp",)) -> PlanPeriod | None:
+        for p in self.plans:
+            if p.plan in kinds and p.covers(day):
+                return p
+        return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why a rule fires for this child now: the sentence and the exact records (event keys)."""
+
+    rule_id: str
+    sentence: str
+    evidence: tuple[str, ...]  # Event.key of each record ("<agency code>:<source record id>")
+    severity: str = "standard"  # "standard" or "raised" (context factors present)
+    context_factors: tuple[str, ...] = ()
+    due_at: dt.datetime | None = None  # for process failures: when the missing step fell due
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    explanation: str  # plain English, for the alert page and docs/alerts.md
+    evidence: str  # the citation
+    kind: str
+    params: dict[str, Any]
+    evaluate: Callable[[ChildContext, dt.datetime, dict[str, Any]], Finding | None]
+    time_based: bool = False  # also evaluated on the schedule, not only when a record arrives
+
+    def __call__(self, ctx: ChildContext, at: dt.datetime) -> Finding | None:
+        return self.evaluate(ctx, at, self.params)

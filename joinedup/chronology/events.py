@@ -1,0 +1,223 @@
+"""A chronology entry (`Event`) and how one is made from an agency record. Pure: no database.
+
+The selectors build events from stored records; the alert rules, the export and the alert benchmark
+build them from the same function, so a rule sees exactly what a practitioner sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from joinedup.chronology.kinds import kind_info
+
+UTC = dt.UTC
+
+# Detail keys that are shown on their own line or are plumbing, not part of the summary.
+_NOT_SUMMARISED = {"code", "text", "injury", "author_role", "author"}
+_FIELD_LABELS = {
+    "child_seen": "child seen",
+    "seen_alone": "seen alone",
+    "home_conditions": "home conditions",
+    "primary_need": "primary need",
+    "dash_risk": "DASH risk",
+    "children_present": "children present",
+    "legal_status": "legal status",
+    "placement_type": "placement",
+    "threshold_met": "threshold met",
+    "risk_to_children": "risk to children",
+    "amount_gbp": "amount £",
+    "return_on": "return on",
+    "year_group": "year group",
+}
+
+
+@dataclass(frozen=True)
+class Injury:
+    site: str
+    description: str
+    explanation: str
+    explained_by: str = ""  # how the person who explained it was recorded ("mother", a name)
+    severity: str = ""
+    pattern: str = ""
+
+
+@dataclass
+class Event:
+    """One thing an agency recorded about a person, as the chronology shows it."""
+
+    record_pk: int | None
+    agency_code: str
+    agency_name: str
+    agency_kind: str
+    source_record_id: str
+    version: int
+    kind: str
+    occurred_at: dt.datetime  # a day-only record is placed at midnight UTC of its day
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+    ended_on: dt.date | None = None
+    has_time: bool = True
+    roles: list[str] = field(default_factory=list)  # the person's role(s) in the record
+    author_role: str = ""
+    summary: str = ""
+    text: str = ""
+    injury: Injury | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    person_id: str = ""  # whose event (the child, or a household member in the household view)
+    person_label: str = ""
+    versions_received: int = 1
+    significant: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.agency_code}:{self.source_record_id}"
+
+    @property
+    def kind_label(self) -> str:
+        return kind_info(self.kind).label
+
+    @property
+    def is_injury(self) -> bool:
+        return self.injury is not None
+
+    @property
+    def is_hospital(self) -> bool:
+        return kind_info(self.kind).hospital
+
+    @property
+    def is_concern(self) -> bool:
+        return kind_info(self.kind).concern or bool(self.detail.get("concern"))
+
+    @property
+    def plan(self) -> str:
+        return kind_info(self.kind).plan
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.occurred_at, self.recorded_at, self.agency_code, self.source_record_id, self.person_id)
+
+
+def _parse_dt(value: str) -> dt.datetime:
+    out = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return out if out.tzinfo else out.replace(tzinfo=UTC)
+
+
+def _humane(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).replace("_", " ")
+
+
+def summarise(kind: str, detail: dict[str, Any]) -> str:
+    """One line a practitioner would write: the main code, then the facts the agency coded."""
+    parts: list[str] = []
+    code = detail.get("code")
+    if code:
+        parts.append(_humane(code).capitalize())
+    injury = detail.get("injury")
+    if isinstance(injury, dict):
+        parts.append(f"{injury.get('description', 'injury')} to {injury.get('site', 'unrecorded site')}")
+    if kind == "school_attendance" and detail.get("sessions_possible"):
+        possible = int(detail["sessions_possible"])
+        attended = int(detail.get("sessions_attended") or 0)
+        parts.append(f"attended {attended} of {possible} sessions ({round(100 * attended / possible)}%)")
+    for key, value in detail.items():
+        if key in _NOT_SUMMARISED or value is None or (kind == "school_attendance" and key.startswith("sessions_")):
+            continue
+        parts.append(f"{_FIELD_LABELS.get(key, _humane(key))}: {_humane(value)}")
+    return "; ".join(parts) or kind_info(kind).label
+
+
+def _injury(detail: dict[str, Any], mentions: list[dict[str, Any]]) -> Injury | None:
+    raw = detail.get("injury")
+    if not isinstance(raw, dict):
+        return None
+    by = ""
+    if raw.get("explained_by"):
+        for m in mentions:
+            if m.get("mention_id") == raw["explained_by"]:
+                by = m.get("relationship_to_subject") or m.get("relationship_label") or m.get("role") or ""
+                break
+    return Injury(
+        site=str(raw.get("site", "")),
+        description=str(raw.get("description", "")),
+        explanation=str(raw.get("explanation_given", "")),
+        explained_by=str(by),
+        severity=str(raw.get("severity", "")),
+        pattern=str(raw.get("pattern", "")),
+    )
+
+
+def event_from_payload(
+    payload: dict[str, Any],
+    *,
+    mention_ids: set[str] | frozenset[str] = frozenset(),
+    agency_name: str = "",
+    agency_kind: str = "",
+    record_pk: int | None = None,
+    person_id: str = "",
+    person_label: str = "",
+    versions_received: int = 1,
+) -> Event:
+    """The event an agency record (its current version) makes for the person it names as `mention_ids`."""
+    detail = dict(payload.get("detail") or {})
+    mentions = payload.get("mentions") or []
+    if payload.get("occurred_at"):
+        occurred_at, has_time = _parse_dt(payload["occurred_at"]), True
+        occurred_on = occurred_at.astimezone(UTC).date()
+    else:
+        occurred_on = dt.date.fromisoformat(payload["occurred_on"])
+        occurred_at, has_time = dt.datetime.combine(occurred_on, dt.time(), tzinfo=UTC), False
+    author = detail.get("author_role") or ""
+    kind = payload["kind"]
+    return Event(
+        record_pk=record_pk,
+        agency_code=payload["agency_id"],
+        agency_name=agency_name or payload["agency_id"],
+        agency_kind=agency_kind,
+        source_record_id=payload["source_record_id"],
+        version=int(payload.get("version", 1)),
+        kind=kind,
+        occurred_at=occurred_at,
+        occurred_on=occurred_on,
+        recorded_at=_parse_dt(payload["recorded_at"]),
+        ended_on=dt.date.fromisoformat(payload["ended_on"]) if payload.get("ended_on") else None,
+        has_time=has_time,
+        roles=sorted({m.get("role", "") for m in mentions if m.get("mention_id") in mention_ids}),
+        author_role=str(author),
+        summary=summarise(kind, detail),
+        text=str(detail.get("text") or ""),
+        injury=_injury(detail, mentions),
+        detail=detail,
+        person_id=person_id,
+        person_label=person_label,
+        versions_received=versions_received,
+    )
+
+
+@dataclass(frozen=True)
+class PlanPeriod:
+    """A child protection plan, child in need plan or period looked after, from its record."""
+
+    plan: str  # cp, cin, lac
+    start: dt.date
+    end: dt.date | None  # None: still open
+    detail: str
+    event_key: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+def plan_periods(events: list[Event]) -> list[PlanPeriod]:
+    """Plan and care periods from the child's plan records (an ended plan carries ended_on)."""
+    out = []
+    for e in events:
+        if e.plan:
+            detail = _humane(e.detail.get("category") or e.detail.get("legal_status") or e.detail.get("primary_need") or "")
+            out.append(PlanPeriod(e.plan, e.occurred_on, e.ended_on, detail, e.key))
+    return sorted(out, key=lambda p: (p.start, p.plan))

@@ -1,0 +1,269 @@
+"""Reads of a chronology: a person's events from every agency, merged in time order, and their household's.
+
+Events are the current versions of the agency records that name the person (a corrected record shows
+once, in its latest version; `record_history` reaches the earlier ones). Callers check the viewer with
+`access.policy.may_view_chronology` first; these functions do not re-check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from joinedup.accounts.models import AgencyKind
+from joinedup.chronology.events import Event, PlanPeriod, event_from_payload, plan_periods
+from joinedup.chronology.models import SignificantMark
+from joinedup.ingest.models import Mention, SourceRecord, SourceRecordVersion
+from joinedup.people.models import Person
+from joinedup.people.selectors import person_household
+
+
+@dataclass(frozen=True)
+class Filters:
+    agencies: frozenset[str] = frozenset()  # agency codes; empty = all
+    kinds: frozenset[str] = frozenset()  # record kinds; empty = all
+    start: dt.date | None = None
+    end: dt.date | None = None  # inclusive
+    significant_only: bool = False
+
+    def keep(self, e: Event) -> bool:
+        return (
+            (not self.agencies or e.agency_code in self.agencies)
+            and (not self.kinds or e.kind in self.kinds)
+            and (self.start is None or e.occurred_on >= self.start)
+            and (self.end is None or e.occurred_on <= self.end)
+            and (not self.significant_only or e.significant)
+        )
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Someone arriving at or leaving the child's household (from every agency's sightings)."""
+
+    on: dt.date
+    arriving: bool
+    label: str
+    is_adult: bool | None
+    person_id: str
+    unknown_to_csc_household: bool
+
+
+@dataclass(frozen=True)
+class Member:
+    """A household member whose events the household view adds, and the period they lived with the child."""
+
+    person_id: object  # the Person's UUID
+    label: str
+    is_adult: bool | None
+    start: dt.date
+    end: dt.date
+
+
+@dataclass
+class Chronology:
+    person: Person
+    events: list[Event]  # filtered, time order
+    all_events: list[Event]  # unfiltered (the picture and the grid use these)
+    plans: list[PlanPeriod]
+    agencies: list[tuple[str, str, str]]  # (code, name, kind) of every agency in all_events, by first event
+    members: list[Member] = field(default_factory=list)
+    movements: list[Movement] = field(default_factory=list)
+    household: bool = False
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        if not self.all_events:
+            return None
+        return self.all_events[0].occurred_on, max(e.ended_on or e.occurred_on for e in self.all_events)
+
+
+def _ids_of(person: Person) -> list:
+    """The person and anyone merged into them (marks made before a merge stay with the person)."""
+    return [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
+
+
+def events_for_people(
+    people: dict, *, windows: dict | None = None, exclude_records: Iterable[int] = ()
+) -> list[Event]:
+    """Events of the given people ({person id: label}), each record once per person, in time order.
+
+    `windows` limits a person's events to days in [start, end] (the household view). The payloads are
+    read once per record.
+    """
+    exclude = set(exclude_records)
+    rows = Mention.objects.filter(link__person_id__in=list(people), withdrawn=False).values_list(
+        "record_id", "mention_id", "link__person_id", "occurred_on"
+    )
+    wanted: dict[tuple[int, object], set[str]] = defaultdict(set)
+    for record_id, mention_id, person_id, day in rows:
+        if record_id in exclude:
+            continue
+        if windows is not None:
+            start, end = windows[person_id]
+            if not (start <= day <= end):
+                continue
+        wanted[(record_id, person_id)].add(mention_id)
+    record_ids = sorted({r for r, _ in wanted})
+    if not record_ids:
+        return []
+    records = {
+        pk: (name, kind, payload)
+        for pk, name, kind, payload in SourceRecord.objects.filter(pk__in=record_ids).values_list(
+            "pk", "agency__name", "agency__kind", "current__payload"
+        )
+    }
+    versions = dict(
+        SourceRecordVersion.objects.filter(record_id__in=record_ids)
+        .values("record_id").annotate(n=Count("id")).filter(n__gt=1).values_list("record_id", "n")
+    )
+    events = []
+    for (record_id, person_id), mention_ids in wanted.items():
+        name, kind, payload = records[record_id]
+        events.append(event_from_payload(
+            payload, mention_ids=mention_ids, agency_name=name, agency_kind=kind, record_pk=record_id,
+            person_id=str(person_id), person_label=people[person_id], versions_received=versions.get(record_id, 1),
+        ))
+    events.sort(key=lambda e: e.sort_key)
+    return events
+
+
+def significant_records(person: Person) -> dict[int, SignificantMark]:
+    """Records currently marked significant in the person's chronology, with the mark that did it."""
+    latest: dict[int, SignificantMark] = {}
+    for mark in SignificantMark.objects.filter(person_id__in=_ids_of(person)).order_by("marked_at", "id"):
+        latest[mark.record_id] = mark
+    return {rid: m for rid, m in latest.items() if m.significant}
+
+
+def household_members(person: Person) -> tuple[list[Member], list[Movement]]:
+    """Who lived with the person when (from the household spells), and their arrivals and departures."""
+    members: list[Member] = []
+    movements: list[Movement] = []
+    for spell in person_household(person=person):
+        ep = spell.episode
+        for mate in spell.housemates:
+            if mate.person is None:
+                continue
+            start = max(ep.first_seen_on, mate.first_seen_on)
+            end = min(ep.presumed_until, mate.presumed_until or mate.last_seen_on)
+            if end < start:
+                continue
+            members.append(Member(mate.person.pk, mate.label, mate.is_adult, start, end))
+            # Arrivals and departures inside the child's time at the address (not the child's own moves).
+            if mate.first_seen_on > ep.first_seen_on:
+                movements.append(Movement(mate.first_seen_on, True, mate.label, mate.is_adult, str(mate.person.pk),
+                                          mate.unknown_to_csc_household))
+            left = mate.presumed_until or mate.last_seen_on
+            if left < ep.presumed_until:
+                movements.append(Movement(left, False, mate.label, mate.is_adult, str(mate.person.pk),
+                                          mate.unknown_to_csc_household))
+    movements.sort(key=lambda m: (m.on, not m.arriving, m.label))
+    return members, movements
+
+
+def chronology_for(*, person: Person, household: bool = False, filters: Filters | None = None) -> Chronology:
+    """The person's chronology (and, with `household`, their housemates' events while living with them)."""
+    filters = filters or Filters()
+    own = events_for_people({person.pk: person.display_name})
+    members, movements = household_members(person)
+    events = list(own)
+    if household and members:
+        windows: dict = {}
+        labels: dict = {}
+        for m in members:
+            pid = m.person_id
+            start, end = windows.get(pid, (m.start, m.end))
+            windows[pid] = (min(start, m.start), max(end, m.end))
+            labels[pid] = m.label
+        events.extend(events_for_people(labels, windows=windows, exclude_records={e.record_pk for e in own}))
+        events.sort(key=lambda e: e.sort_key)
+    marks = significant_records(person)
+    for e in events:
+        e.significant = e.record_pk in marks
+    agencies: dict[str, tuple[str, str, str]] = {}
+    for e in events:
+        agencies.setdefault(e.agency_code, (e.agency_code, e.agency_name, e.agency_kind))
+    return Chronology(
+        person=person,
+        events=[e for e in events if filters.keep(e)],
+        all_events=events,
+        plans=plan_periods(own),
+        agencies=list(agencies.values()),
+        members=members,
+        movements=movements,
+        household=household,
+    )
+
+
+@dataclass(frozen=True)
+class VersionView:
+    sequence: int
+    version: int
+    received_at: dt.datetime
+    received_via: str
+    payload: dict
+    current: bool
+
+
+def record_history(*, record_pk: int) -> tuple[SourceRecord | None, list[VersionView]]:
+    """A record and every version received, newest first (corrections keep their history)."""
+    record = SourceRecord.objects.select_related("agency").filter(pk=record_pk).first()
+    if record is None:
+        return None, []
+    versions = [
+        VersionView(v.sequence, v.version, v.received_at, v.received_via, v.payload, v.pk == record.current_id)
+        for v in SourceRecordVersion.objects.filter(record=record).order_by("-sequence")
+    ]
+    return record, versions
+
+
+def record_names_person(*, record_pk: int, person: Person) -> bool:
+    return Mention.objects.filter(record_id=record_pk, link__person_id__in=_ids_of(person)).exists()
+
+
+@dataclass(frozen=True)
+class ChildStatus:
+    """What a partner agency needs at the door: is the child on a plan or looked after, and who holds the case."""
+
+    on_cp_plan: bool
+    cp_category: str
+    cp_since: dt.date | None
+    looked_after: bool
+    looked_after_since: dt.date | None
+    child_in_need: bool
+    responsible_agency_code: str
+    responsible_agency_name: str
+
+
+def child_status(*, person: Person, on: dt.date) -> ChildStatus:
+    """From children's social care's plan records naming the child (their current versions)."""
+    rows = Mention.objects.filter(
+        link__person_id__in=_ids_of(person), withdrawn=False,
+        record__kind__in=["cp_plan", "looked_after_episode", "cin_plan"],
+        record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
+        record__occurred_on__lte=on,
+    ).values_list("record__kind", "record__occurred_on", "record__ended_on", "record__agency__code",
+                  "record__agency__name", "record__current__payload")
+    cp = lac = cin = None
+    agency = ("", "")
+    latest_any: dt.date | None = None
+    for kind, start, end, code, name, payload in rows:
+        if end is not None and end <= on:
+            continue
+        if kind == "cp_plan" and (cp is None or start > cp[0]):
+            cp = (start, str((payload.get("detail") or {}).get("category", "")).replace("_", " "))
+        elif kind == "looked_after_episode" and (lac is None or start > lac):
+            lac = start
+        elif kind == "cin_plan":
+            cin = start
+        if latest_any is None or start > latest_any:
+            latest_any, agency = start, (code, name)
+    return ChildStatus(
+        on_cp_plan=cp is not None, cp_category=cp[1] if cp else "", cp_since=cp[0] if cp else None,
+        looked_after=lac is not None, looked_after_since=lac, child_in_need=cin is not None,
+        responsible_agency_code=agency[0], responsible_agency_name=agency[1],
+    )
