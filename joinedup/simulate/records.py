@@ -23,6 +23,36 @@ RELATIONSHIP_ONLY_ROLES = (
     "occupant",
     "household_member",
 )
+# Who writes each kind of record (detail.author_role): the role a chronology shows beside the entry.
+AUTHOR_ROLES = {
+    "ed_attendance": "Emergency department nurse",
+    "admission": "Paediatric registrar",
+    "consultation": "GP",
+    "missed_appointment": "Practice administrator",
+    "person_registration": "Registration clerk",
+    "health_visitor_contact": "Health visitor",
+    "midwife_contact": "Community midwife",
+    "injury": "Health visitor",
+    "ambulance_callout": "Paramedic",
+    "police_incident": "Police constable",
+    "arrest": "Police constable",
+    "bail": "Custody sergeant",
+    "school_enrolment": "School administrator",
+    "school_attendance": "Attendance officer",
+    "school_concern": "Designated safeguarding lead",
+    "housing_application": "Housing options officer",
+    "temporary_accommodation": "Housing options officer",
+    "tenancy": "Housing officer",
+    "rent_arrears": "Income officer",
+    "eviction_proceedings": "Income officer",
+    "property_inspection": "Housing officer",
+    "supervision": "Team manager",
+    "conference": "Conference chair",
+    "legal_planning_meeting": "Local authority solicitor",
+    "family_support_session": "Family support worker",
+    "probation_supervision": "Probation officer",
+    "csc_contact": "Front door social worker",
+}
 HEALTH_KINDS = ("acute_hospital", "community_health", "gp_practice", "ambulance", "childrens_social_care")
 
 
@@ -137,7 +167,7 @@ class Emitter:
             "kind": kind,
             "recorded_at": iso_dt(rec_day, rec_minute % 1440),
             "mentions": [],
-            "detail": detail,
+            "detail": {"author_role": AUTHOR_ROLES.get(kind, "Social worker"), **detail},
         }
         if minute is None:
             rec["occurred_on"] = iso(day)
@@ -157,7 +187,7 @@ class Emitter:
         elif rng.random() < self.p["correction_resend"]:
             amend_day = rec_day + rng.randrange(1, 30)
             changed = dict(
-                rec, version=2, detail=dict(detail, text=str(detail.get("text", "")) + " [amended]")
+                rec, version=2, detail=dict(rec["detail"], text=str(detail.get("text", "")) + " [amended]")
             )
         if amend_day is not None and amend_day < self.end:
             changed["amended_at"] = iso_dt(max(amend_day, rec_day), 600 + rng.randrange(420))
