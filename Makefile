@@ -40,13 +40,16 @@ demo: setup
 	@JOINEDUP_ENV=development $(BIN)/joinedup migrate --no-input
 	@JOINEDUP_ENV=development $(BIN)/joinedup collectstatic --no-input -v 0
 	@echo "==> Simulated authority (var/simulated; kept if already there)"
-	@test -f var/simulated/agencies.json || JOINEDUP_ENV=development $(BIN)/joinedup simulate --out var/simulated
+	@test -f var/simulated/agencies.json || JOINEDUP_ENV=development $(BIN)/joinedup simulate --out var/simulated \
+		--start $$(date -u -d '3 years ago' +%Y-%m-01)
 	@echo "==> Ingesting the agencies' records (idempotent: a re-run stores nothing new)"
 	@JOINEDUP_ENV=development $(BIN)/joinedup ingest --register-agencies var/simulated
 	@echo "==> Linking mentions into people and households (about 2 minutes the first time)"
 	@JOINEDUP_ENV=development $(BIN)/joinedup link --if-needed
 	@echo "==> Demo users"
 	@JOINEDUP_ENV=development $(BIN)/joinedup demo --simulated var/simulated
+	@echo "==> Alerts: routing to the demo teams, and the time-based rules"
+	@JOINEDUP_ENV=development $(BIN)/joinedup alerts run
 	@JOINEDUP_ENV=development $(BIN)/joinedup serve --host 127.0.0.1 --port 8000
 
 ## test: ruff, import-linter, migrations check and the whole suite on a throwaway PostgreSQL, then SQLite.

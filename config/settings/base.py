@@ -242,5 +242,11 @@ LOGGING = {
 }
 
 JOINEDUP_SERVICE_NAME = "joinedup"
+# An alert nobody has acknowledged after this many hours goes to the manager (`joinedup alerts run`).
+JOINEDUP_ALERT_ESCALATE_AFTER_HOURS = float(os.environ.get("JOINEDUP_ALERT_ESCALATE_AFTER_HOURS", 24))
 JOINEDUP_ENVIRONMENT = "base"
 CSRF_FAILURE_VIEW = "joinedup.web.views.errors.csrf_failure"
+
+# Chronology exports: pseudonyms are HMACs keyed by this. Unset, a key is derived from SECRET_KEY (so
+# rotating SECRET_KEY changes every pseudonym); set it to keep pseudonyms stable across a rotation.
+JOINEDUP_PSEUDONYM_KEY = os.environ.get("JOINEDUP_PSEUDONYM_KEY", "")

@@ -37,15 +37,31 @@ def may_manage_api_tokens(user) -> bool:
 # Children's social care (and its front door) hold the statutory duty to enquire, so they may look up
 # anyone; a partner agency's practitioner sees only people their own agency has records about.
 WHOLE_PICTURE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR, Role.HEAD_OF_SERVICE})
+# Case reviewers work from pseudonymised chronologies: they may find a child, then see what
+# joinedup.casework.relationships allows (see there).
 MATCH_REVIEW_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER})
 
 
 @rules.predicate
 def may_look_up_people(user) -> bool:
-    """Children's social care staff and partner practitioners may search for a person."""
+    """Children's social care staff, partner practitioners and case reviewers may search for a person."""
+    return _active(user) and user.agency_id is not None and (
+        user.role in WHOLE_PICTURE_ROLES or user.role in (Role.PARTNER_PRACTITIONER, Role.CASE_REVIEWER)
+    )
+
+
+@rules.predicate
+def may_look_up_child_status(user) -> bool:
+    """Anyone working with children may ask whether a child is on a plan or looked after, and whom to call."""
     return _active(user) and user.agency_id is not None and (
         user.role in WHOLE_PICTURE_ROLES or user.role == Role.PARTNER_PRACTITIONER
     )
+
+
+@rules.predicate
+def may_receive_notices(user) -> bool:
+    """Children's social care staff are told when partners look up their children."""
+    return _active(user) and user.role in WHOLE_PICTURE_ROLES
 
 
 @rules.predicate

@@ -5,3 +5,7 @@ class AlertsConfig(AppConfig):
     name = "joinedup.alerts"
     label = "alerts"
     verbose_name = "Alerts"
+
+    def ready(self) -> None:
+        # Evaluate the rules for children as their records are linked (API arrivals and batch runs).
+        from joinedup.alerts import receivers  # noqa: F401

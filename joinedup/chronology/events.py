@@ -38,7 +38,7 @@ class Injury:
     site: str
     description: str
     explanation: str
-    explained_by: str = ""  # how the person who explained it was recorded ("mother", a name)
+    explained_by: str = ""  # who explained it, by relationship or role ("mother", "accompanying adult"), never a name
     severity: str = ""
     pattern: str = ""
 
@@ -129,6 +129,9 @@ def summarise(kind: str, detail: dict[str, Any]) -> str:
         if key in _NOT_SUMMARISED or value is None or (kind == "school_attendance" and key.startswith("sessions_")):
             continue
         parts.append(f"{_FIELD_LABELS.get(key, _humane(key))}: {_humane(value)}")
+    text = str(detail.get("text") or "").strip()
+    if text:
+        parts.append(text)
     return "; ".join(parts) or kind_info(kind).label
 
 
@@ -140,7 +143,7 @@ def _injury(detail: dict[str, Any], mentions: list[dict[str, Any]]) -> Injury | 
     if raw.get("explained_by"):
         for m in mentions:
             if m.get("mention_id") == raw["explained_by"]:
-                by = m.get("relationship_to_subject") or m.get("relationship_label") or m.get("role") or ""
+                by = m.get("relationship_to_subject") or m.get("relationship_label") or _humane(m.get("role") or "")
                 break
     return Injury(
         site=str(raw.get("site", "")),

@@ -95,18 +95,19 @@ def events_for_people(
     read once per record.
     """
     exclude = set(exclude_records)
-    rows = Mention.objects.filter(link__person_id__in=list(people), withdrawn=False).values_list(
-        "record_id", "mention_id", "link__person_id", "occurred_on"
-    )
+    mentions = Mention.objects.filter(link__person_id__in=list(people), withdrawn=False)
     wanted: dict[tuple[int, object], set[str]] = defaultdict(set)
-    for record_id, mention_id, person_id, day in rows:
-        if record_id in exclude:
-            continue
-        if windows is not None:
+    if windows is None:
+        for record_id, mention_id, person_id in mentions.values_list("record_id", "mention_id", "link__person_id"):
+            if record_id not in exclude:
+                wanted[(record_id, person_id)].add(mention_id)
+    else:
+        for record_id, mention_id, person_id, day in mentions.values_list(
+            "record_id", "mention_id", "link__person_id", "occurred_on"
+        ):
             start, end = windows[person_id]
-            if not (start <= day <= end):
-                continue
-        wanted[(record_id, person_id)].add(mention_id)
+            if record_id not in exclude and start <= day <= end:
+                wanted[(record_id, person_id)].add(mention_id)
     record_ids = sorted({r for r, _ in wanted})
     if not record_ids:
         return []
@@ -139,6 +140,13 @@ def significant_records(person: Person) -> dict[int, SignificantMark]:
     return {rid: m for rid, m in latest.items() if m.significant}
 
 
+def _last_day(last_seen: dt.date, presumed_until: dt.date | None) -> dt.date:
+    """The last day someone is taken to live at an address: the day before they were seen elsewhere."""
+    if presumed_until is None or presumed_until <= last_seen:
+        return last_seen
+    return presumed_until - dt.timedelta(days=1)
+
+
 def household_members(person: Person) -> tuple[list[Member], list[Movement]]:
     """Who lived with the person when (from the household spells), and their arrivals and departures."""
     members: list[Member] = []
@@ -149,7 +157,7 @@ def household_members(person: Person) -> tuple[list[Member], list[Movement]]:
             if mate.person is None:
                 continue
             start = max(ep.first_seen_on, mate.first_seen_on)
-            end = min(ep.presumed_until, mate.presumed_until or mate.last_seen_on)
+            end = min(_last_day(ep.last_seen_on, ep.presumed_until), _last_day(mate.last_seen_on, mate.presumed_until))
             if end < start:
                 continue
             members.append(Member(mate.person.pk, mate.label, mate.is_adult, start, end))

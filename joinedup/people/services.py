@@ -38,6 +38,7 @@ from joinedup.people.models import (
     UnidentifiedSighting,
 )
 from joinedup.people.residence import Sighting, build_episodes, canonical_address_keys
+from joinedup.people.signals import persons_linked
 from joinedup.people.stable_ids import assign_stable_ids
 
 BATCH = 5000
@@ -162,6 +163,9 @@ def linkage_run(
                          result=result, decisions=decisions, progress=progress)
     _analyze()
     progress(f"Linked in {time.perf_counter() - t0:.1f} s.")
+    # After the commit: receivers (alerts) read the new links; people whose links were written in this run.
+    linked = set(MentionLink.objects.filter(run=run, person__isnull=False).values_list("person_id", flat=True))
+    persons_linked.send(sender=LinkageRun, person_ids=linked, via="batch", actor=actor, progress=progress)
     return run
 
 
@@ -517,6 +521,7 @@ def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[st
     residence_rebuild(touched)
     audit_event_record(actor=actor, action=AuditAction.LINKAGE_ONLINE, object_type="mention",
                        detail={"mention_ids": mention_ids[:500], "outcome": dict(outcome)})
+    persons_linked.send(sender=MentionLink, person_ids=touched, via="api", actor=actor, progress=None)
     return dict(outcome)
 
 

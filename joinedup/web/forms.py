@@ -67,3 +67,78 @@ class SplitForm(forms.Form):
         max_length=2000, widget=forms.Textarea, label="Why is this not the same person?",
         error_messages={"required": "Say why these records are not about this person"},
     )
+
+
+_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
+
+
+class ChronologyFilterForm(forms.Form):
+    """Narrow a chronology by agency, kind of event and period; add the household's events."""
+
+    agency = forms.MultipleChoiceField(required=False, label="Agencies", widget=forms.CheckboxSelectMultiple)
+    kind = forms.MultipleChoiceField(required=False, label="Kinds of event", widget=forms.CheckboxSelectMultiple)
+    start = forms.DateField(required=False, label="From", input_formats=_DATE_FORMATS,
+                            error_messages={"invalid": "Enter the start date as day/month/year, for example 1/4/2024"})
+    end = forms.DateField(required=False, label="To", input_formats=_DATE_FORMATS,
+                          error_messages={"invalid": "Enter the end date as day/month/year, for example 31/3/2025"})
+    significant = forms.BooleanField(required=False, label="Significant events only")
+    household = forms.BooleanField(required=False, label="Add the events of people living with the child at the time")
+
+    def __init__(self, *args, agencies=(), kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = list(agencies)
+        self.fields["kind"].choices = list(kinds)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end date must be the same as or after the start date")
+        return data
+
+
+class LookupForm(forms.Form):
+    """A partner looks a child up: NHS number, or name and date of birth."""
+
+    nhs_number = forms.RegexField(
+        required=False, regex=r"^\s*\d{3}\s*\d{3}\s*\d{4}\s*$", label="NHS number",
+        error_messages={"invalid": "Enter an NHS number of 10 digits, like 999 123 4567"},
+    )
+    given_name = forms.CharField(required=False, max_length=200, label="First name")
+    family_name = forms.CharField(required=False, max_length=200, label="Last name")
+    dob = forms.DateField(
+        required=False, label="Date of birth", input_formats=_DATE_FORMATS,
+        error_messages={"invalid": "Enter the date of birth as day/month/year, for example 27/3/2019"},
+    )
+    reason = forms.CharField(required=False, max_length=300, label="Why are you looking this child up? (optional)")
+
+    def clean_nhs_number(self):
+        return "".join(ch for ch in self.cleaned_data.get("nhs_number") or "" if ch.isdigit())
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not data.get("nhs_number"):
+            missing = [(k, m) for k, m in (("given_name", "Enter the child's first name"),
+                                           ("family_name", "Enter the child's last name"),
+                                           ("dob", "Enter the child's date of birth")) if not data.get(k)]
+            if len(missing) == 3:
+                raise forms.ValidationError("Enter an NHS number, or the child's name and date of birth")
+            for key, message in missing:
+                self.add_error(key, message + " (or an NHS number)")
+        return data
+
+
+class MarkForm(forms.Form):
+    """Mark or unmark one event as significant."""
+
+    record = forms.IntegerField(min_value=1)
+    significant = forms.TypedChoiceField(choices=[("1", "mark"), ("0", "unmark")], coerce=lambda v: v == "1")
+
+
+class AllocationForm(forms.Form):
+    worker = forms.ChoiceField(label="Social worker", error_messages={"required": "Select a social worker"})
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = [("", "Choose…")] + [(str(w.pk), f"{w.get_full_name()} ({w.team or w.get_role_display()})") for w in workers]

@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from joinedup.access.policy import (
+    may_look_up_child_status,
     may_look_up_people,
+    may_receive_notices,
     may_review_matches,
     may_view_audit_trail,
     may_view_staff_directory,
 )
 from joinedup.accounts.models import Role
+from joinedup.alerts.selectors import may_view_alerts
+from joinedup.alerts.selectors import unread_count as alert_unread_count
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,13 @@ def navigation_for(user, path: str) -> list[NavItem]:
     items = [("Home", reverse("web:home"))]
     if may_look_up_people(user):
         items.append(("Find a person", reverse("web:person-search")))
+    if may_look_up_child_status(user):
+        items.append(("Look up a child", reverse("web:lookup")))
+    if may_receive_notices(user):
+        items.append(("Notices", reverse("web:notices")))
+    if may_view_alerts(user):
+        unread = alert_unread_count(viewer=user)
+        items.append((f"Alerts ({unread} new)" if unread else "Alerts", reverse("web:alerts")))
     if may_review_matches(user):
         items.append(("Matches to review", reverse("web:review-queue")))
     if may_view_staff_directory(user):
@@ -83,6 +94,21 @@ def home_cards_for(user) -> list[HomeCard]:
             body="One person across every agency: their records, and who lived with them and when.",
             href=reverse("web:person-search"),
             link_text="Find a person",
+        ))
+    if may_look_up_child_status(user):
+        cards.append(HomeCard(
+            title="Look up a child",
+            body="Is the child on a child protection plan or looked after, and whom to call. Their social worker is told.",
+            href=reverse("web:lookup"),
+            link_text="Look up a child",
+        ))
+    if may_view_alerts(user):
+        cards.append(HomeCard(
+            title="Alerts",
+            body="Named rules that found something in a child's records across agencies: why, and the records behind "
+                 "it. You decide what to do.",
+            href=reverse("web:alerts"),
+            link_text="See your alerts",
         ))
     if may_review_matches(user):
         cards.append(HomeCard(

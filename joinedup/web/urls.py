@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from joinedup.web.views import auth, home, people
+from joinedup.web.views import alerts, auth, chronology, chronology_export, home, people
 
 app_name = "web"
 
@@ -18,4 +18,14 @@ urlpatterns = [
     path("people/<uuid:person_id>/", people.person_detail, name="person"),
     path("review/", people.review_queue, name="review-queue"),
     path("review/<uuid:item_id>/", people.review_item, name="review-item"),
+    path("people/<uuid:person_id>/chronology/", chronology.chronology, name="chronology"),
+    path("people/<uuid:person_id>/chronology/export/", chronology_export.chronology_export, name="chronology-export"),
+    path("people/<uuid:person_id>/who-knew/", chronology.who_knew, name="who-knew"),
+    path("people/<uuid:person_id>/records/<int:record_pk>/", chronology.record_detail, name="record"),
+    path("people/<uuid:person_id>/allocate/", chronology.allocate, name="allocate"),
+    path("lookup/", chronology.lookup, name="lookup"),
+    path("notices/", chronology.notices, name="notices"),
+    path("alerts/", alerts.inbox, name="alerts"),
+    path("alerts/team/", alerts.team_inbox, name="alerts-team"),
+    path("alerts/<uuid:alert_id>/", alerts.alert_detail, name="alert"),
 ]

@@ -24,7 +24,13 @@ class DemoUser:
     role: str
     team: str = ""
     job_title: str = ""
+    phone: str = ""
 
+
+# Telephone numbers are from Ofcom's range reserved for drama (01632 960000–960999): never a real line.
+TEAM_PHONES = {("northbrook-childrens-services", "front-door"): "01632 960 100"}
+# How many children with an open plan the demo allocates to the demo social worker (the rest go to the front door).
+DEMO_ALLOCATIONS = 12
 
 AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("northbrook-childrens-services", "Northbrook Children's Services", AgencyKind.CHILDRENS_SOCIAL_CARE, (
@@ -49,9 +55,9 @@ AGENCIES: tuple[DemoAgency, ...] = (
 
 USERS: tuple[DemoUser, ...] = (
     DemoUser("sam.okafor", "Sam", "Okafor", "northbrook-childrens-services", Role.SOCIAL_WORKER, "assessment-north",
-             "Social worker"),
+             "Social worker", "01632 960 114"),
     DemoUser("tara.lindqvist", "Tara", "Lindqvist", "northbrook-childrens-services", Role.TEAM_MANAGER, "assessment-north",
-             "Team manager"),
+             "Team manager", "01632 960 115"),
     DemoUser("femi.adeyemi", "Femi", "Adeyemi", "northbrook-childrens-services", Role.FRONT_DOOR, "front-door",
              "MASH social worker"),
     DemoUser("helen.marsh", "Helen", "Marsh", "northbrook-childrens-services", Role.HEAD_OF_SERVICE, "", "Head of service"),

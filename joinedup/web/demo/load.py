@@ -13,7 +13,7 @@ from django.db import transaction
 from joinedup.accounts.models import Agency, Team, User
 from joinedup.accounts.services import agency_get_or_create, team_create, user_create, user_set_password
 from joinedup.core.actor import ActorRef
-from joinedup.web.demo.fixture import AGENCIES, USERS, DemoUser
+from joinedup.web.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
 
 DEMO_ACTOR = ActorRef.system("demo-loader")
 
@@ -53,6 +53,10 @@ def load_demo(
             elif spec.username not in credentials:
                 user_set_password(actor=DEMO_ACTOR, user=existing, password=password)
             credentials[spec.username] = password
+            if spec.phone:
+                User.objects.filter(username=spec.username, phone="").update(phone=spec.phone)
+        for (agency_code, team_code), phone in TEAM_PHONES.items():
+            Team.objects.filter(agency__code=agency_code, code=team_code, phone="").update(phone=phone)
     credentials_path.parent.mkdir(parents=True, exist_ok=True)
     credentials_path.write_text(json.dumps(credentials, indent=2, sort_keys=True))
     credentials_path.chmod(0o600)
@@ -67,3 +71,29 @@ def register_simulated_agencies(manifest: list[dict[str, str]]) -> int:
             _, created = agency_get_or_create(actor=DEMO_ACTOR, code=entry["id"], name=entry["name"], kind=entry["kind"])
             added += created
     return added
+
+
+def allocate_open_cases(limit: int = DEMO_ALLOCATIONS) -> list:
+    """Allocate up to `limit` children with an open child protection plan or care episode to the demo social
+    worker (once: children already allocated are kept). Returns the children allocated now."""
+    from joinedup.casework.models import Allocation
+    from joinedup.casework.services import allocation_set
+    from joinedup.ingest.models import Mention
+    from joinedup.people.models import Person
+
+    worker = User.objects.filter(username="sam.okafor").first()
+    manager = User.objects.filter(username="tara.lindqvist").first() or worker
+    if worker is None or Allocation.objects.exists():
+        return []
+    person_ids = list(dict.fromkeys(
+        Mention.objects.filter(
+            record__kind__in=["cp_plan", "looked_after_episode"], record__ended_on__isnull=True, role="subject",
+            withdrawn=False, link__person__merged_into__isnull=True, link__person__isnull=False,
+        ).order_by("-record__occurred_on", "record_id").values_list("link__person_id", flat=True)[: limit * 3]
+    ))[:limit]
+    allocated = []
+    with transaction.atomic():
+        for person in Person.objects.filter(pk__in=person_ids).order_by("family_name", "given_name"):
+            allocation_set(actor_user=manager, person=person, worker=worker)
+            allocated.append(person)
+    return allocated

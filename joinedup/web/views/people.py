@@ -12,6 +12,7 @@ from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
+from joinedup.casework.relationships import may_view_chronology
 from joinedup.people import selectors, services
 from joinedup.web.charts import household_timeline
 from joinedup.web.forms import DecisionForm, PersonSearchForm, SplitForm
@@ -74,6 +75,7 @@ def person_detail(request, person_id):
         "chart": household_timeline(person, household),
         "companions": companions,
         "may_split": may_review_matches(request.user) and len(identities) > 1,
+        "may_view_chronology": may_view_chronology(request.user, person),
         "split_form": split_form,
     })
 

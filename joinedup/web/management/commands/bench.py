@@ -3,7 +3,9 @@
 Each benchmark lives with the code it measures; this command only parses arguments and prints:
 `simulate` (joinedup.simulate.bench), `ingest` (joinedup.ingest.bench), `linkage`
 (joinedup.simulate.bench_linkage, which needs the simulator for its data) and `match`
-(joinedup.simulate.bench_match, which draws names from the simulator).
+(joinedup.simulate.bench_match, which draws names from the simulator), `chronology`
+(joinedup.chronology.bench).
+`alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
 """
 
 import json
@@ -48,6 +50,26 @@ class Command(BaseCommand):
         match.add_argument("--seed", type=int, default=1)
         match.add_argument("--json", action="store_true", help=json_help)
 
+        chron = sub.add_parser("chronology", help="Chronology page server time and size for a child with 1,000 events.")
+        chron.add_argument("--events", type=int, default=1000)
+        chron.add_argument("--agencies", type=int, default=12)
+        chron.add_argument("--household", type=int, default=8, help="People in the household, the child included.")
+        chron.add_argument("--samples", type=int, default=50, help="Timed GETs of each view after a warm-up of 3.")
+        chron.add_argument("--seed", type=int, default=1)
+        chron.add_argument("--postgres-url", default=None,
+                           help="An empty PostgreSQL database to use; by default a throwaway cluster is started.")
+        chron.add_argument("--sqlite-only", action="store_true", help="Skip PostgreSQL.")
+        chron.add_argument("--here", action="store_true",
+                           help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
+        chron.add_argument("--json", action="store_true", help=json_help)
+
+        alerts = sub.add_parser("alerts", help="Replay a simulated authority through the alert rules (detection, lead, burden).")
+        alerts.add_argument("--children", type=int, default=20000)
+        alerts.add_argument("--years", type=int, default=3)
+        alerts.add_argument("--seed", type=int, default=1)
+        alerts.add_argument("--harm-per-10k", type=float, default=None, help="Children per 10,000 given a harm trajectory.")
+        alerts.add_argument("--json", action="store_true", help=json_help)
+
     def handle(self, *args, name, **options):
         if name == "simulate":
             from joinedup.simulate import bench as simulate_bench
@@ -71,6 +93,26 @@ class Command(BaseCommand):
                 engine=options["engine"],
                 out=self.stderr,
             )
+        elif name == "chronology":
+            from joinedup.chronology import bench as chronology_bench
+
+            sizes = {k: options[k] for k in ("events", "agencies", "household", "samples", "seed")}
+            if options["here"]:
+                result = chronology_bench.run_here(**sizes, out=self.stderr)
+            else:
+                result = chronology_bench.run(**sizes, postgres_url=options["postgres_url"],
+                                              postgresql=not options["sqlite_only"], out=self.stderr)
+        elif name == "alerts":
+            # alerts may not import the simulator (independent layers); this command, above both, joins them
+            from joinedup.alerts import bench as alerts_bench
+            from joinedup.simulate.generate import SimulationConfig, generate
+
+            def simulate(children, seed, years, folder, harm=options["harm_per_10k"]):
+                config = SimulationConfig(children=children, seed=seed, years=years)
+                generate(config if harm is None else config.with_rates(harm_children_per_10k=harm), folder, progress=False)
+
+            result = alerts_bench.run(options["children"], options["seed"], options["years"],
+                                      lambda msg: self.stderr.write(msg), simulate=simulate)
         else:
             from joinedup.simulate import bench_match
 

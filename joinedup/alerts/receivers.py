@@ -1,0 +1,55 @@
+"""Alerts on arrival: when records have been attached to people, evaluate the children they touch.
+
+Records received through the API are matched online inside the ingest transaction, and so are their
+alerts: an alert is visible as soon as the record is accepted. A failure here is logged and does not
+refuse the records (the evaluation runs in a savepoint; the schedule and the next arrival retry).
+A correction received through the API that no longer names someone (a withdrawn mention) re-evaluates
+the people it used to name, so an alert resting on it is updated or closed. After a batch linkage run
+(`joinedup link`, after a file load) the children whose links changed are evaluated one transaction
+each, with progress.
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from joinedup.ingest.signals import mentions_ingested
+from joinedup.people.signals import persons_linked
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(persons_linked, dispatch_uid="alerts.evaluate_linked")
+def evaluate_linked(sender, *, person_ids, via, actor=None, progress=None, **kwargs):
+    from joinedup.alerts.services import alerts_evaluate_people
+
+    if not person_ids:
+        return
+    if via == "api":
+        try:
+            with transaction.atomic():
+                alerts_evaluate_people(person_ids=person_ids)
+        except Exception:
+            logger.exception("alerts: evaluation on arrival failed for %d people", len(person_ids))
+        return
+    if progress is not None:
+        progress(f"Evaluating alerts for the children of {len(person_ids):,} people whose links changed…")
+    alerts_evaluate_people(person_ids=person_ids, progress=progress)
+
+
+@receiver(mentions_ingested, dispatch_uid="alerts.evaluate_withdrawn")
+def evaluate_withdrawn(sender, *, withdrawn_mention_ids=(), via, **kwargs):
+    if via != "api" or not withdrawn_mention_ids:
+        return
+    from joinedup.alerts.services import alerts_evaluate_people
+    from joinedup.people.models import MentionLink
+
+    try:
+        with transaction.atomic():
+            people = set(MentionLink.objects.filter(mention_id__in=list(withdrawn_mention_ids), person__isnull=False)
+                         .values_list("person_id", flat=True))
+            if people:
+                alerts_evaluate_people(person_ids=people)
+    except Exception:
+        logger.exception("alerts: evaluation after a withdrawal failed")

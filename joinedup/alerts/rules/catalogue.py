@@ -1,0 +1,807 @@
+"""The rule catalogue, R1–R14: named, evidence-cited rules over a child's chronology and household.
+
+Pure: no database and no clock. Every rule takes the child as joinedup knew them at `at` (only records
+received by then) and returns one `Finding` — a sentence a practitioner would use and the exact records
+(`Event.key`) behind it — or None. docs/alerts.md is the published catalogue (evidence, parameters, the
+data each rule needs from agencies) and the replay evaluation.
+
+Context factors never alert on their own. R6 ("toxic trio" and related factors) and R10 (repeat
+unscheduled attendances) are in the catalogue as `context_only` rules whose `evaluate` always returns
+None; `context_factors(ctx, at)` names the factors present and every other rule puts them into its
+finding's `context_factors` and raises its severity when R6's threshold is met (or one R6 factor comes
+with R10's repeat attendances).
+
+Time-based rules (`time_based=True`: R4's 24-hour window, R8 child not seen, R13 overdue work) are also
+evaluated by the schedule, because nothing arrives when a step is missed.
+
+Data the simulated authority does not send is read from documented detail keys (docs/alerts.md):
+`plan_flag_seen` (R9), `notified` (R4), `independently_mobile` (R1), `behaviour_change` (R11),
+`parent_cp_history` (R6) and others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from joinedup.chronology.events import Event
+from joinedup.chronology.kinds import kind_info
+
+from .base import CONSIDER, CONTEXT_ONLY, ESCALATE, PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
+
+UTC = dt.UTC
+DAY = dt.timedelta(days=1)
+
+HEALTH_AGENCY_KINDS = frozenset({"acute_hospital", "gp_practice", "community_health", "ambulance"})
+CSC_AGENCY_KIND = "childrens_social_care"
+POLICE_AGENCY_KIND = "police"
+UNSCHEDULED_KINDS = frozenset({"ed_attendance", "admission", "ambulance_callout"})
+
+
+# --- small helpers -----------------------------------------------------------------------------------
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=UTC)
+
+
+def _d(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=100_000)
+def _words(text: str) -> str:
+    return " " + _NOT_WORD.sub(" ", text.lower()).strip() + " "
+
+
+@lru_cache(maxsize=200_000)
+def _has_any_cached(text: str, phrases: tuple[str, ...]) -> bool:
+    t = _words(text)
+    return any(_words(p) in t for p in phrases)
+
+
+def _has_any(text: str, phrases: Iterable[str]) -> bool:
+    """Whole-word match of any phrase ("ear" does not match "forearm")."""
+    return _has_any_cached(text, tuple(phrases))
+
+
+def _text_of(e: Event) -> str:
+    d = e.detail
+    parts = [str(d.get(k) or "") for k in ("code", "finding", "outcome", "decision", "offence", "reason")]
+    parts.append(e.text)
+    return " ".join(parts)
+
+
+def _age_text(days: int) -> str:
+    if days < 61:
+        return f"{max(days // 7, 0)} weeks old"
+    if days < 730:
+        return f"{days * 12 // 365} months old"
+    return f"{days // 365} years old"
+
+
+def _within(e: Event, at: dt.datetime, days: int) -> bool:
+    return at.date() - dt.timedelta(days=days) <= e.occurred_on <= at.date()
+
+
+def _truthy(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in {"true", "yes", "y", "1"})
+
+
+def _falsy(value: object) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() in {"false", "no", "n", "0"})
+
+
+def _injuries(ctx: ChildContext, at: dt.datetime, days: int) -> list[Event]:
+    return [e for e in ctx.events if e.injury is not None and _within(e, at, days)]
+
+
+def _who(e: Event) -> str:
+    return e.agency_name or e.agency_code
+
+
+def _injury_text(e: Event) -> str:
+    assert e.injury is not None
+    return f"{e.injury.description or 'injury'} to the {e.injury.site or 'unrecorded site'}"
+
+
+def _on_plan(ctx: ChildContext, day: dt.date, plans: Iterable[str]):
+    return ctx.plan_on(day, tuple(plans))
+
+
+def _under_enquiry(ctx: ChildContext, day: dt.date, days: int) -> Event | None:
+    """A section 47 enquiry (or strategy discussion) open on the day: started within `days`, not ended."""
+    found = None
+    for e in ctx.events:
+        if (e.kind in ("section47_enquiry", "strategy_discussion") and e.occurred_on <= day
+                and day - e.occurred_on <= dt.timedelta(days=days) and (e.ended_on is None or e.ended_on > day)):
+            found = e
+    return found
+
+
+def _known_to_csc(ctx: ChildContext, at: dt.datetime, days: int) -> Event | None:
+    """The child's latest children's social care record within `days`, or an open plan's record."""
+    latest = None
+    for e in ctx.events:
+        if (kind_info(e.kind).casework or e.agency_kind == CSC_AGENCY_KIND) and _within(e, at, days):
+            latest = e
+    if latest is not None:
+        return latest
+    plan = ctx.plan_on(at.date(), ("cp", "cin", "lac"))
+    if plan is not None:
+        return next((e for e in ctx.events if e.key == plan.event_key), None)
+    return None
+
+
+# --- context factors (R6, R10): never alert on their own ---------------------------------------------
+
+CONTEXT_PARAMS: dict[str, Any] = {
+    "lookback_days": 365,
+    "min_trio_factors": 2,  # R6's threshold for raising severity
+    "repeat_attendances": 3,  # R10: unscheduled attendances in the lookback
+    "new_partner_after_days": 90,  # an adult first seen with the child this long after the child was
+    "mental_health_words": ("anxiety", "low mood", "depression", "overdose", "self harm", "psychosis",
+                            "mental health", "suicidal"),
+    "substance_words": ("controlled drug", "drug", "drugs", "alcohol", "substance", "intoxicated", "drunk"),
+}
+
+DOMESTIC_ABUSE = "domestic abuse"
+MENTAL_HEALTH = "parental mental ill-health"
+SUBSTANCE = "parental substance misuse"
+PARENT_CP = "parent's own child-protection history"
+NEW_PARTNER = "new partner after separation"
+REPEAT_ATTENDANCES = "repeat unscheduled attendances"
+TRIO_FACTORS = (DOMESTIC_ABUSE, MENTAL_HEALTH, SUBSTANCE, PARENT_CP, NEW_PARTNER)
+
+
+def trio_factors(ctx: ChildContext, at: dt.datetime, params: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """R6's factors present for the child at `at` (each on its own is context, never an alert)."""
+    p = CONTEXT_PARAMS if params is None else {**CONTEXT_PARAMS, **params}
+    days = p["lookback_days"]
+    adults = {m.person_id for m in ctx.household if m.is_adult}
+    found: set[str] = set()
+    for e in [*ctx.events, *ctx.household_events]:
+        if not _within(e, at, days):
+            continue
+        d = e.detail
+        text = _text_of(e)
+        if d.get("code") == "domestic_abuse" or "dash_risk" in d or _truthy(d.get("domestic_abuse")):
+            found.add(DOMESTIC_ABUSE)
+        if _truthy(d.get("parent_cp_history")):
+            found.add(PARENT_CP)
+        if _truthy(d.get("substance_misuse")):
+            found.add(SUBSTANCE)
+        if _truthy(d.get("mental_health")):
+            found.add(MENTAL_HEALTH)
+        if e.person_id in adults or e.person_id.startswith("unidentified:"):
+            if _has_any(text, p["mental_health_words"]):
+                found.add(MENTAL_HEALTH)
+            if _has_any(text, p["substance_words"]):
+                found.add(SUBSTANCE)
+    if ctx.household:
+        first = min(m.start for m in ctx.household)
+        if ctx.events:
+            first = min(first, ctx.events[0].occurred_on)
+        late = dt.timedelta(days=p["new_partner_after_days"])
+        for m in ctx.household:
+            if m.is_adult and m.start - first >= late and at.date() - dt.timedelta(days=days) <= m.start <= at.date():
+                found.add(NEW_PARTNER)
+                break
+    return tuple(f for f in TRIO_FACTORS if f in found)
+
+
+def repeat_attendances(ctx: ChildContext, at: dt.datetime, params: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """R10's factor: repeat unscheduled attendances (a modifier only; weak and poverty-linked on its own)."""
+    p = CONTEXT_PARAMS if params is None else {**CONTEXT_PARAMS, **params}
+    days = {e.occurred_on for e in ctx.events if e.kind in UNSCHEDULED_KINDS and _within(e, at, p["lookback_days"])}
+    return (REPEAT_ATTENDANCES,) if len(days) >= p["repeat_attendances"] else ()
+
+
+def context_factors(ctx: ChildContext, at: dt.datetime, params: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """Every context factor present (R6's and R10's); other rules attach them to their findings."""
+    return trio_factors(ctx, at, params) + repeat_attendances(ctx, at, params)
+
+
+def severity_for(factors: tuple[str, ...], params: dict[str, Any] | None = None) -> str:
+    """"raised" when R6's threshold is met, or one R6 factor comes with R10's repeat attendances."""
+    p = CONTEXT_PARAMS if params is None else {**CONTEXT_PARAMS, **params}
+    trio = [f for f in factors if f in TRIO_FACTORS]
+    if len(trio) >= p["min_trio_factors"] or (trio and REPEAT_ATTENDANCES in factors):
+        return "raised"
+    return "standard"
+
+
+def _finding(rule_id: str, ctx: ChildContext, at: dt.datetime, sentence: str, evidence: Iterable[str],
+             due_at: dt.datetime | None = None) -> Finding:
+    factors = context_factors(ctx, at)
+    if factors:
+        sentence += f" Context: {', '.join(factors)}."
+    return Finding(rule_id, sentence, tuple(dict.fromkeys(evidence)), severity_for(factors), factors, due_at)
+
+
+def _never(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> None:
+    """Context-only rules never produce a finding (see `context_factors`)."""
+    return None
+
+
+# --- R1: injury in a child who is not independently mobile -------------------------------------------
+
+
+def r1_not_mobile(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    hits = []
+    for e in _injuries(ctx, at, params["lookback_days"]):
+        mobile = e.detail.get("independently_mobile")
+        age = ctx.age_days(e.occurred_on)
+        if _falsy(mobile) or (not _truthy(mobile) and age is not None and 0 <= age < params["max_age_days"]):
+            hits.append(e)
+    if not hits:
+        return None
+    e = hits[-1]
+    age = ctx.age_days(e.occurred_on)
+    age_s = f" when the child was {_age_text(age)}" if age is not None else ""
+    more = f" ({len(hits)} such injuries in {params['lookback_days']} days)" if len(hits) > 1 else ""
+    sentence = (f"{_injury_text(e).capitalize()} recorded by {_who(e)} on {_d(e.occurred_on)}{age_s}{more}: "
+                "any bruise or injury in a child who is not independently mobile should make us suspect "
+                "maltreatment unless there is a clear, confirmed explanation.")
+    return _finding("R1", ctx, at, sentence, (x.key for x in hits))
+
+
+# --- R2: TEN-4-FACESp bruising under 4 ---------------------------------------------------------------
+
+TEN4_SITES = ("torso", "chest", "abdomen", "abdominal", "stomach", "back", "lower back", "buttock", "buttocks",
+              "genitals", "genital", "groin", "ear", "ears", "neck", "frenulum", "angle of jaw", "jaw", "cheek",
+              "cheeks", "eyelid", "eyelids", "subconjunctival", "subconjunctiva")
+
+
+def _patterned(e: Event, params: dict[str, Any]) -> bool:
+    assert e.injury is not None
+    return bool(e.injury.pattern) or _has_any(e.injury.description, params["pattern_words"])
+
+
+def r2_ten4(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    hits = []
+    for e in _injuries(ctx, at, params["lookback_days"]):
+        age = ctx.age_days(e.occurred_on)
+        if age is None or not 0 <= age < params["max_age_years"] * 365.25:
+            continue
+        inj = e.injury
+        assert inj is not None
+        bruise = _has_any(inj.description, params["bruise_words"]) or bool(inj.pattern)
+        if bruise and (_has_any(inj.site, params["sites"]) or _patterned(e, params)):
+            hits.append(e)
+    if not hits:
+        return None
+    e = hits[-1]
+    age = ctx.age_days(e.occurred_on)
+    where = "a patterned bruise" if _patterned(e, params) and not _has_any(e.injury.site, params["sites"]) else \
+        "bruising at a TEN-4-FACESp site"
+    more = f" ({len(hits)} such records in {params['lookback_days']} days)" if len(hits) > 1 else ""
+    sentence = (f"{_injury_text(e).capitalize()} recorded by {_who(e)} on {_d(e.occurred_on)} in a child "
+                f"{_age_text(age or 0)}{more}: {where} in a child under {params['max_age_years']} is a recognised "
+                "sign of physical abuse and needs a child protection medical opinion.")
+    return _finding("R2", ctx, at, sentence, (x.key for x in hits))
+
+
+# --- R3: repeated injuries with differing explanations ----------------------------------------------
+
+
+def _explanation(e: Event) -> str:
+    assert e.injury is not None
+    return " ".join(_words(e.injury.explanation).split())
+
+
+def r3_repeat_injuries(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    hurt = _injuries(ctx, at, params["window_days"])
+    days = {e.occurred_on for e in hurt}
+    if len(days) < params["min_presentations"]:
+        return None
+    explanations = {_explanation(e) for e in hurt if _explanation(e)}
+    explainers = {e.injury.explained_by for e in hurt if e.injury and e.injury.explained_by}
+    if len(explanations) < 2 and len(explainers) < 2:
+        return None
+    agencies = sorted({_who(e) for e in hurt})
+    accounts = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: “{e.injury.explanation}”" for e in hurt[-4:] if e.injury)
+    sentence = (f"{len(days)} injury presentations in {params['window_days'] // 30} months across "
+                f"{len(agencies)} agenc{'y' if len(agencies) == 1 else 'ies'} with different explanations "
+                f"({accounts}): explanations that change between accounts should make us suspect maltreatment.")
+    return _finding("R3", ctx, at, sentence, (e.key for e in hurt))
+
+
+# --- R4: injury to a child on a plan or under enquiry, nobody told within 24 hours -------------------
+
+
+def _told(ctx: ChildContext, injury: Event, hours: int) -> tuple[bool, bool, list[Event]]:
+    notified = injury.detail.get("notified") or ()
+    if isinstance(notified, str):
+        notified = [notified]
+    text = " ".join(str(n).lower() for n in notified)
+    sw, police = "social" in text or "csc" in text, "police" in text
+    found = []
+    end = injury.occurred_at + dt.timedelta(hours=hours)
+    for e in ctx.events:
+        if e is injury or not (injury.occurred_at <= e.occurred_at <= end):
+            continue
+        if e.kind == "strategy_discussion":
+            sw = police = True
+            found.append(e)
+        elif e.agency_kind == CSC_AGENCY_KIND or kind_info(e.kind).casework:
+            sw = True
+            found.append(e)
+        elif e.agency_kind == POLICE_AGENCY_KIND or e.kind in ("police_incident", "arrest"):
+            police = True
+            found.append(e)
+    return sw, police, found
+
+
+def r4_not_told(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    hours = params["notify_hours"]
+    late = []
+    for e in _injuries(ctx, at, params["lookback_days"]):
+        due = e.occurred_at + dt.timedelta(hours=hours)
+        if due > at:
+            continue
+        plan = ctx.plan_on(e.occurred_on, ("cp",))
+        enquiry = None if plan else _under_enquiry(ctx, e.occurred_on, params["enquiry_days"])
+        if plan is None and enquiry is None:
+            continue
+        sw, police, _ = _told(ctx, e, hours)
+        if sw and police:
+            continue
+        missing = " and ".join(x for x, ok in (("the social worker", sw), ("the police", police)) if not ok)
+        late.append((e, plan.event_key if plan else enquiry.key, "a child protection plan" if plan else
+                     "a section 47 enquiry", missing, due))
+    if not late:
+        return None
+    e, status_key, status, missing, due = late[-1]
+    sentence = (f"{_injury_text(e).capitalize()} recorded by {_who(e)} on {_d(e.occurred_on)} while the child was "
+                f"on {status}, and no record that {missing} {'was' if ' and ' not in missing else 'were'} told "
+                f"within {hours} hours.")
+    keys = [status_key]
+    for x in late:
+        keys.append(x[0].key)
+    return _finding("R4", ctx, at, sentence, keys, due_at=due)
+
+
+# --- R5: an adult around the child whom children's social care has not recorded ----------------------
+
+
+def r5_unknown_adult(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    known = _known_to_csc(ctx, at, params["csc_lookback_days"])
+    if known is None:
+        return None
+    today = at.date()
+    recent = today - dt.timedelta(days=params["recent_days"])
+    adults = [m for m in ctx.household
+              if m.is_adult and not m.in_csc_household_record and m.start <= today and m.end >= recent]
+    adults += [c for c in ctx.companions
+               if c.is_adult is not False and not c.in_csc_household_record and not c.known_to_csc
+               and c.start <= today and c.end >= recent]
+    if not adults:
+        return None
+    ids = {m.person_id for m in adults}
+    keys = [e.key for e in ctx.household_events if e.person_id in ids and _within(e, at, params["recent_days"])]
+    names = []
+    for m in adults:
+        if m.label not in names:
+            names.append(m.label)
+    who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    agencies = sorted({a for m in adults for a in m.agencies})
+    seen_by = f" (recorded by {', '.join(agencies[:4])})" if agencies else ""
+    sentence = (f"{who}{seen_by} {'was' if len(names) == 1 else 'were'} recorded living with or caring for the child "
+                "but {} not on children's social care's household record: identify and check every adult "
+                "around the child.".format("is" if len(names) == 1 else "are"))
+    return _finding("R5", ctx, at, sentence, [known.key, *keys])
+
+
+# --- R7: transience for a child under enquiry or on a plan -------------------------------------------
+
+
+MOVE_KINDS = ("tenancy", "temporary_accommodation", "housing_application")
+
+
+def r7_transience(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    day = at.date()
+    plan = ctx.plan_on(day, tuple(params["plans"]))
+    enquiry = None if plan else _under_enquiry(ctx, day, params["enquiry_days"])
+    if plan is None and enquiry is None:
+        return None
+    moves: dict[dt.date, Event] = {}
+    evictions = []
+    for e in [*ctx.events, *ctx.household_events]:
+        if not _within(e, at, params["window_days"]):
+            continue
+        if e.kind in MOVE_KINDS or e.detail.get("code") in ("change_of_address", "move"):
+            moves.setdefault(e.occurred_on, e)
+        elif e.kind == "eviction_proceedings":
+            evictions.append(e)
+    if len(moves) < params["min_moves"] and not evictions:
+        return None
+    status = "on a plan" if plan else "under a section 47 enquiry"
+    parts = []
+    if len(moves) >= params["min_moves"]:
+        parts.append(f"{len(moves)} housing moves or applications in {params['window_days'] // 30} months")
+    if evictions:
+        parts.append(f"eviction proceedings on {_d(evictions[-1].occurred_on)}")
+    sentence = (f"The child is {status} and the family is moving or losing its home ({'; '.join(parts)}): "
+                "transient families lose professional contact; agree who follows the child.")
+    keys = [plan.event_key if plan else enquiry.key, *(e.key for e in moves.values()), *(e.key for e in evictions)]
+    return _finding("R7", ctx, at, sentence, keys)
+
+
+# --- R8: child not seen after an injury, or while on a plan ------------------------------------------
+
+
+def _not_seen(e: Event) -> bool:
+    d = e.detail
+    if e.kind == "missed_appointment" or _truthy(d.get("not_brought")):
+        return True
+    return e.kind == "visit" and _falsy(d.get("child_seen"))
+
+
+def r8_not_seen(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    day = at.date()
+    after = dt.timedelta(days=params["after_injury_days"])
+    hits: list[Event] = []
+    sentence = ""
+    for inj in _injuries(ctx, at, params["lookback_days"] + params["after_injury_days"]):
+        for e in ctx.events:
+            if _not_seen(e) and inj.occurred_on < e.occurred_on <= inj.occurred_on + after and _within(
+                    e, at, params["lookback_days"]):
+                hits += [inj, e]
+                sentence = (f"After {_injury_text(inj)} on {_d(inj.occurred_on)} the child was not seen: "
+                            f"{e.kind_label.lower()} on {_d(e.occurred_on)} ({_who(e)}).")
+    plan = ctx.plan_on(day, tuple(params["plans"]))
+    if plan is not None:
+        visits = [e for e in ctx.events if e.kind == "visit" and e.occurred_on >= plan.start]
+        streak = []
+        for v in reversed(visits):
+            if _falsy(v.detail.get("child_seen")):
+                streak.append(v)
+            else:
+                break
+        seen = [v.occurred_on for v in visits if _truthy(v.detail.get("child_seen"))]
+        last_seen = max(seen, default=plan.start)
+        unseen_days = (day - last_seen).days
+        if len(streak) >= params["unseen_visits"] or (streak and unseen_days > params["unseen_days"]):
+            hits += [*reversed(streak)]
+            hits.insert(0, next((e for e in ctx.events if e.key == plan.event_key), streak[0]))
+            sentence = (sentence + " " if sentence else "") + (
+                f"On a plan and not seen by a social worker since {_d(last_seen)} ({unseen_days} days; "
+                f"{len(streak)} visit{'s' if len(streak) != 1 else ''} in a row without seeing the child).")
+    if not hits:
+        return None
+    return _finding("R8", ctx, at, sentence + " Escalate: a child who is not seen cannot be kept safe.",
+                    (e.key for e in hits))
+
+
+# --- R9: a clinician sees a child on a plan without the plan flag ------------------------------------
+
+CLINICAL_KINDS = ("consultation", "ed_attendance", "admission", "health_visitor_contact", "midwife_contact",
+                  "ambulance_callout")
+
+
+def r9_no_plan_flag(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    hits = []
+    plan_key = ""
+    for e in ctx.events:
+        if e.kind not in params["clinical_kinds"] or not _within(e, at, params["lookback_days"]):
+            continue
+        if e.agency_kind and e.agency_kind not in HEALTH_AGENCY_KINDS:
+            continue
+        plan = ctx.plan_on(e.occurred_on, tuple(params["plans"]))
+        if plan is None or _truthy(e.detail.get("plan_flag_seen")):
+            continue
+        hits.append(e)
+        plan_key = plan.event_key
+    if not hits:
+        return None
+    e = hits[-1]
+    sentence = (f"{_who(e)} saw the child ({e.kind_label.lower()}, {_d(e.occurred_on)}) while the child was on a "
+                "child protection plan and the record carries no sign that the plan flag (or a summary of "
+                "earlier injuries) was seen: the clinician may not have known.")
+    return _finding("R9", ctx, at, sentence, [plan_key, *(x.key for x in hits)])
+
+
+# --- R11: behaviour change with a new injury or neglect sign, on a plan ------------------------------
+
+
+def _neglect_sign(e: Event, params: dict[str, Any]) -> bool:
+    d = e.detail
+    if d.get("code") == "neglect_indicator" or _truthy(d.get("neglect")):
+        return True
+    home = str(d.get("home_conditions") or "").lower()
+    if home and home in params["poor_home"]:
+        return True
+    if e.kind in ("school_concern", "consultation", "health_visitor_contact", "injury", "visit",
+                  "family_support_session"):
+        return _has_any(" ".join((str(d.get("finding") or ""), e.text)), params["sign_words"])
+    return False
+
+
+BEHAVIOUR_WORDS = ("withdrawn", "flinching", "flinched", "flinches", "pulling away", "pulled away", "pulls away",
+                   "frozen watchfulness", "fearful", "subdued", "scared of", "frightened")
+
+
+def r11_behaviour(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    plan = ctx.plan_on(at.date(), tuple(params["plans"]))
+    if plan is None:
+        return None
+    recent = [e for e in ctx.events if _within(e, at, params["window_days"])]
+    behaviour = [e for e in recent if _truthy(e.detail.get("behaviour_change"))
+                 or _has_any(_text_of(e), params["behaviour_words"])]
+    harm = [e for e in recent if e.injury is not None or _neglect_sign(e, NEGLECT_PARAMS)]
+    if not behaviour or not harm:
+        return None
+    b, h = behaviour[-1], harm[-1]
+    sign = _injury_text(h) if h.injury is not None else "a neglect sign"
+    sentence = (f"A change in the child's behaviour recorded by {_who(b)} on {_d(b.occurred_on)} together with "
+                f"{sign} ({_who(h)}, {_d(h.occurred_on)}) while the child is on a plan: escalate to the "
+                "allocated social worker's manager.")
+    return _finding("R11", ctx, at, sentence, [plan.event_key, *(e.key for e in behaviour), *(e.key for e in harm)])
+
+
+# --- R12: a decision that lowered protection, followed by a new injury or concern --------------------
+
+
+def _lowering(e: Event) -> str:
+    d = e.detail
+    text = " ".join(str(d.get(k) or "").lower() for k in ("decision", "outcome"))
+    if "no further action" in text or "threshold not met" in text or "return home" in text:
+        return text.strip()
+    if e.kind == "assessment" and "not in need" in text:
+        return "not in need"
+    if e.kind == "section47_enquiry" and "not substantiated" in text:
+        return "section 47 not substantiated"
+    if _falsy(d.get("threshold_met")):
+        return "threshold not met"
+    return ""
+
+
+def _concern(e: Event) -> bool:
+    if e.injury is not None or e.kind in ("school_concern", "referral", "csc_contact"):
+        return True
+    if e.kind == "police_incident":
+        return True
+    return _neglect_sign(e, NEGLECT_PARAMS)
+
+
+def r12_after_lowering(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    follow = dt.timedelta(days=params["follow_days"])
+    decisions = []
+    for e in ctx.events:
+        what = _lowering(e)
+        if what:
+            decisions.append((e.ended_on or e.occurred_on, e, what))
+    if not decisions:
+        return None
+    hits = []
+    for e in ctx.events:
+        if not _concern(e) or not _within(e, at, params["recent_days"]):
+            continue
+        for day, dec, what in decisions:
+            if dec is not e and day < e.occurred_on <= day + follow:
+                hits.append((dec, what, e))
+    if not hits:
+        return None
+    dec, what, e = hits[-1]
+    label = _injury_text(e) if e.injury is not None else e.kind_label.lower()
+    sentence = (f"A decision that lowered protection (“{what}”, {_who(dec)}, {_d(dec.ended_on or dec.occurred_on)}) "
+                f"was followed within {params['follow_days']} days by {label} ({_who(e)}, {_d(e.occurred_on)}): "
+                "review the decision.")
+    keys = []
+    for dec, _what, e in hits:
+        keys += [dec.key, e.key]
+    return _finding("R12", ctx, at, sentence, keys)
+
+
+# --- R13: visits, reviews, assessments or supervision overdue ----------------------------------------
+
+CONCLUDES_ASSESSMENT = ("case_closure", "conference", "cin_plan", "cp_plan", "looked_after_episode")
+
+
+def r13_overdue(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    day = at.date()
+    grace = dt.timedelta(days=params["grace_days"])
+    overdue: list[tuple[dt.date, str, list[str]]] = []
+    for plan_kind, label in (("cp", "child protection plan"), ("cin", "child in need plan"), ("lac", "care")):
+        plan = ctx.plan_on(day, (plan_kind,))
+        if plan is None:
+            continue
+        visits = [e for e in ctx.events if e.kind == "visit" and e.occurred_on >= plan.start]
+        last = max((e.occurred_on for e in visits), default=plan.start)
+        due = last + dt.timedelta(days=params[f"{plan_kind}_visit_days"])
+        if due + grace < day:
+            overdue.append((due, f"a social work visit ({label}; last {_d(last)}, due by {_d(due)})",
+                            [plan.event_key, *(e.key for e in visits[-1:])]))
+        if plan_kind == "cp":
+            confs = [e for e in ctx.events if e.kind == "conference" and e.occurred_on >= plan.start]
+            last_conf = max((e.occurred_on for e in confs), default=plan.start)
+            gap = params["first_review_days"] if len(confs) <= 1 else params["review_days"]
+            due = last_conf + dt.timedelta(days=gap)
+            if due + grace < day:
+                overdue.append((due, f"a review conference (last {_d(last_conf)}, due by {_d(due)})",
+                                [plan.event_key, *(e.key for e in confs[-1:])]))
+        if plan_kind in ("cp", "cin"):
+            sups = [e for e in ctx.events if e.kind == "supervision" and e.occurred_on >= plan.start]
+            last_sup = max((e.occurred_on for e in sups), default=plan.start)
+            due = last_sup + dt.timedelta(days=params["supervision_days"])
+            if due + grace < day:
+                overdue.append((due, f"case supervision (last {_d(last_sup)}, due by {_d(due)})",
+                                [plan.event_key, *(e.key for e in sups[-1:])]))
+    later = {e.occurred_on for e in ctx.events if e.kind in CONCLUDES_ASSESSMENT}
+    for e in ctx.events:
+        if e.kind != "assessment" or e.ended_on is not None:
+            continue
+        if any(d >= e.occurred_on for d in later):
+            continue
+        due = e.occurred_on + dt.timedelta(days=params["assessment_days"])
+        if due + grace < day and day - due <= dt.timedelta(days=params["assessment_stale_days"]):
+            overdue.append((due, f"an assessment started {_d(e.occurred_on)} (due by {_d(due)})", [e.key]))
+    if not overdue:
+        return None
+    overdue.sort(key=lambda o: o[0])
+    sentence = "Overdue against its timescale: " + "; ".join(o[1] for o in overdue) + "."
+    keys = [k for o in overdue for k in o[2]]
+    return _finding("R13", ctx, at, sentence, keys, due_at=_midnight(overdue[0][0]))
+
+
+# --- R14: neglect signs from more than one contact ---------------------------------------------------
+
+NEGLECT_PARAMS: dict[str, Any] = {
+    "window_days": 183,
+    "min_signs": 2,
+    "poor_home": ("poor", "no safe sleeping space", "squalid", "unsafe", "very poor"),
+    "sign_words": ("neglect", "weight faltering", "faltering growth", "faltering weight", "untreated",
+                   "soiled clothing", "unwashed", "malnutrition", "nappy rash", "head lice", "missed immunisations",
+                   "dental decay", "arrived hungry", "hungry"),
+}
+
+
+def r14_neglect(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    signs = [e for e in ctx.events if _within(e, at, params["window_days"]) and _neglect_sign(e, params)]
+    days = {e.occurred_on for e in signs}
+    if len(days) < params["min_signs"]:
+        return None
+    agencies = sorted({_who(e) for e in signs})
+    listed = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: {e.detail.get('finding') or e.detail.get('home_conditions') or e.text}"
+                       for e in signs[-4:])
+    sentence = (f"Signs of neglect on {len(days)} occasions in {params['window_days'] // 30} months from "
+                f"{len(agencies)} agenc{'y' if len(agencies) == 1 else 'ies'} ({listed}): persistent signs "
+                "should make us suspect neglect.")
+    return _finding("R14", ctx, at, sentence, (e.key for e in signs))
+
+
+# --- the catalogue -----------------------------------------------------------------------------------
+
+NICE = "NICE CG89 (2009, updated 2017), When to suspect child maltreatment"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "R1", "Injury in a child who is not independently mobile",
+        "A bruise or other injury recorded by any agency in a baby who cannot yet move about on their own "
+        "(under 6 months when mobility is not recorded). Such injuries are rarely accidental.",
+        f"{NICE}: bruising in a child who is not independently mobile; TEN-4-FACESp (Pierce et al. 2021), "
+        "any bruise under 4.99 months.",
+        SUSPECT, {"max_age_days": 183, "lookback_days": 90}, r1_not_mobile,
+    ),
+    Rule(
+        "R2", "Bruising at a TEN-4-FACESp site, or patterned, under 4",
+        "Bruising to the torso, ear, neck, frenulum, angle of jaw, cheek, eyelid or subconjunctiva, or a "
+        "patterned bruise (fingertip, hand, loop, bite), in a child under 4.",
+        "Pierce MC et al. 2021, JAMA Network Open 4(4):e215832 (TEN-4-FACESp: 95.6% sensitivity, 87.1% "
+        f"specificity); {NICE}.",
+        SUSPECT,
+        {"max_age_years": 4, "lookback_days": 90, "sites": TEN4_SITES, "bruise_words": ("bruise", "bruises",
+         "bruising", "bruised"),
+         "pattern_words": ("fingertip", "finger tip", "finger marks", "hand print", "handprint", "slap mark", "loop",
+                           "belt", "bite", "ligature", "grip marks")},
+        r2_ten4,
+    ),
+    Rule(
+        "R3", "Repeated injuries with different explanations",
+        "Two or more injury presentations within 6 months, at any agencies, where the explanations given differ.",
+        f"{NICE}: an explanation that is inconsistent between accounts or over time.",
+        SUSPECT, {"window_days": 183, "min_presentations": 2}, r3_repeat_injuries,
+    ),
+    Rule(
+        "R4", "Injury on a plan or under enquiry: social worker and police not told",
+        "An injury to a child on a child protection plan or under a section 47 enquiry with no record, within "
+        "24 hours, that both the social worker and the police were told.",
+        "The purpose of CP-IS (NHS England); Haringey Local Safeguarding Children Board, Serious Case Review "
+        "'Child A' (2008/2009): injuries in April 2007 not shared.",
+        PROCESS_FAILURE, {"notify_hours": 24, "lookback_days": 30, "enquiry_days": 30}, r4_not_told,
+        time_based=True,
+    ),
+    Rule(
+        "R5", "An adult around the child not on the household record",
+        "An adult seen living at the child's address, or recorded with the child by another agency, whom "
+        "children's social care's records of the child do not name — for a child known to children's social "
+        "care in the last year. Consider: identify and check the adult.",
+        "Ofsted (2011) Ages of concern; Child Safeguarding Practice Review Panel (2021) 'The Myth of "
+        "Invisible Men'.",
+        CONSIDER, {"recent_days": 183, "csc_lookback_days": 365}, r5_unknown_adult,
+    ),
+    Rule(
+        "R6", "Context: domestic abuse, parental mental ill-health, substance misuse (toxic trio)",
+        "Two or more of domestic abuse, parental mental ill-health, parental substance misuse, a parent's own "
+        "child-protection history or a new partner after separation raise the severity of other alerts. "
+        "Never an alert on its own.",
+        "Brandon M et al., biennial analyses of serious case reviews (2008–2020) ('toxic trio').",
+        CONTEXT_ONLY, dict(CONTEXT_PARAMS), _never,
+    ),
+    Rule(
+        "R7", "Transience for a child under enquiry or on a plan",
+        "Two or more housing moves or applications in 12 months, or eviction proceedings, for a child under a "
+        "section 47 enquiry or on a child protection or child in need plan.",
+        "Local transient-families procedures; Haringey SCR 'Child A' (housing history).",
+        CONSIDER, {"window_days": 365, "min_moves": 2, "enquiry_days": 60, "plans": ("cp", "cin")}, r7_transience,
+    ),
+    Rule(
+        "R8", "Child not seen",
+        "The child was not brought to an appointment, or a visit did not see them, within 14 days after an "
+        "injury; or, on a child protection plan, two visits in a row (or 28 days) without the child being seen.",
+        "'Was not brought' guidance (NSPCC; Powell 2003 onwards); Haringey SCR 'Child A' (July–August 2007).",
+        ESCALATE, {"after_injury_days": 14, "lookback_days": 30, "plans": ("cp",), "unseen_visits": 2,
+                   "unseen_days": 28},
+        r8_not_seen, time_based=True,
+    ),
+    Rule(
+        "R9", "Clinician not told the child is on a plan",
+        "A health encounter (GP, emergency department, admission, health visitor, midwife, ambulance) with a "
+        "child on a child protection plan whose record does not show that the plan flag was seen "
+        "(detail.plan_flag_seen).",
+        "Haringey SCR 'Child A' (December 2006 and August 2007); CP-IS.",
+        PROCESS_FAILURE, {"lookback_days": 30, "plans": ("cp",), "clinical_kinds": CLINICAL_KINDS}, r9_no_plan_flag,
+    ),
+    Rule(
+        "R10", "Context: repeat unscheduled attendances",
+        "Three or more emergency department attendances, admissions or ambulance call-outs in 12 months. A "
+        "modifier only: raises severity with an R6 factor, never an alert.",
+        "Woodman J et al. 2010 (repeat attendances are weak evidence on their own).",
+        CONTEXT_ONLY, {"lookback_days": CONTEXT_PARAMS["lookback_days"],
+                       "repeat_attendances": CONTEXT_PARAMS["repeat_attendances"]}, _never,
+    ),
+    Rule(
+        "R11", "Behaviour change with a new injury or neglect sign, on a plan",
+        "A recorded change in behaviour (withdrawn, flinching, pulling away) together with a new injury or "
+        "neglect sign within 30 days, in a child on a plan.",
+        "Haringey SCR 'Child A' (GP record, July 2007).",
+        ESCALATE, {"window_days": 30, "plans": ("cp", "cin"), "behaviour_words": BEHAVIOUR_WORDS}, r11_behaviour,
+    ),
+    Rule(
+        "R12", "New injury or concern soon after protection was lowered",
+        "A decision that lowered protection (no further action, threshold not met, not in need, section 47 not "
+        "substantiated, return home) followed within 30 days by a new injury or concern.",
+        "Haringey second serious case review (2009): threshold too high, injuries 'expected as a matter of "
+        "course'.",
+        CONSIDER, {"follow_days": 30, "recent_days": 60}, r12_after_lowering,
+    ),
+    Rule(
+        "R13", "Visit, review, supervision or assessment overdue",
+        "On a plan or in care with no social work visit within the timescale (child protection 10 working "
+        "days, child in need and care 6 weeks), a review conference overdue (3 months after the first, then "
+        "6 monthly), supervision overdue (monthly), or an assessment open past 45 working days; each with an "
+        "allowance for recording.",
+        "Working Together to Safeguard Children (2023) timescales; Care Planning Regulations 2010; local policy.",
+        PROCESS_FAILURE,
+        {"cp_visit_days": 14, "cin_visit_days": 42, "lac_visit_days": 42, "grace_days": 14, "first_review_days": 92,
+         "review_days": 183, "supervision_days": 31, "assessment_days": 63, "assessment_stale_days": 180},
+        r13_overdue, time_based=True,
+    ),
+    Rule(
+        "R14", "Neglect signs from more than one contact",
+        "Signs of neglect (poor home conditions, faltering weight, untreated conditions, soiled or hungry, "
+        "missed immunisations) recorded on two or more occasions within 6 months, by any agencies.",
+        f"{NICE}, neglect; NICE NG76 (2017) Child abuse and neglect.",
+        SUSPECT, dict(NEGLECT_PARAMS), r14_neglect,
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+CONTEXT_RULE_IDS = frozenset(r.id for r in RULES if r.kind == CONTEXT_ONLY)

@@ -1,0 +1,557 @@
+"""Alert writes: evaluating the rules for a child (one open alert per rule per child), routing, and the
+lifecycle a person drives (acknowledge, act, dismiss) or the schedule drives (escalate). Each step is an
+`AlertStep` and an audit row, written in the same transaction.
+
+Evaluation never decides anything about a child: it raises, updates or closes alerts for a person to
+decide on. A rule that raises an exception is logged and skipped (its alerts are left as they were), so
+a faulty rule cannot stop records being received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
+from joinedup.accounts.models import Agency, AgencyKind, Role, Team, User
+from joinedup.accounts.services import actor_for
+from joinedup.alerts.context import child_context, children_among
+from joinedup.alerts.models import OPEN_STATUSES, Alert, AlertStatus, AlertStep, StepKind
+from joinedup.alerts.rules.base import PROCESS_FAILURE, Finding, Rule
+from joinedup.audit.actions import AuditAction
+from joinedup.audit.services import audit_event_record
+from joinedup.casework.selectors import current_allocation
+from joinedup.casework.services import front_door_team
+from joinedup.chronology.kinds import KINDS
+from joinedup.chronology.selectors import child_status
+from joinedup.core.actor import ActorRef
+from joinedup.core.time import utc_now
+from joinedup.ingest.models import Mention, SourceRecord
+from joinedup.people.models import Person, ResidenceEpisode
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = ActorRef.system("joinedup alerts")
+SYSTEM_NAME = "joinedup (automatic)"
+Progress = Callable[[str], None]
+
+
+def catalogue_rules() -> list[Rule]:
+    """The rules in force: `alerts.rules.catalogue.RULES`, or the list the setting JOINEDUP_ALERT_RULES names
+    (a dotted path; tests and trials use it). None until the catalogue exists."""
+    path = getattr(settings, "JOINEDUP_ALERT_RULES", "") or "joinedup.alerts.rules.catalogue.RULES"
+    try:
+        return list(import_string(path))
+    except ImportError:
+        logger.warning("alerts: no rule catalogue at %s", path)
+        return []
+
+
+def _rules(rules: Iterable[Rule] | None) -> list[Rule]:
+    return catalogue_rules() if rules is None else list(rules)
+
+
+# --- routing ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who holds an alert: the allocated worker (and their team), or the responsible authority's front door."""
+
+    routed_to: User | None
+    team: Team | None
+    manager: User | None
+    agency: Agency | None
+    reason: str
+
+    def key(self) -> tuple:
+        return (_pk(self.routed_to), _pk(self.team), _pk(self.manager), _pk(self.agency))
+
+
+def _pk(obj) -> object:
+    return None if obj is None else obj.pk
+
+
+def team_manager(team: Team | None, *, besides: User | None = None) -> User | None:
+    """The team's manager (an active user in the team-manager role), not the worker themself."""
+    if team is None:
+        return None
+    qs = User.objects.filter(team=team, role=Role.TEAM_MANAGER, is_active=True)
+    if besides is not None:
+        qs = qs.exclude(pk=besides.pk)
+    return qs.order_by("last_name", "first_name", "username").first()
+
+
+def responsible_agency(*, person: Person, on: dt.date) -> Agency | None:
+    """The children's social care agency whose plan covers the child; else the one whose records name the child
+    most recently; else the only (or first) children's social care agency."""
+    code = child_status(person=person, on=on).responsible_agency_code
+    if code:
+        agency = Agency.objects.filter(code=code).first()
+        if agency is not None:
+            return agency
+    latest = (Mention.objects.filter(link__person=person, withdrawn=False, agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+              .order_by("-occurred_on").values_list("agency_id", flat=True).first())
+    if latest is not None:
+        return Agency.objects.get(pk=latest)
+    return Agency.objects.filter(kind=AgencyKind.CHILDRENS_SOCIAL_CARE, is_active=True).order_by("name").first()
+
+
+def route_for(*, person: Person, rule_kind: str, on: dt.date, base: Route | None = None) -> Route:
+    """To the allocated social worker; with none, to the responsible authority's front-door team.
+    Process failures go to the team manager of the holding team as well. (`base`: the route already found
+    for this child, without a manager.)"""
+    route = base if base is not None else _base_route(person=person, on=on)
+    if rule_kind == PROCESS_FAILURE:
+        manager = team_manager(route.team, besides=route.routed_to)
+        if manager is not None:
+            route = Route(route.routed_to, route.team, manager, route.agency, route.reason + "; its team manager told")
+    return route
+
+
+def _base_route(*, person: Person, on: dt.date) -> Route:
+    allocation = current_allocation(person=person)
+    if allocation is not None:
+        worker = allocation.worker
+        team = allocation.team or worker.team
+        route = Route(worker, team, None, worker.agency, "the allocated social worker")
+    else:
+        agency = responsible_agency(person=person, on=on)
+        team = front_door_team(agency.pk) if agency is not None else None
+        if team is not None:
+            reason = f"no allocated worker: the front door of {agency.name}"
+        elif agency is not None:
+            reason = f"no allocated worker and no front-door team at {agency.name}"
+        else:
+            reason = "no allocated worker and no children's social care agency"
+        route = Route(None, team, None, agency, reason)
+    return route
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def _actor_name(user: User | None) -> tuple[str, str]:
+    if user is None:
+        return SYSTEM_NAME, ""
+    return (user.get_full_name() or user.username), (user.get_role_display() or "")
+
+
+def _step(alert: Alert, kind: str, *, at: dt.datetime, user: User | None = None, actor: ActorRef = SYSTEM,
+          text: str = "", link: str = "", detail: dict | None = None, action: str, reason: str = "") -> AlertStep:
+    """Append the step to the alert's history and the audit trail (same transaction)."""
+    name, role = _actor_name(user)
+    step = AlertStep.objects.create(
+        alert=alert, person_id=alert.person_id, kind=kind, at=at, actor_id=user.pk if user is not None else None,
+        actor_name=name, actor_role=role, text=text, link=link, detail=detail or {},
+    )
+    audit_event_record(
+        actor=actor_for(user) if user is not None else actor, action=action, object_type="alert", object_id=alert.pk,
+        subject_person_id=alert.person_id, reason=reason,
+        detail={"rule": alert.rule_id, "step": kind, **(detail or {})},
+    )
+    return step
+
+
+def _route_detail(route: Route) -> dict:
+    return {
+        "routed_to": route.routed_to.username if route.routed_to else "",
+        "team": route.team.name if route.team else "",
+        "manager": route.manager.username if route.manager else "",
+        "why": route.reason,
+    }
+
+
+def _evidence(keys: Iterable[str]) -> list[dict]:
+    """The exact records (and the version the rule saw) behind each event key "<agency>:<source record id>"."""
+    keys = list(dict.fromkeys(keys))
+    wanted = Q()
+    for key in keys:
+        agency, _, source_id = key.partition(":")
+        wanted |= Q(agency__code=agency, source_record_id=source_id)
+    found = {}
+    if keys:
+        for pk, code, source_id, version_id, version in SourceRecord.objects.filter(wanted).values_list(
+                "pk", "agency__code", "source_record_id", "current_id", "current__version"):
+            found[f"{code}:{source_id}"] = {"record_id": pk, "version_id": version_id, "version": version}
+    return [{"key": k, **found.get(k, {"record_id": None, "version_id": None, "version": None})} for k in keys]
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    raised: int = 0
+    updated: int = 0
+    resolved: int = 0
+    rerouted: int = 0
+    unchanged: int = 0
+    failed_rules: int = 0
+    failed_children: int = 0
+
+    def add(self, other: Evaluation) -> None:
+        for f in ("raised", "updated", "resolved", "rerouted", "unchanged", "failed_rules", "failed_children"):
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+
+    def __str__(self) -> str:
+        return (f"{self.raised} raised, {self.updated} updated, {self.resolved} closed as no longer applying, "
+                f"{self.rerouted} re-routed"
+                + (f"; {self.failed_rules} rule failures (see the log)" if self.failed_rules else "")
+                + (f"; {self.failed_children} children failed (see the log)" if self.failed_children else ""))
+
+
+def _finding_changed(alert: Alert, finding: Finding) -> bool:
+    return (alert.evidence_keys != list(dict.fromkeys(finding.evidence)) or alert.sentence != finding.sentence
+            or alert.severity != finding.severity or list(alert.context_factors) != list(finding.context_factors)
+            or alert.due_at != finding.due_at)
+
+
+@transaction.atomic
+def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None, rules: Iterable[Rule] | None = None,
+                               actor: ActorRef = SYSTEM) -> Evaluation:
+    """Run the rules over the child as received by `at` (default now) and bring their alerts up to date.
+
+    A finding with no open alert raises one (unless a person already acted on or dismissed an alert from the
+    same rule on the same evidence); a finding for an open alert replaces its sentence and evidence; an open
+    alert whose rule no longer finds anything is closed as no longer applying. Open alerts follow the child's
+    allocation.
+    """
+    now = utc_now()
+    at = at or now
+    rules = _rules(rules)
+    out = Evaluation()
+    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))  # one evaluation per child at a time
+    ctx = child_context(person, at) if rules else None
+    findings: dict[str, Finding | None] = {}
+    for rule in rules:
+        try:
+            findings[rule.id] = rule(ctx, at)
+        except Exception:
+            logger.exception("alert rule %s failed for person %s", rule.id, person.pk)
+            out.failed_rules += 1
+    open_alerts = {a.rule_id: a for a in Alert.objects.filter(person=person, status__in=OPEN_STATUSES)}
+    routes: dict[str, Route] = {}
+
+    def route(kind: str) -> Route:  # found at most once per child, and only if needed
+        if "" not in routes:
+            routes[""] = _base_route(person=person, on=at.date())
+        key = PROCESS_FAILURE if kind == PROCESS_FAILURE else ""
+        if key not in routes:
+            routes[key] = route_for(person=person, rule_kind=kind, on=at.date(), base=routes[""])
+        return routes[key]
+
+    by_id = {r.id: r for r in rules}
+    for rule_id, finding in findings.items():
+        rule = by_id[rule_id]
+        alert = open_alerts.pop(rule_id, None)
+        if finding is None:
+            if alert is not None:
+                _resolve(alert, now=now, actor=actor)
+                out.resolved += 1
+            continue
+        if alert is None:
+            last = (Alert.objects.filter(person=person, rule_id=rule_id,
+                                         status__in=[AlertStatus.ACTED, AlertStatus.DISMISSED])
+                    .order_by("-closed_at").first())
+            if last is not None and set(finding.evidence) <= set(last.evidence_keys):
+                out.unchanged += 1  # a person already decided on this evidence
+                continue
+            _raise(person, rule, finding, route(rule.kind), now=now, at=at, actor=actor)
+            out.raised += 1
+            continue
+        if _finding_changed(alert, finding):
+            _update(alert, finding, now=now, at=at, actor=actor)
+            out.updated += 1
+        else:
+            out.unchanged += 1
+        if _reroute(alert, route(alert.rule_kind), now=now, actor=actor):
+            out.rerouted += 1
+    for alert in open_alerts.values():  # rules not evaluated this time still follow the child's allocation
+        if _reroute(alert, route(alert.rule_kind), now=now, actor=actor):
+            out.rerouted += 1
+    return out
+
+
+def _raise(person: Person, rule: Rule, finding: Finding, route: Route, *, now, at, actor) -> Alert:
+    alert = Alert.objects.create(
+        person=person, rule_id=rule.id, rule_name=rule.name, rule_kind=rule.kind, rule_explanation=rule.explanation,
+        rule_evidence=rule.evidence, sentence=finding.sentence, evidence=_evidence(finding.evidence),
+        severity=finding.severity, context_factors=list(finding.context_factors), due_at=finding.due_at,
+        status=AlertStatus.NEW, raised_at=now, evidence_updated_at=now, evaluated_at=at,
+        agency=route.agency, routed_to=route.routed_to, team=route.team, manager=route.manager, routed_at=now,
+        routing_reason=route.reason[:300],
+    )
+    _step(alert, StepKind.RAISED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_RAISE,
+          detail={"evidence": alert.evidence_keys, "severity": finding.severity, **_route_detail(route)})
+    return alert
+
+
+def _update(alert: Alert, finding: Finding, *, now, at, actor) -> None:
+    before = set(alert.evidence_keys)
+    alert.sentence = finding.sentence
+    alert.evidence = _evidence(finding.evidence)
+    alert.severity = finding.severity
+    alert.context_factors = list(finding.context_factors)
+    alert.due_at = finding.due_at
+    alert.evaluated_at = at
+    added = [k for k in alert.evidence_keys if k not in before]
+    if added:
+        alert.evidence_updated_at = now
+    alert.save(update_fields=["sentence", "evidence", "severity", "context_factors", "due_at", "evaluated_at",
+                              "evidence_updated_at"])
+    _step(alert, StepKind.UPDATED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_UPDATE,
+          detail={"evidence": alert.evidence_keys, "added": added,
+                  "removed": sorted(before - set(alert.evidence_keys)), "severity": finding.severity})
+
+
+def _reroute(alert: Alert, route: Route, *, now, actor) -> bool:
+    current = (alert.routed_to_id, alert.team_id, alert.manager_id, alert.agency_id)
+    if current == route.key():
+        return False
+    alert.routed_to, alert.team, alert.manager, alert.agency = route.routed_to, route.team, route.manager, route.agency
+    alert.routed_at, alert.routing_reason = now, route.reason[:300]
+    alert.save(update_fields=["routed_to", "team", "manager", "agency", "routed_at", "routing_reason"])
+    who = route.routed_to or route.team
+    _step(alert, StepKind.ROUTED, at=now, actor=actor, text=f"Now with {who or 'nobody'}: {route.reason}.",
+          action=AuditAction.ALERT_ROUTE, detail=_route_detail(route))
+    return True
+
+
+def _resolve(alert: Alert, *, now, actor) -> None:
+    alert.status = AlertStatus.RESOLVED
+    alert.closed_at = now
+    alert.save(update_fields=["status", "closed_at"])
+    _step(alert, StepKind.RESOLVED, at=now, actor=actor, action=AuditAction.ALERT_RESOLVE,
+          text="The rule no longer finds this (for example the missing step has now been recorded, "
+               "or a record was corrected).")
+
+
+def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = None, rules: Iterable[Rule] | None = None,
+                           actor: ActorRef = SYSTEM, progress: Progress | None = None,
+                           include_households: bool = True) -> tuple[int, Evaluation]:
+    """Evaluate every child among the people (and, with `include_households`, the children living at their
+    addresses), each in its own transaction. Returns how many children were evaluated and what changed."""
+    at_day = (at or utc_now()).date()
+    rules = _rules(rules)
+    ids = set(person_ids)
+    if include_households and ids:
+        ids |= housemates_of(ids)
+    children = sorted(children_among(ids, at_day), key=str)
+    total = Evaluation()
+    started = time.perf_counter()
+    step = max(1, len(children) // 20)
+    for n, pid in enumerate(children, 1):
+        person = Person.objects.filter(pk=pid).first()
+        if person is None:
+            continue
+        try:
+            total.add(alerts_evaluate_for_person(person=person, at=at, rules=rules, actor=actor))
+        except Exception:  # one child's failure (logged) must not stop the others' alerts
+            logger.exception("alerts: evaluation failed for person %s", pid)
+            total.failed_children += 1
+        if progress is not None and (n % step == 0 or n == len(children)):
+            progress(f"Alerts: {n:,} of {len(children):,} children evaluated in {time.perf_counter() - started:.1f} s "
+                     f"({total}).")
+    return len(children), total
+
+
+def housemates_of(person_ids: set) -> set:
+    """People seen at the same addresses as these people (the children a new adult in the house affects)."""
+    ids = list(person_ids)
+    keys: set[str] = set()
+    for i in range(0, len(ids), 500):
+        keys |= set(ResidenceEpisode.objects.filter(person_id__in=ids[i:i + 500]).values_list("address_key", flat=True))
+    keys = list(keys)
+    out: set = set()
+    for i in range(0, len(keys), 500):
+        out |= set(ResidenceEpisode.objects.filter(address_key__in=keys[i:i + 500]).values_list("person_id", flat=True))
+    return out
+
+
+# --- the schedule --------------------------------------------------------------------------------
+
+# Children's social care work that makes a case open until a closure record (Working Together timescales).
+CASEWORK_KINDS = [k for k, info in KINDS.items() if info.casework]
+PLAN_KINDS = [k for k, info in KINDS.items() if info.plan]
+INJURY_KINDS = ["injury", "ed_attendance", "admission", "ambulance_callout"]
+
+
+def children_for_schedule(*, on: dt.date, open_case_days: int = 365, injury_days: int = 30) -> list:
+    """Children whose time-based rules can fall due: allocated, on a plan or looked after, with children's
+    social care work in the last year not followed by a closure, with an injury recorded lately, or with an
+    open alert (so that it can be closed when it stops applying)."""
+    from joinedup.casework.models import Allocation
+
+    ids = set(Allocation.objects.filter(ended_at__isnull=True).values_list("person_id", flat=True))
+    csc = Mention.objects.filter(withdrawn=False, link__person__isnull=False,
+                                 agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+    ids |= set(csc.filter(record__kind__in=PLAN_KINDS, occurred_on__lte=on)
+               .filter(Q(record__ended_on__isnull=True) | Q(record__ended_on__gt=on))
+               .values_list("link__person_id", flat=True))
+    latest: dict = {}
+    for pid, kind, day in csc.filter(record__kind__in=CASEWORK_KINDS, occurred_on__lte=on,
+                                     occurred_on__gte=on - dt.timedelta(days=open_case_days)).values_list(
+            "link__person_id", "record__kind", "occurred_on"):
+        if pid not in latest or day >= latest[pid][1]:
+            latest[pid] = (kind, day)
+    ids |= {pid for pid, (kind, _day) in latest.items() if kind != "case_closure"}
+    ids |= set(Mention.objects.filter(withdrawn=False, link__person__isnull=False, record__kind__in=INJURY_KINDS,
+                                      occurred_on__gte=on - dt.timedelta(days=injury_days), occurred_on__lte=on)
+               .values_list("link__person_id", flat=True))
+    ids |= set(Alert.objects.filter(status__in=OPEN_STATUSES).values_list("person_id", flat=True))
+    return children_among(ids, on)
+
+
+def alerts_run_scheduled(*, at: dt.datetime | None = None, rules: Iterable[Rule] | None = None,
+                         all_children: bool = False, actor: ActorRef = SYSTEM,
+                         progress: Progress | None = None) -> tuple[int, Evaluation]:
+    """The scheduled evaluation: time-based rules (visits, reviews, assessments overdue; child not seen) for
+    the children they can apply to. With `all_children`, every rule for every child (after a bulk load)."""
+    at = at or utc_now()
+    rules = _rules(rules)
+    if all_children:
+        people = Person.objects.filter(merged_into__isnull=True).values_list("pk", flat=True)
+        return alerts_evaluate_people(person_ids=people, at=at, rules=rules, actor=actor, progress=progress,
+                                      include_households=False)
+    timed = [r for r in rules if r.time_based]
+    return alerts_evaluate_people(person_ids=children_for_schedule(on=at.date()), at=at, rules=timed, actor=actor,
+                                  progress=progress, include_households=False)
+
+
+# --- a person's decisions --------------------------------------------------------------------------
+
+
+def _check(user: User, alert: Alert) -> None:
+    from joinedup.alerts.selectors import alert_visible
+
+    if not alert_visible(viewer=user, alert=alert):
+        raise PermissionError("alert: not visible to this user")
+
+
+def _locked(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_acknowledge(*, user: User, alert: Alert) -> Alert:
+    """The holder has seen it (stops escalation). Acknowledging twice does nothing."""
+    _check(user, alert)
+    alert = _locked(alert)
+    if alert.status != AlertStatus.NEW:
+        return alert
+    now = utc_now()
+    alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, now, user
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    _step(alert, StepKind.ACKNOWLEDGED, at=now, user=user, action=AuditAction.ALERT_ACKNOWLEDGE)
+    return alert
+
+
+@transaction.atomic
+def alert_act(*, user: User, alert: Alert, action: str, link: str = "") -> Alert:
+    """Close the alert with what was done (required) and, optionally, a link or reference to it."""
+    action, link = (action or "").strip(), (link or "").strip()
+    if not action:
+        raise ValueError("action: say what was done.")
+    if len(link) > 500:
+        raise ValueError("link: use at most 500 characters.")
+    _check(user, alert)
+    alert = _locked(alert)
+    if not alert.is_open:
+        raise ValueError("alert: this alert is already closed.")
+    now = utc_now()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, user
+    alert.status, alert.closed_at, alert.closed_by = AlertStatus.ACTED, now, user
+    alert.outcome, alert.outcome_link = action, link
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "outcome",
+                              "outcome_link"])
+    _step(alert, StepKind.ACTED, at=now, user=user, text=action, link=link, action=AuditAction.ALERT_ACT,
+          detail={"link": link} if link else None)
+    return alert
+
+
+@transaction.atomic
+def alert_dismiss(*, user: User, alert: Alert, reason: str) -> Alert:
+    """Close the alert as needing no action, with the reason (required)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("reason: say why no action is needed.")
+    _check(user, alert)
+    alert = _locked(alert)
+    if not alert.is_open:
+        raise ValueError("alert: this alert is already closed.")
+    now = utc_now()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, user
+    alert.status, alert.closed_at, alert.closed_by, alert.outcome = AlertStatus.DISMISSED, now, user, reason
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "outcome"])
+    _step(alert, StepKind.DISMISSED, at=now, user=user, text=reason, action=AuditAction.ALERT_DISMISS, reason=reason)
+    return alert
+
+
+# --- escalation ----------------------------------------------------------------------------------
+
+
+def escalate_after() -> dt.timedelta:
+    return dt.timedelta(hours=float(getattr(settings, "JOINEDUP_ALERT_ESCALATE_AFTER_HOURS", 24)))
+
+
+def escalation_target(alert: Alert) -> User | None:
+    """The manager of the team holding the alert (not its holder); else a head of service at the authority."""
+    manager = team_manager(alert.team, besides=alert.routed_to)
+    if manager is not None:
+        return manager
+    if alert.agency_id is None:
+        return None
+    qs = User.objects.filter(agency_id=alert.agency_id, role=Role.HEAD_OF_SERVICE, is_active=True)
+    if alert.routed_to_id:
+        qs = qs.exclude(pk=alert.routed_to_id)
+    return qs.order_by("last_name", "first_name", "username").first()
+
+
+@transaction.atomic
+def alert_escalate(*, alert: Alert, now: dt.datetime | None = None, actor: ActorRef = SYSTEM) -> bool:
+    """Send an unacknowledged alert to the manager. False if it was acknowledged meanwhile or has nobody to go to."""
+    now = now or utc_now()
+    alert = _locked(alert)
+    if alert.status != AlertStatus.NEW or alert.escalated_at is not None:
+        return False
+    target = escalation_target(alert)
+    if target is None:
+        return False
+    waited = now - alert.routed_at
+    hours = int(waited.total_seconds() // 3600)
+    alert.escalated_at, alert.escalated_to = now, target
+    alert.save(update_fields=["escalated_at", "escalated_to"])
+    _step(alert, StepKind.ESCALATED, at=now, actor=actor, action=AuditAction.ALERT_ESCALATE,
+          text=f"Not acknowledged after {hours} hours: sent to {target.get_full_name() or target.username} "
+               f"({target.get_role_display()}).",
+          detail={"escalated_to": target.username, "waited_hours": hours})
+    return True
+
+
+def alerts_escalate_overdue(*, now: dt.datetime | None = None, after: dt.timedelta | None = None,
+                            actor: ActorRef = SYSTEM, progress: Progress | None = None) -> tuple[int, int]:
+    """Escalate every alert left unacknowledged longer than the setting. Returns (escalated, with nobody to go to)."""
+    now = now or utc_now()
+    cutoff = now - (after if after is not None else escalate_after())
+    due = list(Alert.objects.filter(status=AlertStatus.NEW, escalated_at__isnull=True, routed_at__lte=cutoff)
+               .order_by("routed_at"))
+    done = nobody = 0
+    for alert in due:
+        if alert_escalate(alert=alert, now=now, actor=actor):
+            done += 1
+        else:
+            nobody += 1
+    if progress is not None:
+        progress(f"Escalation: {len(due):,} alerts unacknowledged since before {cutoff:%Y-%m-%d %H:%M} UTC; "
+                 f"{done:,} sent to a manager, {nobody:,} with no manager to send to.")
+    return done, nobody

@@ -1,0 +1,110 @@
+"""Export a child's chronology for a case review or public scrutiny: pseudonymised, as CSV or PDF."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from joinedup.accounts.services import actor_for
+from joinedup.audit.actions import AuditAction
+from joinedup.audit.decorators import reads_personal_data
+from joinedup.audit.services import audit_event_record
+from joinedup.casework.relationships import may_export_chronology
+from joinedup.chronology.export import (
+    export_csv,
+    export_pdf,
+    generation_note,
+    identities_for,
+    person_pseudonym,
+    pseudonym_key,
+    pseudonymise_events,
+)
+from joinedup.chronology.selectors import chronology_for
+from joinedup.core.time import utc_now
+from joinedup.people.models import Person
+
+_YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+class ExportForm(forms.Form):
+    """What to export, and how much to take out."""
+
+    format = forms.ChoiceField(
+        label="Format", choices=[("pdf", "PDF (to read or publish)"), ("csv", "CSV (for a spreadsheet)")],
+        initial="pdf", error_messages={"required": "Select PDF or CSV", "invalid_choice": "Select PDF or CSV"},
+    )
+    shift_dates = forms.TypedChoiceField(
+        label="Shift every date by a fixed offset?", choices=_YES_NO, coerce=_yes, initial="yes",
+        help_text="Intervals, order, ages and weekdays are kept; the real dates are not shown.",
+        error_messages={"required": "Select whether to shift dates", "invalid_choice": "Select yes or no"},
+    )
+    replace_agencies = forms.TypedChoiceField(
+        label="Replace agency names with their kind?", choices=_YES_NO, coerce=_yes, initial="no",
+        help_text="For anonymous public scrutiny: “Acute hospital 1” instead of the hospital's name.",
+        error_messages={"required": "Select whether to replace agency names", "invalid_choice": "Select yes or no"},
+    )
+    household = forms.TypedChoiceField(
+        label="Include the household's events?", choices=_YES_NO, coerce=_yes, initial="no",
+        help_text="Events of the people who lived with the child, while they lived there.",
+        error_messages={"required": "Select whether to include the household", "invalid_choice": "Select yes or no"},
+    )
+
+
+def _person_for_export(user, person_id) -> tuple[Person, bool]:
+    """The person (following merges) if the user may export their chronology; else 404. (person, merged)."""
+    person = Person.objects.filter(pk=person_id).first()
+    merged = False
+    hops = 0
+    while person is not None and person.merged_into_id is not None and hops < 20:
+        person, merged, hops = Person.objects.filter(pk=person.merged_into_id).first(), True, hops + 1
+    if person is None or person.merged_into_id is not None or not may_export_chronology(user, person):
+        raise Http404
+    return person, merged
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@reads_personal_data
+def chronology_export(request, person_id):
+    """GET: the choices. POST: the pseudonymised chronology as a file (one audit row per export)."""
+    person, merged = _person_for_export(request.user, person_id)
+    if merged:
+        return redirect("web:chronology-export", person_id=person.pk)
+    key = pseudonym_key()
+    subject = person_pseudonym(key, person.pk)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        options = form.cleaned_data
+        chronology = chronology_for(person=person, household=options["household"])
+        result = pseudonymise_events(
+            chronology.events, subject_id=person.pk, key=key, shift_dates=options["shift_dates"],
+            replace_agencies=options["replace_agencies"], identities=identities_for(chronology.events),
+        )
+        title = f"Chronology of {subject}" + (" and household" if options["household"] else "")
+        today = utc_now().date()
+        if options["format"] == "csv":
+            content, content_type = export_csv(result.rows), "text/csv; charset=utf-8"
+        else:
+            note = generation_note(dates_shifted=result.dates_shifted, agencies_replaced=result.agencies_replaced)
+            content, content_type = export_pdf(result.rows, title, note=note, generated_on=today), "application/pdf"
+        audit_event_record(
+            actor=actor_for(request.user), action=AuditAction.CHRONOLOGY_EXPORT, object_type="person",
+            object_id=person.pk, subject_person_id=person.pk,
+            detail={"format": options["format"], "shift_dates": options["shift_dates"],
+                    "replace_agencies": options["replace_agencies"], "household": options["household"],
+                    "rows": len(result.rows), "pseudonym": subject},
+        )
+        response = HttpResponse(content, content_type=content_type)
+        filename = f"chronology-{subject.split()[-1].lower()}-{today:%Y%m%d}.{options['format']}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    audit_event_record(actor=actor_for(request.user), action=AuditAction.PERSON_VIEW, object_type="person",
+                       object_id=person.pk, subject_person_id=person.pk, reason="chronology export: choices")
+    return render(request, "web/chronology/export.html", {"person": person, "subject": subject, "form": form})
