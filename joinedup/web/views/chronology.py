@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from joinedup.access.policy import may_look_up_child_status, may_receive_notices
 from joinedup.accounts.models import Role, User
 from joinedup.accounts.services import actor_for
+from joinedup.alerts.selectors import alert_steps_for_person, may_view_alerts
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
-from joinedup.alerts.selectors import alert_steps_for_person, may_view_alerts
 from joinedup.audit.services import audit_event_record
 from joinedup.casework import selectors as casework
 from joinedup.casework.lookup import children_matching
@@ -135,7 +135,7 @@ def chronology(request, person_id):
         for step in alert_steps_for_person(person):
             if shown and ((page > 1 and step.at < first) or (page < pages and step.at >= last)):
                 continue  # each step on the page whose events surround it
-            if filters_used.start and step.at.date() < filters_used.start or (
+            if (filters_used.start and step.at.date() < filters_used.start) or (
                     filters_used.end and step.at.date() > filters_used.end):
                 continue
             rows.append((step.at, None, f"alert-step-{step.alert_id}-{step.at:%Y%m%d%H%M%S}", step))
