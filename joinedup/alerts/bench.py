@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ from typing import Any
 from joinedup.alerts.rules.base import CONTEXT_ONLY, ChildContext, Finding, HouseholdMember, Rule
 from joinedup.chronology.events import Event, event_from_payload, plan_periods
 from joinedup.ingest.addresses import address_key
-from joinedup.ingest.formats import fhir_bundle_to_records, read_csv_records
+from joinedup.people.linkage.authority import iter_records, mention_dict
 from joinedup.people.residence import (
     CO_RESIDENCE_MARGIN_DAYS,
     Episode,
@@ -80,40 +80,6 @@ Simulate = Callable[[int, int, int, Path], None]
 
 
 # --- reading a simulated authority ------------------------------------------------------------------
-
-
-def iter_records(directory: Path) -> Iterator[dict[str, Any]]:
-    """Every record version of every agency (JSON lines, FHIR bundles, CSV), agencies in id order."""
-    base = Path(directory) / "agencies"
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        jsonl, bundles, csv_file = folder / "records.jsonl", folder / "bundles.jsonl", folder / "records.csv"
-        if jsonl.exists():
-            with jsonl.open(encoding="utf-8") as f:
-                for line in f:
-                    yield json.loads(line)
-        if bundles.exists():
-            with bundles.open(encoding="utf-8") as f:
-                for line in f:
-                    yield from fhir_bundle_to_records(json.loads(line))
-        if csv_file.exists():
-            yield from read_csv_records(csv_file.read_text(encoding="utf-8"))
-
-
-def _mention_dict(record: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:
-    """A mention in the shape the linkage engine takes (as joinedup.simulate.bench_linkage builds it)."""
-    agency = record["agency_id"]
-    local = m.get("local_person_id")
-    occurred = record.get("occurred_on") or (record.get("occurred_at") or "")[:10] or None
-    return {
-        "source_identity": f"{agency}:{local}" if local else None,
-        "agency": agency, "role": m.get("role"), "local_person_id": local,
-        "given_name": m.get("given_name"), "family_name": m.get("family_name"),
-        "relationship_label": m.get("relationship_label"), "dob": m.get("dob"), "sex": m.get("sex"),
-        "nhs_number": m.get("nhs_number"), "upn": m.get("upn"),
-        "postcode": (m.get("address") or {}).get("postcode"), "occurred_on": occurred,
-        "record_key": f"{agency}/{record['source_record_id']}",
-        "relationship_to_subject": m.get("relationship_to_subject"), "expected_due_on": m.get("expected_due_on"),
-    }
 
 
 def _parse_dt(value: str) -> dt.datetime:
@@ -500,7 +466,7 @@ def replay(directory: Path, *, rules: list[Rule] | None = None, seed: int = 1, p
                 continue
             seen.add(k)
             keys.append(k)
-            mentions.append(_mention_dict(r, m))
+            mentions.append(mention_dict(r, m))
     t1 = time.perf_counter()
     result = link_mentions(mentions, seed=seed, progress=lambda msg: say("linkage: " + msg))
     link_seconds = time.perf_counter() - t1
