@@ -5,17 +5,16 @@ catalogue's rules are tested in test_rules.py)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from types import SimpleNamespace
 
 import pytest
 
 from joinedup.accounts.models import Agency, Role
-from joinedup.accounts.services import agency_get_or_create
 from joinedup.alerts.rules.base import CONSIDER, PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
 from joinedup.ingest.services import records_ingest
-from joinedup.people.models import LinkageModel, MentionLink, Person
 from joinedup.people.services import linkage_run
+from tests.chronology.conftest import model_only  # noqa: F401
+from tests.chronology.family import CRAIG, ELSEWHERE, HOME, JADE, MILO, m, person_of, rec  # noqa: F401
 from tests.people.conftest import (  # noqa: F401
     SYSTEM,
     authority,
@@ -28,32 +27,6 @@ from tests.people.conftest import (  # noqa: F401
 CSC, POLICE, GP, HOSPITAL = (
     "northbrook-childrens-services", "northbrook-police", "elm-tree-surgery", "st-aldrics-hospital",
 )
-HOME = {"lines": ["7 Kestrel Row", "Northbrook"], "postcode": "NB6 3QT"}
-ELSEWHERE = {"lines": ["40 Fenwick Road", "Northbrook"], "postcode": "NB2 9LD"}
-MILO = ("Milo", "Ashgrove", "2022-03-14")
-JADE = ("Jade", "Ashgrove", "1997-06-02")
-CRAIG = ("Craig", "Wedderburn", "1988-11-23")
-
-
-def rec(agency, source_id, kind, mentions, *, on, detail=None, version=1, ended_on=None, recorded_at=None):
-    out = {
-        "schema": "joinedup.agency-record/1", "agency_id": agency, "source_system": "test-system",
-        "source_record_id": source_id, "version": version, "kind": kind, "occurred_on": on,
-        "recorded_at": recorded_at or f"{on}T18:00:00Z", "mentions": mentions, "detail": detail or {"code": kind},
-    }
-    if version > 1:
-        out["amended_at"] = out["recorded_at"]
-    if ended_on:
-        out["ended_on"] = ended_on
-    return out
-
-
-def m(mid, role, who, local, address=HOME, **extra):
-    given, family, dob = who
-    return {"mention_id": mid, "role": role, "given_name": given, "family_name": family, "dob": dob,
-            "local_person_id": local, "address": address, **extra}
-
-
 def injury(source_id, on, site="forearm", agency=HOSPITAL, local="SAH-K1", explanation="fell"):
     return rec(agency, source_id, "ed_attendance", [m("m1", "patient", MILO, local),
                                                     m("m2", "accompanying_adult", JADE, "SAH-K2")], on=on,
@@ -84,12 +57,6 @@ def ingest_and_link(records):
     result = records_ingest(actor=SYSTEM, records=records, via="file")
     assert not [o for o in result.outcomes if o.status == "refused"], result.outcomes
     linkage_run(actor=SYSTEM, progress=lambda _line: None)
-
-
-def person_of(agency: str, local: str) -> Person:
-    pid = MentionLink.objects.filter(mention__agency__code=agency, mention__local_person_id=local).values_list(
-        "person_id", flat=True).first()
-    return Person.objects.get(pk=pid)
 
 
 # --- small rules of our own --------------------------------------------------------------------------
@@ -150,15 +117,7 @@ def own_rules(settings):
 
 
 @pytest.fixture
-def model_only(db, authority, trained_model):  # noqa: F811
-    """The authority's agencies registered and the session's model stored, but none of its records."""
-    for entry in json.loads((authority / "agencies.json").read_text()):
-        agency_get_or_create(actor=SYSTEM, code=entry["id"], name=entry["name"], kind=entry["kind"])
-    LinkageModel.objects.create(trained_at="2026-01-01T00:00:00Z", model=trained_model, identity_rows=0)
-
-
-@pytest.fixture
-def staff(model_only, make_user, make_team):
+def staff(model_only, make_user, make_team):  # noqa: F811
     """Children's services' front door and an assessment team (worker and manager), and a partner nurse."""
     csc = Agency.objects.get(code=CSC)
     front = make_team(csc, is_front_door=True)
