@@ -99,7 +99,7 @@ def child_context(person: Person, at: dt.datetime | None = None) -> ChildContext
         windows[pid] = (min(start, m.start), max(end, m.end))
         labels[pid] = m.label
     household_events = (
-        events_for_people(labels, windows=windows, exclude_records={e.record_pk for e in own}) if labels else []
+        events_for_people(labels, windows=windows, exclude_people=[person.pk]) if labels else []
     )
     ctx = ChildContext(
         person_id=str(person.pk),

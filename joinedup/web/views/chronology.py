@@ -87,10 +87,11 @@ def chronology(request, person_id):
                         + (f"#{anchor}" if anchor.replace("-", "").isalnum() else ""))
     household = request.GET.get("household") == "on"
     full = selectors.chronology_for(person=person, household=household)
+    kinds_present = {e.kind for e in full.all_events}
     form = ChronologyFilterForm(
         request.GET or None,
         agencies=[(code, name) for code, name, _kind in full.agencies],
-        kinds=[(k, label) for k, label in kind_choices() if k in {e.kind for e in full.all_events}],
+        kinds=[(k, label) for k, label in kind_choices() if k in kinds_present],
     )
     chron = full
     filters_used = selectors.Filters()
