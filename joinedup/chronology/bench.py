@@ -12,9 +12,9 @@ and `residence_rebuild` build the people and the household as a linkage run woul
 
 Then a front-door worker (who may see any child's chronology) is signed in with Django's test client, the
 process is settled as a server worker is (`core.runtime.settle_after_load`: start-up objects frozen out of
-the garbage collector's full passes), and the page is fetched `samples` times after a warm-up: p50 and p95 of the wall time of each GET (middleware,
-view, queries, audit row, template) and the size of the HTML (as sent, and gzipped for reference). The
-household view (`?household=on`) is measured too.
+the garbage collector's full passes), and the page is fetched `samples` times after a warm-up: p50 and p95
+of the wall time of each GET (middleware, view, queries, audit row, template) and the size of the HTML (as
+sent, and gzipped for reference). The household view (`?household=on`) is measured too.
 
 For each database a fresh subprocess with DATABASE_URL set migrates an empty database and runs
 `joinedup bench chronology --here` (SQLite: a file under var/; PostgreSQL: `--postgres-url` or a
