@@ -454,6 +454,22 @@ def alert_acknowledge(*, user: User, alert: Alert) -> Alert:
     return alert
 
 
+def _close(user: User, alert: Alert, status: str, *, outcome: str, link: str = "") -> tuple[Alert, dt.datetime]:
+    """Close an open alert (acted on or dismissed) as `user`; closing also acknowledges it if nobody had."""
+    _check(user, alert)
+    alert = _locked(alert)
+    if not alert.is_open:
+        raise ValueError("alert: this alert is already closed.")
+    now = utc_now()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, user
+    alert.status, alert.closed_at, alert.closed_by = status, now, user
+    alert.outcome, alert.outcome_link = outcome, link
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "outcome",
+                              "outcome_link"])
+    return alert, now
+
+
 @transaction.atomic
 def alert_act(*, user: User, alert: Alert, action: str, link: str = "") -> Alert:
     """Close the alert with what was done (required) and, optionally, a link or reference to it."""
@@ -462,17 +478,7 @@ def alert_act(*, user: User, alert: Alert, action: str, link: str = "") -> Alert
         raise ValueError("action: say what was done.")
     if len(link) > 500:
         raise ValueError("link: use at most 500 characters.")
-    _check(user, alert)
-    alert = _locked(alert)
-    if not alert.is_open:
-        raise ValueError("alert: this alert is already closed.")
-    now = utc_now()
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by = now, user
-    alert.status, alert.closed_at, alert.closed_by = AlertStatus.ACTED, now, user
-    alert.outcome, alert.outcome_link = action, link
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "outcome",
-                              "outcome_link"])
+    alert, now = _close(user, alert, AlertStatus.ACTED, outcome=action, link=link)
     _step(alert, StepKind.ACTED, at=now, user=user, text=action, link=link, action=AuditAction.ALERT_ACT,
           detail={"link": link} if link else None)
     return alert
@@ -484,15 +490,7 @@ def alert_dismiss(*, user: User, alert: Alert, reason: str) -> Alert:
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("reason: say why no action is needed.")
-    _check(user, alert)
-    alert = _locked(alert)
-    if not alert.is_open:
-        raise ValueError("alert: this alert is already closed.")
-    now = utc_now()
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by = now, user
-    alert.status, alert.closed_at, alert.closed_by, alert.outcome = AlertStatus.DISMISSED, now, user, reason
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "closed_at", "closed_by", "outcome"])
+    alert, now = _close(user, alert, AlertStatus.DISMISSED, outcome=reason)
     _step(alert, StepKind.DISMISSED, at=now, user=user, text=reason, action=AuditAction.ALERT_DISMISS, reason=reason)
     return alert
 
