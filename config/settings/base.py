@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -250,3 +251,7 @@ CSRF_FAILURE_VIEW = "joinedup.web.views.errors.csrf_failure"
 # Chronology exports: pseudonyms are HMACs keyed by this. Unset, a key is derived from SECRET_KEY (so
 # rotating SECRET_KEY changes every pseudonym); set it to keep pseudonyms stable across a rotation.
 JOINEDUP_PSEUDONYM_KEY = os.environ.get("JOINEDUP_PSEUDONYM_KEY", "")
+
+# Casework clocks (docs/casework.md): statutory timescales (Working Together 2023) and local ones (RAG hours,
+# working hours). Override any of them with JSON in JOINEDUP_CASEWORK_CLOCKS, e.g. '{"rag_hours": {"red": 2}}'.
+JOINEDUP_CASEWORK_CLOCKS = json.loads(os.environ.get("JOINEDUP_CASEWORK_CLOCKS", "{}") or "{}")

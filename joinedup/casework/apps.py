@@ -5,3 +5,6 @@ class CaseworkConfig(AppConfig):
     name = "joinedup.casework"
     label = "casework"
     verbose_name = "Casework"
+
+    def ready(self) -> None:
+        from joinedup.casework import receivers  # noqa: F401 - connects the projection to persons_linked

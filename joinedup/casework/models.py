@@ -66,3 +66,118 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- casework: a projection of children's social care records (ADR 0008) ---------------------------------
+# Rebuilt per person by `casework.projection.casework_project` from the fold (`casework.lifecycle`); never
+# edited. Keys are stable across rebuilds: a contact's is its record's, a case's a UUID5 of agency and episode.
+
+
+class Case(models.Model):
+    """One episode of need for one child at one authority: from a referral to closure."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
+    case_ref = models.CharField(max_length=200, help_text="The sender's episode id, or the referral's record id.")
+    referral_record = models.ForeignKey("ingest.SourceRecord", null=True, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField(help_text="The referral date.")
+    source_code = models.CharField(max_length=8, blank=True, help_text="CIN referral source.")
+    primary_need = models.CharField(max_length=4, blank=True)
+    stage = models.CharField(max_length=64)
+    is_open = models.BooleanField()
+    closed_on = models.DateField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=8, blank=True)
+    latest_category = models.CharField(max_length=32, blank=True, help_text="Of the latest child protection plan.")
+    next_due_on = models.DateField(null=True, blank=True, help_text="The next statutory deadline not yet met.")
+    next_due_label = models.CharField(max_length=200, blank=True)
+    revision = models.PositiveIntegerField(help_text="Record versions the case holds: a write names the one it saw.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "is_open", "next_due_on"], name="case_open_due_idx"),
+            models.Index(fields=["person", "opened_on"], name="case_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_ref} ({self.stage})"
+
+
+class Contact(models.Model):
+    """A contact to children's social care's front door: who raised it, about whom, RAG, clocks, decision."""
+
+    id = models.BigAutoField(primary_key=True)
+    record = models.ForeignKey("ingest.SourceRecord", on_delete=models.PROTECT, related_name="+",
+                               help_text="The contact's record: screens and the API name a contact by it.")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="contacts")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
+    received_at = models.DateTimeField()
+    source_code = models.CharField(max_length=8, blank=True)
+    raised_by = models.CharField(max_length=32, blank=True)
+    summary = models.CharField(max_length=300, blank=True, help_text="The start of what was said.")
+    rag = models.CharField(max_length=8, blank=True)
+    rag_due_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=64, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_due_at = models.DateTimeField()
+    is_open = models.BooleanField(help_text="No decision yet.")
+    next_due_at = models.DateTimeField(null=True, blank=True, help_text="The earlier of its clocks, while open.")
+    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", help_text="The partner who made it in joinedup.")
+    revision = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "is_open", "next_due_at"], name="contact_queue_idx"),
+            models.Index(fields=["referrer", "received_at"], name="contact_referrer_idx"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["record", "person"], name="contact_one_per_record_person")]
+
+    def __str__(self) -> str:
+        return f"contact {self.record_id} ({self.decision or 'open'})"
+
+
+class CaseClock(models.Model):
+    """One statutory or local clock of a contact or case: due when, met when (or stopped)."""
+
+    id = models.BigAutoField(primary_key=True)
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks")
+    kind = models.CharField(max_length=32)
+    label = models.CharField(max_length=200)
+    source_key = models.CharField(max_length=300)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    due_on = models.DateField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "kind", "due_at"], name="clock_kind_due_idx"),
+            models.Index(fields=["person"], name="clock_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class CaseworkIssue(models.Model):
+    """A children's social care record the fold could not place in the child's case, and why."""
+
+    id = models.BigAutoField(primary_key=True)
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey("ingest.SourceRecord", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=64)
+    occurred_on = models.DateField()
+    sentence = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "occurred_on"], name="casework_issue_idx")]
+
+    def __str__(self) -> str:
+        return self.sentence

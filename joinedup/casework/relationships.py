@@ -43,3 +43,59 @@ def may_export_chronology(user, person) -> bool:
 
 def may_allocate(user) -> bool:
     return _active(user) and user.role in {Role.TEAM_MANAGER, Role.FRONT_DOOR}
+
+
+# --- casework (issue 12); the access-control issue replaces these with recorded relationships ----------------
+
+FRONT_DOOR_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE})
+CONTACT_RECORDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.SOCIAL_WORKER})
+DECIDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER})
+
+
+def _in_social_care(user) -> bool:
+    from joinedup.accounts.models import AgencyKind
+
+    return _active(user) and user.agency_id is not None and user.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE
+
+
+def may_view_front_door(user) -> bool:
+    """The front-door queue: front-door workers, team managers and heads of service in children's social care."""
+    return _in_social_care(user) and user.role in FRONT_DOOR_ROLES
+
+
+def may_record_contact(user) -> bool:
+    """Children's social care staff take contacts (the front door, and a worker told something about a child)."""
+    return _in_social_care(user) and user.role in CONTACT_RECORDING_ROLES
+
+
+def may_decide_contact(user) -> bool:
+    """The front door and team managers rate contacts and decide what happens next."""
+    return _in_social_care(user) and user.role in DECIDING_ROLES
+
+
+def may_make_referral(user) -> bool:
+    """Partner practitioners raise concerns with children's social care and see what became of them."""
+    return _active(user) and user.role == Role.PARTNER_PRACTITIONER and user.agency_id is not None
+
+
+def may_view_case(user, person) -> bool:
+    """A child's cases: the same relationship as their chronology."""
+    return _in_social_care(user) and may_view_chronology(user, person)
+
+
+def may_record_case_step(user, person) -> bool:
+    """The front door (taking a case to its first plan), the allocated worker and their team manager."""
+    if not _in_social_care(user):
+        return False
+    if user.role == Role.FRONT_DOOR:
+        return True
+    if user.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        return may_view_chronology(user, person)
+    return False
+
+
+def may_view_placement_address(user, person) -> bool:
+    """A looked-after child's placement postcode: the allocated worker and their team manager only."""
+    if not _in_social_care(user) or user.role not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        return False
+    return may_view_chronology(user, person)

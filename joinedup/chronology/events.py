@@ -16,6 +16,10 @@ UTC = dt.UTC
 
 # Detail keys that are shown on their own line or are plumbing, not part of the summary.
 _NOT_SUMMARISED = {"code", "text", "injury", "author_role", "author"}
+# Detail keys that are protected (a looked-after child's placement postcode): never in an event's detail or
+# summary, so never in a chronology, a grid, an export or an alert; kept apart in `Event.protected` for the
+# casework fold, whose screens show them only to those entitled.
+PROTECTED_DETAIL_KEYS = frozenset({"placement_postcode"})
 _FIELD_LABELS = {
     "child_seen": "child seen",
     "seen_alone": "seen alone",
@@ -65,6 +69,7 @@ class Event:
     text: str = ""
     injury: Injury | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    protected: dict[str, Any] = field(default_factory=dict)  # PROTECTED_DETAIL_KEYS, apart from detail
     person_id: str = ""  # whose event (the child, or a household member in the household view)
     person_label: str = ""
     versions_received: int = 1
@@ -168,6 +173,7 @@ def event_from_payload(
 ) -> Event:
     """The event an agency record (its current version) makes for the person it names as `mention_ids`."""
     detail = dict(payload.get("detail") or {})
+    protected = {k: detail.pop(k) for k in PROTECTED_DETAIL_KEYS & detail.keys()}
     mentions = payload.get("mentions") or []
     if payload.get("occurred_at"):
         occurred_at, has_time = _parse_dt(payload["occurred_at"]), True
@@ -196,6 +202,7 @@ def event_from_payload(
         text=str(detail.get("text") or ""),
         injury=_injury(detail, mentions),
         detail=detail,
+        protected=protected,
         person_id=person_id,
         person_label=person_label,
         versions_received=versions_received,

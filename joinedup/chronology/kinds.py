@@ -53,6 +53,7 @@ KINDS: dict[str, KindInfo] = {
     "visit": KindInfo("Social work visit", casework=True),
     "supervision": KindInfo("Supervision", casework=True),
     "case_closure": KindInfo("Case closed", casework=True),
+    "core_group": KindInfo("Core group meeting", casework=True),
     "legal_planning_meeting": KindInfo("Legal planning meeting", casework=True),
     "family_support_session": KindInfo("Family support session"),
     "probation_supervision": KindInfo("Probation supervision"),

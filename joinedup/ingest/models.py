@@ -52,7 +52,7 @@ class SourceRecordVersion(models.Model):
     sha256 = models.CharField(max_length=64, help_text="Of the canonical JSON (sorted keys, compact).")
     payload = models.JSONField(help_text="The record as received (after CSV or FHIR conversion).")
     received_at = models.DateTimeField()
-    received_via = models.CharField(max_length=8, help_text='"api" or "file".')
+    received_via = models.CharField(max_length=8, help_text='"api", "file" or "joinedup" (written by its casework services).')
     received_by_id = models.UUIDField(null=True, blank=True, help_text="The user who sent it; empty for the system.")
 
     class Meta:

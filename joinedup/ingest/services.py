@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 VIA_API = "api"
 VIA_FILE = "file"
+# Written by joinedup's own services (casework recorded in its screens and API) for the user's agency; the
+# service that writes checked the user may record it. Linked by that service, not by online matching.
+VIA_JOINEDUP = "joinedup"
 STATUSES = ("created", "new_version", "unchanged", "refused")
 BATCH_SIZE = 1000
 AUDIT_ID_LIMIT = 5000  # the audit row names the records written, up to this many
@@ -105,6 +108,8 @@ def may_send(*, actor: ActorRef, agency: Agency, via: str) -> bool:
     """Whether an actor may send an agency's records: their own agency's only, except that the system or a
     system administrator may load any agency's files."""
     if via == VIA_FILE and actor.role in ("system", Role.SYSTEM_ADMINISTRATOR):
+        return True
+    if via == VIA_JOINEDUP:  # a casework service writing for the authority; it checked the user first
         return True
     return actor.agency_id is not None and actor.agency_id == agency.pk
 
@@ -378,12 +383,12 @@ def records_ingest(
 ) -> IngestResult:
     """Receive agency records (dicts in the agency record format v1, or `PreparedRecord`s) from the API or a file.
 
-    `via` is "api" or "file". If `agency` is given every record must be that agency's (a file from one
+    `via` is "api", "file" or "joinedup" (a joinedup service writing casework). If `agency` is given every record must be that agency's (a file from one
     agency's folder). The actor may send only their own agency's records, except that the system or a
     system administrator may load any agency's files. Returns one `Outcome` per record, in input order.
     """
-    if via not in (VIA_API, VIA_FILE):
-        raise ValueError(f"via: {via!r} is not 'api' or 'file'")
+    if via not in (VIA_API, VIA_FILE, VIA_JOINEDUP):
+        raise ValueError(f"via: {via!r} is not 'api', 'file' or 'joinedup'")
     ctx = _Context(actor=actor, via=via, restrict_to=agency, now=utc_now(), agencies=AgencyCache(),
                    result=IngestResult(outcomes=[]))
     result = ctx.result

@@ -101,6 +101,7 @@ class LinkMethod(models.TextChoices):
     CONTEXT = "context", "Placed by the record's context"
     NEW = "new", "No match: a new person"
     UNLINKABLE = "unlinkable", "Too little to identify them"
+    RECORDED = "recorded", "Chosen by the person who recorded it in joinedup"
 
 
 class MentionLink(models.Model):
