@@ -4,8 +4,8 @@ Each benchmark lives with the code it measures; this command only parses argumen
 `simulate` (joinedup.simulate.bench), `ingest` (joinedup.ingest.bench), `linkage`
 (joinedup.simulate.bench_linkage, which needs the simulator for its data) and `match`
 (joinedup.simulate.bench_match, which draws names from the simulator), `chronology`
-(joinedup.chronology.bench).
-`alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
+(joinedup.chronology.bench), `frontdoor` (joinedup.casework.bench), `contact-time` (joinedup.web.bench_contact_time,
+a browser script). `alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
 """
 
 import json
@@ -70,6 +70,22 @@ class Command(BaseCommand):
         alerts.add_argument("--harm-per-10k", type=float, default=None, help="Children per 10,000 given a harm trajectory.")
         alerts.add_argument("--json", action="store_true", help=json_help)
 
+        front = sub.add_parser("frontdoor", help="Front-door queue server time with open contacts in a large authority.")
+        front.add_argument("--children", type=int, default=70000)
+        front.add_argument("--open-contacts", type=int, default=2000)
+        front.add_argument("--samples", type=int, default=50, help="Timed GETs of the queue after a warm-up of 3.")
+        front.add_argument("--seed", type=int, default=1)
+        front.add_argument("--postgres-url", default=None,
+                           help="An empty PostgreSQL database to use; by default a throwaway cluster is started.")
+        front.add_argument("--sqlite-only", action="store_true", help="Skip PostgreSQL.")
+        front.add_argument("--here", action="store_true",
+                           help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
+        front.add_argument("--json", action="store_true", help=json_help)
+
+        timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
+                                                     "fields, keystrokes and seconds.")
+        timing.add_argument("--json", action="store_true", help=json_help)
+
     def handle(self, *args, name, **options):
         if name == "simulate":
             from joinedup.simulate import bench as simulate_bench
@@ -113,6 +129,19 @@ class Command(BaseCommand):
 
             result = alerts_bench.run(options["children"], options["seed"], options["years"],
                                       lambda msg: self.stderr.write(msg), simulate=simulate)
+        elif name == "frontdoor":
+            from joinedup.casework import bench as frontdoor_bench
+
+            sizes = {k: options[k] for k in ("children", "open_contacts", "samples", "seed")}
+            if options["here"]:
+                result = frontdoor_bench.run_here(**sizes, out=self.stderr)
+            else:
+                result = frontdoor_bench.run(**sizes, postgres_url=options["postgres_url"],
+                                             postgresql=not options["sqlite_only"], out=self.stderr)
+        elif name == "contact-time":
+            from joinedup.web import bench_contact_time
+
+            result = bench_contact_time.run(out=self.stderr)
         else:
             from joinedup.simulate import bench_match
 
