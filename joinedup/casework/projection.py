@@ -73,6 +73,17 @@ def casework_records(person_ids: Iterable) -> dict[object, list[CaseworkRecord]]
     return out
 
 
+def people_with_casework() -> list:
+    """Everyone named as the child in a casework record, or holding casework rows now."""
+    named = set(Mention.objects.filter(
+        withdrawn=False, role__in=CHILD_ROLES, record__kind__in=CASEWORK_KINDS,
+        record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE, link__person__isnull=False,
+    ).values_list("link__person_id", flat=True).distinct())
+    for model in (Case, Contact, CaseworkIssue):
+        named.update(model.objects.values_list("person_id", flat=True).distinct())
+    return sorted(named, key=str)
+
+
 def casework_of(person: Person, *, clocks: Clocks | None = None) -> Casework:
     """What one child's casework records make now (read afresh, not from the projection)."""
     records = casework_records([person.pk]).get(person.pk, [])
