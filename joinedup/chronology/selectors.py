@@ -266,13 +266,20 @@ def child_status(*, person: Person, on: dt.date) -> ChildStatus:
     cp = lac = cin = None
     agency = ("", "")
     latest_any: dt.date | None = None
+    rows = list(rows)
+    # Looked-after episodes (SSDA903: a new one at each change of placement or legal status) follow on from
+    # each other: the child has been looked after since the first of the unbroken run that reaches today.
+    episodes = {(start, end) for kind, start, end, *_ in rows if kind == "looked_after_episode"}
     for kind, start, end, code, name, payload in rows:
         if end is not None and end <= on:
             continue
         if kind == "cp_plan" and (cp is None or start > cp[0]):
             cp = (start, str((payload.get("detail") or {}).get("category", "")).replace("_", " "))
-        elif kind == "looked_after_episode" and (lac is None or start > lac):
-            lac = start
+        elif kind == "looked_after_episode":
+            since = start
+            while (earlier := min((s for s, e in episodes if e == since), default=None)) is not None:
+                since = earlier
+            lac = since if lac is None else min(lac, since)
         elif kind == "cin_plan":
             cin = start
         if latest_any is None or start > latest_any:

@@ -134,3 +134,28 @@ def test_assessment_decision_opens_case_with_assessment_and_clock(front_door):
     from joinedup.casework.clocks import add_working_days
 
     assert clock.due_on == add_working_days(case.opened_on, 45)
+
+
+def test_looked_after_episodes_and_the_status_partners_see(front_door):
+    from joinedup.casework.services import contact_decide
+    from joinedup.chronology.selectors import child_status
+
+    t = today()
+    made = new_child_contact(front_door, received_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=25))
+    decided = contact_decide(user=front_door, person=made.person, record_pk=made.record_pk, decision="assessment",
+                             revision=made.contact.revision)
+    case = Case.objects.get(pk=decided.case_id)
+    first = t - dt.timedelta(days=20)
+    s = step(front_door, case.pk, "looked_after_start", started_on=first, legal_status="V2", placement_type="U6",
+             placement_provider="PR1", placement_postcode="nb1  2ab", category_of_need="N1")
+    assert s.open_episode().reason_new_episode == "S" and s.open_episode().placement_postcode == "NB1 2AB"
+    s = step(front_door, case.pk, "looked_after_change", changed_on=t - dt.timedelta(days=5), reason_new_episode="P",
+             legal_status="V2", placement_type="K2", placement_provider="PR4", category_of_need="N1")
+    assert [(e.reason_new_episode, e.reason_ended) for e in s.episodes] == [("S", "X1"), ("P", "")]
+    status = child_status(person=made.person, on=t)
+    assert status.looked_after and status.looked_after_since == first
+    # the placement postcode is protected: it is in no chronology event's detail or summary
+    events = events_for_people({made.person.pk: "child"})
+    assert all("NB1 2AB" not in (e.summary + str(e.detail)) for e in events)
+    with pytest.raises(Refused, match="cannot be closed while the looked-after episode"):
+        step(front_door, case.pk, "close", closed_on=t, reason="RC7")
