@@ -227,14 +227,16 @@ class _Fold:
             case.contacts.append(c.key)
             self._note(case, r)
         met = c.decided_at if c.decision else None
-        if met is None and c.decision:
+        if met is None and c.decision:  # a sender that gave the decision but not when: when it was recorded
             met = r.recorded_at
-        c.clocks.append(Clock("contact_decision", CLOCK_LABELS["contact_decision"], r.key, r.occurred_at,
-                              self.clocks.decision_due(r.occurred_at), met_at=met))
-        rag_due = self.clocks.rag_due(r.occurred_at, c.rag) if c.rag else None
+        # A contact known only by its day was received some time that day: its clocks run from the day's end.
+        received = r.occurred_at if r.has_time else end_of_day(r.occurred_on, self.clocks)
+        c.clocks.append(Clock("contact_decision", CLOCK_LABELS["contact_decision"], r.key, received,
+                              self.clocks.decision_due(received), met_at=met))
+        rag_due = self.clocks.rag_due(received, c.rag) if c.rag else None
         if rag_due is not None:
             c.clocks.append(Clock("contact_rag", f"Contact: {c.rag} ({self.clocks.rag_hours[c.rag]:g} hours)", r.key,
-                                  r.occurred_at, rag_due, met_at=met))
+                                  received, rag_due, met_at=met))
         self.out.contacts.append(c)
 
     def referral(self, r: CaseworkRecord) -> None:
@@ -260,6 +262,12 @@ class _Fold:
                 c.case_key = case.key
                 if c.key not in case.contacts:
                     case.contacts.append(c.key)
+                if not c.decision:  # a sender that records the referral, not the contact's decision: that is it
+                    c.decision = case.route or "assessment"
+                    c.decided_at = r.occurred_at if r.has_time else min(r.recorded_at,
+                                                                        end_of_day(r.occurred_on, self.clocks))
+                    for clock in c.clocks:
+                        clock.met_at = c.decided_at
 
     def assessment_start(self, r: CaseworkRecord) -> None:
         case = self._case_for(r, f"An assessment started on {d(r.occurred_on)}")

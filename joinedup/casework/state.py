@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from joinedup.casework import codes
 
 UTC = dt.UTC
+ENGLAND = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,17 @@ class CaseworkRecord:
     version: int = 1
     record_pk: int | None = None
 
+    has_time: bool = True
+
     @classmethod
     def from_event(cls, e) -> CaseworkRecord:
-        """From a `chronology.events.Event`."""
+        """From a `chronology.events.Event`. A timed record's day is its day in England (a strategy discussion
+        at 00:30 BST is on that day, not the UTC day before), since the clocks count England's working days."""
+        occurred_on = e.occurred_at.astimezone(ENGLAND).date() if e.has_time else e.occurred_on
         return cls(key=e.key, agency=e.agency_code, source_record_id=e.source_record_id, kind=e.kind,
-                   occurred_at=e.occurred_at, occurred_on=e.occurred_on, recorded_at=e.recorded_at,
-                   ended_on=e.ended_on, detail={**e.detail, **e.protected}, versions=e.versions_received, version=e.version,
-                   record_pk=e.record_pk)
+                   occurred_at=e.occurred_at, occurred_on=occurred_on, recorded_at=e.recorded_at,
+                   ended_on=e.ended_on, detail={**e.detail, **e.protected}, versions=e.versions_received,
+                   version=e.version, record_pk=e.record_pk, has_time=e.has_time)
 
 
 @dataclass
