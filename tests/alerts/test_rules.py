@@ -87,15 +87,16 @@ def all_findings(c: ChildContext, when: dt.datetime) -> dict:
 # --- the catalogue itself -----------------------------------------------------------------------------
 
 
-def test_catalogue_has_r1_to_r14_with_explanations_evidence_kinds_and_params():
-    assert [r.id for r in RULES] == [f"R{i}" for i in range(1, 15)]
+def test_catalogue_has_r1_to_r19_with_explanations_evidence_kinds_and_params():
+    assert [r.id for r in RULES] == [f"R{i}" for i in range(1, 20)]
     assert set(RULES_BY_ID) == {r.id for r in RULES}
     for r in RULES:
         assert r.name and r.explanation and r.evidence and isinstance(r.params, dict)
         assert r.kind in KIND_LABELS
     assert {r.id for r in RULES if r.kind == CONTEXT_ONLY} == {"R6", "R10"}
-    assert {r.id for r in RULES if r.time_based} == {"R4", "R8", "R13"}
-    assert RULES_BY_ID["R4"].kind == RULES_BY_ID["R9"].kind == RULES_BY_ID["R13"].kind == "process_failure"
+    assert {r.id for r in RULES if r.time_based} == {"R4", "R8", "R13", "R15", "R16", "R17", "R18", "R19"}
+    assert {r.id for r in RULES if r.kind == "process_failure"} == {"R4", "R9", "R13", "R15", "R16", "R17", "R18",
+                                                                     "R19"}
 
 
 # --- R1 ----------------------------------------------------------------------------------------------
@@ -353,15 +354,31 @@ def test_r13_fires_when_a_visit_on_a_plan_is_overdue():
     assert f.due_at == at("2024-02-03", 0)
 
 
-def test_r13_near_miss_visit_within_timescale_and_assessment_concluded():
+def test_r13_fires_when_supervision_is_overdue():
+    plan = cp_plan("2024-01-10")
+    f = fire("R13", ctx([plan, visit("2024-02-20")]), at("2024-03-01"))
+    assert f is not None and "case supervision (last 10 January 2024, due by 10 February 2024)" in f.sentence
+    assert "visit" not in f.sentence and f.evidence == (plan.key,)
+
+
+def test_r13_near_miss_visit_and_supervision_within_timescale():
     plan = cp_plan("2024-01-10")
     conf = ev("conference", "2024-01-10", CSC, detail={"code": "icpc"})
     sup = ev("supervision", "2024-02-25", CSC)
     assert fire("R13", ctx([plan, conf, sup, visit("2024-02-20")]), at("2024-03-01")) is None
-    done = ev("assessment", "2024-01-01", CSC, hour=None, ended_on="2024-02-20")
-    assert fire("R13", ctx([done]), at("2024-05-01")) is None
-    open_ = ev("assessment", "2024-01-01", CSC, hour=None)
-    assert "assessment" in fire("R13", ctx([open_]), at("2024-05-01")).sentence
+
+
+def test_r13_no_longer_checks_assessments_or_review_conferences():
+    """R16 (assessment) and R19 (review conference) read those clocks from the casework fold, so the same missed
+    step does not raise two alerts."""
+    open_assessment = ev("assessment", "2024-01-01", CSC, hour=None)
+    assert fire("R13", ctx([open_assessment]), at("2024-05-01")) is None
+    plan = cp_plan("2024-01-10")
+    conf = ev("conference", "2024-01-10", CSC, detail={"code": "icpc"})
+    recent = [visit("2024-07-20"), ev("supervision", "2024-07-25", CSC)]
+    assert fire("R13", ctx([plan, conf, *recent]), at("2024-08-01")) is None  # no review since January
+    assert "first_review_days" not in RULES_BY_ID["R13"].params
+    assert "assessment_days" not in RULES_BY_ID["R13"].params
 
 
 # --- R14 ---------------------------------------------------------------------------------------------

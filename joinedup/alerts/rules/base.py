@@ -55,6 +55,9 @@ class ChildContext:
     household_events: list[Event] = field(default_factory=list)  # housemates' events while living with the child
     plans: list[PlanPeriod] = field(default_factory=list)
     companions: list[HouseholdMember] = field(default_factory=list)  # adults recorded with the child elsewhere
+    # What rules derive from the events and share (the casework fold, `rules.casework`): each entry is kept with
+    # the key it was made from, so a changed context is never answered from it. Not copied by `as_of`.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def as_of(self, at: dt.datetime) -> ChildContext:
         """Only what had been received by `at` (replays and scheduled runs use this)."""

@@ -1,4 +1,4 @@
-"""The rule catalogue, R1–R14: named, evidence-cited rules over a child's chronology and household.
+"""The rule catalogue, R1–R19: named, evidence-cited rules over a child's chronology and household.
 
 Pure: no database and no clock. Every rule takes the child as joinedup knew them at `at` (only records
 received by then) and returns one `Finding` — a sentence a practitioner would use and the exact records
@@ -11,8 +11,10 @@ None; `context_factors(ctx, at)` names the factors present and every other rule 
 finding's `context_factors` and raises its severity when R6's threshold is met (or one R6 factor comes
 with R10's repeat attendances).
 
-Time-based rules (`time_based=True`: R4's 24-hour window, R8 child not seen, R13 overdue work) are also
-evaluated by the schedule, because nothing arrives when a step is missed.
+Time-based rules (`time_based=True`: R4's 24-hour window, R8 child not seen, R13 overdue visits and
+supervision, R15–R19 the statutory casework clocks) are also evaluated by the schedule, because nothing arrives
+when a step is missed. R15–R19 live in `casework.py`: they read the clocks of the casework fold
+(`casework.lifecycle.fold`), the same clocks the case screens show.
 
 Data the simulated authority does not send is read from documented detail keys (docs/alerts.md):
 `plan_flag_seen` (R9), `notified` (R4), `independently_mobile` (R1), `behaviour_change` (R11),
@@ -31,6 +33,7 @@ from joinedup.chronology.events import Event
 from joinedup.chronology.kinds import kind_info
 
 from .base import CONSIDER, CONTEXT_ONLY, ESCALATE, PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
+from .casework import CASEWORK_RULES
 
 UTC = dt.UTC
 DAY = dt.timedelta(days=1)
@@ -600,9 +603,9 @@ def r12_after_lowering(ctx: ChildContext, at: dt.datetime, params: dict[str, Any
     return _finding("R12", ctx, at, sentence, keys)
 
 
-# --- R13: visits, reviews, assessments or supervision overdue ----------------------------------------
-
-CONCLUDES_ASSESSMENT = ("case_closure", "conference", "cin_plan", "cp_plan", "looked_after_episode")
+# --- R13: visits or supervision overdue -------------------------------------------------------------
+# The statutory casework clocks (assessment, initial conference, core group, review conference, contact
+# decision) are R15–R19 in `casework.py`, read from the casework fold; R13 keeps what the fold has no clock for.
 
 
 def r13_overdue(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
@@ -619,14 +622,6 @@ def r13_overdue(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> F
         if due + grace < day:
             overdue.append((due, f"a social work visit ({label}; last {_d(last)}, due by {_d(due)})",
                             [plan.event_key, *(e.key for e in visits[-1:])]))
-        if plan_kind == "cp":
-            confs = [e for e in ctx.events if e.kind == "conference" and e.occurred_on >= plan.start]
-            last_conf = max((e.occurred_on for e in confs), default=plan.start)
-            gap = params["first_review_days"] if len(confs) <= 1 else params["review_days"]
-            due = last_conf + dt.timedelta(days=gap)
-            if due + grace < day:
-                overdue.append((due, f"a review conference (last {_d(last_conf)}, due by {_d(due)})",
-                                [plan.event_key, *(e.key for e in confs[-1:])]))
         if plan_kind in ("cp", "cin"):
             sups = [e for e in ctx.events if e.kind == "supervision" and e.occurred_on >= plan.start]
             last_sup = max((e.occurred_on for e in sups), default=plan.start)
@@ -634,15 +629,6 @@ def r13_overdue(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> F
             if due + grace < day:
                 overdue.append((due, f"case supervision (last {_d(last_sup)}, due by {_d(due)})",
                                 [plan.event_key, *(e.key for e in sups[-1:])]))
-    later = {e.occurred_on for e in ctx.events if e.kind in CONCLUDES_ASSESSMENT}
-    for e in ctx.events:
-        if e.kind != "assessment" or e.ended_on is not None:
-            continue
-        if any(d >= e.occurred_on for d in later):
-            continue
-        due = e.occurred_on + dt.timedelta(days=params["assessment_days"])
-        if due + grace < day and day - due <= dt.timedelta(days=params["assessment_stale_days"]):
-            overdue.append((due, f"an assessment started {_d(e.occurred_on)} (due by {_d(due)})", [e.key]))
     if not overdue:
         return None
     overdue.sort(key=lambda o: o[0])
@@ -783,15 +769,14 @@ RULES: tuple[Rule, ...] = (
         CONSIDER, {"follow_days": 30, "recent_days": 60}, r12_after_lowering,
     ),
     Rule(
-        "R13", "Visit, review, supervision or assessment overdue",
+        "R13", "Visit or supervision overdue",
         "On a plan or in care with no social work visit within the timescale (child protection 10 working "
-        "days, child in need and care 6 weeks), a review conference overdue (3 months after the first, then "
-        "6 monthly), supervision overdue (monthly), or an assessment open past 45 working days; each with an "
-        "allowance for recording.",
+        "days, child in need and care 6 weeks), or case supervision overdue (monthly, child protection and "
+        "child in need); each with an allowance for recording. (Assessments, conferences, core groups and "
+        "contact decisions are R15–R19.)",
         "Working Together to Safeguard Children (2023) timescales; Care Planning Regulations 2010; local policy.",
         PROCESS_FAILURE,
-        {"cp_visit_days": 14, "cin_visit_days": 42, "lac_visit_days": 42, "grace_days": 14, "first_review_days": 92,
-         "review_days": 183, "supervision_days": 31, "assessment_days": 63, "assessment_stale_days": 180},
+        {"cp_visit_days": 14, "cin_visit_days": 42, "lac_visit_days": 42, "grace_days": 14, "supervision_days": 31},
         r13_overdue, time_based=True,
     ),
     Rule(
@@ -801,6 +786,7 @@ RULES: tuple[Rule, ...] = (
         f"{NICE}, neglect; NICE NG76 (2017) Child abuse and neglect.",
         SUSPECT, dict(NEGLECT_PARAMS), r14_neglect,
     ),
+    *CASEWORK_RULES,  # R15–R19: contact decision, assessment, initial conference, core group, review overdue
 )
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
