@@ -4,7 +4,7 @@ from django.db import transaction
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from joinedup.api import views
+from joinedup.api import casework, views
 
 app_name = "v1"
 
@@ -20,4 +20,13 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/<uuid:user_id>/", views.UserDetailView.as_view(), name="user-detail"),
     path("records/", views.RecordIngestView.as_view(), name="record-ingest"),
+    # Casework (issue 12): the front door, contacts and referrals, cases.
+    path("front-door/contacts/", casework.FrontDoorQueueView.as_view(), name="front-door-queue"),
+    path("contacts/", casework.ContactCreateView.as_view(), name="contact-create"),
+    path("contacts/<int:record_id>/", casework.ContactDetailView.as_view(), name="contact-detail"),
+    path("contacts/<int:record_id>/rating/", casework.ContactRatingView.as_view(), name="contact-rating"),
+    path("contacts/<int:record_id>/decision/", casework.ContactDecisionView.as_view(), name="contact-decision"),
+    path("referrals/", casework.ReferralListView.as_view(), name="referral-list"),
+    path("cases/<uuid:case_id>/", casework.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<uuid:case_id>/steps/", casework.CaseStepView.as_view(), name="case-steps"),
 ]

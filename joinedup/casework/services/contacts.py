@@ -131,7 +131,11 @@ def contact_record(*, user: User, person: Person | None, new_person: NewPerson |
 def _open_contact(*, user: User, person: Person, record_pk: int, revision: int | None):
     from joinedup.ingest.models import SourceRecord
 
-    record = SourceRecord.objects.select_related("current", "agency").get(pk=record_pk)
+    record = SourceRecord.objects.select_related("current", "agency").filter(pk=record_pk).first()
+    if record is None:
+        raise StepInvalid({"contact": "There is no such contact"})
+    if record.agency_id != user.agency_id:  # another authority's front door
+        raise PermissionError("may not rate or decide another authority's contacts")
     key = f"{record.agency.code}:{record.source_record_id}"
     existing = current(person)
     from joinedup.casework.clocks import clocks_from_settings

@@ -179,7 +179,7 @@ def write(*, user: User, payloads: list[dict], person: Person | None) -> tuple[P
                           .values_list("pk", flat=True))
     # Sends persons_linked: the casework receiver projects the child, the alert rules evaluate them.
     person = mentions_link_recorded(mention_ids=child_mentions, person=person, user=user, actor=actor)
-    return person, record_ids
+    return Person.objects.get(pk=person.pk), record_ids  # names and dates as linking refreshed them
 
 
 def record_of(key: str) -> SourceRecord:

@@ -390,7 +390,7 @@ def next_steps(case: CaseState) -> list[Step]:
 def case_step_record(*, user: User, case_id, step: str, data: dict[str, Any], revision: int | None) -> CaseState:
     """Record one step of a case. `revision` is the case's revision the worker saw (None: do not check)."""
     row = Case.objects.select_related("person").filter(pk=case_id).first()
-    if row is None or not may_record_case_step(user, row.person):
+    if row is None or row.agency_id != user.agency_id or not may_record_case_step(user, row.person):
         raise PermissionError("may not record steps of this case")
     if step not in STEPS:
         raise StepInvalid({"step": f"'{step}' is not a step joinedup records"})
