@@ -111,6 +111,8 @@ class AddressBook:
         self.rng = rng
         self.streets = sorted({f"{s} {t}" for s in STREET_STEMS for t in STREET_TYPES})
         self.postcodes = {st: self._postcode(i) for i, st in enumerate(self.streets)}
+        # where foster carers, children's homes and other placements are (the same fictional NB streets)
+        self.placement_postcodes = sorted(set(self.postcodes.values()))
         self.all: list[Address] = []
         self.used: set[tuple[str, int, int | None]] = set()
         self.temporary = [self._make("temporary", hostel=True) for _ in range(12)]

@@ -57,6 +57,13 @@ class RateConfig:
     cin_to_looked_after: float = 0.02
     looked_after_mean_days: float = 1500.0
     csc_burn_in_years: int = 10
+    front_door_contacts_per_referral: float = 1.0  # contacts that do not become referrals (NFA, advice, early help)
+    contact_decided_late: float = 0.10  # decided after more than one working day
+    assessment_late: float = 0.15  # authorised after 45 working days from the referral
+    icpc_late: float = 0.20  # initial conference after 15 working days from the strategy discussion
+    review_late: float = 0.15
+    core_group_late: float = 0.15  # first core group after 10 working days from the initial conference
+    review_category_change: float = 0.10
     # harm (inflated well above real prevalence so that alerts can be evaluated)
     harm_children_per_10k: float = 25.0
     # health

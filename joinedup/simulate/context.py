@@ -20,6 +20,7 @@ class Context:
     harm_rows: list[str] = field(default_factory=list)
     evidence_rows: list[str] = field(default_factory=list)
     referrals: int = 0
+    csc_cases: int = 0  # children's-services episodes so far (the family episode number in case ids)
 
     @property
     def rates(self) -> RateConfig:

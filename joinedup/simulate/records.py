@@ -75,10 +75,12 @@ class Emitter:
         self.person_counter: Counter[str] = Counter()
         self.kinds: Counter[tuple[str, str]] = Counter()
         self.held: dict[tuple[str, str], list[Held]] = {}
+        self.pinned: dict[tuple[str, str, object], tuple[Held, bool]] = {}
 
     def start_household(self) -> None:
         """Forgets per-household caches (every person belongs to exactly one simulated household)."""
         self.held.clear()
+        self.pinned.clear()
 
     def _held(self, rng: random.Random, agency: Agency, person: Person, baby: bool) -> Held:
         key = (agency.id, person.pid + ("b" if baby else ""))
@@ -93,16 +95,29 @@ class Emitter:
             self.held[key] = got
         return got[0] if len(got) == 1 else rng.choice(got)
 
+    def _pinned(self, rng: random.Random, agency: Agency, person: Person, pin: object) -> tuple[Held, bool]:
+        """The one identity a case system files every record of one case under (a duplicate person record is
+        used for a whole case, not record by record), and whether it was opened as "Baby <surname>"."""
+        key = (agency.id, person.pid, pin)
+        got = self.pinned.get(key)
+        if got is None:
+            got = (self._held(rng, agency, person, False), rng.random() < self.p["baby_unnamed"])
+            self.pinned[key] = got
+        return got
+
     def _mention(self, rng: random.Random, agency: Agency, day: int, mid: str, m: Mention) -> dict[str, Any]:
         person, role, extra = m
         out: dict[str, Any] = {"mention_id": mid, "role": role}
         if extra.get("relationship"):
             out["relationship_to_subject"] = extra["relationship"]
+        pin = extra.get("pin")
         if role == "unborn":
             out["relationship_label"] = "unborn child"
             out["family_name"] = extra.get("family") or person.family
             out["expected_due_on"] = iso(person.dob + rng.randrange(-7, 8))
             out["sex"] = "unknown"
+            if pin is not None:  # children's services open a person record for an unborn child they work with
+                out["local_person_id"] = self._pinned(rng, agency, person, pin)[0].local_id
             return out
         hidden_adult = person.hidden and role in RELATIONSHIP_ONLY_ROLES
         p_rel = self.p["relationship_only_hidden" if hidden_adult else "relationship_only_other"]
@@ -110,13 +125,17 @@ class Emitter:
             out["relationship_label"] = extra.get("label") or role
             out["sex"] = person.sex if rng.random() < 0.7 else "unknown"
             return out
-        baby = (
-            person.role == "child"
-            and day < person.dob + person.named_after_days
-            and agency.kind in HEALTH_KINDS
-            and rng.random() < self.p["baby_unnamed"]
-        )
-        held = self._held(rng, agency, person, baby)
+        if pin is not None:
+            held, unnamed = self._pinned(rng, agency, person, pin)
+            baby = unnamed and person.role == "child" and day < person.dob + person.named_after_days
+        else:
+            baby = (
+                person.role == "child"
+                and day < person.dob + person.named_after_days
+                and agency.kind in HEALTH_KINDS
+                and rng.random() < self.p["baby_unnamed"]
+            )
+            held = self._held(rng, agency, person, baby)
         out["local_person_id"] = held.local_id
         out["given_name"] = "Baby" if baby else held.given
         out["family_name"] = held.family
@@ -149,8 +168,14 @@ class Emitter:
         end_day: int | None = None,
         evidence: list[tuple[str, str]] | None = None,
         keep_before_start: bool = False,
+        later: list[tuple[int, int, dict[str, Any], int | None]] | None = None,
     ) -> str | None:
-        """Emits one record (and any later version); returns its source record id, or None if out of period."""
+        """Emits one record (and any later version); returns its source record id, or None if out of period.
+
+        `later` lists later steps on the same record, each (day, minute, detail changes, ended_on or None),
+        in time order: each within the period becomes the next version, carrying every change before it (a
+        contact decided, an assessment authorised, a plan whose category changed and then ended). Without it,
+        `end_day` makes a version 2 with `ended_on`, and a few records are corrected and re-sent."""
         if day >= self.end or (day < self.start and not keep_before_start) or not mentions:
             return None
         agency = BY_ID[agency_id]
@@ -180,6 +205,9 @@ class Emitter:
         self.kinds[(agency_id, kind)] += 1
         if evidence is not None:
             evidence.append((agency_id, srid))
+        if later is not None:
+            self._later(rec, later, rec_day, rec_minute % 1440)
+            return srid
         amend_day: int | None = None
         if end_day is not None and end_day < self.end:
             amend_day = end_day
@@ -193,6 +221,26 @@ class Emitter:
             changed["amended_at"] = iso_dt(max(amend_day, rec_day), 600 + rng.randrange(420))
             self._add(agency_id, changed)
         return srid
+
+    def _later(
+        self, rec: dict[str, Any], later: list[tuple[int, int, dict[str, Any], int | None]], day: int, minute: int
+    ) -> None:
+        current = rec
+        for step_day, step_minute, changes, ended_on in later:
+            if step_day >= self.end:
+                break
+            if (step_day, step_minute) <= (day, minute):  # amended after it was first recorded
+                step_day, step_minute = day + (minute + 1) // 1440, (minute + 1) % 1440
+            day, minute = step_day, step_minute
+            current = dict(
+                current,
+                version=current["version"] + 1,
+                amended_at=iso_dt(day, minute),
+                detail={**current["detail"], **changes},
+            )
+            if ended_on is not None:
+                current["ended_on"] = iso(ended_on)
+            self._add(rec["agency_id"], current)
 
     def _add(self, agency_id: str, rec: dict[str, Any]) -> None:
         key = (rec.get("amended_at") or rec["recorded_at"]) + rec["source_record_id"]

@@ -22,7 +22,7 @@ Never load these files into joinedup itself: they are the answers, used only to 
 | mentions.csv | mention in any agency record (all versions share it) | agency_id, source_record_id, mention_id, person_id |
 | households.csv | residence spell | household_id, person_id, address_id, from_on, to_on (exclusive; empty = still there at the end) |
 | addresses.csv | dwelling | address_id, line_1, line_2, postcode, uprn, kind |
-| csc_episodes.csv | child's spell of children's-social-care involvement | person_id, kind (cin, cp_plan, looked_after), start_on, end_on (empty = open at the end), detail |
+| csc_episodes.csv | child's spell of children's-social-care involvement (cin: one per case, referral to closure, unborn children included) | person_id, kind (cin, cp_plan, looked_after), start_on, end_on (empty = open at the end), detail (cin: primary need; cp_plan: initial category; looked_after: first legal status, SSDA903 code) |
 | harm_episodes.csv | harm trajectory | episode_id, person_id, kind, onset_on, outcome_on, outcome, hidden_adult_person_id, household_id |
 | harm_evidence.csv | record that is evidence of a harm episode | episode_id, agency_id, source_record_id |
 

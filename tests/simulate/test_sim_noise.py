@@ -68,7 +68,7 @@ def _per_held(rows: list) -> dict[tuple[str, str], tuple[dict[str, str], dict[st
     """One (person, mention) per agency-held identity (agency, local person id)."""
     held = {}
     for person, m, agency in rows:
-        if m.get("local_person_id") and m.get("given_name") != "Baby":
+        if m.get("local_person_id") and m.get("given_name") not in (None, "Baby"):  # not unborn, not "Baby"
             held.setdefault((agency, m["local_person_id"]), (person, m))
     return held
 
