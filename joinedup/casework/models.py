@@ -129,7 +129,10 @@ class Contact(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["agency", "is_open", "next_due_at"], name="contact_queue_idx"),
+            # The front-door queue reads only open contacts: a partial index keeps it small (SQLite cannot use
+            # a boolean column's index for `is_open = true` otherwise).
+            models.Index(fields=["agency", "next_due_at", "received_at", "id"], condition=models.Q(is_open=True),
+                         name="contact_queue_idx"),
             models.Index(fields=["referrer", "received_at"], name="contact_referrer_idx"),
         ]
         constraints = [models.UniqueConstraint(fields=["record", "person"], name="contact_one_per_record_person")]
