@@ -60,8 +60,10 @@ def may_look_up_child_status(user) -> bool:
 
 @rules.predicate
 def may_receive_notices(user) -> bool:
-    """Children's social care staff are told when partners look up their children."""
-    return _active(user) and user.role in WHOLE_PICTURE_ROLES
+    """Children's social care staff are told when partners look up their children; partner practitioners are
+    told the outcome of the referrals they made."""
+    return _active(user) and (user.role in WHOLE_PICTURE_ROLES
+                              or (user.role == Role.PARTNER_PRACTITIONER and user.agency_id is not None))
 
 
 @rules.predicate

@@ -236,7 +236,7 @@ def _child(user, data: dict, *, partner: bool):
         found = children_matching(nhs_number=new.nhs_number, given_name=new.given_name, family_name=new.family_name,
                                   dob=new.dob, today=utc_now().date())
         if len(found) == 1:
-            return found[0], None
+            return found[0], new  # the description is kept: it is what the partner is shown back
     return None, new
 
 

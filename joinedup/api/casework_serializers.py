@@ -180,7 +180,7 @@ class ReferralSerializer(serializers.Serializer):
     """A referral you made in joinedup, and what the front door decided."""
 
     id = serializers.IntegerField(source="record_id")
-    child_name = serializers.CharField(source="person.display_name")
+    child = serializers.CharField(source="referred_as", help_text="The child as you described them.")
     authority = serializers.CharField(source="agency.name")
     received_at = serializers.DateTimeField()
     summary = serializers.CharField()

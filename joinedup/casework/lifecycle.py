@@ -219,7 +219,8 @@ class _Fold:
             rag=str(det.get("rag") or ""), rag_at=_datetime(det.get("rag_at")), decision=str(det.get("decision") or ""),
             decided_at=_datetime(det.get("decided_at")), decided_by=str(det.get("decided_by_role") or ""),
             decision_reason=str(det.get("decision_reason") or ""), referrer=str(det.get("referrer") or ""),
-            referrer_agency=str(det.get("referrer_agency") or ""), revision=r.versions, version=r.version,
+            referrer_agency=str(det.get("referrer_agency") or ""), referred_as=str(det.get("referred_as") or ""),
+            revision=r.versions, version=r.version,
         )
         case = self.out.open_case(r.agency)
         if case is not None:

@@ -125,6 +125,8 @@ class Contact(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True, help_text="The earlier of its clocks, while open.")
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+", help_text="The partner who made it in joinedup.")
+    referred_as = models.CharField(max_length=200, blank=True,
+                                   help_text="The child as the partner described them (what the partner is shown).")
     revision = models.PositiveIntegerField()
 
     class Meta:

@@ -187,7 +187,8 @@ class _Rows:
                 decision=contact.decision[:64], decided_at=contact.decided_at,
                 decision_due_at=next(c.due_at for c in contact.clocks if c.kind == "contact_decision"),
                 is_open=contact.is_open, next_due_at=min(open_clocks) if open_clocks else None,
-                referrer_id=self._user(contact.referrer), revision=contact.revision,
+                referrer_id=self._user(contact.referrer), referred_as=contact.referred_as[:200],
+                revision=contact.revision,
             ))
             for clock in contact.clocks:
                 self.clocks.append(self._clock(person_id, contact.agency, clock, contact=self.contacts[-1]))

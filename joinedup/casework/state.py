@@ -96,6 +96,7 @@ class ContactState:
     decision_reason: str = ""
     referrer: str = ""  # the joinedup username of the partner who made it, when made in joinedup
     referrer_agency: str = ""
+    referred_as: str = ""  # the child as the referring partner described them
     case_key: str = ""
     revision: int = 1
     version: int = 1

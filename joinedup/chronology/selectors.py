@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from joinedup.accounts.models import AgencyKind
-from joinedup.chronology.events import Event, PlanPeriod, event_from_payload, plan_periods
+from joinedup.chronology.events import PROTECTED_DETAIL_KEYS, Event, PlanPeriod, event_from_payload, plan_periods
 from joinedup.chronology.models import SignificantMark
 from joinedup.ingest.models import Mention, SourceRecord, SourceRecordVersion
 from joinedup.people.models import Person
@@ -230,10 +230,19 @@ def record_history(*, record_pk: int) -> tuple[SourceRecord | None, list[Version
     if record is None:
         return None, []
     versions = [
-        VersionView(v.sequence, v.version, v.received_at, v.received_via, v.payload, v.pk == record.current_id)
+        VersionView(v.sequence, v.version, v.received_at, v.received_via, _shown(v.payload), v.pk == record.current_id)
         for v in SourceRecordVersion.objects.filter(record=record).order_by("-sequence")
     ]
     return record, versions
+
+
+def _shown(payload: dict) -> dict:
+    """A payload as a record page shows it: protected detail (a placement postcode) replaced by a marker."""
+    detail = payload.get("detail") or {}
+    hidden = PROTECTED_DETAIL_KEYS & detail.keys()
+    if not hidden:
+        return payload
+    return {**payload, "detail": {k: ("Protected" if k in hidden else v) for k, v in detail.items()}}
 
 
 def record_names_person(*, record_pk: int, person: Person) -> bool:

@@ -17,6 +17,7 @@ from joinedup.access.policy import (
 from joinedup.accounts.models import Role
 from joinedup.alerts.selectors import may_view_alerts
 from joinedup.alerts.selectors import unread_count as alert_unread_count
+from joinedup.casework.relationships import may_make_referral, may_record_contact, may_view_front_door
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class HomeCard:
 def navigation_for(user, path: str) -> list[NavItem]:
     """The menu for a signed-in user; the entry for the current page is marked."""
     items = [("Home", reverse("web:home"))]
+    if may_view_front_door(user):
+        items.append(("Front door", reverse("web:front-door")))
+    if may_make_referral(user):
+        items.append(("Make a referral", reverse("web:referral-new")))
+        items.append(("Your referrals", reverse("web:referrals")))
     if may_look_up_people(user):
         items.append(("Find a person", reverse("web:person-search")))
     if may_look_up_child_status(user):
@@ -58,10 +64,11 @@ def navigation_for(user, path: str) -> list[NavItem]:
         items.append(("Audit trail", reverse("web:audit-trail")))
     items.append(("Your account", reverse("web:account")))
     home = reverse("web:home")
-    return [
-        NavItem(text, href, current=(path == href if href == home else path.startswith(href)))
-        for text, href in items
-    ]
+    # The entry whose address is the longest start of the path is current ("/referrals/new/" is "Make a
+    # referral", not also "Your referrals").
+    matches = [href for _text, href in items if (path == href if href == home else path.startswith(href))]
+    current = max(matches, key=len) if matches else None
+    return [NavItem(text, href, current=href == current) for text, href in items]
 
 
 ROLE_PURPOSE: dict[str, str] = {
@@ -88,6 +95,34 @@ def home_cards_for(user) -> list[HomeCard]:
             link_text="Check your details",
         )
     ]
+    if may_view_front_door(user):
+        cards.append(HomeCard(
+            title="Front door",
+            body="Open contacts with their ratings and the time left on each clock, overdue first; what every "
+                 "partner already holds on the child; decisions within one working day.",
+            href=reverse("web:front-door"),
+            link_text="Go to the front door",
+        ))
+    if may_record_contact(user):
+        cards.append(HomeCard(
+            title="Record a contact",
+            body="Someone is worried about a child: find the child, say who raised it and what the concern is.",
+            href=reverse("web:contact-new"),
+            link_text="Record a contact",
+        ))
+    if may_make_referral(user):
+        cards.append(HomeCard(
+            title="Make a referral",
+            body="Raise a concern about a child with children's social care. You will see what they decide.",
+            href=reverse("web:referral-new"),
+            link_text="Make a referral",
+        ))
+        cards.append(HomeCard(
+            title="Your referrals",
+            body="The referrals you made and what the front door decided about each.",
+            href=reverse("web:referrals"),
+            link_text="See your referrals",
+        ))
     if may_look_up_people(user):
         cards.append(HomeCard(
             title="Find a person",

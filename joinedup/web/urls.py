@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from joinedup.web.views import alerts, auth, chronology, chronology_export, home, people
+from joinedup.web.views import alerts, auth, cases, chronology, chronology_export, frontdoor, home, people, referrals
 
 app_name = "web"
 
@@ -28,4 +28,11 @@ urlpatterns = [
     path("alerts/", alerts.inbox, name="alerts"),
     path("alerts/team/", alerts.team_inbox, name="alerts-team"),
     path("alerts/<uuid:alert_id>/", alerts.alert_detail, name="alert"),
+    path("front-door/", frontdoor.queue, name="front-door"),
+    path("contacts/new/", frontdoor.contact_new, name="contact-new"),
+    path("contacts/<int:record_pk>/", frontdoor.contact_detail, name="contact"),
+    path("cases/<uuid:case_id>/", cases.case_detail, name="case"),
+    path("cases/<uuid:case_id>/steps/<slug:step>/", cases.case_step, name="case-step"),
+    path("referrals/", referrals.referrals, name="referrals"),
+    path("referrals/new/", referrals.referral_new, name="referral-new"),
 ]

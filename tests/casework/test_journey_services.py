@@ -159,3 +159,19 @@ def test_looked_after_episodes_and_the_status_partners_see(front_door):
     assert all("NB1 2AB" not in (e.summary + str(e.detail)) for e in events)
     with pytest.raises(Refused, match="cannot be closed while the looked-after episode"):
         step(front_door, case.pk, "close", closed_on=t, reason="RC7")
+
+
+def test_a_change_of_legal_status_keeps_the_placement(front_door):
+    from joinedup.casework.services import contact_decide
+
+    t = today()
+    made = new_child_contact(front_door, received_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=25))
+    decided = contact_decide(user=front_door, person=made.person, record_pk=made.record_pk, decision="assessment",
+                             revision=made.contact.revision)
+    case = Case.objects.get(pk=decided.case_id)
+    step(front_door, case.pk, "looked_after_start", started_on=t - dt.timedelta(days=20), legal_status="L2",
+         placement_type="U6", placement_provider="PR1", placement_postcode="NB1 2AB", category_of_need="N1")
+    s = step(front_door, case.pk, "looked_after_change", changed_on=t - dt.timedelta(days=5),
+             reason_new_episode="L", legal_status="C1")
+    current = s.open_episode()
+    assert (current.legal_status, current.placement_type, current.placement_postcode) == ("C1", "U6", "NB1 2AB")

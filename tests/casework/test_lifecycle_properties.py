@@ -188,8 +188,8 @@ class CaseworkMachine(RuleBasedStateMachine):
                 assert any(q.icpc_key == icpc.key and q.started_on <= icpc.held_on for q in case.enquiries)
                 assert plan.ended_on is None or plan.ended_on > plan.started_on
                 for need in case.need_plans:  # never at the same time
-                    assert need.ended_on is not None and need.ended_on <= plan.started_on or \
-                        plan.ended_on is not None and need.started_on >= plan.ended_on
+                    assert (need.ended_on is not None and need.ended_on <= plan.started_on) or \
+                        (plan.ended_on is not None and need.started_on >= plan.ended_on)
             if case.closed_on is not None:
                 assert not any(x.is_open for x in (*case.protection_plans, *case.need_plans, *case.episodes,
                                                    *case.assessments, *case.enquiries))

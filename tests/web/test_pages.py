@@ -51,7 +51,7 @@ def test_every_page_needs_sign_in_except_the_public_ones(client):
 
     checked = 0
     for route in _paths():
-        url = "/" + re.sub(r"<int:\w+>", "1", re.sub(r"<uuid:\w+>", str(uuid.uuid4()), route))
+        url = "/" + re.sub(r"<(slug|str):\w+>", "x", re.sub(r"<int:\w+>", "1", re.sub(r"<uuid:\w+>", str(uuid.uuid4()), route)))
         response = client.get(url)
         if url in PUBLIC_PAGES:
             assert response.status_code == 200, url
@@ -67,3 +67,18 @@ def test_not_found_page_is_styled_and_reveals_nothing(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_the_menu_offers_casework_by_role_and_marks_one_entry_current(make_user, make_agency):
+    from joinedup.accounts.models import AgencyKind
+    from joinedup.web.navigation import navigation_for
+
+    csc = make_agency(AgencyKind.CHILDRENS_SOCIAL_CARE)
+    door = {i.text for i in navigation_for(make_user(role=Role.FRONT_DOOR, agency=csc), "/")}
+    assert "Front door" in door and "Make a referral" not in door
+    assert "Front door" not in {i.text for i in navigation_for(make_user(role=Role.SOCIAL_WORKER, agency=csc), "/")}
+    partner = make_user(role=Role.PARTNER_PRACTITIONER, agency=make_agency(AgencyKind.SCHOOL))
+    items = navigation_for(partner, "/referrals/new/")
+    assert {"Make a referral", "Your referrals", "Notices"} <= {i.text for i in items}
+    assert [i.text for i in items if i.current] == ["Make a referral"]
+    assert [i.text for i in navigation_for(partner, "/referrals/") if i.current] == ["Your referrals"]

@@ -15,7 +15,8 @@ from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
 from joinedup.casework import codes
-from joinedup.casework.lifecycle import Refused
+from joinedup.casework.clocks import clocks_from_settings
+from joinedup.casework.lifecycle import Refused, d
 from joinedup.casework.models import Notice
 from joinedup.casework.projection import case_uuid
 from joinedup.casework.relationships import may_decide_contact, may_make_referral, may_record_contact
@@ -111,11 +112,15 @@ def contact_record(*, user: User, person: Person | None, new_person: NewPerson |
         "text": text, "rag": rag, "rag_at": at.isoformat().replace("+00:00", "Z") if rag else None,
     }
     if partner:
-        detail.update({"referrer": user.username, "referrer_agency": user.agency.code})
+        # The child as the partner described them: what their referrals page and notices show, so a partner never
+        # learns from joinedup a name or date of birth they did not give.
+        detail.update({"referrer": user.username, "referrer_agency": user.agency.code,
+                       "referred_as": _described(new_person)})
     if person is not None:
         person = lock(person)
     payload = new_record(agency=authority, kind="csc_contact", mention=child_mention(
-        agency=authority, person=person, new=new_person), detail=detail, when=received, user=user, now=at)
+        agency=authority, person=person, new=None if person is not None else new_person), detail=detail,
+        when=received, user=user, now=at)
     existing = current(person) if person is not None else []
     checked(existing, [payload])
     person, record_ids = write(user=user, payloads=[payload], person=person)
@@ -126,6 +131,18 @@ def contact_record(*, user: User, person: Person | None, new_person: NewPerson |
                        detail={"raised_by": raised_by, "source_code": source_code, "rag": rag, "partner": partner})
     return ContactResult(contact, person, record_ids[0],
                          case_uuid(contact.case_key) if contact and contact.case_key else None)
+
+
+def _described(new: NewPerson | None) -> str:
+    if new is None:
+        return ""
+    name = f"{new.given_name} {new.family_name}".strip()
+    parts = [name] if name else []
+    if new.dob:
+        parts.append(f"born {new.dob.day} {new.dob:%B %Y}")
+    if new.nhs_number:
+        parts.append(f"NHS number {new.nhs_number}")
+    return ", ".join(parts)[:200]
 
 
 def _open_contact(*, user: User, person: Person, record_pk: int, revision: int | None):
@@ -161,7 +178,7 @@ def contact_rate(*, user: User, person: Person, record_pk: int, rag: str, revisi
     person = lock(person)
     record, existing, _, contact = _open_contact(user=user, person=person, record_pk=record_pk, revision=revision)
     if not contact.is_open:
-        raise Refused(f"This contact was decided on {contact.decided_at:%-d %B %Y}: its rating no longer changes.")
+        raise Refused(f"This contact was decided on {d(contact.decided_at.date())}: its rating no longer changes.")
     at = now()
     payload = next_version(record, detail={"rag": rag, "rag_at": at.isoformat().replace("+00:00", "Z")}, user=user,
                            now=at)
@@ -192,7 +209,7 @@ def contact_decide(*, user: User, person: Person, record_pk: int, decision: str,
     record, existing, state, contact = _open_contact(user=user, person=person, record_pk=record_pk, revision=revision)
     if not contact.is_open:
         raise Refused(f"This contact was decided already ({contact.decision_label.lower()}, "
-                      f"{contact.decided_at:%-d %B %Y %H:%M}).")
+                      f"{d(contact.decided_at.astimezone(clocks_from_settings().tz).date())}).")
     at = now()
     payloads = [next_version(record, detail={
         "decision": decision, "decided_at": at.isoformat().replace("+00:00", "Z"),
@@ -233,8 +250,9 @@ def _tell_referrer(contact: ContactState, decided: ContactState | None, person: 
     if referrer is None:
         return
     label = codes.label(codes.CONTACT_DECISIONS, decided.decision if decided else "")
-    text = (f"Your referral about {person.display_name} of {contact.received_at:%-d %B %Y} has been decided: "
-            f"{label.lower()}.")
+    about = contact.referred_as or "a child"
+    received = contact.received_at.astimezone(clocks_from_settings().tz)
+    text = f"Your referral of {received.day} {received:%B %Y} about {about} has been decided: {label.lower()}."
     Notice.objects.create(recipient=referrer, person=person, kind="referral_outcome", text=text[:500], created_at=at)
 
 

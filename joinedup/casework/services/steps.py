@@ -83,6 +83,9 @@ class _Ctx:
             return None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             value = dt.datetime.combine(value, dt.time(12), tzinfo=clocks_from_settings().tz)
+        if not isinstance(value, dt.datetime):
+            self.errors[name] = f"Enter the date and time {label} as a real date and time"
+            return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=clocks_from_settings().tz)
         if value > self.at + dt.timedelta(minutes=5):
@@ -302,6 +305,9 @@ def _looked_after_start(c: _Ctx) -> list[dict]:
 
 def _looked_after_change(c: _Ctx) -> list[dict]:
     ep = _require(c.case.open_episode(), "The child is not looked after: start an episode instead.")
+    for name in ("legal_status", "placement_type", "placement_provider", "placement_postcode", "category_of_need"):
+        if c.data.get(name) in (None, ""):  # what did not change carries over (a worker may not see the postcode)
+            c.data[name] = getattr(ep, name)
     changed = c.day("changed_on", "of the change")
     reason = c.code("reason_new_episode", {k: v for k, v in codes.REASONS_NEW_EPISODE.items() if k != "S"},
                     "Select what changed")

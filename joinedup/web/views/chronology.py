@@ -19,7 +19,7 @@ from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record
 from joinedup.casework import selectors as casework
 from joinedup.casework.lookup import children_matching
-from joinedup.casework.relationships import may_allocate, may_view_chronology
+from joinedup.casework.relationships import may_allocate, may_make_referral, may_view_chronology
 from joinedup.casework.services import allocation_set, notice_mark_read, partner_lookup_record
 from joinedup.chronology import selectors
 from joinedup.chronology.kinds import kind_choices
@@ -31,6 +31,7 @@ from joinedup.people.selectors import person_for_viewer
 from joinedup.web.chronology_charts import event_anchor, timeline_svg
 from joinedup.web.chronology_rows import render_rows
 from joinedup.web.forms import AllocationForm, ChronologyFilterForm, LookupForm, MarkForm
+from joinedup.web.views.cases import child_cases
 
 PAGE_SIZE = 200  # events listed per page of a chronology
 
@@ -154,6 +155,7 @@ def chronology(request, person_id):
         "page": page, "pages": pages, "page_links": [(n, page_url(n)) for n in range(1, pages + 1)],
         "first_shown": (page - 1) * PAGE_SIZE + 1, "last_shown": (page - 1) * PAGE_SIZE + len(shown),
         "query": request.GET.urlencode(), "may_allocate": may_allocate(request.user),
+        **child_cases(request.user, person),
         "filtered": form.is_bound and form.is_valid() and any(
             v for k, v in form.cleaned_data.items() if k != "household"),
     })
@@ -174,6 +176,7 @@ def who_knew(request, person_id):
     return render(request, "web/chronology/who_knew.html", {
         "person": person, "chron": chron, "grid": who_knew_what(chron.all_events),
         "explanations": injury_explanations(chron.all_events), "household": household,
+        **child_cases(request.user, person),
     })
 
 
@@ -270,4 +273,6 @@ def notices(request):
     shown = list(items[:100])
     audit_event_record(actor=actor_for(request.user), action=AuditAction.NOTICE_LIST, object_type="notice",
                        object_id="", detail={"count": len(shown)})
-    return render(request, "web/chronology/notices.html", {"notices": shown})
+    return render(request, "web/chronology/notices.html", {
+        "notices": shown, "partner": may_make_referral(request.user),
+    })

@@ -16,6 +16,7 @@ from joinedup.casework.relationships import may_view_chronology
 from joinedup.people import selectors, services
 from joinedup.web.charts import household_timeline
 from joinedup.web.forms import DecisionForm, PersonSearchForm, SplitForm
+from joinedup.web.views.cases import child_cases
 
 
 @require_GET
@@ -76,6 +77,7 @@ def person_detail(request, person_id):
         "companions": companions,
         "may_split": may_review_matches(request.user) and len(identities) > 1,
         "may_view_chronology": may_view_chronology(request.user, person),
+        **child_cases(request.user, person),
         "split_form": split_form,
     })
 
