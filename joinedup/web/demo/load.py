@@ -97,3 +97,63 @@ def allocate_open_cases(limit: int = DEMO_ALLOCATIONS) -> list:
             allocation_set(actor_user=manager, person=person, worker=worker)
             allocated.append(person)
     return allocated
+
+
+# What the demo front door has just been told (synthetic wording): (agency kind of the record that prompted it,
+# census source, what was said, RAG).
+DEMO_CONTACTS = (
+    ("acute_hospital", "3E", "Attended A&E with bruising; the account of how it happened changed during the visit.",
+     "red"),
+    ("police", "6", "Police called to a domestic incident overnight; children in the house, one woke and saw it.",
+     "red"),
+    ("school", "2A", "Arrived hungry and in the same clothes for the third day; says nobody was home last night.",
+     "amber"),
+    ("community_health", "3B", "Health visitor could not see the baby at the planned visit; curtains drawn.", "amber"),
+    ("gp_practice", "3A", "Missed two appointments for a chest infection; not brought.", "green"),
+    ("housing_association", "4", "Neighbours report shouting and a child crying late at night.", "green"),
+    ("school", "2A", "Disclosed that mum's new partner shouts at her and her brother.", ""),
+)
+
+
+def record_demo_contacts() -> int:
+    """Once: the front door takes a few contacts about children other agencies know now, and a partner makes a
+    referral, through the casework services (so the queue has live clocks). Returns how many were recorded."""
+    import datetime as dt
+
+    from joinedup.casework.models import Case, Contact
+    from joinedup.casework.services import contact_record
+    from joinedup.ingest.models import Mention
+    from joinedup.people.models import Person
+
+    front_door = User.objects.filter(username="femi.adeyemi").first()
+    nurse = User.objects.filter(username="priya.shah").first()
+    if front_door is None or Contact.objects.filter(record__current__received_via="joinedup").exists():
+        return 0
+    today = dt.date.today()
+    busy = set(Case.objects.filter(is_open=True).values_list("person_id", flat=True))
+    now = dt.datetime.now(dt.UTC)
+    recorded = 0
+    with transaction.atomic():
+        for i, (kind, source, text, rag) in enumerate(DEMO_CONTACTS):
+            candidates = (
+                Mention.objects.filter(agency__kind=kind, withdrawn=False, role__in=("patient", "pupil", "subject",
+                                                                                   "victim", "present"),
+                                       link__person__merged_into__isnull=True,
+                                       link__person__dob__gt=today.replace(year=today.year - 16))
+                .order_by("-occurred_on", "id").values_list("link__person_id", flat=True)[:200]
+            )
+            person_id = next((p for p in candidates if p not in busy), None)
+            if person_id is None:
+                continue
+            busy.add(person_id)
+            person = Person.objects.get(pk=person_id)
+            if i == 0 and nurse is not None:  # a partner's referral: the A&E nurse raises it herself
+                from joinedup.casework.services import NewPerson
+
+                described = NewPerson(given_name=person.given_name, family_name=person.family_name, dob=person.dob)
+                contact_record(user=nurse, person=person, new_person=described, raised_by="agency", text=text)
+            else:
+                contact_record(user=front_door, person=person, raised_by="agency", source_code=source, text=text,
+                               rag=rag, received_at=now - dt.timedelta(minutes=40 * i + 5))
+            recorded += 1
+    return recorded
