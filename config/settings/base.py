@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "joinedup.people",
     "joinedup.chronology",
     "joinedup.casework",
+    "joinedup.practice",
     "joinedup.alerts",
     "joinedup.simulate",
     "joinedup.api",
@@ -255,3 +256,7 @@ JOINEDUP_PSEUDONYM_KEY = os.environ.get("JOINEDUP_PSEUDONYM_KEY", "")
 # Casework clocks (docs/casework.md): statutory timescales (Working Together 2023) and local ones (RAG hours,
 # working hours). Override any of them with JSON in JOINEDUP_CASEWORK_CLOCKS, e.g. '{"rag_hours": {"red": 2}}'.
 JOINEDUP_CASEWORK_CLOCKS = json.loads(os.environ.get("JOINEDUP_CASEWORK_CLOCKS", "{}") or "{}")
+
+# Practice (docs/practice.md): supervision, concerns from anyone, caseloads. Override with JSON in
+# JOINEDUP_PRACTICE, e.g. '{"caseload_limit": 16}'.
+JOINEDUP_PRACTICE = json.loads(os.environ.get("JOINEDUP_PRACTICE", "{}") or "{}")

@@ -84,6 +84,13 @@ class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    newly_qualified = models.BooleanField(
+        default=False, help_text="In the assessed and supported year in employment: supervised more often.")
+    supervision_every_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How often this worker is supervised; empty: the deployment's default.")
+    caseload_limit = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True,
+        help_text="Weighted caseload this worker may hold; empty: the deployment's default.")
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -30,3 +30,9 @@ urlpatterns = [
     path("cases/<uuid:case_id>/", casework.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<uuid:case_id>/steps/", casework.CaseStepView.as_view(), name="case-steps"),
 ]
+
+# Practice (issue 13): each part keeps its own routes.
+from joinedup.api.practice_urls import concerns, dashboards, meetings, supervision, visits  # noqa: E402
+
+for _part in (visits, supervision, meetings, concerns, dashboards):
+    urlpatterns += _part.urlpatterns

@@ -34,6 +34,16 @@ DEFAULTS: dict[str, Any] = {
     "core_group_working_days": 10,
     "first_review_months": 3,
     "review_months": 6,
+    # Visits (issue 13): child protection plan every 10 working days (local); looked after within a week of a
+    # placement, then at most every 6 weeks in its first year, then every 3 months (Care Planning Regulations
+    # 2010, reg. 28); a child not seen (or not seen alone when the plan requires it): an accompanied revisit
+    # within one working day on a child protection plan, five otherwise (local).
+    "cp_visit_working_days": 10,
+    "lac_first_visit_days": 7,
+    "lac_visit_days_first_year": 42,
+    "lac_visit_months_later": 3,
+    "revisit_working_days_cp": 1,
+    "revisit_working_days": 5,
 }
 
 
@@ -89,6 +99,12 @@ class Clocks:
     core_group_working_days: int = DEFAULTS["core_group_working_days"]
     first_review_months: int = DEFAULTS["first_review_months"]
     review_months: int = DEFAULTS["review_months"]
+    cp_visit_working_days: int = DEFAULTS["cp_visit_working_days"]
+    lac_first_visit_days: int = DEFAULTS["lac_first_visit_days"]
+    lac_visit_days_first_year: int = DEFAULTS["lac_visit_days_first_year"]
+    lac_visit_months_later: int = DEFAULTS["lac_visit_months_later"]
+    revisit_working_days_cp: int = DEFAULTS["revisit_working_days_cp"]
+    revisit_working_days: int = DEFAULTS["revisit_working_days"]
 
     def __hash__(self) -> int:
         return hash(tuple(sorted((k, str(v)) for k, v in self.__dict__.items())))
@@ -169,6 +185,21 @@ class Clocks:
 
     def core_group_due(self, icpc_on: dt.date) -> dt.date:
         return add_working_days(icpc_on, self.core_group_working_days)
+
+    def cp_visit_due(self, last_on: dt.date) -> dt.date:
+        return add_working_days(last_on, self.cp_visit_working_days)
+
+    def lac_visit_due(self, placed_on: dt.date, last_on: dt.date | None) -> dt.date:
+        """Within a week of the placement, then every 6 weeks in its first year, then every 3 months."""
+        if last_on is None:
+            return placed_on + dt.timedelta(days=self.lac_first_visit_days)
+        if last_on < placed_on + relativedelta(years=1):
+            return last_on + dt.timedelta(days=self.lac_visit_days_first_year)
+        return last_on + relativedelta(months=self.lac_visit_months_later)
+
+    def revisit_due(self, visited_at: dt.datetime, *, on_protection_plan: bool) -> dt.datetime:
+        days = self.revisit_working_days_cp if on_protection_plan else self.revisit_working_days
+        return self.add_working_hours(visited_at, days * self.hours_per_working_day)
 
     def review_due(self, icpc_on: dt.date, last_review_on: dt.date | None) -> dt.date:
         if last_review_on is None:

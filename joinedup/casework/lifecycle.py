@@ -41,12 +41,14 @@ from joinedup.casework.state import (
     NeedPlan,
     ProtectionPlan,
     StrategyDiscussion,
+    Visit,
 )
+from joinedup.casework.visits import visit_clocks
 
 UTC = dt.UTC
 CASEWORK_KINDS = frozenset({
     "csc_contact", "referral", "assessment", "strategy_discussion", "section47_enquiry", "conference", "cp_plan",
-    "core_group", "cin_plan", "looked_after_episode", "case_closure",
+    "core_group", "cin_plan", "looked_after_episode", "visit", "case_closure",
 })
 
 # Steps on one day happen in this order (a conference before the plan it starts, a plan's end before the
@@ -54,13 +56,13 @@ CASEWORK_KINDS = frozenset({
 RANK = {
     "contact": 0, "referral": 1, "assessment_start": 2, "strategy": 3, "s47_start": 4, "s47_end": 5,
     "assessment_end": 6, "conference": 7, "cp_end": 8, "cin_end": 8, "lac_end": 8, "cp_start": 9,
-    "core_group": 10, "cin_start": 11, "lac_start": 12, "closure": 13,
+    "core_group": 10, "cin_start": 11, "lac_start": 12, "visit": 13, "closure": 14,
 }
 STARTS = {
     "csc_contact": "contact", "referral": "referral", "assessment": "assessment_start",
     "strategy_discussion": "strategy", "section47_enquiry": "s47_start", "conference": "conference",
     "cp_plan": "cp_start", "core_group": "core_group", "cin_plan": "cin_start",
-    "looked_after_episode": "lac_start", "case_closure": "closure",
+    "looked_after_episode": "lac_start", "visit": "visit", "case_closure": "closure",
 }
 ENDS = {"assessment": "assessment_end", "section47_enquiry": "s47_end", "cp_plan": "cp_end", "cin_plan": "cin_end",
         "looked_after_episode": "lac_end"}
@@ -448,6 +450,19 @@ class _Fold:
                           f"({d(ep.started_on)}).")
         ep.ended_on = r.ended_on
 
+    def visit(self, r: CaseworkRecord) -> None:
+        """A social work visit joins the child's open case (a visit outside any case is in the chronology only)."""
+        case = self.out.open_case(r.agency)
+        if case is None:
+            return
+        det = r.detail
+        seen = _bool(det.get("child_seen"))
+        case.visits.append(Visit(
+            r.key, r.occurred_at, r.occurred_on, seen, _bool(det.get("seen_alone")) if seen else None,
+            bool(_bool(det.get("seen_alone_required"))), str(det.get("visit_type") or ""),
+            bool(_bool(det.get("accompanied")))))
+        self._note(case, r)
+
     def closure(self, r: CaseworkRecord) -> None:
         case = self._case_for(r, f"Closing the case on {d(r.occurred_on)}")
         open_things = [
@@ -514,6 +529,7 @@ class _Fold:
             due = c.review_due(plan.started_on, last)
             case.clocks.append(self._day_clock("review", f"Review conference (due {d(due)})", plan.key,
                                                last or plan.started_on, due, None, end))
+        visit_clocks(case, c, self._day_clock)
 
     # --- the fold ----------------------------------------------------------------------------------------
 

@@ -75,6 +75,8 @@ CLOCK_LABELS = {
     "icpc": "Initial child protection conference (15 working days from the strategy discussion)",
     "core_group": "First core group (10 working days from the conference)",
     "review": "Review conference",
+    "visit": "Statutory visit",
+    "revisit": "Accompanied revisit: the child was not seen",
 }
 
 
@@ -234,6 +236,31 @@ class CareEpisode:
 
 
 @dataclass
+class Visit:
+    """A social work visit: was the child seen, and seen alone?"""
+
+    key: str
+    at: dt.datetime
+    on: dt.date
+    seen: bool | None
+    seen_alone: bool | None = None
+    seen_alone_required: bool = False  # the plan requires the child be seen alone (the recording worker says)
+    visit_type: str = ""
+    accompanied: bool = False
+
+    @property
+    def needs_revisit(self) -> bool:
+        """Not seen, or not seen alone when the plan requires it: nothing but seeing the child closes it."""
+        return self.seen is False or (self.seen is True and self.seen_alone is False and self.seen_alone_required)
+
+    def answers(self, other: Visit) -> bool:
+        """Whether this visit closes the revisit `other` opened: the child seen (alone, if that was missing)."""
+        if self.at <= other.at or self.seen is not True:
+            return False
+        return other.seen is False or self.seen_alone is True
+
+
+@dataclass
 class CaseState:
     """One episode of need for one child: from a referral to closure."""
 
@@ -258,6 +285,7 @@ class CaseState:
     protection_plans: list[ProtectionPlan] = field(default_factory=list)
     need_plans: list[NeedPlan] = field(default_factory=list)
     episodes: list[CareEpisode] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
     record_keys: list[str] = field(default_factory=list)
     revision: int = 0
     clocks: list[Clock] = field(default_factory=list)
@@ -285,6 +313,10 @@ class CaseState:
 
     def enquiry_awaiting_conference(self) -> Enquiry | None:
         return next((q for q in self.enquiries if q.awaits_conference), None)
+
+    @property
+    def last_seen_on(self) -> dt.date | None:
+        return max((v.on for v in self.visits if v.seen), default=None)
 
     def latest_plan(self) -> ProtectionPlan | None:
         return self.protection_plans[-1] if self.protection_plans else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from joinedup.access.policy import (
     may_look_up_child_status,
@@ -18,6 +18,7 @@ from joinedup.accounts.models import Role
 from joinedup.alerts.selectors import may_view_alerts
 from joinedup.alerts.selectors import unread_count as alert_unread_count
 from joinedup.casework.relationships import may_make_referral, may_record_contact, may_view_front_door
+from joinedup.practice import relationships as practice
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def navigation_for(user, path: str) -> list[NavItem]:
     if may_make_referral(user):
         items.append(("Make a referral", reverse("web:referral-new")))
         items.append(("Your referrals", reverse("web:referrals")))
+    items += _practice_items(user)
     if may_look_up_people(user):
         items.append(("Find a person", reverse("web:person-search")))
     if may_look_up_child_status(user):
@@ -69,6 +71,29 @@ def navigation_for(user, path: str) -> list[NavItem]:
     matches = [href for _text, href in items if (path == href if href == home else path.startswith(href))]
     current = max(matches, key=len) if matches else None
     return [NavItem(text, href, current=href == current) for text, href in items]
+
+
+def _href(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _practice_items(user) -> list[tuple[str, str]]:
+    """Practice (issue 13): a worker's caseload, supervision, meetings, concerns, the managers' dashboard."""
+    wanted = []
+    if user.is_authenticated and user.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER) and practice._csc(user):
+        wanted.append(("Your caseload", "web:my-cases"))
+    if practice.may_record_supervision(user) or (practice._csc(user) and user.role == Role.SOCIAL_WORKER):
+        wanted.append(("Supervision", "web:supervision"))
+    if practice.may_record_meeting(user, "") or practice.may_record_meeting(user, "partnership"):
+        wanted.append(("Meetings", "web:meetings"))
+    if practice.may_record_concern(user):
+        wanted.append(("Concerns", "web:concerns"))
+    if practice.may_view_team_dashboard(user):
+        wanted.append(("Dashboard", "web:dashboard"))
+    return [(text, href) for text, name in wanted if (href := _href(name)) is not None]
 
 
 ROLE_PURPOSE: dict[str, str] = {

@@ -36,3 +36,9 @@ urlpatterns = [
     path("referrals/", referrals.referrals, name="referrals"),
     path("referrals/new/", referrals.referral_new, name="referral-new"),
 ]
+
+# Practice (issue 13): each part keeps its own routes.
+from joinedup.web.practice_urls import concerns, dashboards, meetings, supervision, visits  # noqa: E402
+
+for _part in (visits, supervision, meetings, concerns, dashboards):
+    urlpatterns += _part.urlpatterns

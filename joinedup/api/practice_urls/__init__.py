@@ -1,0 +1,1 @@
+"""Practice API routes, one module each (visits, supervision, meetings, concerns, dashboards)."""

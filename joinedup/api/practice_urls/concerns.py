@@ -1,0 +1,3 @@
+"""API routes for concerns (issue 13)."""
+
+urlpatterns: list = []

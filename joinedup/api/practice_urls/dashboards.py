@@ -1,0 +1,3 @@
+"""API routes for dashboards (issue 13)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes for meetings (issue 13)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes for supervision (issue 13)."""
+
+urlpatterns: list = []

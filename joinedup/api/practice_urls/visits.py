@@ -1,0 +1,3 @@
+"""API routes for visits (issue 13)."""
+
+urlpatterns: list = []

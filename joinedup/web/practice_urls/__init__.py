@@ -1,0 +1,1 @@
+"""Practice screens, one module of routes each (visits, supervision, meetings, concerns, dashboards)."""

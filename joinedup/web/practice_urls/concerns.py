@@ -1,0 +1,3 @@
+"""Routes of the concerns screens (issue 13)."""
+
+urlpatterns: list = []

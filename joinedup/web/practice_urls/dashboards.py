@@ -1,0 +1,3 @@
+"""Routes of the dashboards screens (issue 13)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the meetings screens (issue 13)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the supervision screens (issue 13)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the visits screens (issue 13)."""
+
+urlpatterns: list = []
