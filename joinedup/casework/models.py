@@ -91,6 +91,7 @@ class Case(models.Model):
     latest_category = models.CharField(max_length=32, blank=True, help_text="Of the latest child protection plan.")
     next_due_on = models.DateField(null=True, blank=True, help_text="The next statutory deadline not yet met.")
     next_due_label = models.CharField(max_length=200, blank=True)
+    last_seen_on = models.DateField(null=True, blank=True, help_text="The last visit in which the child was seen.")
     revision = models.PositiveIntegerField(help_text="Record versions the case holds: a write names the one it saw.")
 
     class Meta:

@@ -170,7 +170,8 @@ class _Rows:
                 is_open=case.is_open, closed_on=case.closed_on, closure_reason=case.closure_reason[:8],
                 latest_category=(plan.latest_category if plan else "")[:32],
                 next_due_on=(nxt.due_on or nxt.due_at.date()) if nxt else None,
-                next_due_label=(nxt.label if nxt else "")[:200], revision=case.revision,
+                next_due_label=(nxt.label if nxt else "")[:200], last_seen_on=case.last_seen_on,
+                revision=case.revision,
             )
             record_pk[case.key] = row
             self.cases.append(row)

@@ -5,7 +5,8 @@ Each benchmark lives with the code it measures; this command only parses argumen
 (joinedup.simulate.bench_linkage, which needs the simulator for its data) and `match`
 (joinedup.simulate.bench_match, which draws names from the simulator), `chronology`
 (joinedup.chronology.bench), `frontdoor` (joinedup.casework.bench), `contact-time` (joinedup.web.bench_contact_time,
-a browser script). `alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
+a browser script), `dashboard` (joinedup.practice.bench), `visit-time` (joinedup.web.bench_visit_time, a browser
+script on a phone-sized screen). `alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
 """
 
 import json
@@ -82,6 +83,21 @@ class Command(BaseCommand):
                            help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
         front.add_argument("--json", action="store_true", help=json_help)
 
+        dash = sub.add_parser("dashboard", help="Head-of-service dashboard server time in a large authority.")
+        dash.add_argument("--children", type=int, default=70000)
+        dash.add_argument("--samples", type=int, default=30, help="Timed GETs after a warm-up of 3.")
+        dash.add_argument("--seed", type=int, default=1)
+        dash.add_argument("--postgres-url", default=None,
+                          help="An empty PostgreSQL database to use; by default a throwaway cluster is started.")
+        dash.add_argument("--sqlite-only", action="store_true", help="Skip PostgreSQL.")
+        dash.add_argument("--here", action="store_true",
+                          help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
+        dash.add_argument("--json", action="store_true", help=json_help)
+
+        vtime = sub.add_parser("visit-time", help="A browser script on a phone-sized screen records a visit: required "
+                                                  "fields, keystrokes and seconds.")
+        vtime.add_argument("--json", action="store_true", help=json_help)
+
         timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
                                                      "fields, keystrokes and seconds.")
         timing.add_argument("--json", action="store_true", help=json_help)
@@ -138,6 +154,19 @@ class Command(BaseCommand):
             else:
                 result = frontdoor_bench.run(**sizes, postgres_url=options["postgres_url"],
                                              postgresql=not options["sqlite_only"], out=self.stderr)
+        elif name == "dashboard":
+            from joinedup.practice import bench as dashboard_bench
+
+            sizes = {k: options[k] for k in ("children", "samples", "seed")}
+            if options["here"]:
+                result = dashboard_bench.run_here(**sizes, out=self.stderr)
+            else:
+                result = dashboard_bench.run(**sizes, postgres_url=options["postgres_url"],
+                                             postgresql=not options["sqlite_only"], out=self.stderr)
+        elif name == "visit-time":
+            from joinedup.web import bench_visit_time
+
+            result = bench_visit_time.run(out=self.stderr)
         elif name == "contact-time":
             from joinedup.web import bench_contact_time
 
