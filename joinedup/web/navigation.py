@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -109,6 +110,44 @@ ROLE_PURPOSE: dict[str, str] = {
 }
 
 
+# The home page's blocks, in order: (who sees it, title, what it is for, where, link text). A body may name the
+# user's agency ("{agency}").
+CARDS: tuple[tuple[Callable, str, str, str, str], ...] = (
+    (may_view_front_door, "Front door", "Open contacts with their ratings and the time left on each clock, overdue "
+     "first; what every partner already holds on the child; decisions within one working day.",
+     "web:front-door", "Go to the front door"),
+    (may_record_contact, "Record a contact", "Someone is worried about a child: find the child, say who raised it "
+     "and what the concern is.", "web:contact-new", "Record a contact"),
+    (may_make_referral, "Make a referral", "Raise a concern about a child with children's social care. You will see "
+     "what they decide.", "web:referral-new", "Make a referral"),
+    (may_make_referral, "Your referrals", "The referrals you made and what the front door decided about each.",
+     "web:referrals", "See your referrals"),
+    (lambda u: practice._csc(u) and u.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER), "Your caseload",
+     "Your children: each case's stage, next statutory deadline and when the child was last seen.",
+     "web:my-cases", "See your caseload"),
+    (practice.may_record_supervision, "Supervision", "Supervise your workers: each child's decision and actions go "
+     "to the child's file at once; who is due for supervision.", "web:supervision", "Go to supervision"),
+    (lambda u: practice.may_record_meeting(u, "") or practice.may_record_meeting(u, "partnership"), "Meetings",
+     "Minutes of strategy discussions, conferences, core groups and partnership meetings, with who agreed and who "
+     "dissented, and why.", "web:meetings", "Go to meetings"),
+    (practice.may_record_concern, "Concerns", "Concerns from relatives, neighbours, whistleblowers and professionals: "
+     "each with a named responder and a deadline.", "web:concerns", "Go to the concerns log"),
+    (practice.may_view_team_dashboard, "Dashboard", "Demand, timeliness against every clock, children not seen, "
+     "supervision and unanswered concerns, drawn and downloadable.", "web:dashboard", "See the dashboard"),
+    (may_look_up_people, "Find a person", "One person across every agency: their records, and who lived with them "
+     "and when.", "web:person-search", "Find a person"),
+    (may_look_up_child_status, "Look up a child", "Is the child on a child protection plan or looked after, and whom "
+     "to call. Their social worker is told.", "web:lookup", "Look up a child"),
+    (may_view_alerts, "Alerts", "Named rules that found something in a child's records across agencies: why, and the "
+     "records behind it. You decide what to do.", "web:alerts", "See your alerts"),
+    (may_review_matches, "Matches to review", "Records that may be about the same person. Nothing is joined until "
+     "someone decides.", "web:review-queue", "Review matches"),
+    (may_view_staff_directory, "Colleagues", "People in {agency} you can contact.", "web:colleagues", "See colleagues"),
+    (may_view_audit_trail, "Audit trail", "Every view and change of personal data: who, which agency and role, what, "
+     "why and when.", "web:audit-trail", "Review the audit trail"),
+)
+
+
 def home_cards_for(user) -> list[HomeCard]:
     """The blocks of a user's home page, chosen by what their role and permissions allow."""
     cards = [
@@ -120,75 +159,7 @@ def home_cards_for(user) -> list[HomeCard]:
             link_text="Check your details",
         )
     ]
-    if may_view_front_door(user):
-        cards.append(HomeCard(
-            title="Front door",
-            body="Open contacts with their ratings and the time left on each clock, overdue first; what every "
-                 "partner already holds on the child; decisions within one working day.",
-            href=reverse("web:front-door"),
-            link_text="Go to the front door",
-        ))
-    if may_record_contact(user):
-        cards.append(HomeCard(
-            title="Record a contact",
-            body="Someone is worried about a child: find the child, say who raised it and what the concern is.",
-            href=reverse("web:contact-new"),
-            link_text="Record a contact",
-        ))
-    if may_make_referral(user):
-        cards.append(HomeCard(
-            title="Make a referral",
-            body="Raise a concern about a child with children's social care. You will see what they decide.",
-            href=reverse("web:referral-new"),
-            link_text="Make a referral",
-        ))
-        cards.append(HomeCard(
-            title="Your referrals",
-            body="The referrals you made and what the front door decided about each.",
-            href=reverse("web:referrals"),
-            link_text="See your referrals",
-        ))
-    if may_look_up_people(user):
-        cards.append(HomeCard(
-            title="Find a person",
-            body="One person across every agency: their records, and who lived with them and when.",
-            href=reverse("web:person-search"),
-            link_text="Find a person",
-        ))
-    if may_look_up_child_status(user):
-        cards.append(HomeCard(
-            title="Look up a child",
-            body="Is the child on a child protection plan or looked after, and whom to call. Their social worker is told.",
-            href=reverse("web:lookup"),
-            link_text="Look up a child",
-        ))
-    if may_view_alerts(user):
-        cards.append(HomeCard(
-            title="Alerts",
-            body="Named rules that found something in a child's records across agencies: why, and the records behind "
-                 "it. You decide what to do.",
-            href=reverse("web:alerts"),
-            link_text="See your alerts",
-        ))
-    if may_review_matches(user):
-        cards.append(HomeCard(
-            title="Matches to review",
-            body="Records that may be about the same person. Nothing is joined until someone decides.",
-            href=reverse("web:review-queue"),
-            link_text="Review matches",
-        ))
-    if may_view_staff_directory(user):
-        cards.append(HomeCard(
-            title="Colleagues",
-            body=f"People in {user.agency} you can contact.",
-            href=reverse("web:colleagues"),
-            link_text="See colleagues",
-        ))
-    if may_view_audit_trail(user):
-        cards.append(HomeCard(
-            title="Audit trail",
-            body="Every view and change of personal data: who, which agency and role, what, why and when.",
-            href=reverse("web:audit-trail"),
-            link_text="Review the audit trail",
-        ))
+    for allowed, title, body, name, link_text in CARDS:
+        if allowed(user) and (href := _href(name)) is not None:
+            cards.append(HomeCard(title=title, body=body.format(agency=user.agency), href=href, link_text=link_text))
     return cards
