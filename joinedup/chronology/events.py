@@ -15,7 +15,9 @@ from joinedup.chronology.kinds import kind_info
 UTC = dt.UTC
 
 # Detail keys that are shown on their own line or are plumbing, not part of the summary.
-_NOT_SUMMARISED = {"code", "text", "injury", "author_role", "author"}
+_NOT_SUMMARISED = {"code", "text", "injury", "author_role", "author",
+                   # plumbing ids that tie records together, not what happened
+                   "case_id", "session_id", "meeting_id", "contact_id", "strategy_id", "minutes_version"}
 # Detail keys that are protected (a looked-after child's placement postcode): never in an event's detail or
 # summary, so never in a chronology, a grid, an export or an alert; kept apart in `Event.protected` for the
 # casework fold, whose screens show them only to those entitled.
