@@ -67,7 +67,7 @@ class ClockSerializer(serializers.Serializer):
     """A statutory or local clock: what is due, from when, by when, and when it was met (or stopped being needed)."""
 
     kind = serializers.ChoiceField(choices=["contact_rag", "contact_decision", "assessment", "icpc", "core_group",
-                                            "review"])
+                                            "review", "visit", "revisit"])
     label = serializers.CharField()
     started_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()

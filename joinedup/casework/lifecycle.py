@@ -451,10 +451,14 @@ class _Fold:
         ep.ended_on = r.ended_on
 
     def visit(self, r: CaseworkRecord) -> None:
-        """A social work visit joins the child's open case (a visit outside any case is in the chronology only)."""
-        case = self.out.open_case(r.agency)
-        if case is None:
-            return
+        """A social work visit joins the case it names, or the child's open case (a visit outside any case is in
+        the chronology only)."""
+        if r.detail.get("case_id"):
+            case = self._case_for(r, f"A visit on {d(r.occurred_on)}")
+        else:
+            case = self.out.open_case(r.agency)
+            if case is None:
+                return
         det = r.detail
         seen = _bool(det.get("child_seen"))
         case.visits.append(Visit(
