@@ -16,3 +16,19 @@ for (const radio of document.querySelectorAll("input[type=radio][data-app-reveal
   }
   sync();
 }
+
+// Signing out leaves nothing of a child behind on this device: drafts kept while offline (a visit's) hold
+// personal data, so they go with the session. (A draft not yet sent is lost: the page says it is kept only
+// until sent, and signing out is the person's choice.)
+const signOut = document.querySelector("form.app-sign-out");
+if (signOut) {
+  signOut.addEventListener("submit", () => {
+    try {
+      for (const key of Object.keys(window.localStorage)) {
+        if (key.startsWith("joinedup:")) window.localStorage.removeItem(key);
+      }
+    } catch (_) {
+      // storage disabled: there is nothing to clear
+    }
+  });
+}
