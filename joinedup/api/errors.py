@@ -8,6 +8,9 @@ def _flatten(detail, prefix: str = "") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         out: list[dict[str, str]] = []
         for key, value in detail.items():
+            if isinstance(key, int):  # DRF keys a list's items' errors by their index: `items[0].title`
+                out.extend(_flatten(value, f"{prefix}[{key}]"))
+                continue
             name = key if key != "non_field_errors" else ""
             out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix)))
         return out
