@@ -1,5 +1,5 @@
-"""Alert writes: evaluating the rules for a child (one open alert per rule per child), routing, and the
-lifecycle a person drives (acknowledge, act, dismiss) or the schedule drives (escalate). Each step is an
+"""Alert writes: evaluating the rules for a child (one open alert per rule per child), routing them
+(`alerts.routing`), and the lifecycle a person drives (acknowledge, act, dismiss) or the schedule drives (escalate). Each step is an
 `AlertStep` and an audit row, written in the same transaction.
 
 Evaluation never decides anything about a child: it raises, updates or closes alerts for a person to
@@ -20,17 +20,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
-from joinedup.accounts.models import Agency, AgencyKind, Role, Team, User
+from joinedup.accounts.models import AgencyKind, User
 from joinedup.accounts.services import actor_for
 from joinedup.alerts.context import child_context, children_among
 from joinedup.alerts.models import OPEN_STATUSES, Alert, AlertStatus, AlertStep, StepKind
-from joinedup.alerts.rules.base import PROCESS_FAILURE, Finding, Rule
+from joinedup.alerts.routing import Route, base_route, head_of_service, route_for, team_manager
+from joinedup.alerts.rules.base import PROCESS_FAILURE, ROUTE_OWNER, ROUTE_USUAL, Finding, Rule
+from joinedup.alerts.rules.catalogue import RETIRED_RULES
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
-from joinedup.casework.selectors import current_allocation
-from joinedup.casework.services import front_door_team
 from joinedup.chronology.kinds import KINDS
-from joinedup.chronology.selectors import child_status
 from joinedup.core.actor import ActorRef
 from joinedup.core.time import utc_now
 from joinedup.ingest.models import Mention, SourceRecord
@@ -56,83 +55,6 @@ def catalogue_rules() -> list[Rule]:
 
 def _rules(rules: Iterable[Rule] | None) -> list[Rule]:
     return catalogue_rules() if rules is None else list(rules)
-
-
-# --- routing ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    """Who holds an alert: the allocated worker (and their team), or the responsible authority's front door."""
-
-    routed_to: User | None
-    team: Team | None
-    manager: User | None
-    agency: Agency | None
-    reason: str
-
-    def key(self) -> tuple:
-        return (_pk(self.routed_to), _pk(self.team), _pk(self.manager), _pk(self.agency))
-
-
-def _pk(obj) -> object:
-    return None if obj is None else obj.pk
-
-
-def team_manager(team: Team | None, *, besides: User | None = None) -> User | None:
-    """The team's manager (an active user in the team-manager role), not the worker themself."""
-    if team is None:
-        return None
-    qs = User.objects.filter(team=team, role=Role.TEAM_MANAGER, is_active=True)
-    if besides is not None:
-        qs = qs.exclude(pk=besides.pk)
-    return qs.order_by("last_name", "first_name", "username").first()
-
-
-def responsible_agency(*, person: Person, on: dt.date) -> Agency | None:
-    """The children's social care agency whose plan covers the child; else the one whose records name the child
-    most recently; else the only (or first) children's social care agency."""
-    code = child_status(person=person, on=on).responsible_agency_code
-    if code:
-        agency = Agency.objects.filter(code=code).first()
-        if agency is not None:
-            return agency
-    latest = (Mention.objects.filter(link__person=person, withdrawn=False, agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
-              .order_by("-occurred_on").values_list("agency_id", flat=True).first())
-    if latest is not None:
-        return Agency.objects.get(pk=latest)
-    return Agency.objects.filter(kind=AgencyKind.CHILDRENS_SOCIAL_CARE, is_active=True).order_by("name").first()
-
-
-def route_for(*, person: Person, rule_kind: str, on: dt.date, base: Route | None = None) -> Route:
-    """To the allocated social worker; with none, to the responsible authority's front-door team.
-    Process failures go to the team manager of the holding team as well. (`base`: the route already found
-    for this child, without a manager.)"""
-    route = base if base is not None else _base_route(person=person, on=on)
-    if rule_kind == PROCESS_FAILURE:
-        manager = team_manager(route.team, besides=route.routed_to)
-        if manager is not None:
-            route = Route(route.routed_to, route.team, manager, route.agency, route.reason + "; its team manager told")
-    return route
-
-
-def _base_route(*, person: Person, on: dt.date) -> Route:
-    allocation = current_allocation(person=person)
-    if allocation is not None:
-        worker = allocation.worker
-        team = allocation.team or worker.team
-        route = Route(worker, team, None, worker.agency, "the allocated social worker")
-    else:
-        agency = responsible_agency(person=person, on=on)
-        team = front_door_team(agency.pk) if agency is not None else None
-        if team is not None:
-            reason = f"no allocated worker: the front door of {agency.name}"
-        elif agency is not None:
-            reason = f"no allocated worker and no front-door team at {agency.name}"
-        else:
-            reason = "no allocated worker and no children's social care agency"
-        route = Route(None, team, None, agency, reason)
-    return route
 
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -238,14 +160,17 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
             logger.exception("alert rule %s failed for person %s", rule.id, person.pk)
             out.failed_rules += 1
     open_alerts = {a.rule_id: a for a in Alert.objects.filter(person=person, status__in=OPEN_STATUSES)}
-    routes: dict[str, Route] = {}
+    base: list[Route] = []
+    routes: dict[tuple, Route] = {}
 
-    def route(kind: str) -> Route:  # found at most once per child, and only if needed
-        if "" not in routes:
-            routes[""] = _base_route(person=person, on=at.date())
-        key = PROCESS_FAILURE if kind == PROCESS_FAILURE else ""
+    def route(rule: Rule | None, kind: str, finding: Finding | None = None) -> Route:  # each found once, if needed
+        if not base:
+            base.append(base_route(person=person, on=at.date()))
+        how = rule.route if rule is not None else ROUTE_USUAL
+        owner = finding.owner if finding is not None and how == ROUTE_OWNER else ""
+        key = (kind == PROCESS_FAILURE, how, owner)
         if key not in routes:
-            routes[key] = route_for(person=person, rule_kind=kind, on=at.date(), base=routes[""])
+            routes[key] = route_for(person=person, rule_kind=kind, on=at.date(), base=base[0], route=how, owner=owner)
         return routes[key]
 
     by_id = {r.id: r for r in rules}
@@ -264,7 +189,7 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
             if last is not None and set(finding.evidence) <= set(last.evidence_keys):
                 out.unchanged += 1  # a person already decided on this evidence
                 continue
-            _raise(person, rule, finding, route(rule.kind), now=now, at=at, actor=actor)
+            _raise(person, rule, finding, route(rule, rule.kind, finding), now=now, at=at, actor=actor)
             out.raised += 1
             continue
         if _finding_changed(alert, finding):
@@ -272,10 +197,20 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
             out.updated += 1
         else:
             out.unchanged += 1
-        if _reroute(alert, route(alert.rule_kind), now=now, actor=actor):
+        if _reroute(alert, route(rule, alert.rule_kind, finding), now=now, actor=actor):
             out.rerouted += 1
-    for alert in open_alerts.values():  # rules not evaluated this time still follow the child's allocation
-        if _reroute(alert, route(alert.rule_kind), now=now, actor=actor):
+    in_force: dict[str, Rule] = {}
+    for alert in open_alerts.values():  # rules not evaluated this time
+        if alert.rule_id in RETIRED_RULES:  # taken out of the catalogue: it no longer applies
+            _resolve(alert, now=now, actor=actor, text=RETIRED_RULES[alert.rule_id])
+            out.resolved += 1
+            continue
+        if not in_force:
+            in_force.update({r.id: r for r in catalogue_rules()})
+        rule = in_force.get(alert.rule_id)
+        if rule is not None and rule.route == ROUTE_OWNER:
+            continue  # its owner is known only when its rule runs: it stays with them
+        if _reroute(alert, route(rule, alert.rule_kind), now=now, actor=actor):  # it follows the child's allocation
             out.rerouted += 1
     return out
 
@@ -325,13 +260,15 @@ def _reroute(alert: Alert, route: Route, *, now, actor) -> bool:
     return True
 
 
-def _resolve(alert: Alert, *, now, actor) -> None:
+NO_LONGER_FOUND = ("The rule no longer finds this (for example the missing step has now been recorded, or a record "
+                   "was corrected).")
+
+
+def _resolve(alert: Alert, *, now, actor, text: str = NO_LONGER_FOUND) -> None:
     alert.status = AlertStatus.RESOLVED
     alert.closed_at = now
     alert.save(update_fields=["status", "closed_at"])
-    _step(alert, StepKind.RESOLVED, at=now, actor=actor, action=AuditAction.ALERT_RESOLVE,
-          text="The rule no longer finds this (for example the missing step has now been recorded, "
-               "or a record was corrected).")
+    _step(alert, StepKind.RESOLVED, at=now, actor=actor, action=AuditAction.ALERT_RESOLVE, text=text)
 
 
 def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = None, rules: Iterable[Rule] | None = None,
@@ -507,12 +444,7 @@ def escalation_target(alert: Alert) -> User | None:
     manager = team_manager(alert.team, besides=alert.routed_to)
     if manager is not None:
         return manager
-    if alert.agency_id is None:
-        return None
-    qs = User.objects.filter(agency_id=alert.agency_id, role=Role.HEAD_OF_SERVICE, is_active=True)
-    if alert.routed_to_id:
-        qs = qs.exclude(pk=alert.routed_to_id)
-    return qs.order_by("last_name", "first_name", "username").first()
+    return head_of_service(alert.agency, besides=alert.routed_to)
 
 
 @transaction.atomic

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     # 2010, reg. 28); a child not seen (or not seen alone when the plan requires it): an accompanied revisit
     # within one working day on a child protection plan, five otherwise (local).
     "cp_visit_working_days": 10,
+    "cin_visit_days": 42,  # a child in need plan: local policy (0: no clock)
     "lac_first_visit_days": 7,
     "lac_visit_days_first_year": 42,
     "lac_visit_months_later": 3,
@@ -100,6 +101,7 @@ class Clocks:
     first_review_months: int = DEFAULTS["first_review_months"]
     review_months: int = DEFAULTS["review_months"]
     cp_visit_working_days: int = DEFAULTS["cp_visit_working_days"]
+    cin_visit_days: int = DEFAULTS["cin_visit_days"]
     lac_first_visit_days: int = DEFAULTS["lac_first_visit_days"]
     lac_visit_days_first_year: int = DEFAULTS["lac_visit_days_first_year"]
     lac_visit_months_later: int = DEFAULTS["lac_visit_months_later"]
@@ -188,6 +190,9 @@ class Clocks:
 
     def cp_visit_due(self, last_on: dt.date) -> dt.date:
         return add_working_days(last_on, self.cp_visit_working_days)
+
+    def cin_visit_due(self, last_on: dt.date) -> dt.date:
+        return last_on + dt.timedelta(days=self.cin_visit_days)
 
     def lac_visit_due(self, placed_on: dt.date, last_on: dt.date | None) -> dt.date:
         """Within a week of the placement, then every 6 weeks in its first year, then every 3 months."""

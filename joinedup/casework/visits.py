@@ -2,6 +2,7 @@
 
 - **Child protection plan**: a visit in which the child is seen every 10 working days (local), from the plan's
   start until it ends.
+- **Child in need plan**: every 6 weeks (local; `cin_visit_days`, 0 for none).
 - **Looked after**: within a week of each placement (an episode that starts the child's time in care or
   changes the placement), then at most every 6 weeks in the placement's first year, then every 3 months (Care
   Planning Regulations 2010, reg. 28), until the child stops being looked after.
@@ -65,6 +66,11 @@ def visit_clocks(case: CaseState, c: Clocks, day_clock) -> None:
         _chain(case, seen, start=plan.started_on, end=plan.ended_on or case.closed_on, key=plan.key,
                label=f"{CLOCK_LABELS['visit']} (child protection plan, every {c.cp_visit_working_days} working days)",
                due_after=lambda last, s=plan.started_on: c.cp_visit_due(last or s), day_clock=day_clock)
+    if c.cin_visit_days:
+        for need in case.need_plans:
+            _chain(case, seen, start=need.started_on, end=need.ended_on or case.closed_on, key=need.key,
+                   label=f"{CLOCK_LABELS['visit']} (child in need plan, every {c.cin_visit_days} days)",
+                   due_after=lambda last, s=need.started_on: c.cin_visit_due(last or s), day_clock=day_clock)
     for ep, end in _placements(case.episodes):
         _chain(case, seen, start=ep.started_on, end=end or case.closed_on, key=ep.key,
                label=f"{CLOCK_LABELS['visit']} (looked after)",

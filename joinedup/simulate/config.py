@@ -64,6 +64,22 @@ class RateConfig:
     review_late: float = 0.15
     core_group_late: float = 0.15  # first core group after 10 working days from the initial conference
     review_category_change: float = 0.10
+    # practice around the casework (docs/simulator.md, "Visits, supervision and the practice file")
+    visit_late: float = 0.07  # a statutory visit planned after its due day
+    visit_not_seen: float = 0.10  # the child not seen at a visit
+    visit_not_seen_harm: float = 0.45  # ... during a harm episode
+    visit_seen_alone: float = 0.85  # seen alone when the plan requires it (child protection plan, aged 4+)
+    revisit_seen: float = 0.85  # the child seen at an accompanied revisit
+    revisit_seen_harm: float = 0.6
+    revisit_late: float = 0.10  # the revisit after its due time (one working day on a plan, five otherwise)
+    supervision_missed: float = 0.05  # a four-weekly supervision session that did not happen
+    supervision_action_late: float = 0.15  # an action agreed in supervision done after its due day
+    supervision_action_never: float = 0.08  # ... never recorded as done
+    meeting_dissent: float = 0.15  # a decision someone dissented from (where the vocabulary has a dissent)
+    dissent_escalated: float = 0.3  # a professional's dissent taken up under the resolution protocol
+    concern_per_family: float = 0.2  # a concern about a family whose case is open in the practice file's window
+    concern_late: float = 0.15  # answered after its deadline (5 working days)
+    concern_open: float = 0.08  # not answered by the period's end
     # harm (inflated well above real prevalence so that alerts can be evaluated)
     harm_children_per_10k: float = 25.0
     # health

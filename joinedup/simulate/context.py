@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from .config import NoiseConfig, RateConfig, SimulationConfig
 from .population import Household, Person, World
+from .practice_file import PracticeLog
 from .records import Emitter, Mention
+from .staff import Staff
 
 
 @dataclass
@@ -21,6 +23,12 @@ class Context:
     evidence_rows: list[str] = field(default_factory=list)
     referrals: int = 0
     csc_cases: int = 0  # children's-services episodes so far (the family episode number in case ids)
+    staff: Staff = field(init=False)  # social workers and their managers
+    practice: PracticeLog = field(init=False)  # what the practice file will hold
+
+    def __post_init__(self) -> None:
+        self.staff = Staff(self.config)
+        self.practice = PracticeLog(self.world.start, self.world.end)
 
     @property
     def rates(self) -> RateConfig:

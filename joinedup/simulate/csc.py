@@ -1,5 +1,6 @@
 """Children's social care: the front door (contacts rated and decided), referrals, assessments, strategy
-discussions, section 47 enquiries, conferences, core groups, plans, looked-after episodes, closures and visits.
+discussions, section 47 enquiries, conferences, core groups, plans, looked-after episodes and closures; the
+practice around them (visits, supervision, the practice file's minutes and concerns) is `csc_practice`.
 
 Episodes of need are simulated per family (siblings share the referral and what follows) and written per
 child: each child's records of one episode carry that child's case id (`EP<episode>-<n>`), and every step
@@ -21,10 +22,12 @@ from . import csc_vocab as V
 from . import workdays as wd
 from .agencies import CSC, FAMILY_SUPPORT, LEGAL
 from .context import Context, carers
+from .csc_practice import ChildCase, concerns, meetings, placements, supervision, visits
 from .population import Household, Person
-from .streams import add_years, age_on, iso, iso_dt, poisson
+from .streams import add_years, age_on, derive_seed, iso, iso_dt, poisson
 
 Later = list[tuple[int, int, dict[str, Any], "int | None"]]
+MEETINGS = ("strategy_discussion", "conference", "core_group")
 
 
 def _pick(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
@@ -628,6 +631,7 @@ def _episode(
         cared = {c.pid for c in kids if rng.random() < 0.8} or {kids[0].pid}
         _legal(ctx, rng, hh, [c for c in kids if c.pid in cared], ep.care[0] - rng.randint(7, 40))
     cases: dict[str, tuple[str, int]] = {}
+    practice: list[ChildCase] = []
     family_close = ref
     for n, child in enumerate(kids, 1):
         case_id = f"EP{ep.no:06d}-{n}"
@@ -649,18 +653,20 @@ def _episode(
             ctx.csc_episodes.append(
                 f"{child.pid},looked_after,{iso(s)},{_end(ctx, e)},{chain[0].detail['legal_status']}\n"
             )
-            _visits(ctx, rng, hh, [child], s, e, 42, "cla")
-        for s, e in spans["cp"]:
-            _visits(ctx, rng, hh, [child], s, e, 14, "cp")
-        for s, e in spans["cin"]:
-            _visits(ctx, rng, hh, [child], s, e, 42, "cin")
+        case = ChildCase(child, case_id, ref, close, close >= ctx.start, spans["cp"], spans["cin"], placements(chain),
+                         [(r.kind, r.day, {**r.detail, "minute": r.minute}) for r in recs if r.kind in MEETINGS])
+        visits(ctx, rng, hh, case)
+        practice.append(case)
     if ep.branch == "nfa":
         if rng.random() < 0.3:
             _family_support(ctx, rng, hh, kids, ref + rng.randint(5, 30))
         return family_close, cases
     if ep.assessment is not None and ep.assessment[3] == "early_help" and rng.random() < 0.5:
         _family_support(ctx, rng, hh, kids, ep.assessment[1] + rng.randint(3, 20))
-    _supervision(ctx, rng, kids, ref, family_close)
+    worker = ctx.staff.workers[derive_seed(ctx.config.seed, "allocation", ep.no) % len(ctx.staff.workers)]
+    supervision(ctx, rng, practice, worker, ref)
+    meetings(ctx, rng, practice, ep.icpc[2] if ep.icpc is not None else "")
+    concerns(ctx, rng, hh, practice, ref)
     if ep.plan is not None and rng.random() < 0.2:
         day = ep.plan.start + 60
         for c in kids:
@@ -716,72 +722,6 @@ def _unborn(ctx: Context, rng: random.Random, hh: Household, start: int, close: 
 
 
 # --- around the casework -------------------------------------------------------------------------------
-
-
-def _visits(
-    ctx: Context, rng: random.Random, hh: Household, kids: list[Person], start: int, end: int, every: int, plan: str
-) -> None:
-    """Statutory visits at a local frequency, recording whether each child was seen and seen alone."""
-    harm = hh.harm
-    day = max(start + rng.randrange(3, 10), ctx.start)
-    while day < min(end, ctx.end):
-        for c in kids:
-            in_harm = harm is not None and harm.victim is c and harm.onset_on <= day <= harm.outcome_on  # type: ignore
-            seen = rng.random() < (0.55 if in_harm else 0.9)
-            alone = seen and age_on(c.dob, day) >= 4 and rng.random() < 0.6
-            text = (
-                "Child seen."
-                if seen
-                else rng.choice(
-                    (
-                        "No answer at the door.",
-                        "Mother said the child was asleep upstairs.",
-                        "Told the child was staying with grandmother.",
-                        "Child at nursery per mother; not verified.",
-                    )
-                )
-            )
-            ctx.emit.record(
-                rng,
-                CSC,
-                "visit",
-                day,
-                540 + rng.randrange(480),
-                [(c, "subject", {}), *carers(hh, day)],
-                {"code": f"{plan}_visit", "child_seen": seen, "seen_alone": alone, "text": text},
-                lag_minutes=rng.randrange(60, 4320),
-                evidence=_ev(hh, c, day),
-            )
-        day += every + rng.randrange(-3, 8)
-
-
-def _supervision(ctx: Context, rng: random.Random, kids: list[Person], start: int, end: int) -> None:
-    """Monthly case supervision with the decision written to each child's file."""
-    day = max(start + 20, ctx.start)
-    while day < min(end, ctx.end):
-        ctx.emit.record(
-            rng,
-            CSC,
-            "supervision",
-            day,
-            600 + rng.randrange(360),
-            [(c, "subject", {}) for c in kids],
-            {
-                "code": "case_supervision",
-                "decision": rng.choice(
-                    (
-                        "continue plan",
-                        "visit within 5 working days",
-                        "request chronology",
-                        "check details of adults in household",
-                        "legal advice to be sought",
-                    )
-                ),
-                "text": "Case discussed in supervision.",
-            },
-            lag_minutes=rng.randrange(60, 10080),
-        )
-        day += 28 + rng.randrange(0, 10)
 
 
 def _contact_only(

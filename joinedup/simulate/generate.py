@@ -13,8 +13,9 @@ from .csc import simulate_csc
 from .harm import emit_harm
 from .health import simulate_health
 from .population import Household, World, build_household
+from .practice_file import partnership_meetings, write_practice
 from .records import Emitter
-from .streams import age_on, stream
+from .streams import age_on, iso, stream
 from .writers import TRUTH_README, address_rows, person_rows, write_agencies, write_lines
 
 __all__ = ["NoiseConfig", "RateConfig", "SimulationConfig", "Summary", "generate"]
@@ -78,6 +79,9 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
     if bar is not None:
         bar.close()
     counts = write_agencies(out, ctx.emit)
+    rates = config.rates
+    partnership_meetings(stream(config.seed, "partnership"), ctx.practice, rates.meeting_dissent, rates.dissent_escalated)
+    write_practice(out, ctx.practice)
     persons, spells = person_rows(households)
     t = out / "truth"
     write_lines(
@@ -115,6 +119,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         "authority": "Northbrook",
         "config": config.as_dict(),
         "summary": asdict(summary),
+        "practice": {"from": iso(ctx.practice.cut), "to": iso(ctx.practice.end - 1), **ctx.practice.counts()},
     }
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"

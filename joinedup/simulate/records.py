@@ -105,6 +105,11 @@ class Emitter:
             self.pinned[key] = got
         return got
 
+    def local_id(self, agency_id: str, person: Person, pin: object) -> str | None:
+        """The agency's person id a case was filed under (None when no record of the case was written)."""
+        got = self.pinned.get((agency_id, person.pid, pin))
+        return got[0].local_id if got is not None else None
+
     def _mention(self, rng: random.Random, agency: Agency, day: int, mid: str, m: Mention) -> dict[str, Any]:
         person, role, extra = m
         out: dict[str, Any] = {"mention_id": mid, "role": role}

@@ -91,3 +91,35 @@ def test_rag_clocks_are_elapsed_hours_and_settable():
 def test_end_of_day_is_local_midnight_and_describe_hours():
     assert end_of_day(dt.date(2026, 7, 1), Clocks()) == dt.datetime(2026, 7, 1, 22, 59, 59, 999999, tzinfo=dt.UTC)
     assert describe_hours(3 + 20 / 60) == "3 h 20 min" and describe_hours(0.75) == "45 min"
+
+
+def test_visit_clocks_by_plan():
+    from joinedup.casework.lifecycle import fold
+    from joinedup.casework.state import CaseworkRecord
+
+    def rec(n, kind, day, detail=None, ended=None):
+        at = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(10), tzinfo=dt.UTC)
+        return CaseworkRecord(key=f"c:{n}", agency="c", source_record_id=str(n), kind=kind, occurred_at=at,
+                              occurred_on=at.date(), recorded_at=at, detail=detail or {},
+                              ended_on=dt.date.fromisoformat(ended) if ended else None)
+
+    records = [
+        rec(1, "referral", "2027-01-04"),
+        rec(2, "cin_plan", "2027-01-11", ended="2027-03-15"),
+        rec(3, "visit", "2027-02-01", {"child_seen": True, "seen_alone": True}),
+        rec(4, "visit", "2027-02-20", {"child_seen": False, "seen_alone": False}),  # does not meet a visit clock
+        rec(5, "looked_after_episode", "2027-03-15", {"reason_new_episode": "S"}),
+        rec(6, "visit", "2027-03-19", {"child_seen": True, "seen_alone": True}),
+        rec(7, "looked_after_episode", "2027-03-19", {"reason_new_episode": "L"}),  # legal status only
+    ]
+    # the first looked-after episode ends when the second starts (X1)
+    records[4] = rec(5, "looked_after_episode", "2027-03-15", {"reason_new_episode": "S"}, ended="2027-03-19")
+    (case,) = fold(records).cases
+    visits = [(c.label.split("(")[1].split(",")[0].rstrip(")"), c.due_on, c.met_at and c.met_at.date())
+              for c in case.clocks if c.kind == "visit"]
+    assert visits[:2] == [("child in need plan", dt.date(2027, 2, 22), dt.date(2027, 2, 1)),
+                          ("child in need plan", dt.date(2027, 3, 15), None)]  # stopped when the plan ended
+    assert visits[2:] == [("looked after", dt.date(2027, 3, 22), dt.date(2027, 3, 19)),  # within a week
+                          ("looked after", dt.date(2027, 4, 30), None)]  # then six weeks (one placement)
+    (revisit,) = [c for c in case.clocks if c.kind == "revisit"]
+    assert revisit.met_at.date() == dt.date(2027, 3, 19)  # only a visit that saw the child closes it

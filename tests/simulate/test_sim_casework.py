@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from joinedup.casework.clocks import add_working_days, is_working_day, working_d
 from joinedup.casework.lifecycle import CASEWORK_KINDS, Casework, fold
 from joinedup.casework.state import CaseworkRecord
 from joinedup.simulate.agencies import CSC
-from joinedup.simulate.generate import SimulationConfig, Summary, generate
+from joinedup.simulate.generate import Summary
+from joinedup.simulate.staff import JOINEDUP_WORKER
+
+from .conftest import CASEWORK
+from .helpers import truth
 
 UTC = dt.UTC
-# Large enough for every step to happen at least once, including contacts still undecided at the end.
-CASEWORK = SimulationConfig(children=3000, years=1, seed=3)
 
 
 def _when(rec: dict) -> dt.datetime:
@@ -100,9 +103,8 @@ def test_the_fold_places_every_record_of_the_shared_small_authority(small_run: t
     assert len(_fold_all(out)) > 200
 
 
-def test_every_casework_step_happens_and_is_placed(tmp_path: Path) -> None:
-    generate(CASEWORK, tmp_path, progress=False)
-    folded = _fold_all(tmp_path)
+def test_every_casework_step_happens_and_is_placed(casework_run: Path) -> None:
+    folded = _fold_all(casework_run)
 
     contacts = [c for w in folded for c in w.contacts]
     cases = [c for w in folded for c in w.cases]
@@ -145,3 +147,114 @@ def test_every_casework_step_happens_and_is_placed(tmp_path: Path) -> None:
     closed = [c for c in cases if c.closed_on]
     assert {c.closure_reason for c in closed} >= {"RC7", "RC8", "RC9"}
     assert any(c.closed_on and c.referral_key and c.source_code == "5A" for c in cases)  # a pre-birth episode
+
+
+# --- practice in the feed: visits and supervision ------------------------------------------------------------
+
+VISIT_TYPES = {"statutory", "unannounced", "joint_police", "joint_health"}
+ACTION = re.compile(r"^\d{4}-\d{2}-\d{2} \| [^|]+ \| [^|]+$")
+
+
+def _csc_versions(out: Path, kind: str) -> dict[str, list[dict]]:
+    """Every version of every record of one kind children's services sent, by record id, in version order."""
+    by_id: dict[str, list[dict]] = defaultdict(list)
+    with (out / "agencies" / CSC / "records.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["kind"] == kind:
+                by_id[rec["source_record_id"]].append(rec)
+    return {k: sorted(v, key=lambda r: r["version"]) for k, v in by_id.items()}
+
+
+def test_visits_carry_the_practice_keys(casework_run: Path) -> None:
+    visits = [v[-1] for v in _csc_versions(casework_run, "visit").values()]
+    assert len(visits) > 1000
+    for rec in visits:
+        d = rec["detail"]
+        assert d["visit_type"] in VISIT_TYPES and d["location"] and isinstance(d["present"], list), d
+        assert d["case_id"] and d["text"] and isinstance(d["accompanied"], bool), d
+        assert isinstance(d["child_seen"], bool) and isinstance(d["seen_alone"], bool), d
+        assert isinstance(d["seen_alone_required"], bool), d
+        assert ("not_seen_reason" in d) == (not d["child_seen"]), d
+        if not d["child_seen"]:
+            assert d["seen_alone"] is False and "child_words" not in d, d
+        if "not_seen_alone_reason" in d:
+            assert d["child_seen"] and not d["seen_alone"] and d["seen_alone_required"], d
+        [child] = [m for m in rec["mentions"] if m["role"] == "subject"]
+        assert child["local_person_id"]
+    assert {v["detail"]["visit_type"] for v in visits} == VISIT_TYPES
+    assert any("child_words" in v["detail"] for v in visits)
+    assert any(v["detail"]["accompanied"] for v in visits)
+    seen = [v for v in visits if v["detail"]["child_seen"]]
+    assert 0.75 < len(seen) / len(visits) < 0.97
+
+
+def test_visit_clocks_are_mostly_met_and_children_not_seen_are_revisited(casework_run: Path) -> None:
+    start = dt.datetime.combine(CASEWORK.start, dt.time(), tzinfo=UTC)
+    outcome: Counter[tuple[str, str]] = Counter()
+    required_off_plan = 0
+    for records in casework_by_child(casework_run).values():
+        for case in fold(records).cases:
+            for v in case.visits:
+                on_plan = any(p.started_on <= v.on and (p.ended_on is None or v.on < p.ended_on)
+                              for p in case.protection_plans)
+                required_off_plan += v.seen_alone_required and not on_plan
+            for k in case.clocks:
+                if k.kind in ("visit", "revisit") and k.started_at >= start:
+                    state = "open" if k.is_open() else "stopped" if k.met_at is None else "late" if k.met_late() \
+                        else "on time"
+                    outcome[(k.kind, state)] += 1
+    assert required_off_plan == 0  # seen alone is required on a child protection plan only
+    for kind, low in (("visit", 0.8), ("revisit", 0.65)):
+        met = outcome[(kind, "on time")] + outcome[(kind, "late")]
+        assert met > 50, outcome
+        assert low < outcome[(kind, "on time")] / met < 0.99, (kind, outcome)  # mostly, but not always, on time
+
+
+def test_children_are_more_often_not_seen_during_harm(mid_run) -> None:
+    out, _ = mid_run
+    evidence = {r["source_record_id"] for r in truth(out, "harm_evidence.csv") if r["agency_id"] == CSC}
+    rates: dict[bool, list[bool]] = {True: [], False: []}
+    for versions in _csc_versions(out, "visit").values():
+        rec = versions[-1]
+        if not rec["detail"]["accompanied"]:
+            rates[rec["source_record_id"] in evidence].append(rec["detail"]["child_seen"])
+    assert len(rates[True]) >= 10
+    not_seen = {k: 1 - sum(v) / len(v) for k, v in rates.items()}
+    assert not_seen[True] > 2 * not_seen[False], not_seen
+
+
+def test_supervision_records_carry_decisions_and_actions_done_some_late(casework_run: Path) -> None:
+    end = dt.date(CASEWORK.start.year + CASEWORK.years, CASEWORK.start.month, CASEWORK.start.day)
+    records = _csc_versions(casework_run, "supervision")
+    assert len(records) > 300
+    done_on_time = done_late = never = 0
+    sessions: dict[str, set[str]] = defaultdict(set)
+    for versions in records.values():
+        first = versions[0]["detail"]
+        assert first["session_id"] and first["decision"] and first["case_id"] and first["supervisor_role"]
+        assert first["actions"] and all(ACTION.match(a) for a in first["actions"]), first
+        assert "actions_done" not in first
+        assert len([m for m in versions[0]["mentions"] if m["role"] == "subject"]) == 1
+        sessions[first["session_id"]].add(first["case_id"])
+        done_before: list[str] = []
+        for v in versions[1:]:
+            now_done = v["detail"]["actions_done"]
+            assert set(now_done) <= set(first["actions"]) and now_done[: len(done_before)] == done_before
+            for action in now_done[len(done_before):]:
+                due = dt.date.fromisoformat(action[:10])
+                if dt.date.fromisoformat(v["amended_at"][:10]) > due:
+                    done_late += 1
+                else:
+                    done_on_time += 1
+            done_before = now_done
+        never += sum(1 for a in first["actions"] if a not in done_before and dt.date.fromisoformat(a[:10]) < end)
+    total = done_on_time + done_late + never
+    assert done_on_time / total > 0.6 and done_late > 0 and never > 0, (done_on_time, done_late, never)
+    assert any(len(cases) > 3 for cases in sessions.values())  # one session discusses several children
+    assert not any(s.startswith(f"SV-{JOINEDUP_WORKER}-") and s[-8:] >= _cut(casework_run) for s in sessions)
+
+
+def _cut(out: Path) -> str:
+    """The first day of the practice file's window, as YYYYMMDD."""
+    return json.loads((out / "manifest.json").read_text())["practice"]["from"].replace("-", "")

@@ -20,6 +20,11 @@ SUSPECT = "suspect"
 ESCALATE = "escalate"
 PROCESS_FAILURE = "process_failure"
 CONTEXT_ONLY = "context_only"
+# Where a rule's alerts go (`Rule.route`; `alerts.routing.route_for`, docs/alerts-operations.md "Routing").
+ROUTE_USUAL = ""  # the allocated worker, else the responsible authority's front door; process failures copy the manager
+ROUTE_MANAGER_TOO = "manager_too"  # as usual, and the holding team's manager told whatever the rule's kind (R21)
+ROUTE_OWNER = "owner"  # the user the finding names as its owner (`Finding.owner`) and their manager; else as usual (R22)
+ROUTE_HEAD_OF_SERVICE = "head_of_service"  # the responsible authority's head of service (R23)
 KIND_LABELS = {
     CONSIDER: "Consider",
     SUSPECT: "Suspect maltreatment",
@@ -91,6 +96,7 @@ class Finding:
     severity: str = "standard"  # "standard" or "raised" (context factors present)
     context_factors: tuple[str, ...] = ()
     due_at: dt.datetime | None = None  # for process failures: when the missing step fell due
+    owner: str = ""  # who the records say must take the missing step, as written (R22: a supervision action's owner)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,7 @@ class Rule:
     params: dict[str, Any]
     evaluate: Callable[[ChildContext, dt.datetime, dict[str, Any]], Finding | None]
     time_based: bool = False  # also evaluated on the schedule, not only when a record arrives
+    route: str = ROUTE_USUAL  # where its alerts go besides the usual (ROUTE_*)
 
     def __call__(self, ctx: ChildContext, at: dt.datetime) -> Finding | None:
         return self.evaluate(ctx, at, self.params)

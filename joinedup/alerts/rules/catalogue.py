@@ -1,4 +1,4 @@
-"""The rule catalogue, R1–R19: named, evidence-cited rules over a child's chronology and household.
+"""The rule catalogue, R1–R23 (R13 retired): named, evidence-cited rules over a child's chronology and household.
 
 Pure: no database and no clock. Every rule takes the child as joinedup knew them at `at` (only records
 received by then) and returns one `Finding` — a sentence a practitioner would use and the exact records
@@ -11,10 +11,12 @@ None; `context_factors(ctx, at)` names the factors present and every other rule 
 finding's `context_factors` and raises its severity when R6's threshold is met (or one R6 factor comes
 with R10's repeat attendances).
 
-Time-based rules (`time_based=True`: R4's 24-hour window, R8 child not seen, R13 overdue visits and
-supervision, R15–R19 the statutory casework clocks) are also evaluated by the schedule, because nothing arrives
-when a step is missed. R15–R19 live in `casework.py`: they read the clocks of the casework fold
-(`casework.lifecycle.fold`), the same clocks the case screens show.
+Time-based rules (`time_based=True`: R4's 24-hour window, R8 child not seen, R15–R19 the statutory casework
+clocks, R20–R23 overdue visits, revisits, supervision actions and concerns) are also evaluated by the schedule,
+because nothing arrives when a step is missed. R15–R19 live in `casework.py`: they read the clocks of the casework
+fold (`casework.lifecycle.fold`), the same clocks the case screens show; R20–R23 live in `practice.py` (R20 and R21
+read the fold's visit and revisit clocks). R13 (visits or supervision overdue) is retired (`RETIRED_RULES`): its id
+is never reused.
 
 Data the simulated authority does not send is read from documented detail keys (docs/alerts.md):
 `plan_flag_seen` (R9), `notified` (R4), `independently_mobile` (R1), `behaviour_change` (R11),
@@ -34,6 +36,7 @@ from joinedup.chronology.kinds import kind_info
 
 from .base import CONSIDER, CONTEXT_ONLY, ESCALATE, PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
 from .casework import CASEWORK_RULES
+from .practice import PRACTICE_RULES
 
 UTC = dt.UTC
 DAY = dt.timedelta(days=1)
@@ -45,10 +48,6 @@ UNSCHEDULED_KINDS = frozenset({"ed_attendance", "admission", "ambulance_callout"
 
 
 # --- small helpers -----------------------------------------------------------------------------------
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=UTC)
 
 
 def _d(day: dt.date) -> str:
@@ -220,9 +219,21 @@ def severity_for(factors: tuple[str, ...], params: dict[str, Any] | None = None)
     return "standard"
 
 
+def _factors_memo(ctx: ChildContext, at: dt.datetime) -> tuple[str, ...]:
+    """`context_factors`, worked out once per context and time and shared by every rule that fires."""
+    key = (at, tuple((id(e), e.key, e.version) for e in ctx.events),
+           tuple((id(e), e.key, e.version) for e in ctx.household_events), tuple(ctx.household))
+    hit = ctx.memo.get("context_factors")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    factors = context_factors(ctx, at)
+    ctx.memo["context_factors"] = (key, factors)
+    return factors
+
+
 def _finding(rule_id: str, ctx: ChildContext, at: dt.datetime, sentence: str, evidence: Iterable[str],
              due_at: dt.datetime | None = None) -> Finding:
-    factors = context_factors(ctx, at)
+    factors = _factors_memo(ctx, at)
     if factors:
         sentence += f" Context: {', '.join(factors)}."
     return Finding(rule_id, sentence, tuple(dict.fromkeys(evidence)), severity_for(factors), factors, due_at)
@@ -603,40 +614,6 @@ def r12_after_lowering(ctx: ChildContext, at: dt.datetime, params: dict[str, Any
     return _finding("R12", ctx, at, sentence, keys)
 
 
-# --- R13: visits or supervision overdue -------------------------------------------------------------
-# The statutory casework clocks (assessment, initial conference, core group, review conference, contact
-# decision) are R15–R19 in `casework.py`, read from the casework fold; R13 keeps what the fold has no clock for.
-
-
-def r13_overdue(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
-    day = at.date()
-    grace = dt.timedelta(days=params["grace_days"])
-    overdue: list[tuple[dt.date, str, list[str]]] = []
-    for plan_kind, label in (("cp", "child protection plan"), ("cin", "child in need plan"), ("lac", "care")):
-        plan = ctx.plan_on(day, (plan_kind,))
-        if plan is None:
-            continue
-        visits = [e for e in ctx.events if e.kind == "visit" and e.occurred_on >= plan.start]
-        last = max((e.occurred_on for e in visits), default=plan.start)
-        due = last + dt.timedelta(days=params[f"{plan_kind}_visit_days"])
-        if due + grace < day:
-            overdue.append((due, f"a social work visit ({label}; last {_d(last)}, due by {_d(due)})",
-                            [plan.event_key, *(e.key for e in visits[-1:])]))
-        if plan_kind in ("cp", "cin"):
-            sups = [e for e in ctx.events if e.kind == "supervision" and e.occurred_on >= plan.start]
-            last_sup = max((e.occurred_on for e in sups), default=plan.start)
-            due = last_sup + dt.timedelta(days=params["supervision_days"])
-            if due + grace < day:
-                overdue.append((due, f"case supervision (last {_d(last_sup)}, due by {_d(due)})",
-                                [plan.event_key, *(e.key for e in sups[-1:])]))
-    if not overdue:
-        return None
-    overdue.sort(key=lambda o: o[0])
-    sentence = "Overdue against its timescale: " + "; ".join(o[1] for o in overdue) + "."
-    keys = [k for o in overdue for k in o[2]]
-    return _finding("R13", ctx, at, sentence, keys, due_at=_midnight(overdue[0][0]))
-
-
 # --- R14: neglect signs from more than one contact ---------------------------------------------------
 
 NEGLECT_PARAMS: dict[str, Any] = {
@@ -769,17 +746,6 @@ RULES: tuple[Rule, ...] = (
         CONSIDER, {"follow_days": 30, "recent_days": 60}, r12_after_lowering,
     ),
     Rule(
-        "R13", "Visit or supervision overdue",
-        "On a plan or in care with no social work visit within the timescale (child protection 10 working "
-        "days, child in need and care 6 weeks), or case supervision overdue (monthly, child protection and "
-        "child in need); each with an allowance for recording. (Assessments, conferences, core groups and "
-        "contact decisions are R15–R19.)",
-        "Working Together to Safeguard Children (2023) timescales; Care Planning Regulations 2010; local policy.",
-        PROCESS_FAILURE,
-        {"cp_visit_days": 14, "cin_visit_days": 42, "lac_visit_days": 42, "grace_days": 14, "supervision_days": 31},
-        r13_overdue, time_based=True,
-    ),
-    Rule(
         "R14", "Neglect signs from more than one contact",
         "Signs of neglect (poor home conditions, faltering weight, untreated conditions, soiled or hungry, "
         "missed immunisations) recorded on two or more occasions within 6 months, by any agencies.",
@@ -787,7 +753,16 @@ RULES: tuple[Rule, ...] = (
         SUSPECT, dict(NEGLECT_PARAMS), r14_neglect,
     ),
     *CASEWORK_RULES,  # R15–R19: contact decision, assessment, initial conference, core group, review overdue
+    *PRACTICE_RULES,  # R20–R23: statutory visit, accompanied revisit, supervision action, concern overdue
 )
+
+# Rules taken out of the catalogue. An id is never reused; an open alert of a retired rule closes as "no longer
+# applies" at the child's next evaluation (`alerts.services.alerts_evaluate_for_person`), saying why.
+RETIRED_RULES: dict[str, str] = {
+    "R13": "R13 (visit or supervision overdue) has been retired: overdue visits are R20 (statutory visit overdue) "
+           "and R21 (accompanied revisit overdue), read from the casework clocks; overdue supervision actions are "
+           "R22, and supervision frequency is on the supervision dashboard.",
+}
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 CONTEXT_RULE_IDS = frozenset(r.id for r in RULES if r.kind == CONTEXT_ONLY)

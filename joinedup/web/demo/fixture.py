@@ -31,6 +31,9 @@ class DemoUser:
 TEAM_PHONES = {("northbrook-childrens-services", "front-door"): "01632 960 100"}
 # How many children with an open plan the demo allocates to the demo social worker (the rest go to the front door).
 DEMO_ALLOCATIONS = 12
+# At most this many of the simulated worker's open cases (whose supervision the practice file holds) go to the demo
+# social worker first, so that his supervision sessions discuss his own children.
+PREFERRED_ALLOCATIONS = 18
 
 AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("northbrook-childrens-services", "Northbrook Children's Services", AgencyKind.CHILDRENS_SOCIAL_CARE, (

@@ -13,7 +13,7 @@ from django.db import transaction
 from joinedup.accounts.models import Agency, Team, User
 from joinedup.accounts.services import agency_get_or_create, team_create, user_create, user_set_password
 from joinedup.core.actor import ActorRef
-from joinedup.web.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
+from joinedup.web.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, PREFERRED_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
 
 DEMO_ACTOR = ActorRef.system("demo-loader")
 
@@ -73,9 +73,11 @@ def register_simulated_agencies(manifest: list[dict[str, str]]) -> int:
     return added
 
 
-def allocate_open_cases(limit: int = DEMO_ALLOCATIONS) -> list:
-    """Allocate up to `limit` children with an open child protection plan or care episode to the demo social
-    worker (once: children already allocated are kept). Returns the children allocated now."""
+def allocate_open_cases(limit: int = DEMO_ALLOCATIONS, prefer: list | tuple = ()) -> list:
+    """Allocate the demo social worker's caseload (once: children already allocated are kept): the children in
+    `prefer` (the simulated worker's open cases, from the practice file; at most `PREFERRED_ALLOCATIONS`), then
+    children with an open child protection plan or care episode up to `limit` in all. Returns the children
+    allocated now."""
     from joinedup.casework.models import Allocation
     from joinedup.casework.services import allocation_set
     from joinedup.ingest.models import Mention
@@ -85,12 +87,14 @@ def allocate_open_cases(limit: int = DEMO_ALLOCATIONS) -> list:
     manager = User.objects.filter(username="tara.lindqvist").first() or worker
     if worker is None or Allocation.objects.exists():
         return []
-    person_ids = list(dict.fromkeys(
+    preferred = [p.pk for p in prefer][:PREFERRED_ALLOCATIONS]
+    person_ids = preferred + list(dict.fromkeys(
         Mention.objects.filter(
             record__kind__in=["cp_plan", "looked_after_episode"], record__ended_on__isnull=True, role="subject",
             withdrawn=False, link__person__merged_into__isnull=True, link__person__isnull=False,
         ).order_by("-record__occurred_on", "record_id").values_list("link__person_id", flat=True)[: limit * 3]
-    ))[:limit]
+    ))
+    person_ids = list(dict.fromkeys(person_ids))[: max(limit, len(preferred))]
     allocated = []
     with transaction.atomic():
         for person in Person.objects.filter(pk__in=person_ids).order_by("family_name", "given_name"):

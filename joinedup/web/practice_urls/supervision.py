@@ -1,3 +1,11 @@
 """Routes of the supervision screens (issue 13)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from joinedup.web.views import supervision
+
+urlpatterns: list = [
+    path("supervision/", supervision.supervision, name="supervision"),
+    path("supervision/new/", supervision.supervision_new, name="supervision-new"),
+    path("supervision/<uuid:session_id>/", supervision.supervision_session, name="supervision-session"),
+]

@@ -18,8 +18,12 @@ from joinedup.casework.lifecycle import Refused
 from joinedup.casework.relationships import may_record_contact
 from joinedup.casework.selectors import case_for_viewer, cases_of_person
 from joinedup.casework.services import STEPS, Conflict, StepInvalid, case_step_record
+from joinedup.practice.relationships import may_read_child_practice
 from joinedup.web import casework_display as display
 from joinedup.web import step_forms
+from joinedup.web.views.meetings import case_meetings_context  # meetings (issue 13)
+from joinedup.web.views.supervision import supervision_context
+from joinedup.web.views.visits import visits_context
 
 
 def child_cases(user, person) -> dict:
@@ -29,7 +33,8 @@ def child_cases(user, person) -> dict:
     if cases:
         audit_read_many(actor=actor_for(user), action=AuditAction.CASE_LIST, object_type="case",
                         object_ids=[c.pk for c in cases])
-    return {"cases": cases, "may_record_contact": may_record_contact(user)}
+    return {"cases": cases, "may_record_contact": may_record_contact(user),
+            "may_read_practice": may_read_child_practice(user, person)}  # hypotheses and categories (issue 13)
 
 
 def _case(request, case_id):
@@ -61,7 +66,9 @@ def case_detail(request, case_id):
     audit_event_record(actor=actor_for(request.user), action=AuditAction.CASE_VIEW, object_type="case",
                        object_id=view.row.pk, subject_person_id=view.person.pk,
                        detail={"placement_address": view.shows_placement_address})
-    return render(request, "web/casework/case.html", _case_context(view))
+    return render(request, "web/casework/case.html", {**_case_context(view), **visits_context(request.user, view),
+                                                      **supervision_context(request.user, view),
+                                                      **case_meetings_context(request.user, view.row)})
 
 
 def _revision(post) -> int:

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.accounts.models import Agency
 from joinedup.web.demo.load import allocate_open_cases, load_demo, record_demo_contacts, register_simulated_agencies
+from joinedup.web.demo.practice import load_practice, supervision_children
 
 
 class Command(BaseCommand):
@@ -32,15 +33,19 @@ class Command(BaseCommand):
             self.stdout.write(f"Simulated authority in {simulated}: {added} agencies registered "
                               "(its records: `joinedup ingest`, then `joinedup link`; `make demo` runs both).")
         users = load_demo(credentials, progress=lambda m: self.stdout.write(f"  {m}") if options["verbosity"] > 1 else None)
-        allocated = allocate_open_cases() if simulated is not None else []
+        allocated = allocate_open_cases(prefer=supervision_children(simulated)) if simulated is not None else []
         if allocated:
-            self.stdout.write(f"Allocated {len(allocated)} children with an open plan to sam.okafor, for example "
+            self.stdout.write(f"Allocated {len(allocated)} children with an open case to sam.okafor, for example "
                               f"{allocated[0].display_name} (NHS number {allocated[0].nhs_number or 'not known'}): look them up as "
                               "priya.shah (A&E), then see the notice as sam.okafor.")
         contacts = record_demo_contacts() if simulated is not None else 0
         if contacts:
             self.stdout.write(f"The front door has {contacts} new contacts about children partners know (one a referral "
                               "by priya.shah): sign in as femi.adeyemi and open the Front door.")
+        if simulated is not None:
+            loaded = load_practice(simulated, progress=lambda m: self.stdout.write(f"  {m}")
+                                   if options["verbosity"] > 1 else None)
+            self.stdout.write(loaded if isinstance(loaded, str) else loaded.line())
         agencies = {a.code: a.name for a in Agency.objects.all()}
         self.stdout.write(self.style.SUCCESS("\nDemo users (synthetic data only) — sign in at http://127.0.0.1:8000/sign-in/"))
         width = max(len(spec.username) for spec, _ in users)

@@ -1,0 +1,1 @@
+"""Practice (issue 13): one module per part."""
