@@ -194,13 +194,22 @@ class DissentEscalation(models.Model):
     raised_at = models.DateTimeField()
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.TextField(blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved = models.BooleanField(null=True, blank=True,
+                                   help_text="Whether the stage resolved the disagreement; empty while it is open.")
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="When the stage ended, resolved or not.")
 
     class Meta:
         indexes = [models.Index(fields=["owner", "resolved_at", "deadline_on"], name="escalation_owner_idx")]
 
     def __str__(self) -> str:
         return f"stage {self.stage} escalation due {self.deadline_on}"
+
+    @property
+    def outcome_shown(self) -> str:
+        """The outcome as the minutes show it: whether it resolved the disagreement, then what happened."""
+        if self.resolved is None:
+            return self.outcome
+        return ("Resolved: " if self.resolved else "Not resolved: ") + self.outcome
 
 
 class RaisedBy(models.TextChoices):

@@ -274,7 +274,8 @@ def test_escalation_stages_owner_deadline_and_outcome(front_door, hos, case, mak
         escalation_outcome_record(user=front_door, escalation_id=first.pk, outcome="x", resolved=False)
     ended = escalation_outcome_record(user=owner, escalation_id=first.pk, outcome="Managers could not agree.",
                                       resolved=False)
-    assert ended.resolved_at is not None and ended.outcome == "Not resolved: Managers could not agree."
+    assert ended.resolved_at is not None and ended.resolved is False and ended.outcome == "Managers could not agree."
+    assert ended.outcome_shown == "Not resolved: Managers could not agree."
     assert open_escalations(viewer=owner) == []
     with pytest.raises(Refused, match="outcome of this stage was recorded"):
         escalation_outcome_record(user=owner, escalation_id=first.pk, outcome="again", resolved=True)
@@ -368,3 +369,31 @@ def test_every_write_is_audited(front_door, hos, case, make_user, csc):
     assert approve.subject_person_id == case.person.pk and len(approve.detail["records"]) == 1
     assert rows.get(action="meeting.correct").object_id == str(correction.pk)
     assert Meeting.objects.filter(series=meeting.series).count() == 2
+
+
+@pytest.mark.both_databases
+def test_the_database_refuses_changes_to_approved_minutes_that_go_round_the_services(front_door, hos, case):
+    from django.db import DatabaseError
+
+    from joinedup.practice.models import MeetingAttendee, MeetingDecision, MeetingItem
+
+    meeting = approved(front_door, hos, case)
+    attempts = [
+        lambda: Meeting.objects.filter(pk=meeting.pk).update(title="Changed behind the services"),
+        lambda: Meeting.objects.filter(pk=meeting.pk).update(status=MinutesStatus.DRAFT),
+        lambda: MeetingPosition.objects.filter(decision__item__meeting=meeting).update(stance="agreed", reason=""),
+        lambda: MeetingDecision.objects.filter(item__meeting=meeting).update(text="Something else"),
+        lambda: MeetingAttendee.objects.create(meeting=meeting, name="Added later", agency_name="X", role="Y"),
+        lambda: MeetingItem.objects.filter(meeting=meeting).update(title="Renamed"),
+        lambda: meeting.children.clear(),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DatabaseError, match="approved minutes are locked"), transaction.atomic():
+            attempt()
+    meeting.refresh_from_db()
+    assert meeting.title == "Strategy discussion: bruise" and meeting.status == MinutesStatus.APPROVED
+    # a correction approved supersedes it: the one change the database allows
+    v2 = meeting_correct(user=front_door, meeting_id=meeting.pk)
+    meeting_approve(user=hos, meeting_id=v2.pk, revision=v2.revision)
+    meeting.refresh_from_db()
+    assert meeting.status == MinutesStatus.SUPERSEDED

@@ -169,7 +169,8 @@ def test_correction_escalation_and_outcome(front_door, hos, case, signed_in, cli
     response = post(client, detail, outcome="Agreed a section 47 enquiry.", resolved="yes")
     assert response.status_code == 302
     escalation.refresh_from_db()
-    assert escalation.outcome == "Resolved: Agreed a section 47 enquiry." and escalation.resolved_at
+    assert escalation.outcome == "Agreed a section 47 enquiry." and escalation.resolved and escalation.resolved_at
+    assert escalation.outcome_shown == "Resolved: Agreed a section 47 enquiry."
     assert AuditEvent.objects.filter(action="dissent.resolve", actor_id=owner.pk).exists()
 
 

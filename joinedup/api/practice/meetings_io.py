@@ -144,7 +144,7 @@ class EscalationSerializer(serializers.Serializer):
     owner_name = serializers.CharField()
     deadline_on = serializers.DateField()
     raised_at = serializers.DateTimeField()
-    outcome = serializers.CharField(help_text="Starts 'Resolved: ' or 'Not resolved: ' once the stage ended.")
+    outcome = serializers.CharField(help_text="What happened at the stage (see `resolved` for whether it resolved it).")
     resolved_at = serializers.DateTimeField(allow_null=True, help_text="When the stage ended; null while open.")
     resolved = serializers.BooleanField(allow_null=True, help_text="Whether it resolved the disagreement.")
 

@@ -30,9 +30,6 @@ from joinedup.practice.services.meetings import (
 )
 from joinedup.practice.services.meetings_input import day, flag, text
 
-RESOLVED = "Resolved: "
-NOT_RESOLVED = "Not resolved: "
-
 
 def _key(value) -> bool:
     """A well-formed row id (64-bit): anything else names nothing."""
@@ -40,12 +37,8 @@ def _key(value) -> bool:
 
 
 def escalation_resolved(escalation: DissentEscalation) -> bool | None:
-    """Whether a stage that ended resolved the disagreement (None while the stage is open).
-
-    The outcome starts with "Resolved: " or "Not resolved: " (the model has no field of its own for it yet)."""
-    if escalation.resolved_at is None:
-        return None
-    return escalation.outcome.startswith(RESOLVED)
+    """Whether a stage that ended resolved the disagreement (None while the stage is open)."""
+    return None if escalation.resolved_at is None else bool(escalation.resolved)
 
 
 def _same_dissent(position: MeetingPosition) -> list[DissentEscalation]:
@@ -131,9 +124,8 @@ def escalation_outcome_record(*, user: User, escalation_id: int, outcome: Any, r
     ended = flag(resolved, "resolved", errors, "Select whether the disagreement was resolved")
     if errors:
         raise StepInvalid(errors)
-    escalation.outcome = (RESOLVED if ended else NOT_RESOLVED) + said
-    escalation.resolved_at = now()
-    escalation.save(update_fields=["outcome", "resolved_at"])
+    escalation.outcome, escalation.resolved, escalation.resolved_at = said, bool(ended), now()
+    escalation.save(update_fields=["outcome", "resolved", "resolved_at"])
     audit_event_record(actor=actor_for(user), action=AuditAction.DISSENT_RESOLVE, object_type="dissent_escalation",
                        object_id=escalation.pk, detail={"series": str(escalation.series), "stage": escalation.stage,
                                                         "resolved": bool(ended)})
