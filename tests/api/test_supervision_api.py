@@ -57,7 +57,7 @@ def test_a_session_through_the_api_writes_each_childs_file(authority):  # noqa: 
         "overdue": False, "done_at": None, "done_by": None, "done_note": ""}
     [event] = supervision_events(a.ruby)
     assert event.record_pk == body["discussions"][0]["record_id"]
-    assert event.detail["actions"] == [f"{due} | Sam Okafor | Book it"]
+    assert event.detail["actions"] == [f"{due} | Sam Okafor ({a.worker.username}) | Book it"]
     assert supervision_events(a.leo)[0].detail["decision"] == "Continue the plan."
 
     # The sessions list and one session, audited.

@@ -111,4 +111,4 @@ def test_a_supervision_decision_reaches_two_childrens_files(page: Page, live_ser
         assert_accessible(page)
     # Ruby's action shows with its owner and due date on her case page.
     page.goto(f"{live_server.url}/cases/{Case.objects.get(person=ruby).pk}/")
-    expect(page.get_by_role("table", name="Supervision decisions")).to_contain_text(f"Sam Okafor, due {due:%-d %b %Y}")
+    expect(page.get_by_role("table", name="Supervision decisions")).to_contain_text(f"Sam Okafor (sam.okafor), due {due:%-d %b %Y}")

@@ -28,6 +28,7 @@ from joinedup.chronology.summaries import injury_explanations, who_knew_what
 from joinedup.core.time import utc_now
 from joinedup.ingest.models import SourceRecord
 from joinedup.people.selectors import person_for_viewer
+from joinedup.practice.selectors.caseloads import allocation_caseloads, allocation_check_for
 from joinedup.web.chronology_charts import event_anchor, timeline_svg
 from joinedup.web.chronology_rows import render_rows
 from joinedup.web.forms import AllocationForm, ChronologyFilterForm, LookupForm, MarkForm
@@ -237,22 +238,33 @@ def lookup(request):
 @login_required
 @reads_personal_data
 def allocate(request, person_id):
-    """A team manager or the front door allocates the child to a social worker."""
+    """A team manager or the front door allocates the child to a social worker. Each worker is shown with their
+    weighted caseload and limit; allocating past the limit asks for confirmation ("allocate anyway")."""
     person, _merged = _child_for(request, person_id)
     if not may_allocate(request.user):
         raise Http404
     workers = list(User.objects.filter(agency_id=request.user.agency_id, is_active=True,
                                        role__in=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER]).select_related("team"))
     form = AllocationForm(request.POST or None, workers=workers)
+    loads = allocation_caseloads(viewer=request.user, workers=workers) or {}
+    form.fields["worker"].choices = [("", "Choose…")] + [
+        (str(w.pk), f"{w.get_full_name()} ({w.team or w.get_role_display()}): caseload {loads[w.pk].weighted:g} of "
+                    f"{loads[w.pk].limit:g}{', over the limit' if loads[w.pk].over_limit else ''}") for w in workers]
+    past_limit = ""
     if request.method == "POST" and form.is_valid():
         worker = next(w for w in workers if str(w.pk) == form.cleaned_data["worker"])
-        allocation_set(actor_user=request.user, person=person, worker=worker)
-        messages.success(request, f"{person.display_name} is allocated to {worker.get_full_name()}.")
-        return redirect("web:chronology", person_id=person.pk)
+        check = allocation_check_for(viewer=request.user, person=person, worker=worker)
+        if check is not None and check.passes_limit and not request.POST.get("allocate_anyway"):
+            past_limit = check.sentence(worker.get_full_name())
+        else:
+            allocation_set(actor_user=request.user, person=person, worker=worker)
+            messages.success(request, f"{person.display_name} is allocated to {worker.get_full_name()}.")
+            return redirect("web:chronology", person_id=person.pk)
     audit_event_record(actor=actor_for(request.user), action=AuditAction.PERSON_VIEW, object_type="person",
                        object_id=person.pk, subject_person_id=person.pk, detail={"view": "allocate"})
     return render(request, "web/chronology/allocate.html", {
         "person": person, "form": form, "current": casework.current_allocation(person=person),
+        "past_limit": past_limit,
     })
 
 
