@@ -98,6 +98,13 @@ def may_record_concern(user) -> bool:
         (_csc(user) and user.role in CSC_STAFF) or user.role == Role.PARTNERSHIP_MEMBER)
 
 
+def may_see_concerns_log(user) -> bool:
+    """Who has a concerns log: whoever takes concerns, and the data protection officer (who sees the authority's,
+    and who raised them)."""
+    return may_record_concern(user) or (_active(user) and user.agency_id is not None
+                                        and user.role == Role.DATA_PROTECTION_OFFICER)
+
+
 def may_view_concern(user, concern) -> bool:
     """Its responder, whoever recorded it, the authority's team managers, heads of service and data protection
     officer."""
@@ -134,3 +141,18 @@ def may_view_team_dashboard(user) -> bool:
 
 def may_view_service_dashboard(user) -> bool:
     return _csc(user) and user.role == Role.HEAD_OF_SERVICE
+
+
+# --- a worker's own supervision frequency and caseload limit -------------------------------------------------
+
+
+def may_set_worker_practice(user, worker) -> bool:
+    """A worker's manager sets whether they are newly qualified, how often they are supervised and their caseload
+    limit: the team manager of the worker's team, or the head of service. Nobody sets their own."""
+    if not _csc(user) or not _same_agency(user, worker) or user.pk == worker.pk:
+        return False
+    if worker.role not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR):
+        return False
+    if user.role == Role.HEAD_OF_SERVICE:
+        return True
+    return user.role == Role.TEAM_MANAGER and user.team_id is not None and user.team_id == worker.team_id

@@ -90,7 +90,7 @@ def _practice_items(user) -> list[tuple[str, str]]:
         wanted.append(("Supervision", "web:supervision"))
     if practice.may_record_meeting(user, "") or practice.may_record_meeting(user, "partnership"):
         wanted.append(("Meetings", "web:meetings"))
-    if practice.may_record_concern(user):
+    if practice.may_see_concerns_log(user):
         wanted.append(("Concerns", "web:concerns"))
     if practice.may_view_team_dashboard(user):
         wanted.append(("Dashboard", "web:dashboard"))
@@ -130,7 +130,7 @@ CARDS: tuple[tuple[Callable, str, str, str, str], ...] = (
     (lambda u: practice.may_record_meeting(u, "") or practice.may_record_meeting(u, "partnership"), "Meetings",
      "Minutes of strategy discussions, conferences, core groups and partnership meetings, with who agreed and who "
      "dissented, and why.", "web:meetings", "Go to meetings"),
-    (practice.may_record_concern, "Concerns", "Concerns from relatives, neighbours, whistleblowers and professionals: "
+    (practice.may_see_concerns_log, "Concerns", "Concerns from relatives, neighbours, whistleblowers and professionals: "
      "each with a named responder and a deadline.", "web:concerns", "Go to the concerns log"),
     (practice.may_view_team_dashboard, "Dashboard", "Demand, timeliness against every clock, children not seen, "
      "supervision and unanswered concerns, drawn and downloadable.", "web:dashboard", "See the dashboard"),

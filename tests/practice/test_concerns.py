@@ -11,6 +11,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from joinedup.accounts.models import AgencyKind, Role
 from joinedup.accounts.services import agency_create
@@ -34,7 +35,7 @@ from joinedup.practice.services.concerns import (
     response_due,
 )
 from tests.casework.conftest import new_child_contact
-from tests.conftest import SYSTEM
+from tests.conftest import PASSWORD, SYSTEM
 from tests.practice.test_concerns_fixtures import (  # noqa: F401 - fixtures
     csc_fixture,
     front_door_fixture,
@@ -345,3 +346,14 @@ def test_a_concern_is_recorded_answered_and_the_raiser_told_through_the_pages(fr
     final = html(answering.get(made["Location"]))
     assert "Answered; raiser told" in final and "By letter" not in final  # how they were reached is withheld too
     assert re.search(r"Told \d+ \w+ \d{4}", final)
+
+
+def test_the_data_protection_officer_has_the_concerns_log_on_their_home_page(dpo, csc, make_user, signed_in):
+    home = html(signed_in(dpo).get("/"))
+    assert 'href="/concerns/"' in home
+    assert signed_in(dpo).get("/concerns/").status_code == 200
+    school = agency_create(actor=SYSTEM, code="millfield-primary", name="Millfield Primary", kind=AgencyKind.SCHOOL)
+    teacher = make_user(role=Role.PARTNER_PRACTITIONER, agency=school)
+    other = Client()
+    assert other.post("/sign-in/", {"username": teacher.username, "password": PASSWORD}).status_code == 302
+    assert 'href="/concerns/"' not in html(other.get("/"))

@@ -20,7 +20,7 @@ from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
 from joinedup.casework.services import Conflict, StepInvalid
 from joinedup.casework.services.recording import today
-from joinedup.practice.relationships import _csc, may_record_supervision
+from joinedup.practice.relationships import _csc, may_record_supervision, may_set_worker_practice
 from joinedup.practice.selectors.supervision import (
     actions_open_for_owner,
     actions_open_for_team,
@@ -83,6 +83,7 @@ def supervision(request):
     return render(request, "web/practice/supervision/list.html", {
         "manager": manager, "sessions": sessions, "due": due, "overdue": sum(1 for d in due if d.overdue),
         "mine": mine, "team_actions": team, "today": today(),
+        "changeable": {d.worker.pk for d in due if may_set_worker_practice(user, d.worker)},
     })
 
 
