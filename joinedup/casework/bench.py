@@ -51,24 +51,19 @@ import contextlib
 import datetime as dt
 import gzip
 import html
-import json
 import logging
-import os
 import random
 import re
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
-from django.conf import settings
+from joinedup.core.benchkit import on_each_database
+from joinedup.core.benchkit import say as _say
 
 SCHEMA = "joinedup.agency-record/1"
 URL = "/front-door/"
@@ -1103,23 +1098,9 @@ def run_here(*, children: int, open_contacts: int, samples: int, seed: int, out:
 def run(*, children: int = 70_000, open_contacts: int = 2000, samples: int = 50, seed: int = 1,
         postgres_url: str | None = None, postgresql: bool = True, out: TextIO) -> dict[str, Any]:
     """Measure on a fresh SQLite file and a fresh PostgreSQL database; the worse of the two at the top level."""
-    from joinedup.ingest.bench import postgres_bindir, throwaway_postgres
-
     args = ["--children", str(children), "--open-contacts", str(open_contacts), "--samples", str(samples),
             "--seed", str(seed)]
-    var_dir = Path(settings.VAR_DIR)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-frontdoor-", dir=var_dir) as db_dir:
-        results["sqlite"] = _measure_in("SQLite", f"sqlite:///{Path(db_dir) / 'bench.sqlite3'}", args, out)
-    if postgresql:
-        if postgres_url:
-            results["postgresql"] = _measure_in("PostgreSQL", postgres_url, args, out)
-        elif postgres_bindir() is None:
-            _say(out, "PostgreSQL skipped: no installation under /usr/lib/postgresql")
-        else:
-            with throwaway_postgres() as url:
-                results["postgresql"] = _measure_in("PostgreSQL", url, args, out)
+    results = on_each_database("frontdoor", args, out, postgres_url=postgres_url, postgresql=postgresql)
     measured = list(results.values())
     worst = max(measured, key=lambda r: r["p95_ms"])
     return {
@@ -1132,35 +1113,3 @@ def run(*, children: int = 70_000, open_contacts: int = 2000, samples: int = 50,
         "target_p95_ms": 150,
         **results,
     }
-
-
-def _say(out: TextIO, message: str) -> None:
-    out.write(message + "\n")
-    out.flush()
-
-
-def _measure_in(name: str, url: str, args: list[str], out: TextIO) -> dict[str, Any]:
-    """Migrate the empty database at `url`, then build and measure in a subprocess (progress to our stderr)."""
-    env = {**os.environ, "DATABASE_URL": url}
-    if "DJANGO_SETTINGS_MODULE" not in env:
-        env.setdefault("JOINEDUP_ENV", "development")
-    _say(out, f"{name}: migrating…")
-    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name}: migrate failed:\n{done.stderr[-2000:]}")
-    _say(out, f"{name}: building the authority and measuring…")
-    proc = subprocess.Popen([sys.executable, "-m", "joinedup.cli", "bench", "frontdoor", "--here", *args, "--json"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    tail: list[str] = []
-    assert proc.stderr is not None and proc.stdout is not None
-    for line in proc.stderr:  # progress as it comes (the JSON line on stdout is short: no pipe deadlock)
-        tail = [*tail[-40:], line]
-        if re.match(r"  [A-Za-z0-9]", line):  # our progress lines (not a traceback's)
-            _say(out, f"{name}:{line.rstrip()[1:]}")
-    stdout = proc.stdout.read()
-    proc.wait()
-    lines = stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
-        raise RuntimeError(f"{name}: bench failed (exit {proc.returncode}):\n{stdout[-2000:]}{''.join(tail)}")
-    return json.loads(lines[-1])

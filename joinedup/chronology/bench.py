@@ -25,20 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
-import os
 import random
-import re
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any, TextIO
 
-from django.conf import settings
+from joinedup.core.benchkit import on_each_database
+from joinedup.core.benchkit import say as _say
 
 SCHEMA = "joinedup.agency-record/1"
 START = dt.date(2019, 4, 20)
@@ -324,23 +318,10 @@ def run_here(*, events: int, agencies: int, household: int, samples: int, seed: 
 def run(*, events: int = 1000, agencies: int = 12, household: int = 8, samples: int = 50, seed: int = 1,
         postgres_url: str | None = None, postgresql: bool = True, out: TextIO) -> dict[str, Any]:
     """Measure on a fresh SQLite file and a fresh PostgreSQL database; the worse of the two at the top level."""
-    from joinedup.ingest.bench import postgres_bindir, throwaway_postgres
-
     args = ["--events", str(events), "--agencies", str(agencies), "--household", str(household),
             "--samples", str(samples), "--seed", str(seed)]
-    var_dir = Path(settings.VAR_DIR)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-chronology-", dir=var_dir) as db_dir:
-        results["sqlite"] = _measure_in("SQLite", f"sqlite:///{Path(db_dir) / 'bench.sqlite3'}", args, out)
-    if postgresql:
-        if postgres_url:
-            results["postgresql"] = _measure_in("PostgreSQL", postgres_url, args, out)
-        elif postgres_bindir() is None:
-            _say(out, "PostgreSQL skipped: no installation under /usr/lib/postgresql")
-        else:
-            with throwaway_postgres() as url:
-                results["postgresql"] = _measure_in("PostgreSQL", url, args, out)
+    results = on_each_database("chronology", args, out, postgres_url=postgres_url, postgresql=postgresql,
+                               doing="building the child's records and measuring")
     measured = list(results.values())
     return {
         "events": results["sqlite"]["events"],
@@ -351,35 +332,3 @@ def run(*, events: int = 1000, agencies: int = 12, household: int = 8, samples: 
         "page_kb": max(r["page_kb"] for r in measured),
         **results,
     }
-
-
-def _say(out: TextIO, message: str) -> None:
-    out.write(message + "\n")
-    out.flush()
-
-
-def _measure_in(name: str, url: str, args: list[str], out: TextIO) -> dict[str, Any]:
-    """Migrate the empty database at `url`, then build and measure in a subprocess (progress to our stderr)."""
-    env = {**os.environ, "DATABASE_URL": url}
-    if "DJANGO_SETTINGS_MODULE" not in env:
-        env.setdefault("JOINEDUP_ENV", "development")
-    _say(out, f"{name}: migrating…")
-    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name}: migrate failed:\n{done.stderr[-2000:]}")
-    _say(out, f"{name}: building the child's records and measuring…")
-    proc = subprocess.Popen([sys.executable, "-m", "joinedup.cli", "bench", "chronology", "--here", *args, "--json"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    tail: list[str] = []
-    assert proc.stderr is not None and proc.stdout is not None
-    for line in proc.stderr:  # progress as it comes (the JSON line on stdout is short: no pipe deadlock)
-        tail = [*tail[-40:], line]
-        if re.match(r"  [a-z]", line):  # our progress lines (not a traceback's)
-            _say(out, f"{name}:{line.rstrip()[1:]}")
-    stdout = proc.stdout.read()
-    proc.wait()
-    lines = stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
-        raise RuntimeError(f"{name}: bench failed (exit {proc.returncode}):\n{stdout[-2000:]}{''.join(tail)}")
-    return json.loads(lines[-1])

@@ -9,35 +9,27 @@ reports its peak memory.
 
 Without `postgres_url` a throwaway PostgreSQL cluster is started the way scripts/test.sh does (initdb and
 pg_ctl from /usr/lib/postgresql/*/bin, as the postgres user when run as root, fsync and synchronous commit
-on) with production-like memory settings (`SERVER_SETTINGS`), and removed after.
+on) with production-like memory settings (`joinedup.core.benchkit`), and removed after.
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import json
 import math
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
 
+from joinedup.core.benchkit import postgres_bindir, throwaway_postgres
+from joinedup.core.benchkit import say as _say
+
 RECORDS_PER_CHILD = 20  # a 3-year authority has about 27 records a child; 20 leaves a margin
-# The throwaway cluster is durable like production (fsync, synchronous commit, full-page writes) with
-# memory settings a production server would have rather than initdb's minimal defaults.
-SERVER_SETTINGS = (
-    "-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
-    "-c shared_buffers=512MB -c wal_buffers=16MB -c max_wal_size=4GB"
-)
 
 
 def run(*, records: int, seed: int, postgres_url: str | None, out: TextIO) -> dict[str, Any]:
@@ -84,11 +76,6 @@ def run(*, records: int, seed: int, postgres_url: str | None, out: TextIO) -> di
     }
 
 
-def _say(out: TextIO, message: str) -> None:
-    out.write(message + "\n")
-    out.flush()
-
-
 def _joinedup(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run a joinedup command in a subprocess with the current settings module and extra environment."""
     full_env = {**os.environ, **env}
@@ -120,48 +107,3 @@ def _measure(name: str, folder: Path, records: int, url: str, out: TextIO) -> di
     return figures
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def postgres_bindir() -> Path | None:
-    """The bin folder of the newest PostgreSQL under /usr/lib/postgresql (Debian's layout), if any."""
-    versions = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")]
-    if not versions:
-        return None
-    return max(versions, key=lambda b: int(b.parent.name) if b.parent.name.isdigit() else 0)
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a PostgreSQL cluster on 127.0.0.1 in a temporary folder; yield its URL; stop and remove it."""
-    bindir = postgres_bindir()
-    if bindir is None:
-        raise FileNotFoundError("no PostgreSQL installation under /usr/lib/postgresql")
-    root = Path(tempfile.mkdtemp(prefix="joinedup-pg-"))
-    root.chmod(0o755)
-    data, sock, log = root / "data", root / "sock", root / "server.log"
-    data.mkdir()
-    sock.mkdir()
-    as_pg: list[str] = []
-    if os.geteuid() == 0:
-        for path in (root, data, sock):
-            shutil.chown(path, "postgres", "postgres")
-        as_pg = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-
-    def pg(*args: str) -> None:
-        subprocess.run([*as_pg, *args], check=True, capture_output=True)
-
-    try:
-        pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
-        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-           f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {SERVER_SETTINGS}", "start")
-        pg(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "joinedup_bench")
-        yield f"postgres://postgres@127.0.0.1:{port}/joinedup_bench"
-    finally:
-        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], check=False,
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)

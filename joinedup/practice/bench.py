@@ -33,24 +33,18 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import html
-import json
-import os
 import random
 import re
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
 from joinedup.casework import bench as cb
+from joinedup.core.benchkit import on_each_database
+from joinedup.core.benchkit import say as _say
 
 URL = "/dashboard/"
 LONDON = ZoneInfo("Europe/London")
@@ -278,7 +272,7 @@ def build(*, children: int, seed: int, out: TextIO, now: dt.datetime | None = No
     visits = visit_records(cw, pop, now, rng)
     cw.first.extend(visits.records)
     cw.first.sort(key=lambda r: r["recorded_at"])
-    cb._say(out, f"  made {len(pop.children()):,} children, {len(records):,} records of universal services, "
+    _say(out, f"  made {len(pop.children()):,} children, {len(records):,} records of universal services, "
                  f"{len(cw.first) + len(cw.later):,} casework record versions ({len(visits.records):,} visits)")
     person_ids = [cb.person_uuid(seed, n) for n in range(len(pop))]
     cb._people(pop, person_ids, [records, cw.first], now)
@@ -293,7 +287,7 @@ def build(*, children: int, seed: int, out: TextIO, now: dt.datetime | None = No
     if CaseworkIssue.objects.exists():
         sample = list(CaseworkIssue.objects.values_list("kind", "sentence")[:3])
         raise RuntimeError(f"the fold could not place {CaseworkIssue.objects.count()} records, e.g. {sample}")
-    cb._say(out, f"  projected {totals['cases']:,} cases ({time.perf_counter() - step:.0f} s)")
+    _say(out, f"  projected {totals['cases']:,} cases ({time.perf_counter() - step:.0f} s)")
     base = cb.Built(children=len(pop.children()), persons=len(pop), records=SourceRecord.objects.count(),
                     mentions=Mention.objects.count(), casework=cw, seconds=0.0,
                     casework_names={n: f"{pop.given[n]} {pop.family[n]}" for n in cw.children})
@@ -420,7 +414,7 @@ def measure(*, built: Built, samples: int, out: TextIO) -> dict[str, Any]:
         "team_p95_ms": round(cb._percentile(team_times, 0.95), 1), "team_page_kb": round(len(team_content) / 1024, 1),
         "checked": sorted(want), "shown": {k: (sum(v) if isinstance(v, list) else v) for k, v in got.items()},
     }
-    cb._say(out, f"  GET {URL} (head of service): p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+    _say(out, f"  GET {URL} (head of service): p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
                  f"{figures['page_kb']} KB, {figures['queries']} queries ({figures['query_ms']} ms); team manager: "
                  f"p50 {figures['team_p50_ms']} ms, p95 {figures['team_p95_ms']} ms")
     return figures
@@ -437,7 +431,7 @@ def run_here(*, children: int, samples: int, seed: int, out: TextIO) -> dict[str
     if SourceRecord.objects.exists():
         raise RuntimeError("bench dashboard --here needs an empty database (it adds made-up records)")
     built = build(children=children, seed=seed, out=out)
-    cb._say(out, f"  built in {built.seconds:.1f} s")
+    _say(out, f"  built in {built.seconds:.1f} s")
     figures = measure(built=built, samples=samples, out=out)
     return {
         "database": connection.vendor, "children": built.base.children, "persons": built.base.persons,
@@ -455,52 +449,11 @@ def run_here(*, children: int, samples: int, seed: int, out: TextIO) -> dict[str
 def run(*, children: int = 70_000, samples: int = 30, seed: int = 1, postgres_url: str | None = None,
         postgresql: bool = True, out: TextIO) -> dict[str, Any]:
     """Measure on a fresh SQLite file and a fresh PostgreSQL database; the worse of the two at the top level."""
-    from joinedup.ingest.bench import postgres_bindir, throwaway_postgres
-
     args = ["--children", str(children), "--samples", str(samples), "--seed", str(seed)]
-    var_dir = Path(settings.VAR_DIR)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-dashboard-", dir=var_dir) as db_dir:
-        results["sqlite"] = _measure_in("SQLite", f"sqlite:///{Path(db_dir) / 'bench.sqlite3'}", args, out)
-    if postgresql:
-        if postgres_url:
-            results["postgresql"] = _measure_in("PostgreSQL", postgres_url, args, out)
-        elif postgres_bindir() is None:
-            cb._say(out, "PostgreSQL skipped: no installation under /usr/lib/postgresql")
-        else:
-            with throwaway_postgres() as url:
-                results["postgresql"] = _measure_in("PostgreSQL", url, args, out)
+    results = on_each_database("dashboard", args, out, postgres_url=postgres_url, postgresql=postgresql)
     measured = list(results.values())
     return {
         "children": results["sqlite"]["children"], "p50_ms": max(r["p50_ms"] for r in measured),
         "p95_ms": max(r["p95_ms"] for r in measured), "team_p95_ms": max(r["team_p95_ms"] for r in measured),
         "page_kb": max(r["page_kb"] for r in measured), "target_p95_ms": 300, **results,
     }
-
-
-def _measure_in(name: str, url: str, args: list[str], out: TextIO) -> dict[str, Any]:
-    """Migrate the empty database at `url`, then build and measure in a subprocess (progress to our stderr)."""
-    env = {**os.environ, "DATABASE_URL": url}
-    if "DJANGO_SETTINGS_MODULE" not in env:
-        env.setdefault("JOINEDUP_ENV", "development")
-    cb._say(out, f"{name}: migrating…")
-    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name}: migrate failed:\n{done.stderr[-2000:]}")
-    cb._say(out, f"{name}: building the authority and measuring…")
-    proc = subprocess.Popen([sys.executable, "-m", "joinedup.cli", "bench", "dashboard", "--here", *args, "--json"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    tail: list[str] = []
-    assert proc.stderr is not None and proc.stdout is not None
-    for line in proc.stderr:
-        tail = [*tail[-40:], line]
-        if re.match(r"  [A-Za-z0-9]", line):
-            cb._say(out, f"{name}:{line.rstrip()[1:]}")
-    stdout = proc.stdout.read()
-    proc.wait()
-    lines = stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
-        raise RuntimeError(f"{name}: bench failed (exit {proc.returncode}):\n{stdout[-2000:]}{''.join(tail)}")
-    return json.loads(lines[-1])

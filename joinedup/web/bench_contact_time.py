@@ -22,16 +22,17 @@ suite calls `seed` and `measure` against its own live server.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
+
+from joinedup.core.benchkit import module_main, module_on_fresh_sqlite
+from joinedup.core.benchkit import say as _say
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -191,18 +192,14 @@ def measure(page, base_url: str, *, username: str, password: str, child_name: st
     }
 
 
-def run_here(*, out: TextIO) -> dict[str, Any]:
-    """Seed the current (migrated, empty) database, serve it from a thread and run the script in Chromium."""
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM is used next to Playwright's loop
+@contextlib.contextmanager
+def serving() -> Iterator[str]:
+    """joinedup served from a thread of this process (Django's live server, static files from the apps), for a
+    browser script; yields its base URL."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
     from django.test.utils import override_settings
-    from playwright.sync_api import sync_playwright
 
-    from joinedup.casework.models import Contact
-
-    seeded = seed()
-    _say(out, f"  seeded: a front-door worker and {seeded.child_name}, known to a hospital and a school")
     storages = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     with override_settings(STORAGES=storages, ALLOWED_HOSTS=["localhost", "127.0.0.1"]):
@@ -213,17 +210,29 @@ def run_here(*, out: TextIO) -> dict[str, Any]:
         if server.error:
             raise server.error
         try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-                try:
-                    page = browser.new_page()
-                    _say(out, "  recording a contact and its decision in Chromium…")
-                    figures = measure(page, f"http://localhost:{server.port}", username=seeded.username,
-                                      password=seeded.password, child_name=seeded.child_name)
-                finally:
-                    browser.close()
+            yield f"http://localhost:{server.port}"
         finally:
             server.terminate()
+
+
+def run_here(*, out: TextIO) -> dict[str, Any]:
+    """Seed the current (migrated, empty) database, serve it from a thread and run the script in Chromium."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM is used next to Playwright's loop
+    from playwright.sync_api import sync_playwright
+
+    from joinedup.casework.models import Contact
+
+    seeded = seed()
+    _say(out, f"  seeded: a front-door worker and {seeded.child_name}, known to a hospital and a school")
+    with serving() as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            _say(out, "  recording a contact and its decision in Chromium…")
+            figures = measure(page, base, username=seeded.username, password=seeded.password,
+                              child_name=seeded.child_name)
+        finally:
+            browser.close()
     contact = Contact.objects.filter(record_id=figures["record_pk"]).first()
     figures["decision_recorded"] = bool(contact and contact.decision == "assessment")
     _say(out, f"  {figures['contact_required_fields']} required fields to record the contact, "
@@ -234,49 +243,13 @@ def run_here(*, out: TextIO) -> dict[str, Any]:
 
 def run(*, out: TextIO) -> dict[str, Any]:
     """On a fresh SQLite file: migrate, then seed, serve and measure in a subprocess (its JSON line is returned)."""
-    from django.conf import settings
-
-    var_dir = Path(settings.VAR_DIR)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-contact-time-", dir=var_dir) as folder:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-               "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
-        if "DJANGO_SETTINGS_MODULE" not in env:
-            env.setdefault("JOINEDUP_ENV", "development")
-        _say(out, "SQLite: migrating a fresh database…")
-        done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"migrate failed:\n{done.stderr[-2000:]}")
-        proc = subprocess.run([sys.executable, "-m", "joinedup.web.bench_contact_time"], env=env,
-                              capture_output=True, text=True, check=False)
-        for line in proc.stderr.splitlines():
-            if line.startswith("  "):
-                _say(out, line)
-        lines = proc.stdout.strip().splitlines()
-        if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
-            raise RuntimeError(f"bench contact-time failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}"
-                               f"{proc.stderr[-4000:]}")
-        return json.loads(lines[-1])
+    return module_on_fresh_sqlite("contact-time", "joinedup.web.bench_contact_time", out)
 
 
-def _say(out: TextIO, message: str) -> None:
-    out.write(message + "\n")
-    out.flush()
 
 
 def main() -> int:
-    # As the console script chooses them (web may not import joinedup.cli, the layer above).
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"config.settings.{os.environ.get('JOINEDUP_ENV', 'development')}")
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static files come from the apps here
-    django.setup()
-    result = run_here(out=sys.stderr)
-    print(json.dumps(result, sort_keys=True))
-    return 0
+    return module_main(run_here)
 
 
 if __name__ == "__main__":

@@ -32,16 +32,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
-from joinedup.web.bench_contact_time import CHROMIUM, CHROMIUM_ARGS, _Hands, _say, required_fields
+from joinedup.core.benchkit import module_main, module_on_fresh_sqlite
+from joinedup.core.benchkit import say as _say
+from joinedup.web.bench_contact_time import CHROMIUM, CHROMIUM_ARGS, _Hands, required_fields, serving
 
 CSC_CODE = "bench-visits-childrens-services"
 CHILD = ("Ava", "Thornfield", dt.date(2017, 9, 12))
@@ -261,39 +260,23 @@ def check_draft(page, base_url: str, *, child_name: str, case_id) -> dict[str, A
 def run_here(*, out: TextIO) -> dict[str, Any]:
     """Seed the current (migrated, empty) database, serve it from a thread and run the script in Chromium."""
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM is used next to Playwright's loop
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
-    from django.test.utils import override_settings
     from playwright.sync_api import sync_playwright
 
     from joinedup.ingest.models import SourceRecord
 
     seeded = seed()
     _say(out, f"  seeded: a social worker and {seeded.child_name}, on a child protection plan, allocated to them")
-    storages = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(STORAGES=storages, ALLOWED_HOSTS=["localhost", "127.0.0.1"]):
-        server = LiveServerThread("localhost", StaticFilesHandler)
-        server.daemon = True
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        base = f"http://localhost:{server.port}"
+    with serving() as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-                try:
-                    page = browser.new_context(**PHONE).new_page()
-                    _say(out, "  recording a visit on a 375 px screen in Chromium…")
-                    figures = measure(page, base, username=seeded.username, password=seeded.password,
-                                      child_name=seeded.child_name, case_id=seeded.case_id)
-                    _say(out, "  a draft through going offline and a server error…")
-                    figures["draft"] = check_draft(page, base, child_name=seeded.child_name, case_id=seeded.case_id)
-                finally:
-                    browser.close()
+            page = browser.new_context(**PHONE).new_page()
+            _say(out, "  recording a visit on a 375 px screen in Chromium…")
+            figures = measure(page, base, username=seeded.username, password=seeded.password,
+                              child_name=seeded.child_name, case_id=seeded.case_id)
+            _say(out, "  a draft through going offline and a server error…")
+            figures["draft"] = check_draft(page, base, child_name=seeded.child_name, case_id=seeded.case_id)
         finally:
-            server.terminate()
+            browser.close()
     visit = SourceRecord.objects.filter(pk=figures["record_pk"], kind="visit").select_related("current").first()
     detail = visit.current.payload["detail"] if visit is not None else {}
     figures["visit_recorded"] = bool(detail.get("child_seen") is True and detail.get("seen_alone") is True
@@ -309,44 +292,11 @@ def run_here(*, out: TextIO) -> dict[str, Any]:
 
 def run(*, out: TextIO) -> dict[str, Any]:
     """On a fresh SQLite file: migrate, then seed, serve and measure in a subprocess (its JSON line is returned)."""
-    from django.conf import settings
-
-    var_dir = Path(settings.VAR_DIR)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-visit-time-", dir=var_dir) as folder:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-               "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
-        if "DJANGO_SETTINGS_MODULE" not in env:
-            env.setdefault("JOINEDUP_ENV", "development")
-        _say(out, "SQLite: migrating a fresh database…")
-        done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"migrate failed:\n{done.stderr[-2000:]}")
-        proc = subprocess.run([sys.executable, "-m", "joinedup.web.bench_visit_time"], env=env,
-                              capture_output=True, text=True, check=False)
-        for line in proc.stderr.splitlines():
-            if line.startswith("  "):
-                _say(out, line)
-        lines = proc.stdout.strip().splitlines()
-        if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
-            raise RuntimeError(f"bench visit-time failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}"
-                               f"{proc.stderr[-4000:]}")
-        return json.loads(lines[-1])
+    return module_on_fresh_sqlite("visit-time", "joinedup.web.bench_visit_time", out)
 
 
 def main() -> int:
-    # As the console script chooses them (web may not import joinedup.cli, the layer above).
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"config.settings.{os.environ.get('JOINEDUP_ENV', 'development')}")
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static files come from the apps here
-    django.setup()
-    result = run_here(out=sys.stderr)
-    print(json.dumps(result, sort_keys=True, default=str))
-    return 0
+    return module_main(run_here)
 
 
 if __name__ == "__main__":

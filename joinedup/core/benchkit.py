@@ -1,0 +1,176 @@
+"""What the benches share: progress lines, a throwaway PostgreSQL cluster, and measuring a bench in a fresh
+database in a subprocess (migrate, then `joinedup bench <name> --here … --json`), on SQLite and PostgreSQL.
+
+The throwaway cluster is started the way scripts/test.sh does (initdb and pg_ctl from
+/usr/lib/postgresql/*/bin, as the postgres user when run as root), durable like production (fsync, synchronous
+commit, full-page writes) with the memory settings a production server would have (`SERVER_SETTINGS`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.conf import settings
+
+SERVER_SETTINGS = (
+    "-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
+    "-c shared_buffers=512MB -c wal_buffers=16MB -c max_wal_size=4GB"
+)
+PROGRESS = re.compile(r"  [A-Za-z0-9]")  # a bench's own progress lines on stderr (not a traceback's)
+
+
+def say(out: TextIO, message: str) -> None:
+    out.write(message + "\n")
+    out.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def postgres_bindir() -> Path | None:
+    """The bin folder of the newest PostgreSQL under /usr/lib/postgresql (Debian's layout), if any."""
+    versions = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")]
+    if not versions:
+        return None
+    return max(versions, key=lambda b: int(b.parent.name) if b.parent.name.isdigit() else 0)
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a PostgreSQL cluster on 127.0.0.1 in a temporary folder; yield its URL; stop and remove it."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise FileNotFoundError("no PostgreSQL installation under /usr/lib/postgresql")
+    root = Path(tempfile.mkdtemp(prefix="joinedup-pg-"))
+    root.chmod(0o755)
+    data, sock, log = root / "data", root / "sock", root / "server.log"
+    data.mkdir()
+    sock.mkdir()
+    as_pg: list[str] = []
+    if os.geteuid() == 0:
+        for path in (root, data, sock):
+            shutil.chown(path, "postgres", "postgres")
+        as_pg = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+
+    def pg(*args: str) -> None:
+        subprocess.run([*as_pg, *args], check=True, capture_output=True)
+
+    try:
+        pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
+           f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {SERVER_SETTINGS}", "start")
+        pg(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "joinedup_bench")
+        yield f"postgres://postgres@127.0.0.1:{port}/joinedup_bench"
+    finally:
+        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], check=False,
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def measure_in(name: str, url: str, bench: str, args: list[str], out: TextIO, *,
+               doing: str = "building the authority and measuring") -> dict[str, Any]:
+    """Migrate the empty database at `url`, then run `joinedup bench <bench> --here <args> --json` against it in
+    a subprocess, its progress passed on to `out` as it comes; the figures of its last (JSON) line."""
+    env = {**os.environ, "DATABASE_URL": url}
+    if "DJANGO_SETTINGS_MODULE" not in env:
+        env.setdefault("JOINEDUP_ENV", "development")
+    say(out, f"{name}: migrating…")
+    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{name}: migrate failed:\n{done.stderr[-2000:]}")
+    say(out, f"{name}: {doing}…")
+    proc = subprocess.Popen([sys.executable, "-m", "joinedup.cli", "bench", bench, "--here", *args, "--json"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tail: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    for line in proc.stderr:  # progress as it comes (the JSON line on stdout is short: no pipe deadlock)
+        tail = [*tail[-40:], line]
+        if PROGRESS.match(line):
+            say(out, f"{name}:{line.rstrip()[1:]}")
+    stdout = proc.stdout.read()
+    proc.wait()
+    lines = stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
+        raise RuntimeError(f"{name}: bench failed (exit {proc.returncode}):\n{stdout[-2000:]}{''.join(tail)}")
+    return json.loads(lines[-1])
+
+
+def on_each_database(bench: str, args: list[str], out: TextIO, *, postgres_url: str | None = None,
+                     postgresql: bool = True, doing: str = "building the authority and measuring") -> dict[str, Any]:
+    """`measure_in` a fresh SQLite file under var/ (a real disk, as in use) and then a PostgreSQL database (the one
+    at `postgres_url`, else a throwaway cluster; skipped, and said, when PostgreSQL is not installed).
+    {"sqlite": figures, "postgresql": figures}."""
+    var_dir = Path(settings.VAR_DIR)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix=f"bench-{bench}-", dir=var_dir) as db_dir:
+        results["sqlite"] = measure_in("SQLite", f"sqlite:///{Path(db_dir) / 'bench.sqlite3'}", bench, args, out,
+                                       doing=doing)
+    if postgresql:
+        if postgres_url:
+            results["postgresql"] = measure_in("PostgreSQL", postgres_url, bench, args, out, doing=doing)
+        elif postgres_bindir() is None:
+            say(out, "PostgreSQL skipped: no installation under /usr/lib/postgresql")
+        else:
+            with throwaway_postgres() as url:
+                results["postgresql"] = measure_in("PostgreSQL", url, bench, args, out, doing=doing)
+    return results
+
+
+def module_on_fresh_sqlite(bench: str, module: str, out: TextIO) -> dict[str, Any]:
+    """On a fresh SQLite file under var/: migrate, then run `python -m <module>` (which seeds, serves and measures
+    in one process, its progress on stderr and its figures as the last line on stdout); those figures."""
+    var_dir = Path(settings.VAR_DIR)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{bench}-", dir=var_dir) as folder:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+               "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
+        if "DJANGO_SETTINGS_MODULE" not in env:
+            env.setdefault("JOINEDUP_ENV", "development")
+        say(out, "SQLite: migrating a fresh database…")
+        done = subprocess.run([sys.executable, "-m", "joinedup.cli", "migrate", "--noinput", "-v", "0"], env=env,
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"migrate failed:\n{done.stderr[-2000:]}")
+        proc = subprocess.run([sys.executable, "-m", module], env=env, capture_output=True, text=True, check=False)
+        for line in proc.stderr.splitlines():
+            if line.startswith("  "):
+                say(out, line)
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines or not lines[-1].startswith("{"):
+            raise RuntimeError(f"bench {bench} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}"
+                               f"{proc.stderr[-4000:]}")
+        return json.loads(lines[-1])
+
+
+def module_main(run_here) -> int:
+    """A bench module run as `python -m`: Django set up as the console script would, `run_here(out=stderr)`, its
+    figures printed as one JSON line."""
+    # As the console script chooses them (a domain app may not import joinedup.cli, the layer above).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"config.settings.{os.environ.get('JOINEDUP_ENV', 'development')}")
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static files come from the apps here
+    django.setup()
+    result = run_here(out=sys.stderr)
+    print(json.dumps(result, sort_keys=True, default=str))
+    return 0
