@@ -5,22 +5,15 @@ the case shows the plan, its category and the next deadline. A partner makes a r
 axe finds no violations on any page visited."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Agency, AgencyKind, Role, User
 from joinedup.casework.models import Case, Contact, Notice
 from joinedup.web import bench_contact_time
+from tests.browser.helpers import assert_accessible, press
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, live_server, username: str, password: str = PASSWORD) -> None:
@@ -35,12 +28,6 @@ def choose(page: Page, name: str) -> None:
     """A radio chosen by keyboard: focus it, Space."""
     page.get_by_role("radio", name=name, exact=True).focus()
     page.keyboard.press("Space")
-
-
-def press(page: Page, button: str) -> None:
-    """A button pressed by keyboard: focus it, Enter."""
-    page.get_by_role("button", name=button).focus()
-    page.keyboard.press("Enter")
 
 
 def next_step(page: Page, label: str) -> None:

@@ -2,26 +2,19 @@
 what; axe finds no violations on any of them."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Agency, Role
 from joinedup.accounts.services import team_create
 from joinedup.ingest.services import records_ingest
 from joinedup.people.services import linkage_run
+from tests.browser.helpers import assert_accessible
 from tests.chronology.conftest import model_only  # noqa: F401
 from tests.chronology.family import CSC, HOSPITAL, family_records
 from tests.conftest import PASSWORD
 from tests.people.conftest import SYSTEM, authority, authority_records, trained_model  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, live_server, user) -> None:

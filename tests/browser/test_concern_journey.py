@@ -8,24 +8,18 @@ import datetime as dt
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import AgencyKind, Role
 from joinedup.accounts.services import agency_create, team_create
 from joinedup.casework.services import NewPerson, contact_record
 from joinedup.practice.models import Concern
+from tests.browser.helpers import assert_accessible, press
 from tests.conftest import PASSWORD, SYSTEM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-axe = Axe()
 NEIGHBOUR = "Petra Lindqvist"
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, live_server, username: str) -> None:
@@ -38,12 +32,6 @@ def sign_in(page: Page, live_server, username: str) -> None:
 
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
-
-
-def press(page: Page, button: str) -> None:
-    """A button pressed by keyboard: focus it, Enter."""
-    page.get_by_role("button", name=button).focus()
-    page.keyboard.press("Enter")
 
 
 def tick(page: Page, role: str, name: str) -> None:

@@ -3,22 +3,15 @@ opened, one team chosen), the workers' caseloads; a worker their own caseload; t
 allocating past a worker's limit. axe finds no violations on any page visited."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.casework.models import Allocation, Case
+from tests.browser.helpers import assert_accessible
 from tests.casework.conftest import csc, front_door, front_door_team, hospital, manager, nurse  # noqa: F401
 from tests.conftest import PASSWORD
 from tests.practice.test_dashboard import authority  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, live_server, username: str) -> None:

@@ -1,20 +1,13 @@
 """A person signs in, sees their home page and the pages in the menu, and signs out; axe finds nothing."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Role
+from tests.browser.helpers import assert_accessible
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_sign_in_home_menu_sign_out(page: Page, live_server, make_user, make_team):

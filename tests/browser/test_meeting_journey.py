@@ -6,12 +6,12 @@ shows the dissent with its reason at once, and the dissent is escalated. axe fin
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Role
 from joinedup.casework.models import Case
 from joinedup.practice.models import DissentEscalation, Meeting, MinutesStatus
+from tests.browser.helpers import assert_accessible, press
 from tests.casework import conftest as casework
 from tests.conftest import PASSWORD
 
@@ -19,14 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 csc, front_door_team, front_door = casework.csc, casework.front_door_team, casework.front_door
 case_at_strategy = casework.case_at_strategy
-axe = Axe()
 NFA = "No further action: the bruise is accepted as accidental."
 REASON = "Police disagree: the father's account changed twice and there were two call-outs to the address this year."
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, live_server, username: str) -> None:
@@ -35,12 +29,6 @@ def sign_in(page: Page, live_server, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
-def press(page: Page, button: str) -> None:
-    """A button pressed by keyboard: focus it, Enter."""
-    page.get_by_role("button", name=button, exact=True).focus()
-    page.keyboard.press("Enter")
 
 
 def choose(page: Page, radio) -> None:
@@ -54,7 +42,7 @@ def add_attendee(page: Page, name: str, agency: str, role: str) -> None:
     form.get_by_label("Name").fill(name)
     form.get_by_label("Agency").fill(agency)
     form.get_by_label("Role").fill(role)
-    press(page, "Add attendee")
+    press(page, "Add attendee", exact=True)
     expect(page.locator("#attendees + table")).to_contain_text(name)
 
 
@@ -72,14 +60,14 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     page.get_by_role("link", name="Start minutes of a strategy discussion, conference or core group").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Start minutes")
     assert_accessible(page)
-    press(page, "Start the minutes")  # nothing chosen yet
+    press(page, "Start the minutes", exact=True)  # nothing chosen yet
     expect(page.get_by_role("alert")).to_contain_text("Select what kind of meeting it was")
     expect(page.get_by_role("alert")).to_contain_text("Enter the meeting's title")
     assert_accessible(page)
     choose(page, page.get_by_role("radio", name="Strategy discussion"))
     page.get_by_label("Title").fill("Strategy discussion after the A&E attendance")
     page.get_by_label("Who chaired it? (optional)").fill("Sam Okafor")
-    press(page, "Start the minutes")
+    press(page, "Start the minutes", exact=True)
     expect(page.get_by_role("alert").first).to_contain_text("Minutes started")
     expect(page.get_by_role("heading", level=1)).to_have_text("Strategy discussion after the A&E attendance")
     assert_accessible(page)
@@ -87,13 +75,13 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     # Who attended, line by line (a missing agency is named).
     form = page.locator("#add-attendee")
     form.get_by_label("Name").fill("Priya Natt")
-    press(page, "Add attendee")
+    press(page, "Add attendee", exact=True)
     expect(page.get_by_role("alert")).to_contain_text("Enter Priya Natt's agency")
     expect(form.get_by_label("Name")).to_have_value("Priya Natt")  # what was typed is kept
     assert_accessible(page)
     form.get_by_label("Agency").fill("Health")
     form.get_by_label("Role").fill("Named nurse")
-    press(page, "Add attendee")
+    press(page, "Add attendee", exact=True)
     add_attendee(page, "Sam Okafor", "Children's social care", "Team manager (chair)")
     add_attendee(page, "Dee Hollis", "Police", "Detective sergeant")
     assert_accessible(page)
@@ -103,7 +91,7 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     item.get_by_label("Item").fill("The bruise seen at A&E")
     item.get_by_label("What was said (optional)").fill("Father says Ruby fell against the table.")
     item.get_by_label("What was decided (optional)").fill(NFA)
-    press(page, "Add item")
+    press(page, "Add item", exact=True)
     expect(page.locator("#decision-1")).to_contain_text(NFA)
     expect(page.locator("#grid")).to_contain_text("Not recorded")
     assert_accessible(page)
@@ -121,11 +109,11 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     reason = page.get_by_label("Why did Dee Hollis dissent?")
     expect(reason).to_be_visible()  # revealed by choosing "Dissented"
     assert_accessible(page)
-    press(page, "Save positions")
+    press(page, "Save positions", exact=True)
     expect(page.get_by_role("alert")).to_contain_text("Say why Dee Hollis dissented")
     assert_accessible(page)
     page.get_by_label("Why did Dee Hollis dissent?").fill(REASON)
-    press(page, "Save positions")
+    press(page, "Save positions", exact=True)
     expect(page.get_by_role("alert").first).to_contain_text("Positions on decision 1 recorded")
     decision = page.locator("#decision-1")
     expect(decision.get_by_role("row").filter(has_text="Dee Hollis")).to_contain_text("Dissented")
@@ -140,7 +128,7 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     page.goto(url)
     expect(page.get_by_role("button", name="Approve and lock the minutes")).to_be_visible()
     assert_accessible(page)
-    press(page, "Approve and lock the minutes")
+    press(page, "Approve and lock the minutes", exact=True)
     expect(page.get_by_role("alert").first).to_contain_text("Minutes approved and locked")
     expect(page.get_by_text("Approved, locked")).to_be_visible()
     expect(page.locator("#add-attendee")).to_have_count(0)
@@ -162,7 +150,7 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     assert_accessible(page)
     page.get_by_label("Who owns this stage?").select_option(label=f"Hana Reyes, {head.get_role_display()}")
     page.get_by_label("Deadline").fill(f"{dt.date.today() + dt.timedelta(days=5):%d/%m/%Y}")
-    press(page, "Escalate")
+    press(page, "Escalate", exact=True)
     expect(page.get_by_role("alert").first).to_contain_text("Dissent escalated")
     expect(page.locator("#decision-1")).to_contain_text("Escalated: stage 1")
     assert_accessible(page)
@@ -175,18 +163,18 @@ def test_minutes_with_a_dissent_approved_and_in_the_childs_chronology(page: Page
     assert DissentEscalation.objects.get().owner == head
     choose(page, page.get_by_role("radio", name="No: it can go to the next stage"))
     page.get_by_label("What was the outcome?").fill("Managers could not agree: goes to stage 2.")
-    press(page, "Record the outcome")
+    press(page, "Record the outcome", exact=True)
     expect(page.get_by_role("alert").first).to_contain_text("Outcome recorded")
     expect(page.locator("dl").last).to_contain_text("Not resolved: Managers could not agree")
     assert_accessible(page)
 
     # A correction is a new version; approving it keeps version 1, superseded.
     page.get_by_role("link", name="The minutes").click()
-    press(page, "Correct these minutes")
+    press(page, "Correct these minutes", exact=True)
     expect(page.get_by_role("alert").first).to_contain_text("Version 2 started")
     expect(page.get_by_text("This is a correction of")).to_be_visible()
     assert_accessible(page)
-    press(page, "Approve and lock the minutes")
+    press(page, "Approve and lock the minutes", exact=True)
     expect(page.locator("#versions")).to_contain_text("Corrected by a later version")
     assert_accessible(page)
     page.locator("#versions").get_by_role("link", name="Version 1").click()

@@ -1,24 +1,17 @@
 """A front-door worker finds a child, reads the person page and decides an uncertain match; axe finds nothing."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Agency, Role
 from joinedup.ingest.services import records_ingest
 from joinedup.people.services import linkage_run
+from tests.browser.helpers import assert_accessible
 from tests.conftest import PASSWORD
 from tests.people.conftest import SYSTEM, authority, authority_records, loaded, trained_model  # noqa: F401
 from tests.people.test_households_online import CSC, _family_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_find_a_child_read_the_household_and_decide_a_match(page: Page, live_server, loaded, make_user):  # noqa: F811

@@ -6,7 +6,6 @@ no violations on any page visited."""
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import AgencyKind, Role
@@ -15,23 +14,11 @@ from joinedup.casework.models import Case
 from joinedup.casework.services import allocation_set, contact_decide
 from joinedup.casework.services.recording import today
 from joinedup.practice.models import SupervisionSession
+from tests.browser.helpers import assert_accessible, press
 from tests.casework.conftest import new_child_contact
 from tests.conftest import PASSWORD, SYSTEM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
-
-
-def press(page: Page, button: str) -> None:
-    """A button pressed by keyboard: focus it, Enter."""
-    page.get_by_role("button", name=button).focus()
-    page.keyboard.press("Enter")
 
 
 def seed():

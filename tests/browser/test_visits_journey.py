@@ -6,22 +6,15 @@ violations on any page visited."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from joinedup.casework.models import CaseClock, Notice
 from joinedup.ingest.models import SourceRecord
 from joinedup.web import bench_visit_time
+from tests.browser.helpers import assert_accessible, press
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, live_server, username: str) -> None:
@@ -36,11 +29,6 @@ def choose(page: Page, question: str, answer: str) -> None:
     """A radio chosen by keyboard: focus it, Space."""
     page.get_by_role("group", name=question).get_by_role("radio", name=answer, exact=True).focus()
     page.keyboard.press("Space")
-
-
-def press(page: Page, button: str) -> None:
-    page.get_by_role("button", name=button).focus()
-    page.keyboard.press("Enter")
 
 
 def open_visit_form(page: Page) -> None:
