@@ -62,7 +62,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import on_each_database
+from joinedup.core.benchkit import on_each_database, time_gets
 from joinedup.core.benchkit import say as _say
 
 SCHEMA = "joinedup.agency-record/1"
@@ -1010,17 +1010,7 @@ def measure(*, built: Built, seed: int, samples: int, warmup: int = 3, out: Text
     client = Client(HTTP_HOST="localhost")
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     settle_after_load()  # as config.wsgi does in each server worker once the application is loaded
-    times: list[float] = []
-    content = b""
-    for i in range(warmup + samples):
-        started = time.perf_counter()
-        response = client.get(URL)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {URL}: {response.status_code}")
-        if i >= warmup:
-            times.append(elapsed)
-            content = response.content
+    times, content = time_gets(client, URL, samples, warmup)
     with _QueryLog().attached() as log:
         for _ in range(QUERY_SAMPLES):
             client.get(URL)

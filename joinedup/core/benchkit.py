@@ -174,3 +174,20 @@ def module_main(run_here) -> int:
     result = run_here(out=sys.stderr)
     print(json.dumps(result, sort_keys=True, default=str))
     return 0
+
+
+def time_gets(client, url: str, samples: int, warmup: int = 3) -> tuple[list[float], bytes]:
+    """GET `url` with a test client `warmup + samples` times; the last `samples` times in ms and the last page."""
+    import time
+
+    times, content = [], b""
+    for i in range(warmup + samples):
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url}: {response.status_code}")
+        if i >= warmup:
+            times.append(elapsed)
+            content = response.content
+    return times, content

@@ -43,7 +43,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from joinedup.casework import bench as cb
-from joinedup.core.benchkit import on_each_database
+from joinedup.core.benchkit import on_each_database, time_gets
 from joinedup.core.benchkit import say as _say
 
 URL = "/dashboard/"
@@ -367,20 +367,6 @@ def shown(page: str) -> dict[str, Any]:
             "concerns_overdue": len(_table(page, "concerns"))}
 
 
-def _time(client, url: str, samples: int, warmup: int = 3) -> tuple[list[float], bytes]:
-    times, content = [], b""
-    for i in range(warmup + samples):
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {url}: {response.status_code}")
-        if i >= warmup:
-            times.append(elapsed)
-            content = response.content
-    return times, content
-
-
 def measure(*, built: Built, samples: int, out: TextIO) -> dict[str, Any]:
     from django.test import Client
 
@@ -390,7 +376,7 @@ def measure(*, built: Built, samples: int, out: TextIO) -> dict[str, Any]:
     client = Client(HTTP_HOST="localhost")
     client.force_login(built.head_of_service, backend="django.contrib.auth.backends.ModelBackend")
     settle_after_load()
-    times, content = _time(client, URL, samples)
+    times, content = time_gets(client, URL, samples)
     with cb._QueryLog().attached() as log:
         for _ in range(cb.QUERY_SAMPLES):
             client.get(URL)
@@ -402,7 +388,7 @@ def measure(*, built: Built, samples: int, out: TextIO) -> dict[str, Any]:
         raise RuntimeError(f"GET {URL} shows figures that differ from the data made (shown, counted): {wrong}")
     team = Client(HTTP_HOST="localhost")
     team.force_login(built.team_manager, backend="django.contrib.auth.backends.ModelBackend")
-    team_times, team_content = _time(team, URL, samples)
+    team_times, team_content = time_gets(team, URL, samples)
     figures = {
         "p50_ms": round(statistics.median(times), 1), "p95_ms": round(cb._percentile(times, 0.95), 1),
         "max_ms": round(max(times), 1), "page_kb": round(len(content) / 1024, 1),
