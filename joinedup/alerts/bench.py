@@ -53,7 +53,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from joinedup.alerts.rules.base import CONTEXT_ONLY, ChildContext, Finding, HouseholdMember, Rule
+from joinedup.alerts.rules.base import CONTEXT_ONLY, PROCESS_FAILURE, ChildContext, Finding, HouseholdMember, Rule
 from joinedup.chronology.events import Event, event_from_payload, plan_periods
 from joinedup.ingest.addresses import address_key
 from joinedup.people.linkage.authority import iter_records, mention_dict
@@ -644,6 +644,11 @@ def _score(directory: Path, rp: Replay, *, start: dt.date, end: dt.date, live_fr
         "detection_rate": round(detected / n_ep, 4) if n_ep else None,
         "median_lead_days": statistics.median(leads) if leads else None,
         "alerts_per_1000_children_per_month": per_1000(len(raised), months_total),
+        # The burden split: alerts about the child (suspect, consider, escalate) and alerts about the work
+        # (process failure: a clock missed), which go to the worker and their manager rather than to triage.
+        "child_risk_alerts_per_1000_children_per_month": per_1000(
+            sum(n for kind, n in by_kind.items() if kind != PROCESS_FAILURE), months_total),
+        "process_failure_alerts_per_1000_children_per_month": per_1000(by_kind.get(PROCESS_FAILURE, 0), months_total),
         "alerts_on_children_without_harm_share": round(1 - on_harm / len(raised), 4) if raised else None,
         "latency_p95_ms": round(_percentile(latencies, 0.95), 2),
         "latency_p50_ms": round(_percentile(latencies, 0.50), 3),

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from joinedup.alerts import bench
+from joinedup.alerts.rules.base import PROCESS_FAILURE
+from joinedup.alerts.rules.catalogue import RULES
 from joinedup.simulate.generate import SimulationConfig, generate
 
 KEYS = {"episodes", "detected", "detection_rate", "median_lead_days", "alerts_per_1000_children_per_month",
@@ -31,6 +33,12 @@ def test_a_small_replay_returns_every_key_with_sane_values(result):
     assert 0.0 <= out["detection_rate"] <= 1.0
     assert out["detected"] == 0 or out["median_lead_days"] > 0
     assert 0 < out["alerts_per_1000_children_per_month"] < 100
+    split = out["child_risk_alerts_per_1000_children_per_month"] + out["process_failure_alerts_per_1000_children_per_month"]
+    assert abs(split - out["alerts_per_1000_children_per_month"]) <= 0.02
+    assert out["process_failure_alerts_per_1000_children_per_month"] > 0  # the simulator plants late casework
+    process_rules = {r.id for r in RULES if r.kind == PROCESS_FAILURE}
+    assert out["alerts_by_kind"].get(PROCESS_FAILURE, 0) == sum(
+        n for rule, n in out["alerts_by_rule"].items() if rule in process_rules)
     assert 0.0 <= out["alerts_on_children_without_harm_share"] <= 1.0
     assert 0 < out["latency_p95_ms"] < 1000
     assert set(out["by_age_band"]) == {"0-1", "1-4", "5-10", "11-17"}
