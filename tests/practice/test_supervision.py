@@ -463,3 +463,22 @@ def test_action_strings_round_trip():
     assert parse_action(value) == (day, "Sam Okafor", "Call the GP | about the rash")
     assert parse_action("whatever") == (None, "", "whatever")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \| [^|]+ \| .+", value)
+
+
+def test_recorded_as_of_dates_what_the_service_stores_but_not_the_audit_trail(authority):
+    """Loading history (`joinedup demo`): the session is dated at the simulated moment; its audit row at the real
+    time; outside the block the services' clock is the real one again."""
+    from joinedup.casework.services.recording import now, recorded_as_of
+
+    a = authority
+    moment = dt.datetime(2026, 3, 4, 10, 30, tzinfo=dt.UTC)
+    before = dt.datetime.now(dt.UTC)
+    with recorded_as_of(moment):
+        assert now() == moment
+        session = supervision_record(user=a.manager, worker=a.worker, held_on=moment.date(), notes="",
+                                     discussions=[{"person": a.ruby, "decision": "Carry on."}])
+    assert abs((now() - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+    session.refresh_from_db()
+    assert session.recorded_at == moment
+    audited = AuditEvent.objects.filter(object_id=str(session.pk)).order_by("occurred_at").first()
+    assert audited is not None and audited.occurred_at >= before

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,5 +193,21 @@ def today() -> dt.date:
     return dt.datetime.now(clocks_from_settings().tz).date()
 
 
+_RECORDED_AT: ContextVar[dt.datetime | None] = ContextVar("joinedup_recorded_at", default=None)
+
+
+@contextmanager
+def recorded_as_of(moment: dt.datetime) -> Iterator[None]:
+    """Within it, casework and practice services date what they store (recorded, approved, done, answered) at
+    `moment` rather than now: loading a simulated authority's history (`joinedup demo`). The audit trail and
+    ingest keep the real time. A context variable: other threads and requests are unaffected."""
+    token = _RECORDED_AT.set(moment)
+    try:
+        yield
+    finally:
+        _RECORDED_AT.reset(token)
+
+
 def now() -> dt.datetime:
-    return utc_now()
+    """When a casework or practice service stores something: now, or the moment of `recorded_as_of`."""
+    return _RECORDED_AT.get() or utc_now()

@@ -10,7 +10,7 @@ What the demo users stand in for:
 - concerns are logged by `femi.adeyemi` at the front door (a whistleblower's by `helen.marsh`) and answered by
   `tara.lindqvist` (a whistleblower's by `helen.marsh`).
 
-Each item is written as it would have been at the time (`_as_of`: the service's clock reads the simulated
+Each item is written as it would have been at the time (`recorded_as_of`: the service's clock reads the simulated
 moment while it runs; the audit rows keep the real time of loading). Nothing is loaded twice: an item already in
 the database (the same session day, meeting time and title, or concern receipt) is kept as it is.
 """
@@ -29,6 +29,7 @@ from typing import Any
 from django.db import transaction
 
 from joinedup.accounts.models import User
+from joinedup.casework.services.recording import recorded_as_of
 
 PRACTICE_FILE = Path("practice") / "practice.jsonl"
 CSC_AGENCY = "northbrook-childrens-services"  # the simulated children's services (and the demo's own)
@@ -106,20 +107,6 @@ def _moment(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@contextmanager
-def _as_of(moment: dt.datetime, *modules: ModuleType) -> Iterator[None]:
-    """While loading one item, the services' own clock (`now` in their modules) reads the simulated moment, so
-    what they store (recorded, approved, done, answered) is dated as it happened. Single-threaded command only."""
-    saved = [(m, m.now) for m in modules]
-    try:
-        for m in modules:
-            m.now = lambda: moment  # type: ignore[attr-defined]
-        yield
-    finally:
-        for m, original in saved:
-            m.now = original  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -203,7 +190,7 @@ def load_practice(simulated: Path, progress: Callable[[str], None] = lambda mess
     if users is None:
         return "Practice: the demo users are missing; none loaded."
     try:
-        from joinedup.practice.services import concerns, meetings, meetings_escalation, meetings_input, supervision
+        from joinedup.practice.services import concerns, meetings, meetings_escalation, supervision
     except ImportError as exc:  # the practice services are not there yet
         return f"Practice: the practice services are not available ({exc}); none loaded."
     local_ids = {c["child"] for i in items for c in i.get("children", [])}
@@ -213,7 +200,7 @@ def load_practice(simulated: Path, progress: Callable[[str], None] = lambda mess
         _supervision(supervision, [i for i in items if i["type"] == "supervision"], people, users, done, progress)
         mine = {c["child"] for i in items if i["type"] == "supervision" for c in i["children"]}
         chosen = _chosen_meetings([i for i in items if i["type"] == "meeting"], mine, done)
-        _meetings(meetings, meetings_escalation, meetings_input, chosen, people, users, done, progress)
+        _meetings(meetings, meetings_escalation, chosen, people, users, done, progress)
         _concerns(concerns, _chosen_concerns([i for i in items if i["type"] == "concern"], done), people, users,
                   done, progress)
     return done
@@ -309,7 +296,7 @@ def _supervision(S: ModuleType, sessions: list[dict], people: dict, users: dict[
             continue
         at = dt.datetime.combine(held_on, dt.time(16), tzinfo=dt.UTC)
         try:
-            with _as_of(at, S):
+            with recorded_as_of(at):
                 row = S.supervision_record(user=manager, worker=worker, held_on=held_on,
                                            notes=session.get("notes", ""), discussions=discussions)
         except _refusals() as exc:
@@ -327,7 +314,7 @@ def _supervision(S: ModuleType, sessions: list[dict], people: dict, users: dict[
         progress(f"Supervision of {held_on}: {len(discussions)} children")
     for when, action_id, owner in sorted(pending, key=lambda p: (p[0], p[1])):
         try:
-            with _as_of(when, S):
+            with recorded_as_of(when):
                 S.supervision_action_done(user=owner, action=action_id, note="Done.")
         except _refusals() as exc:
             done.refused("actions done", exc)
@@ -347,7 +334,7 @@ def _attendee(a: dict[str, Any], users: dict[str, User], ours: bool) -> dict[str
     return {"name": name, "agency": a["agency"], "role": a["role"], "present": bool(a.get("present", True))}
 
 
-def _meetings(M: ModuleType, E: ModuleType, MI: ModuleType, meetings: list[dict], people: dict,
+def _meetings(M: ModuleType, E: ModuleType, meetings: list[dict], people: dict,
               users: dict[str, User], done: PracticeLoaded, progress: Callable[[str], None]) -> None:
     from joinedup.casework.models import Allocation
     from joinedup.practice.models import Meeting
@@ -369,14 +356,14 @@ def _meetings(M: ModuleType, E: ModuleType, MI: ModuleType, meetings: list[dict]
                                      .exists() for p in persons)
         writer, approver = (worker, manager) if ours else (head, head)
         try:
-            _meeting(M, E, MI, m, held_at, persons, ours, users, writer, approver, now, done)
+            _meeting(M, E, m, held_at, persons, ours, users, writer, approver, now, done)
         except _refusals() as exc:
             done.refused("meetings", exc)
             continue
         progress(f"Minutes of {m['title']} on {held_at:%d/%m/%Y}")
 
 
-def _meeting(M: ModuleType, E: ModuleType, MI: ModuleType, m: dict, held_at: dt.datetime, persons: list,
+def _meeting(M: ModuleType, E: ModuleType, m: dict, held_at: dt.datetime, persons: list,
              ours: bool, users: dict[str, User], writer: User, approver: User, now: dt.datetime,
              done: PracticeLoaded) -> None:
     """One meeting: started, drafted, approved (unless still a draft), its dissents escalated as they were."""
@@ -388,7 +375,7 @@ def _meeting(M: ModuleType, E: ModuleType, MI: ModuleType, m: dict, held_at: dt.
             {"text": d["text"], "positions": [{k: v for k, v in p.items() if k in ("attendee", "stance", "reason")}
                                               for p in d["positions"]]} for d in item["decisions"]]}
         for item in m["items"]]}
-    with _as_of(held_at + dt.timedelta(hours=2), M, MI):
+    with recorded_as_of(held_at + dt.timedelta(hours=2)):
         meeting = M.meeting_start(user=writer, kind=m["meeting_type"], title=m["title"], held_at=held_at,
                                   chair=m.get("chair", ""), children=[p.pk for p in persons])
         M.meeting_draft_update(user=writer, meeting_id=meeting.pk, revision=None, data=data)
@@ -398,7 +385,7 @@ def _meeting(M: ModuleType, E: ModuleType, MI: ModuleType, m: dict, held_at: dt.
     approved_at = _moment(m.get("approved_at"))
     if approved_at is None or approved_at > now:
         return  # still a draft at the period's end
-    with _as_of(approved_at, M, MI):
+    with recorded_as_of(approved_at):
         M.meeting_approve(user=approver, meeting_id=meeting.pk, revision=None)
     done.approved += 1
     for i, item in enumerate(m["items"]):
@@ -410,14 +397,14 @@ def _meeting(M: ModuleType, E: ModuleType, MI: ModuleType, m: dict, held_at: dt.
             position = MeetingPosition.objects.get(decision__item__meeting=meeting, decision__item__order=i,
                                                    decision__order=j, stance=Stance.DISSENTED)
             owner = manager if raised["owner_role"] == "team_manager" and ours else head
-            with _as_of(raised_at, E, MI):
+            with recorded_as_of(raised_at):
                 escalation = E.dissent_escalate(user=approver, position_id=position.pk, stage=raised["stage"],
                                                 owner_id=owner.pk,
                                                 deadline_on=dt.date.fromisoformat(raised["deadline_on"]))
             done.escalations += 1
             resolved_at = _moment(raised.get("resolved_at"))
             if resolved_at is not None and resolved_at <= now:
-                with _as_of(resolved_at, E, MI):
+                with recorded_as_of(resolved_at):
                     E.escalation_outcome_record(user=owner, escalation_id=escalation.pk,
                                                 outcome=raised["outcome"], resolved=bool(raised.get("resolved")))
 
@@ -461,19 +448,19 @@ def _concerns(C: ModuleType, concerns: list[dict], people: dict, users: dict[str
 def _concern(C: ModuleType, c: dict, received: dt.datetime, persons: list, recorder: User, responder: User,
              name: str, now: dt.datetime, done: PracticeLoaded) -> None:
     """One concern: logged when received, answered and the raiser told when they were (if they were)."""
-    with _as_of(received + dt.timedelta(minutes=5), C):
+    with recorded_as_of(received + dt.timedelta(minutes=5)):
         concern = C.concern_record(user=recorder, raised_by=c["raised_by"], summary=c["summary"], children=persons,
                                    responder=responder, raiser_name=name,
                                    identity_withheld=bool(c.get("identity_withheld")), received_at=received)
     done.concerns += 1
     responded = _moment(c.get("responded_at"))
     if responded is not None and responded <= now:
-        with _as_of(responded, C):
+        with recorded_as_of(responded):
             C.concern_respond(user=responder, concern_id=concern.pk, response=c["response"],
                               responded_at=responded, revision=None)
         done.answered += 1
         told = _moment(c.get("raiser_told_at"))
         if told is not None and told <= now:
-            with _as_of(told, C):
+            with recorded_as_of(told):
                 C.concern_raiser_told(user=responder, concern_id=concern.pk, how=c.get("raiser_told_how") or "",
                                       told_at=told, revision=None)
