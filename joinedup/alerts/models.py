@@ -50,6 +50,10 @@ class Alert(models.Model):
     raised_at = models.DateTimeField()
     evidence_updated_at = models.DateTimeField()
     evaluated_at = models.DateTimeField(help_text="The time the rule judged against when it last fired.")
+    applies_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the finding applied, if it was found at the time of a record received late (a back-dated "
+                  "record judged at its own day, docs/alerts-operations.md); empty when it applies now.")
     # Routing.
     agency = models.ForeignKey("accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                help_text="The children's social care agency responsible for the child.")

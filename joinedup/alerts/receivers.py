@@ -6,7 +6,9 @@ refuse the records (the evaluation runs in a savepoint; the schedule and the nex
 A correction received through the API that no longer names someone (a withdrawn mention) re-evaluates
 the people it used to name, so an alert resting on it is updated or closed. After a batch linkage run
 (`joinedup link`, after a file load) the children whose links changed are evaluated one transaction
-each, with progress.
+each, with progress. When the sender names the mentions that arrived (`mention_ids`), each record is judged
+at its own day and a back-dated record does not raise a time-based rule at the wall clock
+(`alerts.services.alerts_evaluate_for_person`).
 """
 
 import logging
@@ -21,7 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(persons_linked, dispatch_uid="alerts.evaluate_linked")
-def evaluate_linked(sender, *, person_ids, via, actor=None, progress=None, **kwargs):
+def evaluate_linked(sender, *, person_ids, via, actor=None, progress=None, mention_ids=None, **kwargs):
+    """`mention_ids` (when the sender names the mentions that arrived) judges each record at its own day
+    (`alerts_evaluate_for_person`, docs/alerts-operations.md "A record's own time")."""
     from joinedup.alerts.services import alerts_evaluate_people
 
     if not person_ids:
@@ -29,13 +33,13 @@ def evaluate_linked(sender, *, person_ids, via, actor=None, progress=None, **kwa
     if via == "api":
         try:
             with transaction.atomic():
-                alerts_evaluate_people(person_ids=person_ids)
+                alerts_evaluate_people(person_ids=person_ids, arrived_mention_ids=mention_ids)
         except Exception:
             logger.exception("alerts: evaluation on arrival failed for %d people", len(person_ids))
         return
     if progress is not None:
         progress(f"Evaluating alerts for the children of {len(person_ids):,} people whose links changed…")
-    alerts_evaluate_people(person_ids=person_ids, progress=progress)
+    alerts_evaluate_people(person_ids=person_ids, progress=progress, arrived_mention_ids=mention_ids)
 
 
 @receiver(mentions_ingested, dispatch_uid="alerts.evaluate_withdrawn")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +34,7 @@ from joinedup.chronology.kinds import KINDS
 from joinedup.core.actor import ActorRef
 from joinedup.core.time import utc_now
 from joinedup.ingest.models import Mention, SourceRecord
-from joinedup.people.models import Person, ResidenceEpisode
+from joinedup.people.models import MentionLink, Person, ResidenceEpisode
 
 logger = logging.getLogger(__name__)
 
@@ -118,33 +119,75 @@ class Evaluation:
     unchanged: int = 0
     failed_rules: int = 0
     failed_children: int = 0
+    left_to_schedule: int = 0  # time-based findings a back-dated arrival did not raise (the schedule will)
 
     def add(self, other: Evaluation) -> None:
-        for f in ("raised", "updated", "resolved", "rerouted", "unchanged", "failed_rules", "failed_children"):
+        for f in ("raised", "updated", "resolved", "rerouted", "unchanged", "failed_rules", "failed_children",
+                  "left_to_schedule"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
 
     def __str__(self) -> str:
         return (f"{self.raised} raised, {self.updated} updated, {self.resolved} closed as no longer applying, "
                 f"{self.rerouted} re-routed"
+                + (f"; {self.left_to_schedule} time-based findings left to the schedule (back-dated records)"
+                   if self.left_to_schedule else "")
                 + (f"; {self.failed_rules} rule failures (see the log)" if self.failed_rules else "")
                 + (f"; {self.failed_children} children failed (see the log)" if self.failed_children else ""))
 
 
-def _finding_changed(alert: Alert, finding: Finding) -> bool:
+def _finding_changed(alert: Alert, finding: Finding, applies_at: dt.datetime | None = None) -> bool:
     return (alert.evidence_keys != list(dict.fromkeys(finding.evidence)) or alert.sentence != finding.sentence
             or alert.severity != finding.severity or list(alert.context_factors) != list(finding.context_factors)
-            or alert.due_at != finding.due_at)
+            or alert.due_at != finding.due_at or alert.applies_at != applies_at)
+
+
+# --- a record's own time ---------------------------------------------------------------------------------
+
+MAX_RECORD_DAYS = 12  # the latest days of a child's arriving records judged at their own time (a bulk load has many)
+
+
+def record_moment(day: dt.date, at: dt.datetime) -> dt.datetime:
+    """The time a record of `day` is judged at: the end of its day (UTC), never later than `at`."""
+    return min(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC), at)
+
+
+def _day_text(moment: dt.datetime) -> str:
+    day = moment.astimezone(dt.UTC).date()
+    return f"{day.day} {day:%B %Y}"
+
+
+def applied_on(finding: Finding, when: dt.datetime) -> Finding:
+    """The finding, its sentence saying it was found at the day of a record received late."""
+    return replace(finding, sentence=f"{finding.sentence} Found as things stood on {_day_text(when)}, the day of a "
+                                     "record received late.")
+
+
+def _judge(rule: Rule, ctx, times: list[dt.datetime]) -> tuple[Finding | None, dt.datetime | None]:
+    """The rule's finding at the latest of `times` (latest first) at which it finds anything."""
+    for when in times:
+        finding = rule(ctx, when)
+        if finding is not None:
+            return finding, when
+    return None, None
 
 
 @transaction.atomic
 def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None, rules: Iterable[Rule] | None = None,
-                               actor: ActorRef = SYSTEM) -> Evaluation:
+                               actor: ActorRef = SYSTEM, record_days: Iterable[dt.date] | None = None) -> Evaluation:
     """Run the rules over the child as received by `at` (default now) and bring their alerts up to date.
 
     A finding with no open alert raises one (unless a person already acted on or dismissed an alert from the
     same rule on the same evidence); a finding for an open alert replaces its sentence and evidence; an open
     alert whose rule no longer finds anything is closed as no longer applying. Open alerts follow the child's
     allocation.
+
+    `record_days` (an arrival: the days of the records that just arrived for the child or their household)
+    judges each record at its own time (docs/alerts-operations.md, "A record's own time"): a rule that is not
+    time-based is evaluated at `at` and at the end of each day before `at`'s (the latest `MAX_RECORD_DAYS`),
+    with everything received by `at`, and the latest finding is kept; found only at an earlier day, the alert
+    says so (`Alert.applies_at`). A time-based rule is evaluated at `at` only; when a record arrived for a day
+    before `at`'s, it may update or close an open alert but not raise one (the schedule does, at its time).
+    An open alert that applied at an earlier day stays open while its rule still finds it there.
     """
     now = utc_now()
     at = at or now
@@ -152,14 +195,24 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
     out = Evaluation()
     list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))  # one evaluation per child at a time
     ctx = child_context(person, at) if rules else None
+    back = sorted({record_moment(d, at) for d in (record_days or ()) if d < at.date()}, reverse=True)
+    back = back[:MAX_RECORD_DAYS]
+    open_alerts = {a.rule_id: a for a in Alert.objects.filter(person=person, status__in=OPEN_STATUSES)}
     findings: dict[str, Finding | None] = {}
+    found_at: dict[str, dt.datetime | None] = {}
     for rule in rules:
+        times = [at]
+        if not rule.time_based:
+            earlier = list(back)
+            held = open_alerts.get(rule.id)
+            if held is not None and held.applies_at is not None and held.applies_at < at:
+                earlier.append(held.applies_at)  # an alert about an earlier day stays while it still applies there
+            times += sorted(set(earlier), reverse=True)
         try:
-            findings[rule.id] = rule(ctx, at)
+            findings[rule.id], found_at[rule.id] = _judge(rule, ctx, times)
         except Exception:
             logger.exception("alert rule %s failed for person %s", rule.id, person.pk)
             out.failed_rules += 1
-    open_alerts = {a.rule_id: a for a in Alert.objects.filter(person=person, status__in=OPEN_STATUSES)}
     base: list[Route] = []
     routes: dict[tuple, Route] = {}
 
@@ -182,6 +235,13 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
                 _resolve(alert, now=now, actor=actor)
                 out.resolved += 1
             continue
+        when = found_at[rule_id] or at
+        applies = when if when < at else None
+        if applies is not None:
+            finding = applied_on(finding, applies)
+        if alert is None and rule.time_based and back:
+            out.left_to_schedule += 1  # a back-dated arrival is not judged at the wall clock by a time-based rule
+            continue
         if alert is None:
             last = (Alert.objects.filter(person=person, rule_id=rule_id,
                                          status__in=[AlertStatus.ACTED, AlertStatus.DISMISSED])
@@ -189,11 +249,12 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
             if last is not None and set(finding.evidence) <= set(last.evidence_keys):
                 out.unchanged += 1  # a person already decided on this evidence
                 continue
-            _raise(person, rule, finding, route(rule, rule.kind, finding), now=now, at=at, actor=actor)
+            _raise(person, rule, finding, route(rule, rule.kind, finding), now=now, at=when, actor=actor,
+                   applies=applies)
             out.raised += 1
             continue
-        if _finding_changed(alert, finding):
-            _update(alert, finding, now=now, at=at, actor=actor)
+        if _finding_changed(alert, finding, applies):
+            _update(alert, finding, now=now, at=when, actor=actor, applies=applies)
             out.updated += 1
         else:
             out.unchanged += 1
@@ -215,21 +276,26 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
     return out
 
 
-def _raise(person: Person, rule: Rule, finding: Finding, route: Route, *, now, at, actor) -> Alert:
+def _raise(person: Person, rule: Rule, finding: Finding, route: Route, *, now, at, actor, applies=None) -> Alert:
     alert = Alert.objects.create(
         person=person, rule_id=rule.id, rule_name=rule.name, rule_kind=rule.kind, rule_explanation=rule.explanation,
         rule_evidence=rule.evidence, sentence=finding.sentence, evidence=_evidence(finding.evidence),
         severity=finding.severity, context_factors=list(finding.context_factors), due_at=finding.due_at,
-        status=AlertStatus.NEW, raised_at=now, evidence_updated_at=now, evaluated_at=at,
+        status=AlertStatus.NEW, raised_at=now, evidence_updated_at=now, evaluated_at=at, applies_at=applies,
         agency=route.agency, routed_to=route.routed_to, team=route.team, manager=route.manager, routed_at=now,
         routing_reason=route.reason[:300],
     )
     _step(alert, StepKind.RAISED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_RAISE,
-          detail={"evidence": alert.evidence_keys, "severity": finding.severity, **_route_detail(route)})
+          detail={"evidence": alert.evidence_keys, "severity": finding.severity, **_applies(applies),
+                  **_route_detail(route)})
     return alert
 
 
-def _update(alert: Alert, finding: Finding, *, now, at, actor) -> None:
+def _applies(applies: dt.datetime | None) -> dict:
+    return {"applies_at": applies.isoformat()} if applies is not None else {}
+
+
+def _update(alert: Alert, finding: Finding, *, now, at, actor, applies=None) -> None:
     before = set(alert.evidence_keys)
     alert.sentence = finding.sentence
     alert.evidence = _evidence(finding.evidence)
@@ -237,14 +303,16 @@ def _update(alert: Alert, finding: Finding, *, now, at, actor) -> None:
     alert.context_factors = list(finding.context_factors)
     alert.due_at = finding.due_at
     alert.evaluated_at = at
+    alert.applies_at = applies
     added = [k for k in alert.evidence_keys if k not in before]
     if added:
         alert.evidence_updated_at = now
     alert.save(update_fields=["sentence", "evidence", "severity", "context_factors", "due_at", "evaluated_at",
-                              "evidence_updated_at"])
+                              "applies_at", "evidence_updated_at"])
     _step(alert, StepKind.UPDATED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_UPDATE,
           detail={"evidence": alert.evidence_keys, "added": added,
-                  "removed": sorted(before - set(alert.evidence_keys)), "severity": finding.severity})
+                  "removed": sorted(before - set(alert.evidence_keys)), "severity": finding.severity,
+                  **_applies(applies)})
 
 
 def _reroute(alert: Alert, route: Route, *, now, actor) -> bool:
@@ -273,15 +341,20 @@ def _resolve(alert: Alert, *, now, actor, text: str = NO_LONGER_FOUND) -> None:
 
 def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = None, rules: Iterable[Rule] | None = None,
                            actor: ActorRef = SYSTEM, progress: Progress | None = None,
-                           include_households: bool = True) -> tuple[int, Evaluation]:
+                           include_households: bool = True,
+                           arrived_mention_ids: Iterable[int] | None = None) -> tuple[int, Evaluation]:
     """Evaluate every child among the people (and, with `include_households`, the children living at their
-    addresses), each in its own transaction. Returns how many children were evaluated and what changed."""
+    addresses), each in its own transaction. Returns how many children were evaluated and what changed.
+
+    `arrived_mention_ids` (an arrival: the mentions just linked) judges each child's rules at the days of the
+    records that arrived for them or anyone living at their addresses as well (`alerts_evaluate_for_person`)."""
     at_day = (at or utc_now()).date()
     rules = _rules(rules)
     ids = set(person_ids)
     if include_households and ids:
         ids |= housemates_of(ids)
     children = sorted(children_among(ids, at_day), key=str)
+    days = arrival_days(children, arrived_mention_ids) if arrived_mention_ids is not None else {}
     total = Evaluation()
     started = time.perf_counter()
     step = max(1, len(children) // 20)
@@ -290,7 +363,8 @@ def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = Non
         if person is None:
             continue
         try:
-            total.add(alerts_evaluate_for_person(person=person, at=at, rules=rules, actor=actor))
+            total.add(alerts_evaluate_for_person(person=person, at=at, rules=rules, actor=actor,
+                                                 record_days=days.get(pid)))
         except Exception:  # one child's failure (logged) must not stop the others' alerts
             logger.exception("alerts: evaluation failed for person %s", pid)
             total.failed_children += 1
@@ -298,6 +372,30 @@ def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = Non
             progress(f"Alerts: {n:,} of {len(children):,} children evaluated in {time.perf_counter() - started:.1f} s "
                      f"({total}).")
     return len(children), total
+
+
+def arrival_days(children: Iterable, mention_ids: Iterable[int]) -> dict:
+    """Child → the days of the arriving records (these mentions') that name them or someone seen at their
+    addresses: the times those records are judged at."""
+    mention_ids = list(mention_ids)
+    by_person: dict = defaultdict(set)
+    for i in range(0, len(mention_ids), 500):
+        for pid, day in (MentionLink.objects.filter(mention_id__in=mention_ids[i:i + 500], person__isnull=False)
+                         .values_list("person_id", "mention__occurred_on")):
+            by_person[pid].add(day)
+    children = list(children)
+    out = {c: set(by_person.get(c, ())) for c in children}
+    people = list(by_person)
+    at_address: dict = defaultdict(set)
+    for i in range(0, len(people), 500):
+        for pid, key in ResidenceEpisode.objects.filter(person_id__in=people[i:i + 500]).values_list(
+                "person_id", "address_key"):
+            at_address[key] |= by_person[pid]
+    for i in range(0, len(children), 500):
+        for pid, key in ResidenceEpisode.objects.filter(person_id__in=children[i:i + 500]).values_list(
+                "person_id", "address_key"):
+            out[pid] |= at_address.get(key, set())
+    return out
 
 
 def housemates_of(person_ids: set) -> set:

@@ -98,6 +98,30 @@ class ProblemSerializer(serializers.Serializer):
     problem = serializers.CharField()
 
 
+class MentionLinkageSerializer(serializers.Serializer):
+    """Which person one mention of the record joined, and how; or why it was not linked."""
+
+    mention_id = serializers.CharField()
+    person_id = serializers.UUIDField(allow_null=True, help_text="joinedup's person id; null when not linked.")
+    method = serializers.CharField(
+        allow_null=True,
+        help_text="How: same_source_id, online, model, review, context, recorded, new (no match: a new person) "
+                  "or unlinkable (too little to identify them); null when not linked at all.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why, when not a field-by-field match or not linked.")
+
+
+class RecordLinkageSerializer(serializers.Serializer):
+    """How the record's mentions were linked to people on arrival (docs/formats/README.md)."""
+
+    status = serializers.ChoiceField(choices=["linked", "partly_linked", "not_linked"])
+    model = serializers.ChoiceField(
+        choices=["trained", "default", ""], allow_blank=True,
+        help_text="The model matching on arrival used: trained (this deployment's, by `joinedup link`), default "
+                  "(shipped with joinedup, trained on simulated records, until then), or empty (none).")
+    reason = serializers.CharField(allow_blank=True, help_text="Why not (every mention), when not all linked.")
+    mentions = MentionLinkageSerializer(many=True)
+
+
 class RecordOutcomeSerializer(serializers.Serializer):
     """What happened to one record: created, new_version, unchanged or refused (with its problems)."""
 
@@ -110,6 +134,9 @@ class RecordOutcomeSerializer(serializers.Serializer):
     current = serializers.BooleanField(help_text="Whether this version became the record's current version.")
     received_at = serializers.DateTimeField(allow_null=True, help_text="When this content was first received.")
     errors = ProblemSerializer(many=True)
+    linkage = RecordLinkageSerializer(
+        allow_null=True, required=False,
+        help_text="How its mentions were linked to people (null when the record was refused).")
 
 
 class RecordBatchOutcomeSerializer(serializers.Serializer):

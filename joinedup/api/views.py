@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from joinedup.accounts.models import Agency
 from joinedup.accounts.selectors import user_get_for_viewer, users_visible_to
 from joinedup.accounts.services import actor_for
+from joinedup.api.linkage import records_linkage
 from joinedup.api.serializers import (
     AgencyRecordSerializer,
     AgencySerializer,
@@ -105,6 +106,10 @@ records only.
   agency's.
 - A batch: `200` with one outcome per record, in order; good records are stored and each refused one
   names its problems (a batch is never refused as a whole for one bad record).
+- Each stored record's outcome says how its mentions were linked to people on arrival (`linkage`: the person
+  id and method of each mention), or that they were not and why — for example, before joinedup has a trained
+  linkage model the default model shipped with joinedup is used (`model`: `default`), and if no model can be
+  used nothing is matched on arrival until `joinedup link` runs.
 """
 
 
@@ -149,7 +154,10 @@ class RecordIngestView(APIView):
                 status_codes=["201"],
                 value={"index": 0, "status": "created", "source_record_id": "NBP-20230402-0000235",
                        "agency_id": "northbrook-police", "version": 1, "sequence": 1, "current": True,
-                       "received_at": "2026-11-22T09:30:00Z", "errors": []},
+                       "received_at": "2026-11-22T09:30:00Z", "errors": [],
+                       "linkage": {"status": "linked", "model": "trained", "reason": "", "mentions": [
+                           {"mention_id": "m1", "person_id": "6f1c2a34-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
+                            "method": "online", "reason": ""}]}},
             ),
         ],
     )
@@ -166,6 +174,9 @@ class RecordIngestView(APIView):
             return Response({"errors": [{"field": "agency_id", "problem": problem}]}, status=status.HTTP_403_FORBIDDEN)
         outcome = records_ingest(actor=actor_for(request.user), records=[dict(data)], via=VIA_API).outcomes[0]
         body = outcome.as_dict()
+        if outcome.status != "refused":
+            body["linkage"] = records_linkage(viewer=request.user, source_record_ids=[outcome.source_record_id]).get(
+                outcome.source_record_id)
         if outcome.status == "refused":
             code = status.HTTP_403_FORBIDDEN if outcome.forbidden else status.HTTP_422_UNPROCESSABLE_ENTITY
             return Response({"errors": outcome.errors}, status=code)
@@ -184,4 +195,9 @@ class RecordIngestView(APIView):
         result = records_ingest(actor=actor_for(request.user), records=records, via=VIA_API)
         # Each outcome's fields are named within its record (records[index]), as for a single record.
         outcomes = [o.as_dict() for o in result.outcomes]
+        linkage = records_linkage(viewer=request.user,
+                                  source_record_ids=[o.source_record_id for o in result.outcomes
+                                                     if o.status != "refused"])
+        for o, body in zip(result.outcomes, outcomes, strict=True):
+            body["linkage"] = linkage.get(o.source_record_id) if o.status != "refused" else None
         return Response({"outcomes": outcomes, "counts": result.counts()}, status=status.HTTP_200_OK)

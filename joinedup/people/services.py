@@ -6,10 +6,14 @@ only inputs here that are not derived from the records: every later run honours 
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -42,6 +46,7 @@ from joinedup.people.signals import persons_linked
 from joinedup.people.stable_ids import assign_stable_ids
 
 BATCH = 5000
+logger = logging.getLogger(__name__)
 # Kinds of record made at the family's home: an unnamed person recorded there was seen at that address.
 AT_HOME_KINDS = frozenset({
     "police_incident", "property_inspection", "visit", "health_visitor_contact", "ambulance_callout",
@@ -151,6 +156,8 @@ def linkage_run(
     stored = LinkageModel.objects.filter(is_current=True).first()
     if stored is None or train:
         stored = model_train(actor=actor, engine_name=engine_name, charts_dir=charts_dir, progress=progress)
+    # Mentions no run or arrival had linked: the records that arrived since (alerts judge them at their own day).
+    arrived = list(Mention.objects.filter(withdrawn=False, link__isnull=True).values_list("pk", flat=True))
     progress("Reading mentions…")
     mentions = current_mentions()
     decisions = latest_decisions()
@@ -165,7 +172,8 @@ def linkage_run(
     progress(f"Linked in {time.perf_counter() - t0:.1f} s.")
     # After the commit: receivers (alerts) read the new links; people whose links were written in this run.
     linked = set(MentionLink.objects.filter(run=run, person__isnull=False).values_list("person_id", flat=True))
-    persons_linked.send(sender=LinkageRun, person_ids=linked, via="batch", actor=actor, progress=progress)
+    persons_linked.send(sender=LinkageRun, person_ids=linked, via="batch", actor=actor, progress=progress,
+                        mention_ids=arrived)
     return run
 
 
@@ -468,6 +476,68 @@ def _unidentified_rebuild(canonical: dict[str, str]) -> None:
     UnidentifiedSighting.objects.bulk_create(rows, batch_size=BATCH)
 
 
+# --- the default model -------------------------------------------------------------------------------------
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "linkage" / "default_model.json"
+DEFAULT_MODEL_SIM = {"children": 400, "years": 2, "seed": 14}  # the simulated authority it is trained on
+
+
+@lru_cache(maxsize=1)
+def default_model() -> dict | None:
+    """The linkage model shipped with joinedup (`linkage/default_model.json`), trained at build time on a small
+    simulated authority, never on real records: online matching uses it until the deployment has trained its
+    own (`joinedup link`). None when the file is missing or unreadable."""
+    try:
+        model = json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        logger.warning("people: no default linkage model at %s", DEFAULT_MODEL_PATH)
+        return None
+    model.pop("_joinedup", None)  # how it was made (not part of the Splink model)
+    return model
+
+
+def default_model_train(folder: Path | str, *, out: Path | str = DEFAULT_MODEL_PATH, seed: int = 1) -> dict:
+    """Train the default model on a simulated authority's records (a `joinedup simulate` folder) and write it.
+
+    Build step (docs/formats/README.md, "The default model"); synthetic records only:
+    `joinedup simulate --children 400 --years 2 --seed 14 --out /tmp/default-model-sim --no-progress`, then
+    `joinedup shell -c "from joinedup.people.services import default_model_train as t; t('/tmp/default-model-sim')"`.
+    """
+    from joinedup.ingest.readers import read_items, record_files
+
+    mentions: list[dict] = []
+    for path, _agency in record_files(Path(folder)):
+        for item in read_items(path):
+            if item.problems or item.record is None:
+                continue
+            rec = item.record
+            for m in rec["mentions"]:
+                local = m.get("local_person_id")
+                mentions.append({
+                    **m, "id": len(mentions), "agency": rec["agency_id"],
+                    "postcode": (m.get("address") or {}).get("postcode"),
+                    "source_identity": f"{rec['agency_id']}:{local}" if local
+                    else f"{rec['agency_id']}:{rec['source_record_id']}#{m['mention_id']}",
+                })
+    model, rows = engine.train(mentions, seed=seed)
+    model = json.loads(json.dumps(model))
+    made = {"_joinedup": {"trained_on": "a simulated authority (synthetic records only)", **DEFAULT_MODEL_SIM,
+                          "identity_rows": rows, "made_by": "joinedup.people.services.default_model_train"}}
+    Path(out).write_text(json.dumps({**made, **model}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    default_model.cache_clear()
+    return model
+
+
+def online_model() -> tuple[dict | None, str]:
+    """The model online matching uses: the deployment's trained model ("trained"), else the default ("default"),
+    else none ("")."""
+    stored = LinkageModel.objects.filter(is_current=True).first()
+    if stored is not None:
+        return stored.model, "trained"
+    model = default_model()
+    return (model, "default") if model is not None else (None, "")
+
+
 # --- online matching at ingest ---------------------------------------------------------------------------
 
 
@@ -477,12 +547,19 @@ def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[st
     A mention whose agency person id is already linked joins that person. Otherwise candidates come from
     the index and `linkage.online.match_person` decides with the batch clustering's rules: one person
     clearly above the accept threshold is joined; anything uncertain becomes a new person plus a review
-    item. With no trained model yet nothing happens until `joinedup link`.
+    item. With no trained model yet the default model shipped with joinedup is used (`default_model`); if
+    that cannot be used either, nothing is linked until `joinedup link` (the API response says so).
     """
-    stored = LinkageModel.objects.filter(is_current=True).first()
-    if stored is None or not mention_ids:
+    model, which = online_model()
+    if model is None or not mention_ids:
         return {}
-    scorer = engine.scorer(stored.model)
+    try:
+        scorer = engine.scorer(model)
+    except (KeyError, ValueError):
+        if which != "default":
+            raise
+        logger.exception("people: the default linkage model does not fit this version; run `joinedup link`")
+        return {}
     mentions = [_mention_dict(r) for r in Mention.objects.filter(pk__in=mention_ids).order_by("id").values(*MENTION_FIELDS)]
     rows, row_of, unlinkable = engine.prepare_rows(mentions)
     now = utc_now()
@@ -520,8 +597,9 @@ def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[st
     persons_refresh(touched)
     residence_rebuild(touched)
     audit_event_record(actor=actor, action=AuditAction.LINKAGE_ONLINE, object_type="mention",
-                       detail={"mention_ids": mention_ids[:500], "outcome": dict(outcome)})
-    persons_linked.send(sender=MentionLink, person_ids=touched, via="api", actor=actor, progress=None)
+                       detail={"mention_ids": mention_ids[:500], "outcome": dict(outcome), "model": which})
+    persons_linked.send(sender=MentionLink, person_ids=touched, via="api", actor=actor, progress=None,
+                        mention_ids=[m["id"] for m in mentions])  # the arrivals: alerts judge them at their own day
     return dict(outcome)
 
 

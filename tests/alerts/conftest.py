@@ -137,6 +137,10 @@ def staff(model_only, make_user, make_team):  # noqa: F811
 
 @pytest.fixture
 def family(staff):
-    """The Ashgrove family's records ingested from files and linked (which evaluates the alerts)."""
+    """The Ashgrove family's records ingested from files and linked (which evaluates the alerts), then the
+    schedule (`joinedup alerts run`): the records are back-dated, so the time-based rules are its to raise."""
+    from joinedup.alerts.services import alerts_run_scheduled
+
     ingest_and_link(family_records())
+    alerts_run_scheduled()
     return person_of(CSC, "CSC-K1")

@@ -11,7 +11,8 @@ Pipeline (`pipeline.link_mentions` runs it all):
    NHS number, UPN, postcode), deterministic for a seed; a JSON-serialisable dict.
 3. `predict.predict_pairs(table, model, threshold)` — score the blocked pairs on DuckDB
    (`spark.predict_pairs_spark` on Spark gives the same pairs and probabilities).
-4. `cluster.cluster(...)` — precision-first clustering with review decisions and a guard against chaining.
+4. `cluster.cluster(...)` — precision-first clustering with review decisions and a guard against chaining,
+   including the family constraints of `family.py` (when two NHS numbers can be one person's; twins).
 5. `context.link_by_context(...)` — "accompanied by: mother" and unborn children, through their records.
 
 Online matching of one mention at ingest: `prepare.identity_row`, `online.blocking_keys`,

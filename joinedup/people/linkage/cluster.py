@@ -5,17 +5,24 @@ with no date of birth scores well against both James Smith senior and his son, a
 histories. So clusters are built greedily, strongest edge first (Kruskal order), and an edge at or above
 `accept` joins two clusters only when
 
-- no cannot-link pair (a person's "not the same" review decision) would end up inside one cluster, and
-- the two clusters' identifiers do not conflict: no two NHS numbers more than a mistype apart (one digit
-  changed or two swapped in the first nine — the simulator, like real systems, has re-validated mistyped
-  numbers), no two different UPNs, no two dates of birth that cannot be one person's (equal, day and month
-  swapped, a year out, or the same year with day or month different are compatible) — more precisely, one
-  of the values in the merged cluster must be compatible with all the others (a plausible true value).
+- no cannot-link pair (a person's "not the same" review decision) would end up inside one cluster,
+- no two rows of the two clusters are twins or a multiple birth (`family.twins`: same surname, date of
+  birth and postcode, different forenames, not the same NHS number) — a constraint like a cannot-link
+  decision, checked between every row of one cluster and every row of the other, so no chain of edges
+  can join them; such pairs are not put to review either, and
+- the two clusters' identifiers do not conflict: no two NHS numbers that cannot be one person's (different
+  numbers are one person's only when one digit is substituted or two adjacent digits swapped in the first
+  nine — the simulator, like real systems, has re-validated mistyped numbers — and the rows holding them
+  agree on forename, surname and date of birth: `family.nhs_typo`), no two different UPNs, no two dates
+  of birth that cannot be one person's (equal, day and month swapped, a year out, or the same year with
+  day or month different are compatible) — more precisely, one of the values in the merged cluster must
+  be compatible with all the others (a plausible true value).
 
 Must-link pairs (a person's "same" review decision, and rows of one agency-held identity) are applied
 first and are not subject to the identifier guard, only to cannot-link decisions. Edges refused by the
 guard, and edges with `review_low` ≤ probability < `accept` whose ends are in different clusters, come
-back as review pairs for a person to decide. See docs in `__init__` for the thresholds and their figures.
+back as review pairs for a person to decide (except between twins). See docs in `__init__` for the
+thresholds and their figures.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .profiles import dob_compatible, nhs_compatible
+from .family import PersonKey, nhs_typo_keys, person_key, twins_keys
+from .profiles import dob_compatible
 
 Node = Hashable
 REASON_UNCERTAIN = "uncertain"
@@ -33,6 +41,7 @@ REASON_UPN = "conflicting UPNs"
 REASON_DOB = "conflicting dates of birth"
 REASON_CANNOT = "cannot-link decision"
 REASON_AMBIGUOUS = "matches more than one person"
+REASON_TWINS = "twins or a multiple birth: same surname, date of birth and postcode, different forenames"
 
 
 class ReviewPair(NamedTuple):
@@ -53,6 +62,7 @@ class Clusters(dict):
 
     review: list[ReviewPair]
     conflicts: list[tuple[Node, Node]]
+    twins_kept_apart: int  # edges at or above accept refused because they would join twins
 
     @property
     def cluster_of(self) -> dict[Node, int]:
@@ -81,6 +91,42 @@ class _Group:
     dobs: set[tuple[int, int, int]] = field(default_factory=set)
     cannot: dict[int, int] = field(default_factory=dict)  # constraint index → sides present (bit 1 = a, 2 = b)
     size: int = 1
+    nhs_who: dict[str, set[PersonKey]] = field(default_factory=dict)  # NHS number → the rows holding it
+    births: dict[tuple[str, str], set[PersonKey]] = field(default_factory=dict)  # (dob, postcode) → rows
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        """Take in one identity row's identifiers (NHS number, UPN, date of birth) and family constraints."""
+        nhs, dob = row.get("nhs"), row.get("dob")
+        if nhs:
+            self.nhs.add(nhs)
+        if row.get("upn"):
+            self.upn.add(row["upn"])
+        if dob:
+            self.dobs.add((int(dob[0:4]), int(dob[5:7]), int(dob[8:10])))
+        if nhs or (dob and row.get("postcode") and row.get("given")):
+            key = person_key(row)
+            if nhs:
+                self.nhs_who.setdefault(nhs, set()).add(key)
+            if dob and row.get("postcode") and row.get("given"):
+                self.births.setdefault((dob, row["postcode"]), set()).add(key)
+
+    def absorb(self, other: _Group) -> None:
+        """Take in another group's identifiers and constraints (not its cannot-link decisions or size)."""
+        self.nhs |= other.nhs
+        self.upn |= other.upn
+        self.dobs |= other.dobs
+        for number, keys in other.nhs_who.items():
+            self.nhs_who.setdefault(number, set()).update(keys)
+        for birth, keys in other.births.items():
+            self.births.setdefault(birth, set()).update(keys)
+
+
+def group_of(rows: Iterable[Mapping[str, Any]]) -> _Group:
+    """The identifiers and family constraints of a set of identity rows (one person, or one new row)."""
+    g = _Group()
+    for r in rows:
+        g.add(r)
+    return g
 
 
 def _dob_dict(d: tuple[int, int, int]) -> dict[str, Any]:
@@ -98,17 +144,37 @@ def _dob_ok(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
     return x == y or dob_compatible(_dob_dict(x), _dob_dict(y))
 
 
+def twins_conflict(a: _Group, b: _Group) -> bool:
+    """Whether a row of one group and a row of the other are twins (`family.twins`): never one person."""
+    small, large = (a, b) if len(a.births) <= len(b.births) else (b, a)
+    for birth, keys in small.births.items():
+        others = large.births.get(birth)
+        if others and any(twins_keys(p, q) for p in keys for q in others):
+            return True
+    return False
+
+
 def identifier_conflict(a: _Group, b: _Group) -> str | None:
     """Why two clusters' identifiers say they are different people, or None.
 
     Noise means one person's records hold a few versions of an identifier, so the test is whether one of
-    the versions in the union could be the true one the others are mistakes of: all NHS numbers within a
-    mistype of it, all dates of birth compatible with it; UPNs (not mistyped in practice) must be equal.
+    the versions in the union could be the true one the others are mistakes of: all NHS numbers a typo of
+    it (`family.nhs_typo`: one digit or one adjacent swap, on rows whose forename, surname and date of birth
+    agree), all dates of birth compatible with it; UPNs (not mistyped in practice) must be equal.
     """
     if a.upn and b.upn and a.upn != b.upn:
         return REASON_UPN
-    if a.nhs and b.nhs and a.nhs != b.nhs and not _has_centre(a.nhs | b.nhs, nhs_compatible):
-        return REASON_NHS
+    if a.nhs and b.nhs and a.nhs != b.nhs:
+
+        def typo(x: str, y: str) -> bool:
+            if x == y:
+                return True
+            xs = a.nhs_who.get(x, set()) | b.nhs_who.get(x, set())
+            ys = a.nhs_who.get(y, set()) | b.nhs_who.get(y, set())
+            return any(nhs_typo_keys(p, q) for p in xs for q in ys)
+
+        if not _has_centre(a.nhs | b.nhs, typo):
+            return REASON_NHS
     if a.dobs and b.dobs and a.dobs != b.dobs and not _has_centre(a.dobs | b.dobs, _dob_ok):
         return REASON_DOB
     return None
@@ -139,13 +205,7 @@ def cluster(
         g = _Group()
         attr = attributes.get(n)
         if attr:
-            if attr.get("nhs"):
-                g.nhs.add(attr["nhs"])
-            if attr.get("upn"):
-                g.upn.add(attr["upn"])
-            dob = attr.get("dob")
-            if dob:
-                g.dobs.add((int(dob[0:4]), int(dob[5:7]), int(dob[8:10])))
+            g.add(attr)
         groups.append(g)
 
     def find(i: int) -> int:
@@ -173,9 +233,7 @@ def cluster(
         if ga.size < gb.size:
             ra, rb, ga, gb = rb, ra, gb, ga
         parent[rb] = ra
-        ga.nhs |= gb.nhs
-        ga.upn |= gb.upn
-        ga.dobs |= gb.dobs
+        ga.absorb(gb)
         for k, sides in gb.cannot.items():
             ga.cannot[k] = ga.cannot.get(k, 0) | sides
         ga.size += gb.size
@@ -207,6 +265,7 @@ def cluster(
         return guarded and not (g.nhs or g.upn or g.dobs)
 
     guarded = rows is not None
+    twins_kept_apart = 0
     refused: list[ReviewPair] = []
     uncertain: list[tuple[float, Node, Node]] = []
     deferred: list[tuple[float, Node, Node]] = []
@@ -224,6 +283,9 @@ def cluster(
         ga, gb = groups[ra], groups[rb]
         assert ga is not None and gb is not None
         if blocked_by_decision(ga, gb):
+            continue
+        if twins_conflict(ga, gb):
+            twins_kept_apart += 1
             continue
         reason = identifier_conflict(ga, gb)
         if reason is not None:
@@ -278,7 +340,12 @@ def cluster(
         if ca == cb or key in seen:
             continue
         seen.add(key)
+        ga, gb = groups[find(index[pair.a])], groups[find(index[pair.b])]
+        assert ga is not None and gb is not None
+        if twins_conflict(ga, gb):
+            continue  # twins are different people: nothing for a person to decide
         review.append(pair)
     result.review = review
     result.conflicts = conflicts
+    result.twins_kept_apart = twins_kept_apart
     return result

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cluster import REASON_AMBIGUOUS, REASON_UNCERTAIN, _Group, identifier_conflict
+from .cluster import REASON_AMBIGUOUS, REASON_TWINS, REASON_UNCERTAIN, group_of, identifier_conflict, twins_conflict
 from .model import profile_of
 from .profiles import PERSON, Profile
 
@@ -83,19 +83,6 @@ class OnlineMatch:
     review: list[tuple[Any, float, str]] = field(default_factory=list)  # (person, probability, reason)
 
 
-def _group(rows: Iterable[Mapping[str, Any]]) -> _Group:
-    g = _Group()
-    for r in rows:
-        if r.get("nhs"):
-            g.nhs.add(r["nhs"])
-        if r.get("upn"):
-            g.upn.add(r["upn"])
-        if r.get("dob"):
-            d = r["dob"]
-            g.dobs.add((int(d[0:4]), int(d[5:7]), int(d[8:10])))
-    return g
-
-
 def match_person(
     row: Mapping[str, Any],
     candidates: Mapping[Any, Iterable[Mapping[str, Any]]],
@@ -112,9 +99,12 @@ def match_person(
     guard). The row joins only when exactly one person matches; when two or more do it joins none and
     they go to review ("matches more than one person"), as do conflicts and scores in
     [review_low, accept). Stricter than the batch run, which would merge two matching persons whose
-    identifiers agree: online, that merge is left to the next batch run or a person.
+    identifiers agree: online, that merge is left to the next batch run or a person. A person one of
+    whose rows is the new row's twin (`family.twins`, as in the batch clustering) is neither joined nor
+    put to review, whatever the score; when that leaves no match and nothing to review, `reason` says so.
     """
-    new = _group([row])
+    new = group_of([row])
+    twins_seen = False
     matched: list[tuple[float, Any]] = []
     review: list[tuple[Any, float, str]] = []
     best_overall = 0.0
@@ -122,13 +112,19 @@ def match_person(
         rows = list(rows)
         best = max((scorer.score(row, r)[0] for r in rows), default=0.0)
         best_overall = max(best_overall, best)
+        if best < review_low:
+            continue
+        theirs = group_of(rows)
+        if twins_conflict(new, theirs):
+            twins_seen = True
+            continue
         if best >= accept:
-            conflict = identifier_conflict(new, _group(rows))
+            conflict = identifier_conflict(new, theirs)
             if conflict is None:
                 matched.append((best, person))
             else:
                 review.append((person, best, conflict))
-        elif best >= review_low:
+        else:
             review.append((person, best, REASON_UNCERTAIN))
     matched.sort(key=lambda m: (-m[0], str(m[1])))
     if len(matched) == 1:
@@ -136,4 +132,6 @@ def match_person(
     if len(matched) > 1:
         review = [(p, pr, REASON_AMBIGUOUS) for pr, p in matched] + review
         return OnlineMatch(None, matched[0][0], REASON_AMBIGUOUS, review)
-    return OnlineMatch(None, best_overall, "no match" if not review else "review", review)
+    if review:
+        return OnlineMatch(None, best_overall, "review", review)
+    return OnlineMatch(None, best_overall, REASON_TWINS if twins_seen else "no match", review)

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from .cluster import Clusters, ReviewPair, cluster
 from .context import link_by_context
+from .family import PERSON_FIELDS
 from .model import train
 from .predict import predict_pairs
 from .prepare import Prepared, prepare
@@ -111,16 +112,11 @@ def link_mentions(
     t = time.perf_counter()
     table = prepared.table
     uids = table.column("unique_id").to_pylist()
+    guard_columns = ("nhs", "upn", "dob", *(c for c in PERSON_FIELDS if c not in ("nhs", "dob")))
     attributes = {
-        uid: {"nhs": nhs, "upn": upn, "dob": dob}
-        for uid, nhs, upn, dob in zip(
-            uids,
-            table.column("nhs").to_pylist(),
-            table.column("upn").to_pylist(),
-            table.column("dob").to_pylist(),
-            strict=True,
-        )
-        if nhs or upn or dob
+        uid: dict(zip(guard_columns, values, strict=True))
+        for uid, *values in zip(uids, *(table.column(c).to_pylist() for c in guard_columns), strict=True)
+        if values[0] or values[1] or values[2]  # rows with an NHS number, a UPN or a date of birth
     }
     identities = ({"unique_id": u, "source_identity": s} for u, s in zip(uids, table.column("source_identity").to_pylist(), strict=True))
     edges = zip(

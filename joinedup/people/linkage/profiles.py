@@ -236,13 +236,6 @@ def _nhs_close(a: Row, b: Row) -> bool:
     return Levenshtein.distance(a["nhs"][:9], b["nhs"][:9]) <= 2
 
 
-def nhs_compatible(a: str | None, b: str | None) -> bool:
-    """Whether two NHS numbers could be one person's: equal, or one mistyped digit or swap (first nine digits)."""
-    if a is None or b is None or a == b:
-        return True
-    return Levenshtein.distance(a[:9], b[:9]) <= 2
-
-
 FAMILY_PARTS = ("family", "family_p1", "family_p2")
 
 PERSON_COMPARISONS: tuple[Comparison, ...] = (

@@ -10,12 +10,13 @@ from joinedup.people.linkage.cluster import (
     cluster,
 )
 
-# identity rows: only nhs / upn / dob matter to the guard
+# identity rows: nhs / upn / dob matter to the guard, and names to whether two NHS numbers can be a typo
+AMY = {"given": "amy", "family": "saunders"}
 ROWS = {
-    "a": {"nhs": "9990000018", "dob": "2015-03-04"},
-    "b": {"nhs": "9990000018", "dob": "2015-04-03"},  # day and month swapped: compatible
-    "c": {"nhs": "9990000026", "dob": "2015-03-04"},  # one digit mistyped (re-validated): compatible
-    "d": {"nhs": "9994567890"[:9] + "1", "dob": "2015-03-04"},  # far from a's number (invalid, but the guard only compares)
+    "a": {"nhs": "9990000018", "dob": "2015-03-04", **AMY},
+    "b": {"nhs": "9990000018", "dob": "2015-04-03", **AMY},  # day and month swapped: compatible
+    "c": {"nhs": "9990000026", "dob": "2015-03-04", **AMY},  # one digit mistyped (re-validated), all else agrees
+    "d": {"nhs": "9994567890"[:9] + "1", "dob": "2015-03-04", **AMY},  # far from a's number (invalid, but the guard only compares)
     "e": {"dob": "1980-11-20"},  # another date altogether
     "w": {},  # a row with no NHS number, UPN or date of birth (a name and a postcode)
 }
