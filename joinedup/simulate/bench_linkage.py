@@ -11,7 +11,8 @@ import simulate).
 Pairwise measures: a pair is two records (FEBRL: one from each file) or two mentions (simulated) put in
 one person; precision = true pairs found / pairs found, recall = true pairs found / true pairs. Simulated
 mentions are counted once (later versions of a record repeat its mentions) and unlinkable mentions that
-no context rule resolves are singletons, so their pairs count as missed.
+no context rule resolves are singletons, so their pairs count as missed. The simulated run also reports the
+same pairs per identity trap and noise kind (`by_trap`; joinedup.simulate.bench_traps).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from joinedup.people.linkage.authority import iter_records, mention_dict
+from joinedup.simulate.bench_traps import format_table, load_labels, trap_scores
 
 
 def load_simulated(directory: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -217,12 +219,13 @@ def run_simulated(
         out.write(f"simulated in {gen_seconds:.0f} s; reading the agencies' records…\n")
         t0 = time.perf_counter()
         items, persons = load_simulated(Path(tmp))
+        labels = load_labels(Path(tmp), items, persons)
         load_seconds = time.perf_counter() - t0
     available = len(items)
     if mentions is not None:
         if available < mentions:
             raise RuntimeError(f"{children} children gave only {available:,} mentions; ask for more children")
-        items, persons = items[:mentions], persons[:mentions]
+        items, persons, labels = items[:mentions], persons[:mentions], labels[:mentions]
     out.write(f"read {available:,} mentions in {load_seconds:.0f} s; linking {len(items):,}\n")
     predictor, spark = _predictor(engine, out)
     t0 = time.perf_counter()
@@ -233,6 +236,8 @@ def run_simulated(
         spark.stop()
     measures = pairwise(persons, result.person_of_mention)
     out.write(f"precision {measures['precision']:.5f}, recall {measures['recall']:.5f} in {seconds:.1f} s\n")
+    by_trap = trap_scores(persons, result.person_of_mention, labels)
+    out.write("by trap and noise (pairs touching each: wrongly merged, true pairs missed):\n" + format_table(by_trap))
     # the review queue by probability band, and how many of its pairs are truly one person
     person_of_row: dict[str, str] = {}
     for i, uid in enumerate(result.prepared.row_of_mention):
@@ -269,6 +274,7 @@ def run_simulated(
         "review_reasons": dict(reasons),
         "review_bands": bands,
         "conflicts": len(result.clusters.conflicts),
+        "by_trap": by_trap,
     }
 
 

@@ -27,6 +27,14 @@ class NoiseConfig:
     postcode_typo: float = 0.02
     address_partial: float = 0.03
     correction_resend: float = 0.01
+    # record traps of issue 14 (joinedup/simulate/traps.py; labelled in truth/traps.csv)
+    nhs_sibling: float = 0.01  # a child's NHS number held as a brother's or sister's (children with siblings)
+    dob_estimated: float = 0.05  # 1 January, 1 July, the 1st or 15th of the month (police, probation, ambulance,
+    #                              A&E hospitals, housing options)
+    given_transliterated: float = 0.25  # another romanisation (Muhammad → Mohamed; traps.TRANSLITERATIONS)
+    given_initial: float = 0.02  # a forename recorded as its initial ("S", "S.")
+    surname_upper: float = 0.05  # a surname in capitals
+    surname_hyphenated: float = 0.08  # both parents' surnames joined (children whose parents' surnames differ)
 
     def p(self, name: str) -> float:
         """The effective probability of one noise kind after scaling (capped at 1)."""
@@ -107,6 +115,10 @@ class RateConfig:
     new_partner_undeclared: float = 0.4
     # schools
     school_concern_child: float = 0.04
+    # population traps of issue 14 (joinedup/simulate/traps.py; labelled in truth/traps.csv)
+    twin_births: float = 0.015  # share of births that are twins (England: about 1.5%)
+    triplet_births: float = 0.001  # share that are triplets (about five times England's rate, to have a few)
+    son_named_after_father: float = 0.03  # a son living with his father, with his surname, given his forename
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .population import Household, World, build_household
 from .practice_file import partnership_meetings, write_practice
 from .records import Emitter
 from .streams import age_on, iso, stream
-from .writers import TRUTH_README, address_rows, person_rows, write_agencies, write_lines
+from .writers import TRUTH_README, address_rows, person_rows, trap_rows, write_agencies, write_lines
 
 __all__ = ["NoiseConfig", "RateConfig", "SimulationConfig", "Summary", "generate"]
 
@@ -64,7 +64,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         index += 1
         rng = stream(config.seed, "household", index)
         hh = build_household(world, rng, index)
-        ctx.emit.start_household()
+        ctx.emit.start_household(stream(config.seed, "trap-noise", index))
         simulate_csc(ctx, rng, hh)
         simulate_health(ctx, rng, hh)
         simulate_police(ctx, rng, hh)
@@ -93,6 +93,8 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
     write_lines(t / "households.csv", "household_id,person_id,address_id,from_on,to_on\n", spells)
     write_lines(t / "addresses.csv", "address_id,line_1,line_2,postcode,uprn,kind\n", address_rows(world))
     write_lines(t / "mentions.csv", "agency_id,source_record_id,mention_id,person_id\n", ctx.emit.truth)
+    write_lines(t / "traps.csv", "trap,person_id,agency_id,local_person_id,detail\n",
+                trap_rows(households) + ctx.emit.trap_rows)
     write_lines(t / "csc_episodes.csv", "person_id,kind,start_on,end_on,detail\n", ctx.csc_episodes)
     write_lines(
         t / "harm_episodes.csv",

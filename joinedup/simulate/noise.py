@@ -10,6 +10,8 @@ from .agencies import Agency
 from .identifiers import mistype_nhs
 from .names import NICKNAMES, SPELLINGS, typo
 from .population import Person
+from .streams import iso
+from .traps import apply_record_traps, label_noise
 
 
 @dataclass(slots=True)
@@ -60,8 +62,19 @@ def noisy_dob(rng: random.Random, p: dict[str, float], dob: int) -> str:
     return d.isoformat()
 
 
-def make_held(rng: random.Random, p: dict[str, float], agency: Agency, person: Person, local_id: str) -> Held:
-    """The identity one agency records for a person when it first registers them."""
+def make_held(
+    rng: random.Random,
+    p: dict[str, float],
+    agency: Agency,
+    person: Person,
+    local_id: str,
+    trng: random.Random | None = None,
+    labels: list[tuple[str, str]] | None = None,
+) -> Held:
+    """The identity one agency records for a person when it first registers them.
+
+    With `trng` (the household's trap stream) the record traps are applied too, and with `labels` every
+    noise kind and trap that shaped the identity is appended as (kind, detail)."""
     nhs: str | None = None
     if rng.random() < agency.nhs_coverage:
         nhs = person.nhs
@@ -69,6 +82,13 @@ def make_held(rng: random.Random, p: dict[str, float], agency: Agency, person: P
             nhs = mistype_nhs(rng, nhs)
     dob = noisy_dob(rng, p, person.dob) if rng.random() < agency.dob_coverage else None
     upn = person.upn if agency.holds_upn and person.upn and rng.random() < 0.95 else None
-    return Held(
+    held = Held(
         local_id, noisy_given(rng, p, person.given), noisy_family(rng, p, person), dob, nhs, upn, person.sex
     )
+    if labels is not None:
+        labels.extend(label_noise(person, held, iso(person.dob)))
+    if trng is not None:
+        found = apply_record_traps(trng, p, agency, person, held)
+        if labels is not None:
+            labels.extend(found)
+    return held

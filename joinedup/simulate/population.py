@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from . import names
+from . import names, traps
 from .addresses import Address, AddressBook
 from .agencies import GPS
 from .config import SimulationConfig
 from .identifiers import new_nhs, new_upn
-from .streams import add_years, age_on, poisson
+from .streams import add_years, age_on, poisson, stream
 
 Spell = tuple[str, Address, int, "int | None"]  # household id, dwelling, from day, to day (exclusive) or open
 
@@ -34,6 +34,8 @@ class Person:
     born: bool = True
     spells: list[Spell] = field(default_factory=list)
     offender: bool = False
+    other_family: str | None = None  # a child's other parent's surname, when it differs (hyphenation trap)
+    sibling_nhs: tuple[tuple[str, str], ...] = ()  # brothers' and sisters' (person id, NHS number)
 
     def address_at(self, day: int) -> Address | None:
         """Where the person lived on a day, if known to the simulation."""
@@ -66,6 +68,7 @@ class Household:
     joins: list[tuple[int, Person, bool]] = field(default_factory=list)
     separations: list[tuple[int, Person]] = field(default_factory=list)
     harm: object | None = None
+    traps: list[tuple[str, str, str]] = field(default_factory=list)  # (trap, person id, group id)
 
     def children(self) -> list[Person]:
         """The household's children (including those born or expected during the period)."""
@@ -140,6 +143,7 @@ def build_household(world: World, rng: random.Random, index: int) -> Household:
     S = world.start
     hid = f"H{index:06d}"
     hh = Household(hid, index, rng.random() < r.complex_household_share)
+    trng = stream(world.config.seed, "traps", index)  # the traps' own stream: the rest is unchanged by them
     n_children = rng.choices((1, 2, 3, 4, 5), (40, 37, 15, 6, 2))[0]
     oldest_age = rng.choices(range(18), [6, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 5, 5, 5, 5, 5, 4, 4])[0]
     mother_age = max(17 + oldest_age, rng.randint(19 + oldest_age, 30 + oldest_age))
@@ -171,7 +175,12 @@ def build_household(world: World, rng: random.Random, index: int) -> Household:
             break
         dob = S - age * 365 - rng.randrange(365)
         cfam = father_fam if rng.random() < 0.7 else fam
-        hh.members.append(world.new_person(rng, rng.choice(("female", "male")), dob, "child", cfam))
+        child = world.new_person(rng, rng.choice(("female", "male")), dob, "child", cfam)
+        child.other_family = next((f for f in (fam, father_fam) if f != cfam), None)
+        hh.members.append(child)
+        size = traps.birth_size(trng, r.twin_births, r.triplet_births)
+        if size > 1:
+            traps.add_multiple_birth(world, trng, hh, child, size)
         age -= rng.choices((1, 2, 3, 4, 5), (20, 35, 25, 12, 8))[0]
     if rng.random() < 0.6:
         gm = world.new_person(
@@ -206,8 +215,10 @@ def build_household(world: World, rng: random.Random, index: int) -> Household:
             p.gp = rng.choice(GPS)
     from .harm import plan_harm  # local import: harm builds on population
 
+    traps.name_son_after_father(trng, hh, r.son_named_after_father)
     hh.harm = plan_harm(world, rng, hh)
-    _life_events(world, rng, hh)
+    _life_events(world, rng, hh, trng)
+    traps.link_siblings(hh)
     for p in hh.members:
         if p.role == "child":
             p.named_after_days = rng.choice((0, 1, 2, 3, 5, 7, 10, 14, 21, 28))
@@ -268,7 +279,7 @@ def move(world: World, rng: random.Random, hh: Household, day: int, kind: str, r
     hh.moves.append((day, old, new, reason))
 
 
-def _life_events(world: World, rng: random.Random, hh: Household) -> None:
+def _life_events(world: World, rng: random.Random, hh: Household, trng: random.Random) -> None:
     cfg, r = world.config, world.config.rates
     S, E = world.start, world.end
     yrs = (E - S) / 365.25
@@ -300,13 +311,18 @@ def _life_events(world: World, rng: random.Random, hh: Household) -> None:
             fam = father.family if father and rng.random() < 0.7 else mother.family
             baby = world.new_person(rng, rng.choice(("female", "male")), day, "child", fam)
             baby.gp = mother.gp
+            other = mother.family if fam != mother.family else father.family if father else None
+            baby.other_family = other if other != fam else None
             hh.members.append(baby)
             if day >= E:
                 baby.born = False
-                continue
-            for h, addr, start, end in mother.spells:
-                if h == hh.hid and (end is None or end > day):
-                    baby.spells.append((h, addr, max(start, day), end))
+            else:
+                for h, addr, start, end in mother.spells:
+                    if h == hh.hid and (end is None or end > day):
+                        baby.spells.append((h, addr, max(start, day), end))
+            size = traps.birth_size(trng, r.twin_births, r.triplet_births)
+            if size > 1:
+                traps.add_multiple_birth(world, trng, hh, baby, size)
             continue
         if harm is not None and what in ("join", "separate"):
             continue

@@ -71,14 +71,18 @@ class Emitter:
         self.start, self.end = start, end
         self.lines: dict[str, list[tuple[str, str]]] = {a.id: [] for a in AGENCIES}
         self.truth: list[str] = []
+        self.trap_rows: list[str] = []  # truth/traps.csv: noise and record traps per agency-held identity
+        self.trap_rng: random.Random | None = None
         self.record_counter: Counter[str] = Counter()
         self.person_counter: Counter[str] = Counter()
         self.kinds: Counter[tuple[str, str]] = Counter()
         self.held: dict[tuple[str, str], list[Held]] = {}
         self.pinned: dict[tuple[str, str, object], tuple[Held, bool]] = {}
 
-    def start_household(self) -> None:
-        """Forgets per-household caches (every person belongs to exactly one simulated household)."""
+    def start_household(self, trap_rng: random.Random | None = None) -> None:
+        """Forgets per-household caches (every person belongs to exactly one simulated household); `trap_rng`
+        is the household's own stream for the record traps (none: no record traps)."""
+        self.trap_rng = trap_rng
         self.held.clear()
         self.pinned.clear()
 
@@ -91,7 +95,9 @@ class Emitter:
             for _ in range(n):
                 self.person_counter[agency.id] += 1
                 local = f"{agency.prefix}{self.person_counter[agency.id]:07d}"
-                got.append(make_held(rng, self.p, agency, person, local))
+                labels: list[tuple[str, str]] = []
+                got.append(make_held(rng, self.p, agency, person, local, self.trap_rng, labels))
+                self.trap_rows.extend(f"{kind},{person.pid},{agency.id},{local},{detail}\n" for kind, detail in labels)
             self.held[key] = got
         return got[0] if len(got) == 1 else rng.choice(got)
 

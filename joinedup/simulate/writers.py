@@ -25,9 +25,20 @@ Never load these files into joinedup itself: they are the answers, used only to 
 | csc_episodes.csv | child's spell of children's-social-care involvement (cin: one per case, referral to closure, unborn children included) | person_id, kind (cin, cp_plan, looked_after), start_on, end_on (empty = open at the end), detail (cin: primary need; cp_plan: initial category; looked_after: first legal status, SSDA903 code) |
 | harm_episodes.csv | harm trajectory | episode_id, person_id, kind, onset_on, outcome_on, outcome, hidden_adult_person_id, household_id |
 | harm_evidence.csv | record that is evidence of a harm episode | episode_id, agency_id, source_record_id |
+| traps.csv | identity trap or noise that touched a person or an agency's record of one | trap, person_id, agency_id, local_person_id, detail |
 
 `household_id` in persons.csv is the household the person was simulated with; households.csv holds
 where they actually lived and when (ex-partners and hidden adults have spells in their own households).
+
+traps.csv labels the identity traps and noise (docs/simulator.md, "Identity traps"). Population traps name
+a person, with agency_id and local_person_id empty and detail the group (the children of one birth, a
+father and his son): `twin`, `multiple_birth` (three or more), `father_son_name`. Every other row names one
+agency-held identity (agency_id, local_person_id): every mention written under that local person id
+carries it. Record traps: `nhs_sibling` (detail: the person id of the brother or sister whose NHS number
+was keyed), `dob_estimated` (detail: jan1, jul1, month1 or month15), `given_transliterated`,
+`given_initial`, `surname_upper`, `surname_hyphenated` (detail: the name as written). Existing noise:
+`nickname`, `spelling_variant`, `given_typo`, `previous_surname`, `family_typo`, `dob_day_month_swap`,
+`dob_wrong_year`, `nhs_mistyped` (detail: the value as written), `dob_missing` (no date of birth held).
 """
 
 
@@ -94,6 +105,11 @@ def person_rows(households: list[Household]) -> tuple[list[str], list[str]]:
             for hid, addr, start, end in p.spells:
                 spells.append(f"{hid},{p.pid},{addr.address_id},{iso(start)},{iso(end) if end else ''}\n")
     return persons, spells
+
+
+def trap_rows(households: list[Household]) -> list[str]:
+    """Rows for traps.csv of the population traps (twins, multiple births, father and son of one name)."""
+    return [f"{trap},{pid},,,{group}\n" for hh in households for trap, pid, group in hh.traps]
 
 
 def address_rows(world: World) -> list[str]:
