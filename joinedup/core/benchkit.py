@@ -83,6 +83,20 @@ def throwaway_postgres() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+STATIC_FROM_APPS = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@contextlib.contextmanager
+def static_from_apps() -> Iterator[None]:
+    """Pages render with static files named as they are in the apps, so a bench measures after `make setup` alone
+    (no `joinedup collectstatic`: the deployment's manifest storage needs the collected manifest)."""
+    from django.test.utils import override_settings
+
+    with override_settings(STORAGES=STATIC_FROM_APPS):
+        yield
+
+
 def measure_in(name: str, url: str, bench: str, args: list[str], out: TextIO, *,
                doing: str = "building the authority and measuring") -> dict[str, Any]:
     """Migrate the empty database at `url`, then run `joinedup bench <bench> --here <args> --json` against it in

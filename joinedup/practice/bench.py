@@ -43,7 +43,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from joinedup.casework import bench as cb
-from joinedup.core.benchkit import on_each_database, time_gets
+from joinedup.core.benchkit import on_each_database, static_from_apps, time_gets
 from joinedup.core.benchkit import say as _say
 
 URL = "/dashboard/"
@@ -418,7 +418,8 @@ def run_here(*, children: int, samples: int, seed: int, out: TextIO) -> dict[str
         raise RuntimeError("bench dashboard --here needs an empty database (it adds made-up records)")
     built = build(children=children, seed=seed, out=out)
     _say(out, f"  built in {built.seconds:.1f} s")
-    figures = measure(built=built, samples=samples, out=out)
+    with static_from_apps():  # runs after `make setup` alone
+        figures = measure(built=built, samples=samples, out=out)
     return {
         "database": connection.vendor, "children": built.base.children, "persons": built.base.persons,
         "records": SourceRecord.objects.count(), "contacts": Contact.objects.count(),

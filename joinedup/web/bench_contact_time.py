@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import module_main, module_on_fresh_sqlite
+from joinedup.core.benchkit import STATIC_FROM_APPS, module_main, module_on_fresh_sqlite
 from joinedup.core.benchkit import say as _say
 
 CHROMIUM = "/usr/bin/chromium"
@@ -200,9 +200,7 @@ def serving() -> Iterator[str]:
     from django.test.testcases import LiveServerThread
     from django.test.utils import override_settings
 
-    storages = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(STORAGES=storages, ALLOWED_HOSTS=["localhost", "127.0.0.1"]):
+    with override_settings(STORAGES=STATIC_FROM_APPS, ALLOWED_HOSTS=["localhost", "127.0.0.1"]):
         server = LiveServerThread("localhost", StaticFilesHandler)
         server.daemon = True
         server.start()
