@@ -4,6 +4,8 @@ FEBRL records are Australian-style person records (names, street address, suburb
 of birth as YYYYMMDD, a social-security id) with typos, OCR-like and phonetic errors and missing values.
 The two files are linked by deduplicating their union with `src_key` = the file, so that every blocking
 rule (`l.src_key <> r.src_key`) only pairs records across files — the same machinery as agency mentions.
+Postcodes are also blocked on with their digits in order (`postcode_digits`), so that a transposed
+postcode still finds the pair when every other blocking field is mistyped or missing.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ FEBRL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("address_2", "string"),
     ("suburb", "string"),
     ("postcode", "string"),
+    ("postcode_digits", "string"),
     ("state", "string"),
     ("dob", "string"),
     ("dob_y", "int32"),
@@ -106,7 +109,9 @@ FEBRL = Profile(
         BlockingRule("soc_sec_id", ("soc_sec_id",)),
         BlockingRule("dob", ("dob",)),
         BlockingRule("names", ("given_mp", "surname_mp")),
-        BlockingRule("postcode_number", ("postcode", "street_number")),
+        # the postcode's digits in order, so a transposed postcode (2565 / 2556) still blocks with the street
+        # number: it reaches pairs whose names, date of birth and social-security id are all mistyped or missing
+        BlockingRule("postcode_number", ("postcode_digits", "street_number")),
         BlockingRule("surname_suburb", ("surname", "suburb")),
         BlockingRule("given_postcode", ("given", "postcode")),
     ),
@@ -127,6 +132,11 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
+def _digits_in_order(value: str | None) -> str | None:
+    """A value's characters sorted: equal for a postcode and the same postcode with digits transposed."""
+    return "".join(sorted(value)) if value else None
+
+
 def febrl_rows(records: Iterable[tuple[str, Mapping[str, Any]]], source: str) -> list[dict[str, Any]]:
     """Linkage rows for FEBRL records given as (rec_id, fields); `source` names the file (the src_key)."""
     rows = []
@@ -134,6 +144,7 @@ def febrl_rows(records: Iterable[tuple[str, Mapping[str, Any]]], source: str) ->
         given = fold(_text(r.get("given_name")) or "").replace(" ", "") or None
         surname = fold(_text(r.get("surname")) or "").replace(" ", "") or None
         dob = _text(r.get("date_of_birth"))
+        postcode = _text(r.get("postcode"))
         y = m = d = None
         if dob and len(dob) == 8 and dob.isdigit():
             y, m, d = int(dob[:4]), int(dob[4:6]), int(dob[6:])
@@ -149,7 +160,8 @@ def febrl_rows(records: Iterable[tuple[str, Mapping[str, Any]]], source: str) ->
                 "address_1": _text(r.get("address_1")),
                 "address_2": _text(r.get("address_2")),
                 "suburb": _text(r.get("suburb")),
-                "postcode": _text(r.get("postcode")),
+                "postcode": postcode,
+                "postcode_digits": _digits_in_order(postcode),
                 "state": _text(r.get("state")),
                 "dob": dob,
                 "dob_y": y,
