@@ -41,7 +41,10 @@ REASON_UPN = "conflicting UPNs"
 REASON_DOB = "conflicting dates of birth"
 REASON_CANNOT = "cannot-link decision"
 REASON_AMBIGUOUS = "matches more than one person"
-REASON_TWINS = "twins or a multiple birth: same surname, date of birth and postcode, different forenames"
+REASON_TWINS = "twins or a multiple birth: same surname and date of birth, different forenames"
+REASON_ESTIMATE = "an estimated date of birth or an age that does not fit"
+REASON_MULTIPLE_BIRTH = "no forename, and could be any child of a multiple birth"
+REASON_NHS_KEYING = "NHS number recorded for another person with a different name (keying error?)"
 
 
 class ReviewPair(NamedTuple):
@@ -91,8 +94,11 @@ class _Group:
     dobs: set[tuple[int, int, int]] = field(default_factory=set)
     cannot: dict[int, int] = field(default_factory=dict)  # constraint index → sides present (bit 1 = a, 2 = b)
     size: int = 1
+    ranges: set[tuple[int, int]] = field(default_factory=set)  # estimated dates of birth and ages: (first, last year)
+    named: bool = False  # a row with a forename
+    nameless_births: set[tuple[str, str]] = field(default_factory=set)  # (dob, surname sound) of forename-less rows
     nhs_who: dict[str, set[PersonKey]] = field(default_factory=dict)  # NHS number → the rows holding it
-    births: dict[tuple[str, str], set[PersonKey]] = field(default_factory=dict)  # (dob, postcode) → rows
+    births: dict[str, set[PersonKey]] = field(default_factory=dict)  # date of birth → rows with a forename
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Take in one identity row's identifiers (NHS number, UPN, date of birth) and family constraints."""
@@ -103,18 +109,27 @@ class _Group:
             self.upn.add(row["upn"])
         if dob:
             self.dobs.add((int(dob[0:4]), int(dob[5:7]), int(dob[8:10])))
-        if nhs or (dob and row.get("postcode") and row.get("given")):
+        if row.get("dob_lo") is not None:
+            self.ranges.add((row["dob_lo"], row["dob_hi"]))
+        if row.get("given"):
+            self.named = True
+        elif dob and row.get("family_mp"):
+            self.nameless_births.add((dob, row["family_mp"]))
+        if nhs or (dob and row.get("given")):
             key = person_key(row)
             if nhs:
                 self.nhs_who.setdefault(nhs, set()).add(key)
-            if dob and row.get("postcode") and row.get("given"):
-                self.births.setdefault((dob, row["postcode"]), set()).add(key)
+            if dob and row.get("given"):
+                self.births.setdefault(dob, set()).add(key)
 
     def absorb(self, other: _Group) -> None:
         """Take in another group's identifiers and constraints (not its cannot-link decisions or size)."""
         self.nhs |= other.nhs
         self.upn |= other.upn
         self.dobs |= other.dobs
+        self.ranges |= other.ranges
+        self.named = self.named or other.named
+        self.nameless_births |= other.nameless_births
         for number, keys in other.nhs_who.items():
             self.nhs_who.setdefault(number, set()).update(keys)
         for birth, keys in other.births.items():
@@ -177,7 +192,35 @@ def identifier_conflict(a: _Group, b: _Group) -> str | None:
             return REASON_NHS
     if a.dobs and b.dobs and a.dobs != b.dobs and not _has_centre(a.dobs | b.dobs, _dob_ok):
         return REASON_DOB
+    if a.ranges or b.ranges:
+        ranges = a.ranges | b.ranges
+        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        years = {d[0] for d in a.dobs | b.dobs}
+        if first > last or (years and not any(first <= y <= last for y in years)):
+            return REASON_ESTIMATE
     return None
+
+
+def multiple_births(rows: Iterable[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    """(date of birth, surname sound) of every multiple birth the rows show: two rows with that date of birth
+    and surname whose forenames are different names (`family.twins`)."""
+    buckets: dict[tuple[str, str], set[PersonKey]] = {}
+    for r in rows:
+        if r.get("dob") and r.get("given") and r.get("family_mp"):
+            buckets.setdefault((r["dob"], r["family_mp"]), set()).add(person_key(r))
+    out = set()
+    for key, people in buckets.items():
+        if len(people) > 1:
+            ordered = sorted(people, key=repr)
+            if any(twins_keys(p, q) for i, p in enumerate(ordered) for q in ordered[i + 1 :]):
+                out.add(key)
+    return out
+
+
+def unnamed_in_multiple_birth(g: _Group, births: set[tuple[str, str]]) -> bool:
+    """A group with no forename, NHS number or UPN ("Baby Price") whose date of birth and surname are those of a
+    multiple birth: it could be any of the children, so no edge may join it to one without a person deciding."""
+    return not g.named and not g.nhs and not g.upn and bool(g.nameless_births & births)
 
 
 def cluster(
@@ -265,6 +308,7 @@ def cluster(
         return guarded and not (g.nhs or g.upn or g.dobs)
 
     guarded = rows is not None
+    births = multiple_births(attributes.values())
     twins_kept_apart = 0
     refused: list[ReviewPair] = []
     uncertain: list[tuple[float, Node, Node]] = []
@@ -287,6 +331,9 @@ def cluster(
         if twins_conflict(ga, gb):
             twins_kept_apart += 1
             continue
+        if unnamed_in_multiple_birth(ga, births) or unnamed_in_multiple_birth(gb, births):
+            refused.append(ReviewPair(a, b, p, REASON_MULTIPLE_BIRTH))
+            continue
         reason = identifier_conflict(ga, gb)
         if reason is not None:
             refused.append(ReviewPair(a, b, p, reason))
@@ -307,7 +354,17 @@ def cluster(
         else:
             weak_edges.append((p, a, b))
     for w in sorted(options, key=lambda r: str(nodes[r])):
-        choices = {s_root: e for s_root, e in options[w].items() if not blocked_by_decision(groups[w], groups[find(s_root)])}
+        choices = {}
+        for s_root, e in options[w].items():
+            gw, gs = groups[w], groups[find(s_root)]
+            assert gw is not None and gs is not None
+            if blocked_by_decision(gw, gs) or twins_conflict(gw, gs):
+                continue
+            reason = identifier_conflict(gw, gs)
+            if reason is None:
+                choices[s_root] = e
+            else:  # an estimated date of birth or an age that cannot be the person's
+                refused.append(ReviewPair(e[1], e[2], e[0], reason))
         if len(choices) == 1:
             union(find(w), find(next(iter(choices))))
         elif len(choices) > 1:
@@ -319,7 +376,7 @@ def cluster(
             continue
         ga, gb = groups[ra], groups[rb]
         assert ga is not None and gb is not None
-        if not blocked_by_decision(ga, gb):
+        if not blocked_by_decision(ga, gb) and identifier_conflict(ga, gb) is None:
             union(ra, rb)
 
     result = Clusters()

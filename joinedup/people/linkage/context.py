@@ -13,7 +13,9 @@ Two kinds of mention carry no name or identifier but are still someone definite:
   she is) was born within 30 days of the expected due date (or, without a due date, within 300 days
   after the record), the unborn mention is that child. Otherwise the unborn mentions of one mother whose
   due dates are within 60 days of each other (or recorded within 280 days of each other) are one new
-  person — the expected baby — not linked to any born child.
+  person — the expected baby — not linked to any born child. When one record names two or more unborn
+  children of the pregnancy (twins expected), which later mention is which child cannot be known, so each
+  unborn mention of that pregnancy stays a person of its own rather than one person standing for both.
 
 Needs these optional mention keys: `record_key` (any value naming the record; the mentions of one record
 share it), `relationship_to_subject`, `expected_due_on`, plus `role` and `occurred_on`.
@@ -37,6 +39,7 @@ SAME_PREGNANCY_SEEN = timedelta(days=280)
 LINKED_MOTHER = "context: mother of the record's subject"
 LINKED_UNBORN_BORN = "context: unborn child later born to the same mother"
 LINKED_UNBORN_GROUP = "context: unborn child of the same mother and pregnancy"
+UNLINKED_MULTIPLE_PREGNANCY = "multiple pregnancy"  # twins before birth: which unborn mention is which child is unknowable
 
 
 def _relationship(m: Mapping[str, Any]) -> str:
@@ -135,14 +138,27 @@ def link_by_context(
                 pending[mother].append((due, seen, i))
     for mother in sorted(pending):
         items = sorted(pending[mother], key=lambda t: (t[0] or t[1] or date.min, t[2]))
+        groups: list[list[int]] = []
         group_start: tuple[date | None, date | None] | None = None
         for due, seen, i in items:
             if group_start is None or not _same_pregnancy(group_start, (due, seen)):
                 group_start = (due, seen)
-                next_cluster += 1
-            assigned[i] = next_cluster - 1
-            how[i] = LINKED_UNBORN_GROUP
-    return assigned, how
+                groups.append([])
+            groups[-1].append(i)
+        for group in groups:
+            records = [mentions[i].get("record_key") for i in group]
+            if len(set(records)) < len(records):  # one record names two unborn children: a multiple pregnancy
+                for i in group:
+                    how[i] = UNLINKED_MULTIPLE_PREGNANCY
+                continue
+            for i in group:
+                assigned[i] = next_cluster
+                how[i] = LINKED_UNBORN_GROUP
+            next_cluster += 1
+    for i, reason in how.items():
+        if reason == UNLINKED_MULTIPLE_PREGNANCY:
+            assigned.pop(i, None)
+    return assigned, {i: h for i, h in how.items() if i in assigned}
 
 
 def _same_pregnancy(a: tuple[date | None, date | None], b: tuple[date | None, date | None]) -> bool:

@@ -11,19 +11,24 @@ clustering (`cluster.py`) and online matching (`online.py`) so that both apply o
   sounding alike) and the same date of birth. Anything else — two digits wrong, two digits swapped that
   are not neighbours, or one digit out on a record whose name or date of birth also differs or is
   missing — is another person's number (`nhs_typo`).
-- **Twins and multiple births**: two rows with the same surname, the same date of birth and the same
-  full postcode whose forenames are different names are different people (`twins`), unless they hold
-  the same valid NHS number. Forenames are the same name when equal, a nickname or spelling variant of
+- **Twins and multiple births**: two rows with the same surname and the same date of birth whose
+  forenames are different names are different people (`twins`), unless they hold the same valid NHS
+  number (after a sibling's number has been taken off the rows it was keyed on). Forenames are the same name when equal, a nickname or spelling variant of
   each other, sounding alike, one an initial of the other, or one keying slip apart (a letter added,
   dropped or changed, or two neighbours swapped; only the swap when both names are shorter than four
   letters): "Luy", "Odnna" and "Vaa" are Lucy, Donna and Ava mistyped, but Ava and Eva are two names.
   The clustering keeps twins apart as a cannot-link constraint (no chain of edges joins them) and does
   not put them to review; online matching never joins such a row to such a person.
 
-The identity rows carry a postcode, not the full address key, so "the same address" is the same full
-postcode: two different children with one surname and one date of birth in one postcode are different
-people either way, so the wider test only costs recall when one child's forename is recorded as two
-different names at the same postcode and no NHS number ties the records.
+The rule does not ask for the same address: twins are recorded at different addresses as families move,
+and two children with one surname, one date of birth and two different forenames are two people wherever
+they live. It costs recall only when one child's forename is recorded as two different names (not a
+nickname, spelling variant, sound-alike, initial or keying slip of each other) and no NHS number ties the
+records.
+
+- **A sibling's NHS number** (`nhs_keying_errors`): one number held under two different forenames is a
+  keying error on the rows of the less-recorded name, which are linked without it (so the twins rule and
+  the date of birth can keep them apart from the number's owner) and put to review with that reason.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 Row = Mapping[str, Any]
 
@@ -122,22 +127,93 @@ def nhs_typo(a: Row, b: Row) -> bool:
     return nhs_typo_keys(person_key(a), person_key(b))
 
 
-def twins_keys(a: PersonKey, b: PersonKey) -> bool:
-    """`twins` on `person_key` tuples."""
-    if a[_DOB] is None or a[_DOB] != b[_DOB] or a[_POSTCODE] is None or a[_POSTCODE] != b[_POSTCODE]:
-        return False
-    if a[_NHS] is not None and a[_NHS] == b[_NHS]:
-        return False  # strong evidence: the same valid NHS number
-    if not _same_family(a, b) or a[_GIVEN] is None or b[_GIVEN] is None:
+def different_given(a: PersonKey, b: PersonKey) -> bool:
+    """Both forenames recorded and not one name: not equal, a nickname or spelling variant, sounding alike,
+    one an initial of the other, nor one keying slip apart."""
+    if a[_GIVEN] is None or b[_GIVEN] is None:
         return False
     return not (_same_given(a, b) or _initial_of(a, b) or _one_slip(a, b))
+
+
+def twins_keys(a: PersonKey, b: PersonKey) -> bool:
+    """`twins` on `person_key` tuples."""
+    if a[_DOB] is None or a[_DOB] != b[_DOB]:
+        return False
+    if a[_NHS] is not None and a[_NHS] == b[_NHS]:
+        return False  # strong evidence: the same valid NHS number (a sibling's number is removed first)
+    return _same_family(a, b) and different_given(a, b)
 
 
 def twins(a: Row, b: Row) -> bool:
     """Whether two rows are two children of one multiple birth (or otherwise certainly two people).
 
-    Same surname, date of birth and full postcode, different forenames (not one name under the nickname,
+    Same surname and date of birth, different forenames (not one name under the nickname,
     spelling and sounds-alike handling, nor one an initial of the other, nor one keying slip apart in names
     of four letters or more), and not the same NHS number.
     """
     return twins_keys(person_key(a), person_key(b))
+
+
+KEYING_NAME_SIMILARITY = 0.8  # Jaro-Winkler: Aisha/Ayeesha 0.81, Meryem/Maryam 0.80; Sophie/Rosie 0.74, Ava/Eva 0.78
+
+
+def _spelt_alike_same_birth(a: PersonKey, b: PersonKey) -> bool:
+    """One number, one date of birth and two spellings of one name (a transliteration): not a keying error."""
+    return (
+        a[_DOB] is not None and a[_DOB] == b[_DOB]
+        and JaroWinkler.similarity(a[_GIVEN], b[_GIVEN]) >= KEYING_NAME_SIMILARITY
+    )
+
+
+def _mentions(r: Row) -> int:
+    n = r.get("mentions")
+    return 1 if n is None else int(n)
+
+
+def _root(parent: dict[Any, Any], u: Any) -> Any:
+    while parent[u] != u:
+        parent[u] = parent[parent[u]]
+        u = parent[u]
+    return u
+
+
+def nhs_keying_errors(rows: Mapping[Any, Row]) -> dict[Any, Any]:
+    """Rows holding another person's NHS number: row id → the id of a row of the number's owner.
+
+    Rows that hold one NHS number are partitioned into names (two rows are one name unless their forenames
+    are different names: `different_given`; on one date of birth, forenames spelt alike — Jaro-Winkler ≥
+    0.8, as transliterations are — are one name too); rows without a forename join no name. When one number is held
+    under two or more names — a child's record keyed with a sibling's number, a twin's with the other
+    twin's — the name with the most mentions (then the most rows; ties by the smallest row id) owns it,
+    and the rows of every other name are keying errors: they keep their own identity (name, date of birth,
+    address) and are linked without the number, and the conflict is put to a person.
+    """
+    by_number: dict[str, list[Any]] = {}
+    for uid, r in rows.items():
+        if r.get("nhs") and r.get("given"):
+            by_number.setdefault(r["nhs"], []).append(uid)
+    out: dict[Any, Any] = {}
+    for uids in by_number.values():
+        if len(uids) < 2:
+            continue
+        uids.sort(key=str)
+        keys = {u: person_key(rows[u]) for u in uids}
+        parent = {u: u for u in uids}
+        for i, u in enumerate(uids):
+            for v in uids[i + 1 :]:
+                if not different_given(keys[u], keys[v]) or _spelt_alike_same_birth(keys[u], keys[v]):
+                    parent[_root(parent, v)] = _root(parent, u)
+        names: dict[Any, list[Any]] = {}
+        for u in uids:
+            names.setdefault(_root(parent, u), []).append(u)
+        if len(names) < 2:
+            continue
+        ranked = sorted(
+            names.values(),
+            key=lambda members: (-sum(_mentions(rows[m]) for m in members), -len(members), str(members[0])),
+        )
+        owner = ranked[0][0]
+        for members in ranked[1:]:
+            for m in members:
+                out[m] = owner
+    return out

@@ -19,7 +19,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cluster import REASON_AMBIGUOUS, REASON_TWINS, REASON_UNCERTAIN, group_of, identifier_conflict, twins_conflict
+from .cluster import (
+    REASON_AMBIGUOUS,
+    REASON_NHS_KEYING,
+    REASON_TWINS,
+    REASON_UNCERTAIN,
+    group_of,
+    identifier_conflict,
+    twins_conflict,
+)
+from .family import nhs_keying_errors
 from .model import profile_of
 from .profiles import PERSON, Profile
 
@@ -73,6 +82,20 @@ class Scorer:
         return probability, weight, summary
 
 
+KEYING_ERROR_PROBABILITY = 0.5  # as the batch run: queued for the conflict, not for a score
+
+
+def _number_owner(row: Mapping[str, Any], candidates: Mapping[Any, list[Mapping[str, Any]]]) -> Any | None:
+    """The person whose NHS number this row holds under a different name (`family.nhs_keying_errors`)."""
+    if not row.get("nhs") or not row.get("given"):
+        return None
+    for person, rows in candidates.items():
+        holding = {f"p{i}": r for i, r in enumerate(rows) if r.get("nhs") == row["nhs"] and r.get("given")}
+        if holding and "new" in nhs_keying_errors({**holding, "new": {**row, "mentions": 0}}):  # theirs first
+            return person
+    return None
+
+
 @dataclass
 class OnlineMatch:
     """The decision for one new row: the person it joins (or None), its best probability, what to review."""
@@ -102,14 +125,22 @@ def match_person(
     identifiers agree: online, that merge is left to the next batch run or a person. A person one of
     whose rows is the new row's twin (`family.twins`, as in the batch clustering) is neither joined nor
     put to review, whatever the score; when that leaves no match and nothing to review, `reason` says so.
+    A row holding a person's NHS number under a different forename (a sibling's number keyed in error) is
+    matched without the number, and that person is put to review with the reason.
     """
+    candidates = {person: list(rows) for person, rows in candidates.items()}
+    review: list[tuple[Any, float, str]] = []
+    owner = _number_owner(row, candidates)
+    if owner is not None:  # a sibling's NHS number: this row keeps its own identity and is matched without it
+        row = {**row, "nhs": None}
+        review.append((owner, KEYING_ERROR_PROBABILITY, REASON_NHS_KEYING))
     new = group_of([row])
     twins_seen = False
     matched: list[tuple[float, Any]] = []
-    review: list[tuple[Any, float, str]] = []
     best_overall = 0.0
     for person, rows in candidates.items():
-        rows = list(rows)
+        if person == owner:
+            continue
         best = max((scorer.score(row, r)[0] for r in rows), default=0.0)
         best_overall = max(best_overall, best)
         if best < review_low:

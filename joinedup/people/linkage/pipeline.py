@@ -11,9 +11,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from .cluster import Clusters, ReviewPair, cluster
+from .cluster import REASON_NHS_KEYING, Clusters, ReviewPair, cluster
 from .context import link_by_context
-from .family import PERSON_FIELDS
+from .family import PERSON_FIELDS, nhs_keying_errors
 from .model import train
 from .predict import predict_pairs
 from .prepare import Prepared, prepare
@@ -23,6 +23,7 @@ ACCEPT = 0.9
 REVIEW_LOW = 0.5
 
 LINKED_IDENTITY = "identity"
+KEYING_ERROR_PROBABILITY = 0.5  # not a match probability: the pair is queued for its conflict, not its score
 
 
 @dataclass
@@ -105,19 +106,27 @@ def link_mentions(
         model = train(prepared.table, seed=seed)
         timings["train_seconds"] = time.perf_counter() - t
         say(f"trained in {timings['train_seconds']:.1f} s")
-    t = time.perf_counter()
-    pairs = (predictor or predict_pairs)(prepared.table, model, review_low)
-    timings["predict_seconds"] = time.perf_counter() - t
-    say(f"scored {pairs.num_rows:,} pairs at or above {review_low} in {timings['predict_seconds']:.1f} s")
-    t = time.perf_counter()
     table = prepared.table
     uids = table.column("unique_id").to_pylist()
-    guard_columns = ("nhs", "upn", "dob", *(c for c in PERSON_FIELDS if c not in ("nhs", "dob")))
+    guard_columns = ("nhs", "upn", "dob", "dob_lo", "dob_hi", "mentions",
+                     *(c for c in PERSON_FIELDS if c not in ("nhs", "dob")))
     attributes = {
         uid: dict(zip(guard_columns, values, strict=True))
         for uid, *values in zip(uids, *(table.column(c).to_pylist() for c in guard_columns), strict=True)
-        if values[0] or values[1] or values[2]  # rows with an NHS number, a UPN or a date of birth
+        if values[0] or values[1] or values[2] or values[3] is not None  # an NHS number, UPN, date of birth or range
     }
+    keyed_wrong = nhs_keying_errors({u: r for u, r in attributes.items() if r["nhs"]})
+    if keyed_wrong:  # a sibling's NHS number: the rows are scored and guarded without it
+        for uid in keyed_wrong:
+            attributes[uid]["nhs"] = None
+        nhs = [None if u in keyed_wrong else v for u, v in zip(uids, table.column("nhs").to_pylist(), strict=True)]
+        table = table.set_column(table.schema.get_field_index("nhs"), "nhs", pa.array(nhs, type=pa.string()))
+        say(f"{len(keyed_wrong):,} identity rows hold another person's NHS number; linked without it")
+    t = time.perf_counter()
+    pairs = (predictor or predict_pairs)(table, model, review_low)
+    timings["predict_seconds"] = time.perf_counter() - t
+    say(f"scored {pairs.num_rows:,} pairs at or above {review_low} in {timings['predict_seconds']:.1f} s")
+    t = time.perf_counter()
     identities = ({"unique_id": u, "source_identity": s} for u, s in zip(uids, table.column("source_identity").to_pylist(), strict=True))
     edges = zip(
         pairs.column("unique_id_l").to_pylist(),
@@ -130,10 +139,16 @@ def link_mentions(
         edges,
         accept=accept,
         review_low=review_low,
-        must_link=identity_links(identities) + _rows_for(must_link, prepared.row_of_mention),
+        must_link=identity_links(identities) + prepared.alias_links + _rows_for(must_link, prepared.row_of_mention),
         cannot_link=_rows_for(cannot_link, prepared.row_of_mention),
         rows=attributes,
     )
+    seen_pairs = {(min(clusters[r.a], clusters[r.b]), max(clusters[r.a], clusters[r.b])) for r in clusters.review}
+    for uid, owner in sorted(keyed_wrong.items()):
+        key = (min(clusters[uid], clusters[owner]), max(clusters[uid], clusters[owner]))
+        if key[0] != key[1] and key not in seen_pairs:
+            seen_pairs.add(key)
+            clusters.review.append(ReviewPair(uid, owner, KEYING_ERROR_PROBABILITY, REASON_NHS_KEYING))
     cluster_of_mention = {
         i: clusters[uid] for i, uid in enumerate(prepared.row_of_mention) if uid is not None
     }

@@ -63,6 +63,7 @@ class Prepared:
     table: pa.Table
     row_of_mention: list[str | None]
     unlinkable: dict[int, str] = field(default_factory=dict)
+    alias_links: list[tuple[str, str]] = field(default_factory=list)  # (row, the row of one of its other names)
 
     def rows(self) -> dict[str, dict[str, Any]]:
         """The rows as dicts keyed by unique_id (for the Python scorer and the clustering guard)."""
@@ -100,6 +101,34 @@ def identity_row(mention: Mapping[str, Any]) -> dict[str, Any] | None:
 
 _RAW_KEYS = ("source_identity", "agency", "given_name", "family_name", "dob", "sex", "nhs_number", "upn", "postcode")
 COLUMN_NAMES = tuple(name for name, _ in PERSON_COLUMNS if name != "mentions")
+# How far an estimated date of birth may be from the truth, in years either side of the estimate's year, and
+# how far an age "about 30" may be (the age as at the record's day, so the birth year is one of two, ± this).
+ESTIMATE_YEARS = 1
+AGE_YEARS = 2
+# Former surnames and aliases are linked as rows of their own, tied to the mention's row (`Prepared.alias_links`).
+OTHER_NAME_KINDS = ("former", "alias")
+
+
+def _year(value: Any) -> int | None:
+    d = clean_dob(value)
+    return d.year if d else None
+
+
+def _extras(m: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The estimate flag, the birth year an age implies (age as at the record's day) and the other names."""
+    age = m.get("age")
+    age_year = None
+    if age is not None and not m.get("dob"):
+        seen = _year(m.get("occurred_on"))
+        if seen is not None:
+            try:
+                age_year = seen - int(age)
+            except (TypeError, ValueError):
+                age_year = None
+    others = tuple(
+        (o.get("given_name"), o.get("family_name")) for o in (m.get("other_names") or ()) if isinstance(o, Mapping)
+    )
+    return (bool(m.get("dob_estimated")), age_year, others)
 
 
 def _raw_key(m: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -107,12 +136,31 @@ def _raw_key(m: Mapping[str, Any]) -> tuple[Any, ...]:
     dob = raw[4]
     if dob is not None and not isinstance(dob, str):
         raw = (*raw[:4], dob.isoformat(), *raw[5:])
-    return raw
+    return (*raw, *_extras(m))
+
+
+def estimated_range(dob: Any, flagged: bool, age_year: int | None, nhs: str | None, upn: str | None) -> tuple[int, int] | None:
+    """The years a date of birth recorded as an estimate could really be in, or None when it is not one.
+
+    An estimate is a date the agency flags (`dob_estimated`: the year ± ESTIMATE_YEARS), an age with no
+    date ("about 30": the year it implies ± AGE_YEARS), or — flag or not — the 1st of January or of July,
+    the two days staff put down when only the year is known (a person truly born on one of them loses the
+    day as evidence, not the year). A date of birth that is an estimate is evidence of the year only: it is
+    compared as a range, never as a key. An unflagged 1st or 15th of a month stays a date: the month is
+    usually right, and "same year and month" is already a close level of the comparison.
+    """
+    del nhs, upn  # an NHS number does not make a guessed date less of a guess
+    if dob is None:
+        return None if age_year is None else (age_year - 1 - AGE_YEARS, age_year + AGE_YEARS)
+    if flagged or (dob.day == 1 and dob.month in (1, 7)):
+        return (dob.year - ESTIMATE_YEARS, dob.year + ESTIMATE_YEARS)
+    return None
 
 
 def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
     """The row's values in COLUMN_NAMES order."""
-    source_identity, agency, given_raw, family_raw, dob_raw, sex_raw, nhs_raw, upn_raw, postcode_raw = raw
+    (source_identity, agency, given_raw, family_raw, dob_raw, sex_raw, nhs_raw, upn_raw, postcode_raw,
+     flagged, age_year, *_others) = raw if len(raw) > 9 else (*raw, False, None, ())
     given, placeholder = clean_given(given_raw)
     family, p1, p2 = clean_family(family_raw)
     dob = clean_dob(dob_raw)
@@ -120,6 +168,10 @@ def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
     nhs = clean_nhs(nhs_raw)
     upn = clean_upn(upn_raw)
     postcode, sector, district = clean_postcode(postcode_raw)
+    estimate = estimated_range(dob, flagged, age_year, nhs, upn)
+    if estimate is not None:
+        year = dob.year if dob else age_year
+        dob = None  # a range, not a key: the exact date is neither compared nor blocked on
     dob_iso = dob.isoformat() if dob else None
     content = (
         source_identity,
@@ -135,6 +187,7 @@ def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
         upn,
         postcode,
         district,
+        *((estimate,) if estimate else ()),
     )
     unique_id = hashlib.blake2b(repr(content).encode(), digest_size=8).hexdigest()
     c1, c2 = given_canonical(given)
@@ -154,7 +207,7 @@ def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
         p1,
         p2,
         dob_iso,
-        dob.year if dob else None,
+        dob.year if dob else (year if estimate else None),
         dob.month if dob else None,
         dob.day if dob else None,
         sex,
@@ -163,7 +216,21 @@ def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
         postcode,
         sector,
         district,
+        estimate[0] if estimate else None,
+        estimate[1] if estimate else None,
     )
+
+
+def alias_raws(raw: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The raw keys of a mention's other names (former surnames, aliases): the mention with that name instead."""
+    if len(raw) <= 9 or not raw[11]:
+        return []
+    out = []
+    for given, family in raw[11]:
+        if not given and not family:
+            continue
+        out.append((raw[0], raw[1], given or raw[2], family or raw[3], *raw[4:11], ()))
+    return out
 
 
 def rows_to_table(
@@ -184,13 +251,20 @@ def _prepare_one(
     counts: dict[str, int],
     row_of_mention: list[str | None],
     unlinkable: dict[int, str],
+    alias_links: list[tuple[str, str]],
 ) -> None:
     got = outcome.get(raw)
     if got is None:
         reason = unlinkable_reason(m)
         if reason is None:
-            values = _row_values(_raw_key(m))
+            key = _raw_key(m)
+            values = _row_values(key)
             rows.setdefault(values[0], values)
+            for alias in alias_raws(key):
+                other = _row_values(alias)
+                if other[0] != values[0]:
+                    rows.setdefault(other[0], other)
+                    alias_links.append((values[0], other[0]))
             got = (values[0], None)
         else:
             got = (None, reason)
@@ -210,6 +284,7 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
     counts: dict[str, int] = {}
     row_of_mention: list[str | None] = []
     unlinkable: dict[int, str] = {}
+    alias_links: list[tuple[str, str]] = []
     keys = (*_RAW_KEYS, "role", "relationship_label")
     fast = itemgetter(*keys)
     collecting = gc.isenabled()
@@ -220,7 +295,9 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
                 raw = fast(m)
             except KeyError:
                 raw = tuple(m.get(k) for k in keys)
-            _prepare_one(i, m, raw, outcome, rows, counts, row_of_mention, unlinkable)
+            if m.get("dob_estimated") or m.get("age") is not None or m.get("other_names"):
+                raw = (*raw, *_extras(m))
+            _prepare_one(i, m, raw, outcome, rows, counts, row_of_mention, unlinkable, alias_links)
     finally:
         if collecting:
             gc.enable()
@@ -230,5 +307,5 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
         name: pa.array(list(values), type=_ARROW_TYPES[kind])
         for (name, kind), values in zip(PERSON_COLUMNS, columns, strict=False)
     }
-    arrays["mentions"] = pa.array([counts[uid] for uid in ordered], type=pa.int64())
-    return Prepared(pa.table(arrays), row_of_mention, unlinkable)
+    arrays["mentions"] = pa.array([counts.get(uid, 0) for uid in ordered], type=pa.int64())
+    return Prepared(pa.table(arrays), row_of_mention, unlinkable, sorted(set(alias_links)))

@@ -327,6 +327,8 @@ PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("postcode", "string"),
     ("pc_sector", "string"),
     ("pc_district", "string"),
+    ("dob_lo", "int32"),  # an estimated date of birth or an age: the years it could be in (dob is then null)
+    ("dob_hi", "int32"),
     ("mentions", "int64"),
 )
 
