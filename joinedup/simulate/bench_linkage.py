@@ -7,6 +7,7 @@ import simulate).
     joinedup bench linkage --dataset simulated --children 70000 --seed 1
     joinedup bench linkage --dataset simulated --mentions 1000000 --seed 1
     joinedup bench linkage --dataset febrl4 --engine spark
+    joinedup bench linkage --dataset folder --folder DIR    # records on disk with truth/mentions.csv
 
 Pairwise measures: a pair is two records (FEBRL: one from each file) or two mentions (simulated) put in
 one person; precision = true pairs found / pairs found, recall = true pairs found / true pairs. Simulated
@@ -209,7 +210,6 @@ def run_simulated(
     *, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO
 ) -> dict[str, Any]:
     """Generate an authority, link its mentions and measure pairwise quality against the truth."""
-    from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, link_mentions
 
     if children is None:
         children = math.ceil(mentions / MENTIONS_PER_CHILD) if mentions else 5000
@@ -227,6 +227,42 @@ def run_simulated(
             raise RuntimeError(f"{children} children gave only {available:,} mentions; ask for more children")
         items, persons, labels = items[:mentions], persons[:mentions], labels[:mentions]
     out.write(f"read {available:,} mentions in {load_seconds:.0f} s; linking {len(items):,}\n")
+    figures = link_and_measure(items, persons, labels, seed=seed, engine=engine, out=out)
+    return {
+        "dataset": "simulated",
+        "engine": engine,
+        "children": children,
+        "seed": seed,
+        "records": len(items),
+        "mentions_available": available,
+        **figures,
+        "simulate_seconds": round(gen_seconds, 1),
+        "load_seconds": round(load_seconds, 1),
+    }
+
+
+def run_folder(*, folder: Path, engine: str, seed: int, out: TextIO) -> dict[str, Any]:
+    """Link an authority already on disk — agency records and truth/mentions.csv, e.g. data from another
+    generator held back from the people who tune the linkage — and measure it the same way."""
+    folder = Path(folder)
+    if not (folder / "truth" / "mentions.csv").exists() or not (folder / "agencies").is_dir():
+        raise ValueError(f"{folder} needs agencies/<agency>/records.jsonl and truth/mentions.csv")
+    t0 = time.perf_counter()
+    items, persons = load_simulated(folder)
+    labels = load_labels(folder, items, persons)
+    load_seconds = time.perf_counter() - t0
+    out.write(f"read {len(items):,} mentions from {folder} in {load_seconds:.0f} s\n")
+    figures = link_and_measure(items, persons, labels, seed=seed, engine=engine, out=out)
+    return {"dataset": "folder", "folder": str(folder), "engine": engine, "seed": seed, "records": len(items),
+            **figures, "load_seconds": round(load_seconds, 1)}
+
+
+def link_and_measure(
+    items: list[dict[str, Any]], persons: list[str], labels: list, *, seed: int, engine: str, out: TextIO
+) -> dict[str, Any]:
+    """Link mentions, then pairwise quality, per-trap tables and the review queue against the truth."""
+    from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, link_mentions
+
     predictor, spark = _predictor(engine, out)
     t0 = time.perf_counter()
     result = link_mentions(items, seed=seed, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))
@@ -243,19 +279,24 @@ def run_simulated(
     for i, uid in enumerate(result.prepared.row_of_mention):
         if uid is not None:
             person_of_row[uid] = persons[i]
+    for main, alias in result.prepared.alias_links:  # a former name's row stands for its mention's person
+        if main in person_of_row:
+            person_of_row.setdefault(alias, person_of_row[main])
     bands: dict[str, dict[str, int]] = {}
     for low, high in REVIEW_BANDS:
         inside = [r for r in result.review if low <= r.probability < high]
         same = sum(1 for r in inside if person_of_row[r.a] == person_of_row[r.b])
         bands[f"{low}-{min(high, 1.0)}"] = {"pairs": len(inside), "truly_same_person": same}
     reasons = Counter(r.reason for r in result.review)
+    truly_same = sum(1 for r in result.review if person_of_row[r.a] == person_of_row[r.b])
+    by_reason = {
+        reason: {"pairs": n, "truly_same_person": sum(1 for r in result.review
+                                                      if r.reason == reason and person_of_row[r.a] == person_of_row[r.b])}
+        for reason, n in reasons.items()
+    }
+    out.write(f"review queue: {len(result.review):,} pairs ({len(result.review) / max(1, len(items)):.2%} of mentions), "
+              f"{truly_same:,} of them truly one person\n")
     return {
-        "dataset": "simulated",
-        "engine": engine,
-        "children": children,
-        "seed": seed,
-        "records": len(items),
-        "mentions_available": available,
         "identity_rows": result.prepared.table.num_rows,
         "persons_true": len(set(persons)),
         "persons_found": len(set(result.person_of_mention)),
@@ -264,22 +305,27 @@ def run_simulated(
         "review_low": REVIEW_LOW,
         "seconds": round(seconds, 1),
         **{k: round(v, 1) for k, v in result.timings.items()},
-        "simulate_seconds": round(gen_seconds, 1),
-        "load_seconds": round(load_seconds, 1),
         "peak_rss_mb": round(_self_peak_mb(), 1),
         "children_peak_rss_mb": round(children_peak, 1),
         "linked_by": dict(Counter(result.linked_by)),
         "unlinkable": dict(Counter(result.prepared.unlinkable.values())),
         "review_pairs": len(result.review),
+        "review_per_mention": round(len(result.review) / max(1, len(items)), 6),
+        "review_truly_same_person": truly_same,
+        "review_true_share": round(truly_same / len(result.review), 4) if result.review else None,
         "review_reasons": dict(reasons),
+        "review_by_reason": by_reason,
         "review_bands": bands,
         "conflicts": len(result.clusters.conflicts),
+        "twin_sets_merged": sum(by_trap.get(t, {}).get("groups_merged", 0) for t in ("twin", "multiple_birth")),
+        "twin_sets": sum(by_trap.get(t, {}).get("groups", 0) for t in ("twin", "multiple_birth")),
         "by_trap": by_trap,
     }
 
 
 def run(
-    *, dataset: str, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO
+    *, dataset: str, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO,
+    folder: Path | str | None = None,
 ) -> dict[str, Any]:
     """Run one linkage benchmark; progress lines go to `out`; returns the figures as a JSON-ready dict.
 
@@ -291,6 +337,10 @@ def run(
         return run_febrl4(seed=seed, engine=engine, out=out)
     if dataset == "simulated":
         return run_simulated(children=children, mentions=mentions, seed=seed, engine=engine, out=out)
+    if dataset == "folder":
+        if folder is None:
+            raise ValueError("--dataset folder needs --folder DIR")
+        return run_folder(folder=Path(folder), engine=engine, seed=seed, out=out)
     raise ValueError(f"unknown dataset {dataset!r}")
 
 

@@ -187,3 +187,48 @@ def test_one_record_naming_two_unborn_children_keeps_each_a_person_of_their_own(
     mother = {i: 0 for i, m in enumerate(single) if m["role"] == "parent"}
     assigned, _ = link_by_context(single, mother, unlinkable, {}, 1)
     assert len(assigned) == 2 and len(set(assigned.values())) == 1
+
+
+# --- adults with no identifier of their own, placed by their household ----------------------------------
+
+
+def _household_case(extra_dean: bool = False):
+    from joinedup.people.linkage.family import person_key
+
+    rows = {
+        "mum": row("mum", "Freya", "Hill", "1990-08-05"),
+        "kid": row("kid", "Ollie", "Hill", "2019-02-01"),
+        "dean": row("dean", "Dean", "Hill", "1988-03-03", agency="police"),
+        "dean-housing": row("dean-housing", "Dean", "Hill", None, agency="housing", postcode=None),
+    }
+    if extra_dean:
+        rows["dean-jr"] = row("dean-jr", "Dean", "Hill", "2015-06-06", agency="school")
+    cluster_of_row = {uid: i for i, uid in enumerate(rows)}
+    mentions, row_of_mention = [], []
+    records = [("gp/1", ["mum", "kid"]), ("police/1", ["dean", "mum", "kid"]), ("housing/1", ["mum", "dean-housing"])]
+    if extra_dean:
+        records.append(("school/1", ["dean-jr", "mum"]))
+    for key, uids in records:
+        for uid in uids:
+            mentions.append({"record_key": key})
+            row_of_mention.append(uid)
+    keys = {uid: person_key(r) for uid, r in rows.items()}
+    strong = {uid for uid, r in rows.items() if r["dob"]}
+    return mentions, row_of_mention, cluster_of_row, keys, strong
+
+
+def test_an_adult_without_identifiers_joins_the_one_household_member_of_that_name():
+    from joinedup.people.linkage.context import LINKED_HOUSEHOLD, link_by_household
+
+    mentions, row_of_mention, cluster_of_row, keys, strong = _household_case()
+    moves = link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong)
+    assert moves == {cluster_of_row["dean-housing"]: (cluster_of_row["dean"], LINKED_HOUSEHOLD)}
+    # a person's "different people" decision is never overridden
+    assert link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong,
+                             cannot=[("dean-housing", "dean")]) == {}
+    # an age that cannot be his: not joined
+    ranges = {"dean-housing": (2000, 2004)}
+    assert link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong, ranges) == {}
+    # a father and son of one name in the household: which one is unknowable, so neither
+    mentions, row_of_mention, cluster_of_row, keys, strong = _household_case(extra_dean=True)
+    assert link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong) == {}

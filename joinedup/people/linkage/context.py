@@ -167,3 +167,90 @@ def _same_pregnancy(a: tuple[date | None, date | None], b: tuple[date | None, da
     if a[1] is not None and b[1] is not None:
         return abs(a[1] - b[1]) <= SAME_PREGNANCY_SEEN
     return False
+
+
+LINKED_HOUSEHOLD = "context: named in a record beside a member of their household"
+
+
+def link_by_household(
+    mentions: Sequence[Mapping[str, Any]],
+    row_of_mention: Sequence[str | None],
+    cluster_of_row: Mapping[str, int],
+    keys_of_row: Mapping[str, tuple],
+    strong_rows: set[str],
+    ranges_of_row: Mapping[str, tuple[int, int]] | None = None,
+    cannot: Sequence[tuple[str, str]] = (),
+) -> dict[int, tuple[int, str]]:
+    """Clusters with no identifier of their own (a name, perhaps a postcode) that the household places.
+
+    An adult recorded without a date of birth, NHS number or UPN — a tenant's partner, a mother at A&E, a
+    next of kin — is linked by identity only when exactly one person matches them. When that fails, the
+    record they are in may still say who they are: it names others (the child, the tenant) who are linked
+    to persons with identifiers, and those persons' households — everyone named beside them in any other
+    record — may hold exactly one person with the same name (forename the same name, as nickname, variant,
+    initial or slip; surname the same or sharing a part; an age or estimated date of birth that fits). Then
+    the cluster joins that person. Two candidates (a father and son of one name) join neither.
+
+    `keys_of_row` holds `family.person_key` tuples; `strong_rows` the rows with an NHS number, UPN or date
+    of birth; `cannot` pairs of rows a person decided are different people (never joined). Returns weak
+    cluster → (the cluster it joins, how).
+    """
+    from .family import _initial_of, _one_slip, _same_family, _same_given
+
+    strong_clusters = {cluster_of_row[u] for u in strong_rows if u in cluster_of_row}
+    rows_of_cluster: dict[int, list[str]] = defaultdict(list)
+    for uid, c in cluster_of_row.items():
+        rows_of_cluster[c].append(uid)
+    by_record: dict[Any, set[int]] = defaultdict(set)
+    weak_in_record: dict[Any, set[int]] = defaultdict(set)
+    for i, m in enumerate(mentions):
+        uid = row_of_mention[i]
+        key = m.get("record_key")
+        if uid is None or key is None:
+            continue
+        c = cluster_of_row[uid]
+        by_record[key].add(c)
+        if c not in strong_clusters:
+            weak_in_record[key].add(c)
+    if not weak_in_record:
+        return {}
+    household: dict[int, set[int]] = defaultdict(set)
+    for clusters in by_record.values():
+        strong = clusters & strong_clusters
+        if len(strong) > 1:
+            for c in strong:
+                household[c] |= strong - {c}
+    ranges = ranges_of_row or {}
+
+    def same_name(w: tuple, h: tuple) -> bool:
+        return (_same_given(w, h) or _initial_of(w, h) or _one_slip(w, h)) and _same_family(w, h)
+
+    def fits(weak: int, candidate: int) -> bool:
+        spans = [ranges[u] for u in rows_of_cluster[weak] if u in ranges]
+        if not spans:
+            return True
+        years = {int(keys_of_row[u][7][:4]) for u in rows_of_cluster[candidate] if keys_of_row.get(u) and keys_of_row[u][7]}
+        return not years or any(all(lo <= y <= hi for lo, hi in spans) for y in years)
+
+    out: dict[int, tuple[int, str]] = {}
+    options: dict[int, set[int]] = defaultdict(set)
+    for key, weak_clusters in weak_in_record.items():
+        anchors = by_record[key] & strong_clusters
+        if not anchors:
+            continue
+        near = set().union(*(household.get(a, set()) for a in anchors)) - anchors
+        for w in weak_clusters:
+            names = [keys_of_row[u] for u in rows_of_cluster[w] if keys_of_row.get(u) and keys_of_row[u][0]]
+            if not names:
+                continue
+            for h in near:
+                theirs = [keys_of_row[u] for u in rows_of_cluster[h] if keys_of_row.get(u)]
+                if any(same_name(n, t) for n in names for t in theirs) and fits(w, h):
+                    options[w].add(h)
+    refused = {(cluster_of_row.get(a), cluster_of_row.get(b)) for a, b in cannot}
+    for w, found in options.items():
+        if len(found) == 1:
+            h = next(iter(found))
+            if (w, h) not in refused and (h, w) not in refused:
+                out[w] = (h, LINKED_HOUSEHOLD)
+    return out

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from .cluster import REASON_NHS_KEYING, Clusters, ReviewPair, cluster
-from .context import link_by_context
+from .context import link_by_context, link_by_household
 from .family import PERSON_FIELDS, nhs_keying_errors
 from .model import train
 from .predict import predict_pairs
@@ -44,6 +44,7 @@ class LinkResult:
     linked_by: list[str]
     review: list[ReviewPair]
     timings: dict[str, float] = field(default_factory=dict)
+    context_rows: dict[str, str] = field(default_factory=dict)  # identity row → how its household placed it
 
     def mentions_of_row(self) -> dict[str, list[int]]:
         """unique_id → the indices of the mentions it stands for."""
@@ -143,6 +144,19 @@ def link_mentions(
         cannot_link=_rows_for(cannot_link, prepared.row_of_mention),
         rows=attributes,
     )
+    # adults with no identifier of their own whom the household places (context.link_by_household)
+    strong_rows = {u for u, a in attributes.items() if a["nhs"] or a["upn"] or a["dob"]}
+    keys_of_row = dict(zip(uids, zip(*(table.column(c).to_pylist() for c in PERSON_FIELDS), strict=True), strict=True))
+    ranges = {u: (a["dob_lo"], a["dob_hi"]) for u, a in attributes.items() if a["dob_lo"] is not None}
+    moves = link_by_household(mentions, prepared.row_of_mention, clusters, keys_of_row, strong_rows, ranges,
+                              cannot=_rows_for(cannot_link, prepared.row_of_mention))
+    del keys_of_row
+    context_rows: dict[str, str] = {}
+    if moves:
+        for uid, index in list(clusters.items()):
+            if index in moves:
+                clusters[uid], context_rows[uid] = moves[index]
+        say(f"{len(moves):,} persons with no identifier of their own placed by their household")
     seen_pairs = {(min(clusters[r.a], clusters[r.b]), max(clusters[r.a], clusters[r.b])) for r in clusters.review}
     for uid, owner in sorted(keyed_wrong.items()):
         key = (min(clusters[uid], clusters[owner]), max(clusters[uid], clusters[owner]))
@@ -164,7 +178,7 @@ def link_mentions(
     for i in range(len(mentions)):
         if i in cluster_of_mention:
             person_of_mention.append(cluster_of_mention[i])
-            linked_by.append(LINKED_IDENTITY)
+            linked_by.append(context_rows.get(prepared.row_of_mention[i], LINKED_IDENTITY))
         elif i in assigned:
             person_of_mention.append(assigned[i])
             linked_by.append(how[i])
@@ -175,4 +189,5 @@ def link_mentions(
     timings["cluster_seconds"] = time.perf_counter() - t
     say(f"clustered into {next_cluster:,} persons ({len(clusters.review):,} pairs to review) "
         f"in {timings['cluster_seconds']:.1f} s")
-    return LinkResult(prepared, model, pairs, clusters, person_of_mention, linked_by, clusters.review, timings)
+    return LinkResult(prepared, model, pairs, clusters, person_of_mention, linked_by, clusters.review, timings,
+                      context_rows)

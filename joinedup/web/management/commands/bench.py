@@ -38,7 +38,10 @@ class Command(BaseCommand):
         ing.add_argument("--json", action="store_true", help=json_help)
 
         link = sub.add_parser("linkage", help="Identity resolution quality and speed (pairwise precision, recall, F1).")
-        link.add_argument("--dataset", choices=["febrl4", "simulated"], default="febrl4")
+        link.add_argument("--dataset", choices=["febrl4", "simulated", "folder"], default="febrl4")
+        link.add_argument("--folder", default=None,
+                          help="With --dataset folder: an authority on disk (agencies/*/records.jsonl and "
+                               "truth/mentions.csv), e.g. records from another generator held back from tuning.")
         link.add_argument("--children", type=int, default=None, help="Simulated authority size (simulated dataset).")
         link.add_argument("--mentions", type=int, default=None, help="Link this many mentions (simulated dataset).")
         link.add_argument("--seed", type=int, default=1)
@@ -124,6 +127,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 engine=options["engine"],
                 out=self.stderr,
+                folder=options["folder"],
             )
         elif name == "chronology":
             from joinedup.chronology import bench as chronology_bench

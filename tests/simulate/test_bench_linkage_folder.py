@@ -1,0 +1,34 @@
+"""`bench linkage --dataset folder`: an authority on disk (records from another generator, held back from
+tuning) is linked and measured exactly as the simulated one, and the review queue is scored against the truth."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from joinedup.simulate.bench_linkage import generate_in_child, run
+
+
+def test_a_folder_is_measured_as_the_simulated_authority_it_holds(tmp_path) -> None:
+    generate_in_child(150, 2, tmp_path)
+    on_disk = run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=2, engine="duckdb",
+                  out=io.StringIO())
+    simulated = run(dataset="simulated", children=150, mentions=None, seed=2, engine="duckdb", out=io.StringIO())
+    for key in ("precision", "recall", "true_pairs", "found_pairs", "review_pairs", "review_truly_same_person",
+                "twin_sets", "twin_sets_merged"):
+        assert on_disk[key] == simulated[key], key
+    assert on_disk["records"] == simulated["records"] > 1000
+    # the review queue: every pair is counted once, by reason and in total
+    assert sum(r["pairs"] for r in on_disk["review_by_reason"].values()) == on_disk["review_pairs"]
+    assert sum(r["truly_same_person"] for r in on_disk["review_by_reason"].values()) == on_disk["review_truly_same_person"]
+    assert on_disk["review_per_mention"] == round(on_disk["review_pairs"] / on_disk["records"], 6)
+    if on_disk["review_pairs"]:
+        assert on_disk["review_true_share"] == round(on_disk["review_truly_same_person"] / on_disk["review_pairs"], 4)
+    assert on_disk["twin_sets_merged"] == 0
+
+
+def test_a_folder_without_truth_is_refused_with_what_it_needs(tmp_path) -> None:
+    (tmp_path / "agencies").mkdir()
+    with pytest.raises(ValueError, match=r"truth/mentions\.csv"):
+        run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=1, engine="duckdb", out=io.StringIO())
