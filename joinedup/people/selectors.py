@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Floor
+from django.utils import timezone
 
 from joinedup.access.policy import may_look_up_people, may_review_matches, sees_every_person
 from joinedup.accounts.models import AgencyKind
 from joinedup.ingest.models import Mention
+from joinedup.people.linkage.cluster import (
+    REASON_AMBIGUOUS,
+    REASON_CANNOT,
+    REASON_DOB,
+    REASON_ESTIMATE,
+    REASON_MULTIPLE_BIRTH,
+    REASON_NHS,
+    REASON_NHS_KEYING,
+    REASON_TWINS,
+    REASON_UNCERTAIN,
+    REASON_UPN,
+)
 from joinedup.people.models import (
     MentionLink,
     Person,
@@ -332,11 +347,139 @@ def _csc_household_person_ids(person: Person) -> list:
     )
 
 
-def review_queue_for(*, viewer) -> QuerySet[ReviewItem]:
-    """Open uncertain matches, most likely first, for those who decide them; nobody else sees any."""
+# --- the review queue ---------------------------------------------------------------------------------
+#
+# Order (docs/linkage.md, "Review queue"): pairs that would change a child's picture first (either side
+# under 18 today, or unborn, by the dates on its mentions or the person it is linked to); then strength of
+# evidence: the model's probability in whole percentage points, and at equal percentage the reasons that
+# are checkable keying slips (conflicting NHS numbers) beside and before uncertain pairs, other conflicts
+# after; then the longest waiting. The people app may not import alerts or casework (pyproject's layers),
+# so "child" is all it knows of a child's situation.
+
+
+@dataclass(frozen=True)
+class ReviewReason:
+    """Why a pair is in the queue, in plain English, with its place among pairs of equal probability."""
+
+    key: str
+    label: str
+    rank: int
+
+
+_REVIEW_REASONS = {
+    REASON_NHS: ReviewReason("nhs-numbers", "Different NHS numbers", 0),
+    REASON_UNCERTAIN: ReviewReason("uncertain", "The model is not sure", 1),
+    "": ReviewReason("not-recorded", "No reason recorded", 1),
+    REASON_DOB: ReviewReason("dates-of-birth", "Different dates of birth", 2),
+    REASON_UPN: ReviewReason("pupil-numbers", "Different unique pupil numbers", 2),
+    REASON_CANNOT: ReviewReason("decided-apart", "Would join people someone said are different", 2),
+    REASON_NHS_KEYING: ReviewReason("nhs-keying", "NHS number of someone else, perhaps mistyped", 0),
+    REASON_ESTIMATE: ReviewReason("estimated-age", "An estimated date of birth or age that does not fit", 2),
+    REASON_AMBIGUOUS: ReviewReason("more-than-one", "Matches more than one person", 3),
+    REASON_MULTIPLE_BIRTH: ReviewReason("multiple-birth", "No first name: could be any child of a multiple birth", 3),
+    REASON_TWINS: ReviewReason("twins", "Could be twins or a multiple birth", 3),
+}
+# A reason the linkage engine adds later: one naming NHS numbers or a keying slip ranks with conflicting NHS numbers.
+_KEYING_WORDS = ("nhs", "keying", "keyed", "typo", "mistyped")
+_OTHER_RANK = 2
+REVIEW_FILTER_KEYS = ("reason", "children", "agencies")
+
+
+def review_reason(raw: str) -> ReviewReason:
+    """The plain-English reason for a stored one, also for reasons added after this list was written."""
+    known = _REVIEW_REASONS.get(raw or "")
+    if known is not None:
+        return known
+    text = raw.strip()
+    key = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:60] or "other"
+    rank = 0 if any(w in text.lower() for w in _KEYING_WORDS) else _OTHER_RANK
+    return ReviewReason(key, text[:1].upper() + text[1:], rank)
+
+
+def _reason_rank() -> Case:
+    keying = Q()
+    for word in _KEYING_WORDS:
+        keying |= Q(reason__icontains=word)
+    return Case(
+        *(When(reason=raw, then=Value(r.rank)) for raw, r in _REVIEW_REASONS.items()),
+        When(keying, then=Value(0)),
+        default=Value(_OTHER_RANK),
+        output_field=IntegerField(),
+    )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _child_cutoff(today: dt.date | None = None) -> dt.date:
+    """Born after this day: under 18 today (as the alerts app counts a child)."""
+    return _years_before(today or timezone.localdate(), ADULT_AGE)
+
+
+def _side_is_child(field_name: str, cutoff: dt.date) -> Exists:
+    return Exists(
+        Mention.objects.filter(source_identity=OuterRef(field_name), withdrawn=False).filter(
+            Q(dob__gt=cutoff) | Q(link__person__dob__gt=cutoff) | Q(dob__isnull=True, expected_due_on__gt=cutoff)
+        )
+    )
+
+
+def _percent(probability: float | None) -> int:
+    """Whole percentage points, as shown; the epsilon keeps 0.29 at 29 (float arithmetic gives 28.99…)."""
+    return math.floor((probability or 0) * 100 + 1e-6)
+
+
+def _child_rank(today: dt.date | None) -> Case:
+    """0 when either side is a child today, else 1."""
+    cutoff = _child_cutoff(today)
+    return Case(
+        When(_side_is_child("left_source_identity", cutoff) | _side_is_child("right_source_identity", cutoff),
+             then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def _prioritised(items: QuerySet[ReviewItem], today: dt.date | None = None) -> QuerySet[ReviewItem]:
+    return items.annotate(
+        child_rank=_child_rank(today),
+        evidence=Floor(F("match_probability") * 100 + 1e-6),
+        reason_rank=_reason_rank(),
+    ).order_by("child_rank", "-evidence", "reason_rank", "created_at", "id")
+
+
+def _agency_pair_key(a: str, b: str) -> str:
+    return ",".join(sorted((a, b)))
+
+
+def review_queue_for(*, viewer, reason: str = "", children_only: bool = False, agencies: str = "",
+                     today: dt.date | None = None) -> QuerySet[ReviewItem]:
+    """Open uncertain matches in priority order, for those who decide them; nobody else sees any.
+
+    Filters: `reason`, a `ReviewReason.key`; `children_only`; `agencies`, two agency codes joined by a comma
+    (either way round). Each item carries `child_rank` (0: about a child), `evidence` (the probability in
+    whole percent) and `reason_rank`.
+    """
     if not may_review_matches(viewer):
         return ReviewItem.objects.none()
-    return ReviewItem.objects.filter(status=ReviewStatus.OPEN).select_related(
+    items = ReviewItem.objects.filter(status=ReviewStatus.OPEN)
+    if reason:
+        raws = [r for r in items.values_list("reason", flat=True).distinct() if review_reason(r).key == reason]
+        items = items.filter(reason__in=raws)
+    if agencies:
+        a, _, b = agencies.partition(",")
+        items = items.filter(
+            Q(left_mention__agency__code=a, right_mention__agency__code=b)
+            | Q(left_mention__agency__code=b, right_mention__agency__code=a)
+        )
+    items = _prioritised(items, today)
+    if children_only:
+        items = items.filter(child_rank=0)
+    return items.select_related(
         "left_mention__agency", "right_mention__agency", "left_mention__record", "right_mention__record"
     )
 
@@ -347,6 +490,124 @@ def review_item_for(*, viewer, item_id) -> ReviewItem | None:
     return ReviewItem.objects.filter(pk=item_id).select_related(
         "left_mention__agency", "right_mention__agency", "left_mention__record", "right_mention__record"
     ).first()
+
+
+@dataclass
+class ReviewPlace:
+    """Where an item stands in a (filtered) queue: its position, the queue's length and the item after it."""
+
+    position: int | None
+    total: int
+    next_id: object | None
+
+
+def review_place_of(*, viewer, item_id, reason: str = "", children_only: bool = False, agencies: str = "",
+                    today: dt.date | None = None) -> ReviewPlace:
+    """The item after this one in the same order and filter (wrapping round to the first); ids only."""
+    ids = list(review_queue_for(viewer=viewer, reason=reason, children_only=children_only, agencies=agencies,
+                                today=today).values_list("pk", flat=True))
+    if item_id in ids:
+        at = ids.index(item_id)
+        after = ids[at + 1:] + ids[:at]
+        return ReviewPlace(at + 1, len(ids), after[0] if after else None)
+    return ReviewPlace(None, len(ids), ids[0] if ids else None)
+
+
+@dataclass
+class ReviewRow:
+    """One open item as the queue shows it: why it is where it is, in words."""
+
+    item: ReviewItem
+    child: str  # "Child, 3 years", "Unborn child", or "" when neither side is a child
+    reason: ReviewReason
+    percent: int
+    waiting_days: int
+
+
+def _age_words(dob: dt.date, today: dt.date) -> str:
+    years = _age_on(dob, today)
+    if years >= 1:
+        return f"{years} year{'s' if years != 1 else ''}"
+    months = (today.year - dob.year) * 12 + today.month - dob.month - (today.day < dob.day)
+    if months >= 1:
+        return f"{months} month{'s' if months != 1 else ''}"
+    return "under a month"
+
+
+def review_rows_for(*, viewer, items, today: dt.date | None = None) -> list[ReviewRow]:
+    """The facts behind each item's place: the youngest child either side names, the reason and probability."""
+    if not may_review_matches(viewer):
+        return []
+    items = list(items)
+    today = today or timezone.localdate()
+    cutoff = _child_cutoff(today)
+    sources = {s for i in items for s in (i.left_source_identity, i.right_source_identity)}
+    youngest: dict[str, dt.date] = {}
+    unborn: set[str] = set()
+    for source, dob, due, person_dob in Mention.objects.filter(source_identity__in=sources, withdrawn=False).values_list(
+        "source_identity", "dob", "expected_due_on", "link__person__dob"
+    ):
+        for day in (dob, person_dob):
+            if day is not None and cutoff < day <= today and day > youngest.get(source, cutoff):
+                youngest[source] = day
+        if dob is None and due is not None and due > cutoff:
+            unborn.add(source)
+    rows = []
+    for item in items:
+        sides = (item.left_source_identity, item.right_source_identity)
+        dobs = [youngest[s] for s in sides if s in youngest]
+        if dobs:
+            child = f"Child, {_age_words(max(dobs), today)}"
+        elif any(s in unborn for s in sides):
+            child = "Unborn child"
+        else:
+            child = ""
+        waiting = (today - timezone.localtime(item.created_at).date()).days
+        rows.append(ReviewRow(item, child, review_reason(item.reason), _percent(item.match_probability),
+                              max(waiting, 0)))
+    return rows
+
+
+@dataclass
+class ReviewQueueSummary:
+    """How many wait, how many about children, and by reason and agency pair (the filters' choices)."""
+
+    total: int
+    children: int
+    by_reason: list[tuple[ReviewReason, int]]
+    by_agencies: list[tuple[str, str, int]]  # (key "code-a,code-b", "Agency A and Agency B", count)
+
+
+def review_queue_summary(*, viewer, today: dt.date | None = None) -> ReviewQueueSummary:
+    """Counts over the whole open queue; empty for those who may not review matches."""
+    if not may_review_matches(viewer):
+        return ReviewQueueSummary(0, 0, [], [])
+    items = ReviewItem.objects.filter(status=ReviewStatus.OPEN).annotate(child_rank=_child_rank(today)).order_by()
+    reasons: dict[str, list] = {}
+    total = children = 0
+    for raw, n, c in items.values("reason").annotate(n=Count("id"), c=Count("id", filter=Q(child_rank=0))).values_list(
+        "reason", "n", "c"
+    ):
+        reason = review_reason(raw)
+        reasons.setdefault(reason.key, [reason, 0])[1] += n
+        total += n
+        children += c
+    by_reason = sorted(((r, n) for r, n in reasons.values()), key=lambda rn: (rn[0].rank, -rn[1], rn[0].label))
+    pairs: dict[str, list] = {}
+    for a, a_name, b, b_name, n in (
+        ReviewItem.objects.filter(status=ReviewStatus.OPEN)
+        .values("left_mention__agency__code", "left_mention__agency__name", "right_mention__agency__code",
+                "right_mention__agency__name")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("left_mention__agency__code", "left_mention__agency__name", "right_mention__agency__code",
+                     "right_mention__agency__name", "n")
+    ):
+        key = _agency_pair_key(a, b)
+        names = " and ".join(sorted({a_name, b_name})) if a != b else f"Within {a_name}"
+        pairs.setdefault(key, [key, names, 0])[2] += n
+    by_agencies = sorted((tuple(p) for p in pairs.values()), key=lambda p: (-p[2], p[1]))
+    return ReviewQueueSummary(total, children, by_reason, by_agencies)
 
 
 def identity_summary(*, source_identity: str) -> dict:

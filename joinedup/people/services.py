@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 
+from joinedup.access.policy import may_review_matches
 from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
@@ -668,17 +670,23 @@ def match_identity_row(uid: str, row: dict, scorer, decisions: dict) -> OnlineOu
 @transaction.atomic
 def review_decide(*, item: ReviewItem, user, decision: str, reason: str = "") -> LinkDecision:
     """Confirm (the same person) or reject (different people) an uncertain match; applied at once and in every later run."""
+    if item.status == ReviewStatus.SUPERSEDED:
+        raise ValueError(ALREADY_SETTLED)
     if item.status != ReviewStatus.OPEN:
-        raise ValueError("This match has already been decided.")
+        raise ValueError(ALREADY_DECIDED)
     if decision not in Decision.values:
         raise ValueError("decision: choose 'same' or 'different'.")
     a, b = _pair(item.left_source_identity, item.right_source_identity)
     now = utc_now()
+    status = ReviewStatus.CONFIRMED if decision == Decision.SAME else ReviewStatus.REJECTED
+    # Compare and set: of two people deciding the same item at once, the second finds it no longer open.
+    if not ReviewItem.objects.filter(pk=item.pk, status=ReviewStatus.OPEN).update(
+        status=status, decided_by=user, decided_at=now
+    ):
+        raise ValueError(ALREADY_DECIDED)
+    item.status, item.decided_by, item.decided_at = status, user, now
     record = LinkDecision.objects.create(source_identity_a=a, source_identity_b=b, decision=decision, reason=reason,
                                          decided_by=user, decided_at=now, review_item=item)
-    item.status = ReviewStatus.CONFIRMED if decision == Decision.SAME else ReviewStatus.REJECTED
-    item.decided_by, item.decided_at = user, now
-    item.save(update_fields=["status", "decided_by", "decided_at"])
     left = MentionLink.objects.filter(mention_id__in=_mention_ids_of(item.left_source_identity)).values_list(
         "person_id", flat=True).first()
     right = MentionLink.objects.filter(mention_id__in=_mention_ids_of(item.right_source_identity)).values_list(
@@ -692,6 +700,53 @@ def review_decide(*, item: ReviewItem, user, decision: str, reason: str = "") ->
                        object_id=item.pk, subject_person_id=left, reason=reason,
                        detail={"decision": decision, "source_identities": [a, b]})
     return record
+
+
+ALREADY_DECIDED = "This match has already been decided."
+ALREADY_SETTLED = "This match is no longer needed: a later linkage run settled it."
+NOT_IN_QUEUE = "This match is no longer in the queue."
+NOT_SAVED = "It could not be saved. Try again; if it fails again, tell your system administrator."
+
+
+@dataclass
+class ReviewBatchOutcome:
+    """What a batch of decisions did: the items decided, and each item that could not be with why."""
+
+    decision: str
+    decided: list = field(default_factory=list)
+    failed: list[tuple[object, str]] = field(default_factory=list)
+
+    def failed_by_reason(self) -> list[tuple[str, int]]:
+        return sorted(Counter(why for _id, why in self.failed).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def review_decide_many(*, item_ids: Iterable, user, decision: str, reason: str = "") -> ReviewBatchOutcome:
+    """Decide several matches alike, each through `review_decide` in its own transaction with its own audit row.
+
+    One item that cannot be decided (someone else decided it, a linkage run settled it, it is gone) is
+    reported and the others are still decided. Called outside a transaction, each decision commits alone;
+    inside one, each is a savepoint.
+    """
+    if not may_review_matches(user):
+        raise PermissionDenied("may not review matches")
+    if decision not in Decision.values:
+        raise ValueError("decision: choose 'same' or 'different'.")
+    outcome = ReviewBatchOutcome(decision=decision)
+    for item_id in dict.fromkeys(item_ids):
+        try:
+            with transaction.atomic():
+                item = ReviewItem.objects.select_for_update().filter(pk=item_id).first()
+                if item is None:
+                    raise ValueError(NOT_IN_QUEUE)
+                review_decide(item=item, user=user, decision=decision, reason=reason)
+        except ValueError as exc:
+            outcome.failed.append((item_id, str(exc)))
+        except DatabaseError:
+            logger.exception("review item %s: the decision could not be saved", item_id)
+            outcome.failed.append((item_id, NOT_SAVED))
+        else:
+            outcome.decided.append(item_id)
+    return outcome
 
 
 @transaction.atomic

@@ -1,5 +1,7 @@
 """Forms with the error messages GOV.UK patterns expect (say what is wrong and how to fix it)."""
 
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -56,7 +58,56 @@ class DecisionForm(forms.Form):
         choices=[("same", "Yes, the same person"), ("different", "No, different people")],
         error_messages={"required": "Select whether these records are about the same person"},
     )
-    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea, label="Why (optional)")
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea, label="Why (optional)",
+                             error_messages={"max_length": "Keep the reason to 2,000 characters or fewer"})
+
+
+class ReviewFilterForm(forms.Form):
+    """Narrow the review queue: why the pairs are there, children only, which two agencies."""
+
+    reason = forms.CharField(required=False, max_length=80, label="Why they are here")
+    children = forms.BooleanField(required=False, label="Only pairs about a child")
+    agencies = forms.CharField(required=False, max_length=200, label="Agencies")
+
+
+REVIEW_BATCH_MAX = 100
+
+
+class _ReviewItemsField(forms.Field):
+    """The ids of the ticked rows, in the order given, each once."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Select matches from the list"}
+
+    def to_python(self, value):
+        out = []
+        for v in value or []:
+            try:
+                out.append(uuid.UUID(str(v)))
+            except ValueError as exc:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return list(dict.fromkeys(out))
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > REVIEW_BATCH_MAX:
+            raise forms.ValidationError(f"Select {REVIEW_BATCH_MAX} matches or fewer at a time", code="max")
+
+
+class ReviewBatchForm(forms.Form):
+    """One ruling on several matches from the queue, with one reason (optional, as for a single match)."""
+
+    items = _ReviewItemsField(error_messages={"required": "Select at least one match to decide"})
+    decision = forms.ChoiceField(
+        choices=[("same", "The same person"), ("different", "Different people")],
+        error_messages={"required": "Choose ‘The same person’ or ‘Different people’",
+                        "invalid_choice": "Choose ‘The same person’ or ‘Different people’"},
+    )
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea, label="Why (optional)",
+        error_messages={"max_length": "Keep the reason to 2,000 characters or fewer"},
+    )
 
 
 class SplitForm(forms.Form):
