@@ -43,6 +43,16 @@ class AddressSerializer(serializers.Serializer):
     protected = serializers.BooleanField(required=False, help_text="A refuge or protected placement.")
 
 
+class OtherNameSerializer(serializers.Serializer):
+    """A former surname or an alias the agency holds (at least one of given_name, family_name)."""
+
+    given_name = serializers.CharField(required=False, allow_null=True, min_length=1, max_length=100)
+    family_name = serializers.CharField(required=False, allow_null=True, min_length=1, max_length=100)
+    kind = serializers.ChoiceField(
+        choices=["former", "alias"], help_text="former: a name they used to have (a surname before marriage or a "
+                                               "deed poll); alias: another name they are known by.")
+
+
 class MentionSerializer(serializers.Serializer):
     """A person as the record names them (at least one of given_name, family_name, relationship_label)."""
 
@@ -57,6 +67,14 @@ class MentionSerializer(serializers.Serializer):
     )
     dob = serializers.DateField(required=False, allow_null=True)
     expected_due_on = serializers.DateField(required=False, allow_null=True)
+    dob_estimated = serializers.BooleanField(
+        required=False, allow_null=True, help_text="True when the agency estimated the date of birth.")
+    age = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=120,
+        help_text="Age in whole years as recorded when the date of birth was not known, at the record's date.")
+    other_names = OtherNameSerializer(
+        many=True, required=False, allow_null=True, max_length=10,
+        help_text="Former surnames and aliases the agency holds.")
     sex = serializers.ChoiceField(choices=["female", "male", "unknown"], required=False, allow_null=True)
     nhs_number = serializers.RegexField(r"^[0-9]{10}$", required=False, allow_null=True)
     upn = serializers.RegexField(r"^[A-Z][0-9]{11}[0-9A-Z]$", required=False, allow_null=True)

@@ -40,15 +40,23 @@ MENTION_COLUMNS = (
     "upn",
 )
 ADDRESS_LINES = 6
-CSV_COLUMNS = (
+CSV_COLUMNS = (  # every file has these (the reader refuses a header without them)
     RECORD_COLUMNS
     + MENTION_COLUMNS
     + tuple(f"address_line_{i}" for i in range(1, ADDRESS_LINES + 1))
     + ("postcode", "uprn", "address_protected", "detail_json")
 )
+# Added to version 1 later: written after CSV_COLUMNS, optional when reading (files made before have none).
+OPTIONAL_CSV_COLUMNS = ("dob_estimated", "age", "other_names")
+CSV_HEADER = CSV_COLUMNS + OPTIONAL_CSV_COLUMNS
+OTHER_NAME_KINDS = ("former", "alias")
 EXT = "https://joinedup.example/fhir/StructureDefinition/"
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 UPN_SYSTEM = "https://joinedup.example/Id/upn"
+UCUM = "http://unitsofmeasure.org"
+# FHIR HumanName.use of a mention's other names: written as the first of each, read from any of them.
+NAME_USES = {"former": ("old", "maiden"), "alias": ("nickname", "anonymous")}
+_KIND_OF_USE = {use: kind for kind, uses in NAME_USES.items() for use in uses}
 
 
 def record_to_csv_rows(record: dict[str, Any]) -> list[dict[str, str]]:
@@ -66,12 +74,81 @@ def record_to_csv_rows(record: dict[str, Any]) -> list[dict[str, str]]:
         row["uprn"] = _s(addr.get("uprn"))
         row["address_protected"] = "true" if addr.get("protected") else ""
         row["detail_json"] = detail
+        row["dob_estimated"] = "" if m.get("dob_estimated") is None else ("true" if m["dob_estimated"] else "false")
+        row["age"] = _s(m.get("age"))
+        row["other_names"] = other_names_to_cell(m.get("other_names"))
         rows.append(row)
     return rows
 
 
 def _s(v: object) -> str:
     return "" if v is None else str(v)
+
+
+def _escape(name: str | None) -> str:
+    if not name:
+        return ""
+    return name.replace("\\", "\\\\").replace(";", "\\;").replace("|", "\\|")
+
+
+def other_names_to_cell(other_names: list[dict[str, Any]] | None) -> str:
+    """The `other_names` CSV cell: `kind:given|family` per name, joined by `;` (`\\` escapes `\\`, `;` and `|`)."""
+    return ";".join(
+        f"{o.get('kind') or ''}:{_escape(o.get('given_name'))}|{_escape(o.get('family_name'))}"
+        for o in other_names or ()
+    )
+
+
+def _split(text: str, sep: str) -> list[str]:
+    """Splits at unescaped `sep`, keeping escapes (for a second split), so `a\\;b;c` gives `a\\;b`, `c`."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _unescape(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            i += 1
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def other_names_from_cell(cell: str) -> list[dict[str, Any]]:
+    """The names an `other_names` CSV cell holds; an empty part is an absent name. `former:Smith` (no `|`)
+    is a family name alone. What cannot be read is passed on as it is, for the format check to name."""
+    out: list[dict[str, Any]] = []
+    for item in _split(cell, ";"):
+        if not item.strip():
+            continue
+        kind, colon, rest = item.partition(":")
+        if not colon:
+            kind, rest = "", item
+        names = _split(rest, "|")
+        given, family = (names[0], "|".join(names[1:])) if len(names) > 1 else ("", names[0])
+        o: dict[str, Any] = {}
+        if given:
+            o["given_name"] = _unescape(given)
+        if family:
+            o["family_name"] = _unescape(family)
+        if kind:
+            o["kind"] = kind.strip()
+        out.append(o)
+    return out
 
 
 def csv_rows_to_records(rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
@@ -101,6 +178,14 @@ def csv_row_to_mention(row: dict[str, str]) -> dict[str, Any]:
         if row.get("address_protected") == "true":
             addr["protected"] = True
         m["address"] = addr
+    estimated = (row.get("dob_estimated") or "").strip()
+    if estimated:
+        m["dob_estimated"] = {"true": True, "false": False}.get(estimated.lower(), estimated)
+    age = (row.get("age") or "").strip()
+    if age:
+        m["age"] = int(age) if age.isascii() and age.lstrip("-").isdigit() else age
+    if row.get("other_names"):
+        m["other_names"] = other_names_from_cell(row["other_names"])
     return m
 
 
@@ -112,7 +197,7 @@ def read_csv_records(text: str) -> list[dict[str, Any]]:
 def write_csv(records: Iterable[dict[str, Any]]) -> str:
     """CSV text (header plus one row per mention) for records, with fixed column order and LF line ends."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=CSV_HEADER, lineterminator="\n")
     w.writeheader()
     for rec in records:
         w.writerows(record_to_csv_rows(rec))
@@ -153,17 +238,23 @@ def _person_resource(record: dict[str, Any], m: dict[str, Any], patient_ref: str
         ids.append({"system": UPN_SYSTEM, "value": m["upn"]})
     if ids:
         res["identifier"] = ids
+    names = []
     if m.get("given_name") or m.get("family_name"):
-        name: dict[str, Any] = {}
-        if m.get("family_name"):
-            name["family"] = m["family_name"]
-        if m.get("given_name"):
-            name["given"] = [m["given_name"]]
-        res["name"] = [name]
+        names.append(_human_name(m.get("given_name"), m.get("family_name")))
+    for other in m.get("other_names") or ():
+        name = {"use": NAME_USES[other["kind"]][0]}
+        names.append(name | _human_name(other.get("given_name"), other.get("family_name")))
+    if names:
+        res["name"] = names
     if m.get("sex"):
         res["gender"] = m["sex"]
     if m.get("dob"):
         res["birthDate"] = m["dob"]
+    if m.get("dob_estimated") is not None:  # an extension on the date itself (FHIR's primitive extension)
+        res["_birthDate"] = {"extension": [_ext("dob-estimated", m["dob_estimated"])]}
+    if m.get("age") is not None:
+        ext.append({"url": EXT + "recorded-age",
+                    "valueAge": {"value": m["age"], "unit": "years", "system": UCUM, "code": "a"}})
     if m.get("address"):
         a = m["address"]
         fa: dict[str, Any] = {"line": a["lines"]}
@@ -180,6 +271,15 @@ def _person_resource(record: dict[str, Any], m: dict[str, Any], patient_ref: str
     if patient_ref is not None:
         res["patient"] = {"reference": patient_ref}
     return res
+
+
+def _human_name(given: str | None, family: str | None) -> dict[str, Any]:
+    name: dict[str, Any] = {}
+    if family:
+        name["family"] = family
+    if given:
+        name["given"] = [given]
+    return name
 
 
 def record_to_fhir_bundle(record: dict[str, Any]) -> dict[str, Any]:
@@ -358,16 +458,32 @@ def _mention_from(res: dict[str, Any]) -> dict[str, Any]:
             m["upn"] = ident["value"]
         elif ident["system"].endswith(":person"):
             m["local_person_id"] = ident["value"]
-    if res.get("name"):
-        n = res["name"][0]
-        if n.get("family"):
-            m["family_name"] = n["family"]
-        if n.get("given"):
-            m["given_name"] = n["given"][0]
+    primary = True
+    for n in res.get("name", []):
+        kind = _KIND_OF_USE.get(n.get("use", ""))
+        if kind is None and primary:  # the mention's own name: the first that is not a former name or alias
+            primary = False
+            if n.get("family"):
+                m["family_name"] = n["family"]
+            if n.get("given"):
+                m["given_name"] = n["given"][0]
+        elif kind is not None:
+            other: dict[str, Any] = {}
+            if n.get("given"):
+                other["given_name"] = n["given"][0]
+            if n.get("family"):
+                other["family_name"] = n["family"]
+            m.setdefault("other_names", []).append(other | {"kind": kind})
     if res.get("gender"):
         m["sex"] = res["gender"]
     if res.get("birthDate"):
         m["dob"] = res["birthDate"]
+    estimated = _ext_get(res.get("_birthDate") or {}, "dob-estimated")
+    if estimated is not None:
+        m["dob_estimated"] = estimated
+    for e in res.get("extension", []):
+        if e["url"] == EXT + "recorded-age":
+            m["age"] = e["valueAge"]["value"]
     if res.get("address"):
         fa = res["address"][0]
         addr: dict[str, Any] = {"lines": fa["line"], "postcode": fa.get("postalCode")}

@@ -88,6 +88,14 @@ class Mention(models.Model):
     relationship_to_subject = models.CharField(max_length=200, blank=True)
     dob = models.DateField(null=True, blank=True)
     expected_due_on = models.DateField(null=True, blank=True)
+    dob_estimated = models.BooleanField(default=False, help_text="The agency said the date of birth is an estimate.")
+    age = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Age in whole years as recorded, at the record's day (no date of birth known)."
+    )
+    other_names = models.JSONField(
+        default=list, blank=True,
+        help_text='Former surnames and aliases: [{"given_name", "family_name", "kind": "former" or "alias"}].',
+    )
     sex = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField(max_length=10, blank=True)
     upn = models.CharField(max_length=13, blank=True)

@@ -23,8 +23,9 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 # What a Mention row holds besides its keys (record, agency, mention_id), in column order.
 MENTION_FIELDS = (
     "source_identity", "role", "local_person_id", "given_name", "family_name", "relationship_label",
-    "relationship_to_subject", "dob", "expected_due_on", "sex", "nhs_number", "upn", "address_lines", "postcode",
-    "postcode_norm", "uprn", "address_protected", "address_key", "occurred_on", "withdrawn",
+    "relationship_to_subject", "dob", "expected_due_on", "dob_estimated", "age", "other_names", "sex", "nhs_number",
+    "upn", "address_lines", "postcode", "postcode_norm", "uprn", "address_protected", "address_key", "occurred_on",
+    "withdrawn",
 )  # fmt: skip
 RECORD_FIELDS = ("kind", "occurred_at", "occurred_on", "ended_on", "recorded_at")
 
@@ -45,6 +46,20 @@ def _datetime(value: str | None) -> datetime | None:
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def other_names(mention: dict[str, Any]) -> list[dict[str, Any]]:
+    """A (valid) mention's other names, each with all three keys: given_name, family_name (None when not
+    given) and kind; [] when it has none."""
+    return [
+        {"given_name": o.get("given_name") or None, "family_name": o.get("family_name") or None, "kind": o["kind"]}
+        for o in mention.get("other_names") or ()
+    ]
+
+
+def _age(mention: dict[str, Any]) -> int | None:
+    age = mention.get("age")
+    return None if age is None else int(age)  # the schema allows 30.0 (an integer in JSON Schema)
 
 
 def record_columns(record: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +100,9 @@ def mention_columns(
         "relationship_to_subject": mention.get("relationship_to_subject") or "",
         "dob": _date(mention.get("dob")),
         "expected_due_on": _date(mention.get("expected_due_on")),
+        "dob_estimated": bool(mention.get("dob_estimated")),
+        "age": _age(mention),
+        "other_names": other_names(mention),
         "sex": mention.get("sex") or "",
         "nhs_number": mention.get("nhs_number") or "",
         "upn": mention.get("upn") or "",
@@ -196,7 +214,9 @@ def convert_for(prepared: PreparedRecord, db: Adapter, record: dict[str, Any] | 
             f"{agency_code}:{local}" if local else f"{agency_code}:{srid}#{mid}",
             m["role"], local, m.get("given_name") or "", m.get("family_name") or "",
             m.get("relationship_label") or "", m.get("relationship_to_subject") or "", m.get("dob"),
-            m.get("expected_due_on"), m.get("sex") or "", m.get("nhs_number") or "", m.get("upn") or "",
+            m.get("expected_due_on"), bool(m.get("dob_estimated")), _age(m),
+            db.json(other_names(m)) if m.get("other_names") else "[]",
+            m.get("sex") or "", m.get("nhs_number") or "", m.get("upn") or "",
             _json_lines(lines), postcode, normalise_postcode(postcode) if postcode else "", uprn,
             bool(address.get("protected")), key, occurred_on, False,
         ))

@@ -35,7 +35,12 @@ _DATE_PROBLEM = "must be a real date written YYYY-MM-DD"
 _DATETIME_PROBLEM = "must be a real date and time written like 2023-04-02T09:30:00Z (Z or an offset from UTC)"
 _DATE_FIELDS = {"occurred_on", "ended_on", "dob", "expected_due_on"}
 _DATETIME_FIELDS = {"occurred_at", "recorded_at", "amended_at"}
-_CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury"}
+_CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury", "other_names": "an entry of other_names"}
+# Mention fields whose every problem (wrong type, out of range) is said one way.
+_MENTION_PROBLEMS = {
+    "age": "must be a whole number of years from 0 to 120",
+    "dob_estimated": "must be true, false or null",
+}
 
 
 def field_path(parts: Sequence[str | int]) -> str:
@@ -60,6 +65,13 @@ def _last_name(parts: Sequence[str | int]) -> str:
     return ""
 
 
+def _mention_field(parts: Sequence[str | int]) -> str:
+    """The mention field a path names directly (["mentions", 0, "age"] → "age"), else ""."""
+    if len(parts) == 3 and parts[0] == "mentions" and isinstance(parts[1], int) and isinstance(parts[2], str):
+        return parts[2]
+    return ""
+
+
 def _enum_values(schema_path: Sequence[str | int]) -> list[Any]:
     node: Any = load_schema()
     for step in schema_path:
@@ -74,6 +86,8 @@ def _translate(error: Any, record: Any) -> list[Problem]:
     name = _last_name(parts)
     schema_path = list(error.schema_path)
 
+    if kind in {"Type", "Minimum", "Maximum"} and _mention_field(parts) in _MENTION_PROBLEMS:
+        return [{"field": path, "problem": _MENTION_PROBLEMS[_mention_field(parts)]}]
     if kind == "Required":
         prop = error.kind.property
         if schema_path[:2] == ["allOf", 0]:
@@ -90,6 +104,11 @@ def _translate(error: Any, record: Any) -> list[Problem]:
         ]
     if kind == "AnyOf" and schema_path[-2:] == ["mention", "anyOf"]:
         return [{"field": path, "problem": "give at least one of given_name, family_name or relationship_label"}]
+    if kind == "AnyOf" and schema_path[-2:] == ["other_name", "anyOf"]:
+        instance = error.instance
+        if isinstance(instance, dict) and any(instance.get(k) is not None for k in ("given_name", "family_name")):
+            return []  # a name was given but is not text: its own problem names it
+        return [{"field": path, "problem": "give at least one of given_name or family_name"}]
     if kind == "OneOfNotValid" and not parts:
         if isinstance(record, dict) and "occurred_at" in record and "occurred_on" in record:
             return [{"field": "occurred_on", "problem": "give occurred_at or occurred_on, not both"}]
@@ -133,6 +152,8 @@ def _translate(error: Any, record: Any) -> list[Problem]:
         return [{"field": path, "problem": f"must have at most {error.kind.limit} items"}]
     if kind == "Minimum":
         return [{"field": path, "problem": f"must be {error.kind.limit} or more"}]
+    if kind == "Maximum":
+        return [{"field": path, "problem": f"must be {error.kind.limit} or less"}]
     if kind == "PropertyNames":
         key = getattr(error.kind.error, "instance", "")
         field = _join(path, key) if isinstance(key, str) and len(key) <= 60 else path

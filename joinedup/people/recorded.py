@@ -42,7 +42,7 @@ def mentions_link_recorded(*, mention_ids: list[int], person: Person | None, use
         "id", "record_id", "source_identity", "agency__code", "role", "local_person_id", "given_name", "family_name",
         "relationship_label", "relationship_to_subject", "dob", "expected_due_on", "sex", "nhs_number", "upn",
         "postcode", "postcode_norm", "address_key", "address_lines", "address_protected", "occurred_on",
-        "record__kind",
+        "record__kind", "dob_estimated", "age", "other_names",
     )]
     if person is None:
         person = Person.objects.create()

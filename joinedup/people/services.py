@@ -59,6 +59,7 @@ MENTION_FIELDS = (
     "id", "record_id", "source_identity", "agency__code", "role", "local_person_id", "given_name", "family_name",
     "relationship_label", "relationship_to_subject", "dob", "expected_due_on", "sex", "nhs_number", "upn",
     "postcode", "postcode_norm", "address_key", "address_lines", "address_protected", "occurred_on", "record__kind",
+    "dob_estimated", "age", "other_names",
 )
 
 Progress = Callable[[str], None]

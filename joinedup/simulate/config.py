@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+# Noise settings that are shares of what a trap already did, not noise in themselves: not multiplied by `scale`.
+UNSCALED_NOISE = frozenset({"dob_estimated_flagged"})
+
 
 @dataclass(frozen=True)
 class NoiseConfig:
@@ -35,9 +38,17 @@ class NoiseConfig:
     given_initial: float = 0.02  # a forename recorded as its initial ("S", "S.")
     surname_upper: float = 0.05  # a surname in capitals
     surname_hyphenated: float = 0.08  # both parents' surnames joined (children whose parents' surnames differ)
+    # record traps of the format's dob_estimated, age and other_names (drawn from the "trap-records" stream)
+    dob_estimated_flagged: float = 0.6  # of estimated dates of birth, those sent with dob_estimated: true (a share
+    #                                     of the estimates, not scaled: some systems have the flag, some do not)
+    age_only: float = 0.04  # an adult's age ("about 34") instead of a date of birth (police, ambulance, A&E)
+    surname_changed: float = 0.5  # of identities held under the new surname of someone whose surname changed,
+    #                               those listing the old one in other_names
 
     def p(self, name: str) -> float:
-        """The effective probability of one noise kind after scaling (capped at 1)."""
+        """The effective probability of one noise kind after scaling (capped at 1); shares are not scaled."""
+        if name in UNSCALED_NOISE:
+            return getattr(self, name)
         return min(1.0, getattr(self, name) * self.scale)
 
     def probabilities(self) -> dict[str, float]:
@@ -119,6 +130,7 @@ class RateConfig:
     twin_births: float = 0.015  # share of births that are twins (England: about 1.5%)
     triplet_births: float = 0.001  # share that are triplets (about five times England's rate, to have a few)
     son_named_after_father: float = 0.03  # a son living with his father, with his surname, given his forename
+    surname_deed_poll: float = 0.03  # an adult man whose surname changed by deed poll before the period
 
 
 @dataclass(frozen=True)

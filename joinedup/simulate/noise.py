@@ -11,7 +11,7 @@ from .identifiers import mistype_nhs
 from .names import NICKNAMES, SPELLINGS, typo
 from .population import Person
 from .streams import iso
-from .traps import apply_record_traps, label_noise
+from .traps import DOB_LABELS, apply_record_traps, label_noise
 
 
 @dataclass(slots=True)
@@ -25,6 +25,9 @@ class Held:
     nhs: str | None
     upn: str | None
     sex: str
+    dob_estimated: bool = False  # sent with dob_estimated: true
+    age_offset: int | None = None  # an age is written instead of a date of birth: the true age plus this
+    other_names: tuple[dict[str, str], ...] = ()  # as sent in other_names
 
 
 def noisy_given(rng: random.Random, p: dict[str, float], given: str) -> str:
@@ -70,10 +73,12 @@ def make_held(
     local_id: str,
     trng: random.Random | None = None,
     labels: list[tuple[str, str]] | None = None,
+    xrng: random.Random | None = None,
 ) -> Held:
     """The identity one agency records for a person when it first registers them.
 
-    With `trng` (the household's trap stream) the record traps are applied too, and with `labels` every
+    With `trng` (the household's trap stream) the record traps are applied too (with `xrng`, its
+    "trap-records" stream, those of dob_estimated, age and other_names as well), and with `labels` every
     noise kind and trap that shaped the identity is appended as (kind, detail)."""
     nhs: str | None = None
     if rng.random() < agency.nhs_coverage:
@@ -88,7 +93,9 @@ def make_held(
     if labels is not None:
         labels.extend(label_noise(person, held, iso(person.dob)))
     if trng is not None:
-        found = apply_record_traps(trng, p, agency, person, held)
+        found = apply_record_traps(trng, p, agency, person, held, xrng)
         if labels is not None:
+            if held.age_offset is not None:  # no date of birth is written: nothing about one to label
+                labels[:] = [label for label in labels if label[0] not in DOB_LABELS]
             labels.extend(found)
     return held

@@ -36,6 +36,7 @@ class Person:
     offender: bool = False
     other_family: str | None = None  # a child's other parent's surname, when it differs (hyphenation trap)
     sibling_nhs: tuple[tuple[str, str], ...] = ()  # brothers' and sisters' (person id, NHS number)
+    deed_poll_from: str | None = None  # the surname a man had before a deed poll (surname_changed trap)
 
     def address_at(self, day: int) -> Address | None:
         """Where the person lived on a day, if known to the simulation."""
@@ -219,6 +220,8 @@ def build_household(world: World, rng: random.Random, index: int) -> Household:
     hh.harm = plan_harm(world, rng, hh)
     _life_events(world, rng, hh, trng)
     traps.link_siblings(hh)
+    # its own stream, after every member is known: switching it off leaves the rest (and the other traps) as they were
+    traps.change_surnames_by_deed_poll(stream(world.config.seed, "trap-surname", index), hh, r.surname_deed_poll)
     for p in hh.members:
         if p.role == "child":
             p.named_after_days = rng.choice((0, 1, 2, 3, 5, 7, 10, 14, 21, 28))

@@ -12,7 +12,7 @@ from .agencies import AGENCIES, BY_ID, Agency
 from .config import SimulationConfig
 from .noise import Held, make_held
 from .population import Person
-from .streams import iso, iso_dt
+from .streams import age_on, iso, iso_dt
 
 Mention = tuple[Person, str, dict[str, Any]]  # person, role, extras (relationship, label, unborn, address_of)
 RELATIONSHIP_ONLY_ROLES = (
@@ -73,16 +73,21 @@ class Emitter:
         self.truth: list[str] = []
         self.trap_rows: list[str] = []  # truth/traps.csv: noise and record traps per agency-held identity
         self.trap_rng: random.Random | None = None
+        self.record_trap_rng: random.Random | None = None
         self.record_counter: Counter[str] = Counter()
         self.person_counter: Counter[str] = Counter()
         self.kinds: Counter[tuple[str, str]] = Counter()
         self.held: dict[tuple[str, str], list[Held]] = {}
         self.pinned: dict[tuple[str, str, object], tuple[Held, bool]] = {}
 
-    def start_household(self, trap_rng: random.Random | None = None) -> None:
+    def start_household(
+        self, trap_rng: random.Random | None = None, record_trap_rng: random.Random | None = None
+    ) -> None:
         """Forgets per-household caches (every person belongs to exactly one simulated household); `trap_rng`
-        is the household's own stream for the record traps (none: no record traps)."""
+        is the household's own stream for the record traps (none: no record traps), `record_trap_rng` its
+        stream for those of dob_estimated, age and other_names (none: not those)."""
         self.trap_rng = trap_rng
+        self.record_trap_rng = record_trap_rng
         self.held.clear()
         self.pinned.clear()
 
@@ -96,7 +101,7 @@ class Emitter:
                 self.person_counter[agency.id] += 1
                 local = f"{agency.prefix}{self.person_counter[agency.id]:07d}"
                 labels: list[tuple[str, str]] = []
-                got.append(make_held(rng, self.p, agency, person, local, self.trap_rng, labels))
+                got.append(make_held(rng, self.p, agency, person, local, self.trap_rng, labels, self.record_trap_rng))
                 self.trap_rows.extend(f"{kind},{person.pid},{agency.id},{local},{detail}\n" for kind, detail in labels)
             self.held[key] = got
         return got[0] if len(got) == 1 else rng.choice(got)
@@ -153,6 +158,12 @@ class Emitter:
         out["sex"] = held.sex
         if held.dob:
             out["dob"] = held.dob
+            if held.dob_estimated:
+                out["dob_estimated"] = True
+        if held.age_offset is not None:  # "about 34": the age on the record's day, as the agency put it
+            out["age"] = min(120, max(0, age_on(person.dob, day) + held.age_offset))
+        if held.other_names:
+            out["other_names"] = [dict(o) for o in held.other_names]
         if held.nhs:
             out["nhs_number"] = held.nhs
         if held.upn:

@@ -1,11 +1,15 @@
 """Identity traps (issue 14): families that look like one person, and records keyed so as to hide one.
 
 Population traps (`RateConfig`, not scaled by the noise): twins and multiple births (same surname, date of
-birth and address, different forenames and NHS numbers) and a son given his father's forename. Record traps
-(`NoiseConfig`, scaled): a sibling's NHS number, an estimated date of birth, a transliterated forename, an
-initial-only forename, an upper-case surname, a hyphenated surname. Every draw comes from the household's own trap streams
-(`streams.stream(seed, "traps", i)` and `"trap-noise"`), so switching a trap off leaves the rest of the
-authority byte-identical. Which persons and agency-held identities each trap touched is written to
+birth and address, different forenames and NHS numbers), a son given his father's forename, and a man whose
+surname changed by deed poll. Record traps (`NoiseConfig`, scaled): a sibling's NHS number, an estimated date
+of birth, a transliterated forename, an initial-only forename, an upper-case surname, a hyphenated surname; and,
+for the format's `dob_estimated`, `age` and `other_names`: an estimate sent with the flag (a share of the
+estimates, not scaled), an adult's age instead of a date of birth, and a changed surname's old one listed as a
+former name. Every draw comes from the household's own trap streams (`streams.stream(seed, "traps", i)`,
+`"trap-noise"`, and `"trap-surname"` and `"trap-records"` for the later traps, which draw a fixed number of
+values per person or identity), so switching a trap off leaves the rest of the authority byte-identical.
+Which persons and agency-held identities each trap touched is written to
 `truth/traps.csv` (trap, person_id, agency_id, local_person_id, detail); the existing identity noise is
 labelled there too, so that `bench linkage` can report it per kind. No vocabulary here comes from, or is
 shared with, the product's linkage tables.
@@ -27,10 +31,18 @@ if TYPE_CHECKING:  # pragma: no cover
 # agencies whose staff often estimate a date of birth they are not given (custody, the roadside, A&E, housing)
 ESTIMATING_KINDS = ("police", "probation", "ambulance", "acute_hospital", "housing_authority")
 ESTIMATE_FORMS = (("jan1", 55), ("jul1", 20), ("month1", 15), ("month15", 10))
+# agencies that write down an adult's age when nobody gives a date of birth (the roadside, custody, A&E)
+AGE_RECORDING_KINDS = ("police", "ambulance", "acute_hospital")
+# how far an age recorded "about" is from the true one: exact half the time, else a year or two either way
+AGE_OFFSETS = ((0, 50), (-1, 15), (1, 15), (-2, 10), (2, 10))
 POPULATION_TRAPS = ("twin", "multiple_birth", "father_son_name")
 RECORD_TRAPS = (
-    "nhs_sibling", "dob_estimated", "given_initial", "surname_upper", "surname_hyphenated", "given_transliterated"
+    "nhs_sibling", "dob_estimated", "given_initial", "surname_upper", "surname_hyphenated", "given_transliterated",
+    "dob_estimated_flagged", "age_only", "surname_changed",
 )
+# labels about a date of birth, dropped from an identity that holds an age instead
+DOB_LABELS = ("dob_day_month_swap", "dob_wrong_year", "dob_estimated", "dob_estimated_flagged")
+RECORD_DRAWS = 5  # values drawn from "trap-records" for every identity, whatever happens
 NOISE_LABELS = (
     "nickname", "spelling_variant", "given_typo", "previous_surname", "family_typo",
     "dob_day_month_swap", "dob_wrong_year", "nhs_mistyped", "dob_missing",
@@ -89,6 +101,16 @@ def name_son_after_father(trng: random.Random, hh: Household, rate: float) -> No
             return
 
 
+def change_surnames_by_deed_poll(srng: random.Random, hh: Household, rate: float) -> None:
+    """Some adult men changed their surname by deed poll before the period: their old one is kept on the person
+    (agencies may still hold it; others may list it as a former name). Two draws per man, whatever happens."""
+    for p in hh.members:
+        if p.sex == "male" and p.role != "child":
+            u, old = srng.random(), names.surname(srng)
+            if u < rate and old != p.family:
+                p.deed_poll_from = old
+
+
 def link_siblings(hh: Household) -> None:
     """Each child's born brothers' and sisters' (person id, NHS number), for the sibling's-NHS-number trap."""
     children = hh.children()
@@ -135,11 +157,39 @@ def label_noise(person: Person, held: Held, true_dob: str) -> list[tuple[str, st
     return out
 
 
+def _pick(choices: tuple[tuple[int, int], ...], u: float) -> int:
+    """The choice a uniform draw in [0, 1) falls on, by weight."""
+    total = sum(w for _, w in choices)
+    edge = 0.0
+    for value, weight in choices:
+        edge += weight / total
+        if u < edge:
+            return value
+    return choices[-1][0]
+
+
 def apply_record_traps(
-    trng: random.Random, p: dict[str, float], agency: Agency, person: Person, held: Held
+    trng: random.Random,
+    p: dict[str, float],
+    agency: Agency,
+    person: Person,
+    held: Held,
+    xrng: random.Random | None = None,
 ) -> list[tuple[str, str]]:
-    """Applies the record traps to an identity an agency has just written down; returns (trap, detail)."""
+    """Applies the record traps to an identity an agency has just written down; returns (trap, detail).
+
+    With `xrng` (the household's "trap-records" stream) the traps of the format's `dob_estimated`, `age` and
+    `other_names` are applied too: `RECORD_DRAWS` values are drawn from it for every identity, so that none of
+    them changes what the others, or the traps drawn from `trng`, do."""
     out: list[tuple[str, str]] = []
+    draws = [xrng.random() for _ in range(RECORD_DRAWS)] if xrng is not None else None
+    old_surname = person.prev_family or person.deed_poll_from
+    deed_poll = draws is not None and person.deed_poll_from is not None and held.family == person.family
+    if deed_poll and draws[0] < p["previous_surname"]:  # still held under the surname before the deed poll
+        held.family = person.deed_poll_from
+        out.append(("previous_surname", held.family))
+    under_new_surname = old_surname is not None and held.family != old_surname
+    had_dob = held.dob is not None
     if held.nhs is not None and held.nhs == person.nhs and person.sibling_nhs and trng.random() < p["nhs_sibling"]:
         sib_pid, held.nhs = trng.choice(person.sibling_nhs)
         out.append(("nhs_sibling", sib_pid))
@@ -161,4 +211,26 @@ def apply_record_traps(
     if trng.random() < p["surname_upper"]:
         held.family = held.family.upper()
         out.append(("surname_upper", held.family))
+    if draws is not None:
+        _apply_format_traps(draws, p, agency, person, held, out, had_dob, old_surname if under_new_surname else None)
     return out
+
+
+def _apply_format_traps(
+    draws: list[float], p: dict[str, float], agency: Agency, person: Person, held: Held,
+    out: list[tuple[str, str]], had_dob: bool, old_surname: str | None,
+) -> None:
+    """The traps that fill the format's dob_estimated, age and other_names (see apply_record_traps)."""
+    _, u_age, u_offset, u_flag, u_listed = draws
+    estimated = next((form for trap, form in out if trap == "dob_estimated"), None)
+    if estimated is not None and u_flag < p["dob_estimated_flagged"]:
+        held.dob_estimated = True
+        out.append(("dob_estimated_flagged", estimated))
+    if had_dob and person.role != "child" and agency.kind in AGE_RECORDING_KINDS and u_age < p["age_only"]:
+        held.dob, held.dob_estimated = None, False
+        held.age_offset = _pick(AGE_OFFSETS, u_offset)
+        out[:] = [(t, d) for t, d in out if t not in DOB_LABELS]
+        out.append(("age_only", f"{held.age_offset:+d}"))
+    if old_surname is not None and u_listed < p["surname_changed"]:
+        held.other_names = ({"family_name": old_surname, "kind": "former"},)
+        out.append(("surname_changed", old_surname))

@@ -27,7 +27,8 @@ Never load these files into joinedup itself: they are the answers, used only to 
 | harm_evidence.csv | record that is evidence of a harm episode | episode_id, agency_id, source_record_id |
 | traps.csv | identity trap or noise that touched a person or an agency's record of one | trap, person_id, agency_id, local_person_id, detail |
 
-`household_id` in persons.csv is the household the person was simulated with; households.csv holds
+`previous_family_name` in persons.csv is a mother's surname before she took her partner's, or a man's before
+a deed poll. `household_id` in persons.csv is the household the person was simulated with; households.csv holds
 where they actually lived and when (ex-partners and hidden adults have spells in their own households).
 
 traps.csv labels the identity traps and noise (docs/simulator.md, "Identity traps"). Population traps name
@@ -35,7 +36,10 @@ a person, with agency_id and local_person_id empty and detail the group (the chi
 father and his son): `twin`, `multiple_birth` (three or more), `father_son_name`. Every other row names one
 agency-held identity (agency_id, local_person_id): every mention written under that local person id
 carries it. Record traps: `nhs_sibling` (detail: the person id of the brother or sister whose NHS number
-was keyed), `dob_estimated` (detail: jan1, jul1, month1 or month15), `given_transliterated`,
+was keyed), `dob_estimated` (detail: jan1, jul1, month1 or month15), `dob_estimated_flagged` (the estimate is
+sent with dob_estimated: true; detail as dob_estimated), `age_only` (an age instead of a date of birth; detail:
+its offset from the true age, +0, -1, +2…), `surname_changed` (held under the new surname with the old one in
+other_names; detail: the old surname), `given_transliterated`,
 `given_initial`, `surname_upper`, `surname_hyphenated` (detail: the name as written). Existing noise:
 `nickname`, `spelling_variant`, `given_typo`, `previous_surname`, `family_typo`, `dob_day_month_swap`,
 `dob_wrong_year`, `nhs_mistyped` (detail: the value as written), `dob_missing` (no date of birth held).
@@ -89,7 +93,7 @@ def person_rows(households: list[Household]) -> tuple[list[str], list[str]]:
                         p.pid,
                         p.given,
                         p.family,
-                        p.prev_family or "",
+                        p.prev_family or p.deed_poll_from or "",
                         p.sex,
                         iso(p.dob),
                         p.nhs,

@@ -79,6 +79,9 @@ def test_a_missing_time_names_occurred_at():
         ("role", "boss", "must be one of subject, patient"),
         ("mention_id", "m 1", "must be 1 to 20 letters"),
         ("given_name", 7, "must be null or text"),
+        ("dob_estimated", "yes", "must be true, false or null"),
+        ("age", 121, "must be a whole number of years from 0 to 120"),
+        ("other_names", "Doyle", "must be null or a list"),
         ("shoe_size", 9, "is not a field of a mention"),
     ],
 )
@@ -151,11 +154,16 @@ def test_prepared_rows_match_the_python_columns(vendor):
     """The database-ready tuples hold the same values as mention_columns, in MENTION_FIELDS order."""
     record = copy.deepcopy(EXAMPLE)
     record["mentions"][1]["address"] = {"lines": ["Refuge"], "postcode": "NB1 1AA", "protected": True}
+    record["mentions"][1].update(dob_estimated=True, age=30.0, other_names=[{"family_name": "Doyle", "kind": "former"}])
     prepared = prepare_record(record, Adapter(vendor=vendor))
-    for row, db_row in zip(prepared.mentions(), prepared.db_mentions, strict=True):
+    rows = prepared.mentions()
+    assert (rows[0]["dob_estimated"], rows[0]["age"], rows[0]["other_names"]) == (False, None, [])
+    assert (rows[1]["dob_estimated"], rows[1]["age"]) == (True, 30) and type(rows[1]["age"]) is int
+    assert rows[1]["other_names"] == [{"given_name": None, "family_name": "Doyle", "kind": "former"}]
+    for row, db_row in zip(rows, prepared.db_mentions, strict=True):
         assert db_row[0] == row["mention_id"]
         for name, value in zip(MENTION_FIELDS, db_row[1:], strict=True):
-            if name == "address_lines":
+            if name in ("address_lines", "other_names"):
                 assert json.loads(value) == row[name]
             elif isinstance(row[name], date):
                 assert value == row[name].isoformat(), name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from joinedup.simulate.bench_traps import load_labels, trap_scores
 from joinedup.simulate.generate import SimulationConfig, generate
 from joinedup.simulate.noise import Held
 from joinedup.simulate.population import Person
+from joinedup.simulate.streams import age_on
 from joinedup.simulate.traps import (
+    AGE_RECORDING_KINDS,
+    DOB_LABELS,
     ESTIMATING_KINDS,
     NOISE_LABELS,
     RECORD_TRAPS,
@@ -25,9 +29,11 @@ from .helpers import records, truth
 
 TRAPPY = (
     SimulationConfig(children=1500, years=1, seed=13)
-    .with_rates(twin_births=0.08, triplet_births=0.01, son_named_after_father=0.3)
-    .with_noise(nhs_sibling=0.1, dob_estimated=0.2, given_initial=0.1, surname_upper=0.2, surname_hyphenated=0.3)
+    .with_rates(twin_births=0.08, triplet_births=0.01, son_named_after_father=0.3, surname_deed_poll=0.2)
+    .with_noise(nhs_sibling=0.1, dob_estimated=0.2, given_initial=0.1, surname_upper=0.2, surname_hyphenated=0.3,
+                age_only=0.2)
 )
+FORMAT_TRAPS_OFF = {"dob_estimated_flagged": 0.0, "age_only": 0.0, "surname_changed": 0.0}
 
 
 def _close(observed: int, n: int, p: float) -> bool:
@@ -43,15 +49,30 @@ def trappy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _first_mentions(out: Path) -> dict[tuple[str, str], dict]:
-    """The first version-1 mention written under each agency-held identity, with a usable forename."""
+    """The first version-1 mention written under each agency-held identity, with a usable forename (and the
+    record's day as `_on`)."""
     held: dict[tuple[str, str], dict] = {}
     for rec in records(out):
         if rec["version"] != 1:
             continue
         for m in rec["mentions"]:
             if m.get("local_person_id") and m.get("given_name") not in (None, "Baby"):
-                held.setdefault((rec["agency_id"], m["local_person_id"]), m)
+                day = rec.get("occurred_on") or rec["occurred_at"][:10]
+                held.setdefault((rec["agency_id"], m["local_person_id"]), dict(m, _on=day))
     return held
+
+
+def _owners(out: Path) -> dict[tuple[str, str], str]:
+    """The true person of each agency-held identity (agency, local person id)."""
+    by_mention = {(r["agency_id"], r["source_record_id"], r["mention_id"]): r["person_id"]
+                  for r in truth(out, "mentions.csv")}
+    owners = {}
+    for rec in records(out):
+        for m in rec["mentions"]:
+            if m.get("local_person_id"):
+                owners[(rec["agency_id"], m["local_person_id"])] = by_mention[
+                    (rec["agency_id"], rec["source_record_id"], m["mention_id"])]
+    return owners
 
 
 def test_multiple_births_happen_at_the_configured_rates(trappy: Path) -> None:
@@ -101,6 +122,7 @@ def test_record_traps_are_labelled_and_carried_by_the_records(trappy: Path) -> N
     persons = {p["person_id"]: p for p in truth(trappy, "persons.csv")}
     first = _first_mentions(trappy)
     rows = truth(trappy, "traps.csv")
+    estimated = {(r["trap"], r["agency_id"], r["local_person_id"], r["detail"]) for r in rows}
     seen = Counter()
     for row in rows:
         m = first.get((row["agency_id"], row["local_person_id"]))
@@ -124,6 +146,20 @@ def test_record_traps_are_labelled_and_carried_by_the_records(trappy: Path) -> N
             assert m["family_name"].isupper() and m["family_name"] == row["detail"]
         elif row["trap"] == "surname_hyphenated":
             assert "-" in m["family_name"] and row["detail"].lower() == m["family_name"].lower()
+        elif row["trap"] == "dob_estimated_flagged":
+            assert m["dob_estimated"] is True and m["dob"][8:] in ("01", "15")
+            assert ("dob_estimated", row["agency_id"], row["local_person_id"], row["detail"]) in estimated
+        elif row["trap"] == "age_only":
+            assert BY_ID[row["agency_id"]].kind in AGE_RECORDING_KINDS and person["role"] != "child"
+            assert "dob" not in m and "dob_estimated" not in m
+            true_age = age_on(date.fromisoformat(person["dob"]).toordinal(), date.fromisoformat(m["_on"]).toordinal())
+            assert m["age"] == true_age + int(row["detail"]) and -2 <= int(row["detail"]) <= 2
+        elif row["trap"] == "surname_changed":
+            assert row["detail"] == person["previous_family_name"] != ""
+            assert m["other_names"] == [{"family_name": row["detail"], "kind": "former"}]
+            assert m["family_name"].lower() != row["detail"].lower()
+        elif row["trap"] == "previous_surname":
+            assert m["family_name"].lower() == person["previous_family_name"].lower() == row["detail"].lower()
     assert all(seen[t] > 20 for t in RECORD_TRAPS), seen
     assert all(seen[t] > 0 for t in NOISE_LABELS), seen
     assert all(r["detail"] == "" for r in rows if r["trap"] == "dob_missing")
@@ -208,3 +244,141 @@ def test_bench_linkage_reports_every_trap_of_a_small_authority() -> None:
         assert 0 <= row["missed"] <= row["true_pairs"] and row["wrongly_merged"] >= 0
     assert "groups_merged" in by_trap["twin"] and "precision" in result
     assert "by trap and noise" in out.getvalue()
+
+
+# --- the traps of the format's dob_estimated, age and other_names ------------------------------------------
+
+
+def test_every_mention_carries_the_new_fields_exactly_when_labelled(trappy: Path) -> None:
+    labelled = {(r["agency_id"], r["local_person_id"], r["trap"]) for r in truth(trappy, "traps.csv")}
+    seen = Counter()
+    for rec in records(trappy):
+        for m in rec["mentions"]:
+            if not m.get("local_person_id") or m["role"] == "unborn":
+                assert not {"age", "dob_estimated", "other_names"} & set(m)
+                continue
+            key = (rec["agency_id"], m["local_person_id"])
+            assert ("age" in m) == ((*key, "age_only") in labelled), (key, m)
+            assert ("dob_estimated" in m) == ((*key, "dob_estimated_flagged") in labelled), (key, m)
+            assert ("other_names" in m) == ((*key, "surname_changed") in labelled), (key, m)
+            assert "dob_estimated" not in m or m["dob_estimated"] is True  # unflagged estimates carry no flag
+            seen.update(k for k in ("age", "dob_estimated", "other_names") if k in m)
+    assert all(seen[k] > 50 for k in ("age", "dob_estimated", "other_names")), seen
+
+
+def test_the_format_traps_happen_at_their_rates(trappy: Path) -> None:
+    persons = {p["person_id"]: p for p in truth(trappy, "persons.csv")}
+    rows = truth(trappy, "traps.csv")
+    labelled = {(r["agency_id"], r["local_person_id"], r["trap"]) for r in rows}
+    first, owners = _first_mentions(trappy), _owners(trappy)
+
+    estimates = [(r["agency_id"], r["local_person_id"]) for r in rows if r["trap"] == "dob_estimated"]
+    flagged = sum(1 for k in estimates if (*k, "dob_estimated_flagged") in labelled)
+    assert len(estimates) > 200 and _close(flagged, len(estimates), 0.6)
+
+    adults = [k for k, m in first.items() if BY_ID[k[0]].kind in AGE_RECORDING_KINDS
+              and persons[owners[k]]["role"] != "child" and ("dob" in m or "age" in m)]
+    aged = sum(1 for k in adults if (*k, "age_only") in labelled)
+    assert len(adults) > 500 and _close(aged, len(adults), 0.2)
+    offsets = Counter(int(r["detail"]) for r in rows if r["trap"] == "age_only")
+    assert set(offsets) <= {-2, -1, 0, 1, 2} and _close(offsets[0], sum(offsets.values()), 0.5)
+
+    changed = [k for k, m in first.items() if persons[owners[k]]["previous_family_name"]
+               and m["family_name"].lower() != persons[owners[k]]["previous_family_name"].lower()]
+    listed = sum(1 for k in changed if (*k, "surname_changed") in labelled)
+    assert len(changed) > 300 and _close(listed, len(changed), 0.5)
+
+    men = [p for p in persons.values() if p["sex"] == "male" and p["role"] != "child"]
+    deed_poll = {p["person_id"] for p in men if p["previous_family_name"]}
+    assert len(men) > 500 and _close(len(deed_poll), len(men), 0.2)
+    theirs = [k for k, m in first.items() if owners[k] in deed_poll and (
+        (*k, "previous_surname") in labelled or m["family_name"].lower() == persons[owners[k]]["family_name"].lower())]
+    old = sum(1 for k in theirs if (*k, "previous_surname") in labelled)
+    assert len(theirs) > 300 and _close(old, len(theirs), 0.3)  # held under the old surname, as mothers are
+
+
+def test_the_format_traps_at_their_rates_and_leaving_the_other_traps_alone() -> None:
+    p = {t: 0.0 for t in RECORD_TRAPS} | {"previous_surname": 0.3, "dob_estimated": 0.5, "surname_upper": 0.3,
+                                          "dob_estimated_flagged": 0.6, "age_only": 0.25, "surname_changed": 0.5}
+    police = BY_ID[next(a for a in BY_ID if BY_ID[a].kind == "police")]
+    n, got = 4000, Counter()
+    for i in range(n):
+        man = Person(f"P{i}", "Dean", "Ashworth", "male", 720000, "partner", "9990000018", prev_family="Doyle")
+        held = Held("L1", "Dean", "Ashworth", "1972-06-09", None, None, "male")
+        alone = Held("L1", "Dean", "Ashworth", "1972-06-09", None, None, "male")
+        with_format = apply_record_traps(random.Random(i), p, police, man, held, random.Random(-i))
+        without = apply_record_traps(random.Random(i), p, police, man, alone)  # the older traps alone
+        assert [t for t in with_format if t[0] not in ("dob_estimated_flagged", "age_only", "surname_changed")] == [
+            t for t in without if held.age_offset is None or t[0] not in DOB_LABELS]
+        got.update(t for t, _ in with_format)
+        got["estimated_shown"] += any(t == "dob_estimated" for t, _ in without) and held.age_offset is None
+        assert (held.age_offset is None) == (held.dob is not None)
+        assert held.other_names in ((), ({"family_name": "Doyle", "kind": "former"},))
+    assert _close(got["age_only"], n, 0.25) and _close(got["surname_changed"], n, 0.5)
+    assert _close(got["dob_estimated_flagged"], got["estimated_shown"], 0.6)
+    child = Person("C", "Amy", "Ashworth", "female", 738000, "child", "9990000026", prev_family="Doyle")
+    for i in range(200):  # children: never an age instead of a date of birth
+        held = Held("L2", "Amy", "Ashworth", "2021-06-09", None, None, "female")
+        apply_record_traps(random.Random(i), p | {"age_only": 1.0}, police, child, held, random.Random(i))
+        assert held.age_offset is None and held.dob is not None
+
+
+SWITCH = (
+    SimulationConfig(children=600, years=1, seed=21)
+    .with_rates(surname_deed_poll=0.3)
+    .with_noise(dob_estimated=0.3, age_only=0.3, nhs_sibling=0.1, surname_upper=0.2)
+)
+
+
+@pytest.fixture(scope="module")
+def switch_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("switch-base")
+    generate(SWITCH, out, progress=False)
+    return out
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("trap", ["dob_estimated_flagged", "age_only", "surname_changed", "surname_deed_poll"])
+def test_switching_a_format_trap_off_changes_only_what_it_did(switch_base: Path, tmp_path: Path, trap: str) -> None:
+    off = SWITCH.with_rates(surname_deed_poll=0.0) if trap == "surname_deed_poll" else SWITCH.with_noise(**{trap: 0.0})
+    generate(off, tmp_path, progress=False)
+    base_rows, off_rows = truth(switch_base, "traps.csv"), truth(tmp_path, "traps.csv")
+    base_labels = {(r["agency_id"], r["local_person_id"], r["trap"]) for r in base_rows}
+    persons = {p["person_id"]: p for p in truth(switch_base, "persons.csv")}
+    deed_poll = {pid for pid, p in persons.items() if p["sex"] == "male" and p["role"] != "child"
+                 and p["previous_family_name"]}
+    touched: set[tuple[str, str]]  # identities the trap changed
+    if trap == "surname_deed_poll":
+        touched = {k for k, pid in _owners(switch_base).items() if pid in deed_poll} | {
+            (r["agency_id"], r["local_person_id"]) for r in base_rows + off_rows if r["person_id"] in deed_poll}
+        assert deed_poll and truth(tmp_path, "persons.csv") == [
+            dict(p, previous_family_name="" if p["person_id"] in deed_poll else p["previous_family_name"])
+            for p in persons.values()]
+    else:
+        touched = {(a, local) for a, local, t in base_labels if t == trap}
+    assert touched
+
+    differ = ("traps.csv", "manifest.json", "records.jsonl", "records.csv", "bundles.jsonl")
+    differ += ("persons.csv",) if trap == "surname_deed_poll" else ()
+    before, after = _files(switch_base), _files(tmp_path)
+    assert before.keys() == after.keys()
+    assert {k for k in before if before[k] != after[k]} <= {k for k in before if k.endswith(differ)}
+    # every label of an identity the trap did not touch is as it was, in the same order
+    assert [r for r in base_rows if (r["agency_id"], r["local_person_id"]) not in touched] == [
+        r for r in off_rows if (r["agency_id"], r["local_person_id"]) not in touched]
+    assert not {r["trap"] for r in off_rows} & ({trap} if trap != "surname_deed_poll" else set())
+    # every record is the same but for the mentions of touched identities, and those only in what the trap sets
+    fields = {"dob_estimated_flagged": {"dob_estimated"}, "age_only": {"age", "dob", "dob_estimated"},
+              "surname_changed": {"other_names"}, "surname_deed_poll": {"family_name", "other_names"}}[trap]
+    n = 0
+    for a, b in zip(records(switch_base), records(tmp_path), strict=True):
+        assert {k: v for k, v in a.items() if k != "mentions"} == {k: v for k, v in b.items() if k != "mentions"}
+        for ma, mb in zip(a["mentions"], b["mentions"], strict=True):
+            if (a["agency_id"], ma.get("local_person_id")) in touched:
+                n += ma != mb
+                ma, mb = ({k: v for k, v in m.items() if k not in fields} for m in (ma, mb))
+            assert ma == mb
+    assert n > 0

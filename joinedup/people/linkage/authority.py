@@ -50,4 +50,11 @@ def mention_dict(record: dict[str, Any], m: dict[str, Any]) -> dict[str, Any]:
         "record_key": f"{agency}/{record['source_record_id']}",
         "relationship_to_subject": m.get("relationship_to_subject"),
         "expected_due_on": m.get("expected_due_on"),
+        "dob_estimated": m.get("dob_estimated"),
+        "age": m.get("age"),
+        "other_names": [
+            {"given_name": o.get("given_name") or None, "family_name": o.get("family_name") or None,
+             "kind": o.get("kind")}
+            for o in m.get("other_names") or ()
+        ],
     }
