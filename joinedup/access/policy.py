@@ -72,6 +72,15 @@ def sees_every_person(user) -> bool:
     return _active(user) and user.role in WHOLE_PICTURE_ROLES
 
 
+SIGHTING_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR})
+
+
+@rules.predicate
+def may_identify_sightings(user) -> bool:
+    """Social workers, front-door workers and team managers say who an unidentified adult ("Steve") is."""
+    return _active(user) and user.role in SIGHTING_ROLES
+
+
 @rules.predicate
 def may_review_matches(user) -> bool:
     """Front-door workers and team managers decide uncertain matches (confirm, reject, split)."""

@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     PERSON_SEARCH = "person.search", "People searched"
     REVIEW_LIST = "review.list", "Review queue viewed"
     REVIEW_VIEW = "review.view", "Uncertain match viewed"
+    SIGHTING_VIEW = "sighting.view", "Unidentified sighting viewed"
+    SIGHTING_IDENTIFY = "sighting.identify", "Unidentified sighting identified as a person"
     RECORD_INGEST = "record.ingest", "Agency records received"
     CHRONOLOGY_VIEW = "chronology.view", "Chronology viewed"
     CHRONOLOGY_EXPORT = "chronology.export", "Chronology exported"

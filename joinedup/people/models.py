@@ -251,3 +251,19 @@ class UnidentifiedSighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} at {self.address_key} on {self.seen_on}"
+
+
+class SightingIdentification(models.Model):
+    """A worker's ruling that an unidentified sighting ("Steve", "Mum's boyfriend") is a known person.
+
+    Kept, not derived: every later linkage run, batch or online, links the mention to that person.
+    """
+
+    mention = models.OneToOneField("ingest.Mention", on_delete=models.PROTECT, primary_key=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"mention {self.mention_id} is {self.person_id}"

@@ -161,6 +161,7 @@ class Housemate:
     known_to_csc: bool = False
     in_csc_household_record: bool = False
     presumed_until: dt.date | None = None  # until seen elsewhere, or about 18 months after the last sighting
+    sighting_mention_id: int | None = None  # an unidentified adult a worker may identify (`sighting_for`)
 
     @property
     def unknown_to_csc_household(self) -> bool:
@@ -249,6 +250,7 @@ def person_household(*, person: Person) -> list[HouseholdSpell]:
                 first_seen_on=sighting.seen_on,
                 last_seen_on=sighting.seen_on,
                 agency_names=[sighting.mention.agency.name],
+                sighting_mention_id=sighting.mention_id,
             ))
         mates.sort(key=lambda m: (not m.unknown_to_csc_household, m.first_seen_on, m.label))
         spells.append(HouseholdSpell(
@@ -640,3 +642,76 @@ def identity_summary(*, source_identity: str) -> dict:
         ],
         "record_count": len(mentions),
     }
+
+
+# --- unidentified adults ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SightingCandidate:
+    """A known person seen at the sighting's address around its day: who the unidentified adult might be."""
+
+    person: Person
+    label: str
+    age: int | None
+    first_seen_on: dt.date
+    last_seen_on: dt.date
+
+
+@dataclass
+class SightingDetail:
+    """An unidentified adult ("Steve", "Mum's boyfriend"): where and when, who recorded it, and who it might be."""
+
+    mention_id: int
+    label: str
+    seen_on: dt.date
+    agency_name: str
+    record_kind: str
+    postcode: str
+    named_with: list[Person]  # the people the same record names (the child, the tenant)
+    candidates: list[SightingCandidate]
+
+
+def sighting_for(*, viewer, mention_id: int) -> SightingDetail | None:
+    """An unidentified sighting the viewer may identify, or None (no such sighting, or not theirs to see).
+
+    The viewer must be allowed to identify sightings and to see at least one person the record names. The
+    candidates are the people (not merged away) whose residence at the sighting's address overlaps its day,
+    adults first; whoever else the worker knows it to be is found through the person search.
+    """
+    from joinedup.access.policy import may_identify_sightings
+
+    if not may_identify_sightings(viewer):
+        return None
+    sighting = UnidentifiedSighting.objects.filter(mention_id=mention_id).select_related(
+        "mention__agency", "mention__record").first()
+    if sighting is None:
+        return None
+    mention = sighting.mention
+    named_ids = set(MentionLink.objects.filter(mention__record_id=mention.record_id, person__isnull=False)
+                    .exclude(mention_id=mention_id).values_list("person_id", flat=True))
+    visible = persons_visible_to(viewer=viewer)
+    named_with = list(visible.filter(pk__in=named_ids, merged_into__isnull=True).order_by("family_name", "given_name", "pk"))
+    if not named_with:
+        return None
+    margin = dt.timedelta(days=CO_RESIDENCE_MARGIN_DAYS)
+    seen: dict[object, SightingCandidate] = {}
+    for ep in (ResidenceEpisode.objects.filter(address_key=sighting.address_key,
+                                               first_seen_on__lte=sighting.seen_on + margin,
+                                               presumed_until__gte=sighting.seen_on - margin)
+               .select_related("person").order_by("first_seen_on", "person_id")):
+        if ep.person.merged_into_id is not None or not visible.filter(pk=ep.person_id).exists():
+            continue
+        known = seen.get(ep.person_id)
+        if known is None:
+            seen[ep.person_id] = SightingCandidate(ep.person, ep.person.display_name or "Unnamed person",
+                                                   _age_on(ep.person.dob, sighting.seen_on), ep.first_seen_on,
+                                                   ep.last_seen_on)
+        else:
+            known.first_seen_on = min(known.first_seen_on, ep.first_seen_on)
+            known.last_seen_on = max(known.last_seen_on, ep.last_seen_on)
+    candidates = sorted(seen.values(), key=lambda c: (c.age is not None and c.age < 16, c.label, str(c.person.pk)))
+    return SightingDetail(
+        mention_id=mention_id, label=sighting.label, seen_on=sighting.seen_on, agency_name=mention.agency.name,
+        record_kind=mention.record.kind, postcode=mention.postcode or "", named_with=named_with, candidates=candidates,
+    )

@@ -41,6 +41,7 @@ from joinedup.people.models import (
     ResidenceEpisode,
     ReviewItem,
     ReviewStatus,
+    SightingIdentification,
     UnidentifiedSighting,
 )
 from joinedup.people.residence import Sighting, build_episodes, canonical_address_keys
@@ -237,7 +238,9 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
             return evidence_cache[uid]
         source = rows[uid]["source_identity"]
         person = person_of_uid[uid]
-        if uid in best:
+        if uid in result.context_rows:  # an adult with no identifier of their own, placed by the household
+            out = (LinkMethod.CONTEXT, None, {}, "", result.context_rows[uid].removeprefix("context: "))
+        elif uid in best:
             prob, other = best[uid]
             fields = scorer.score(rows[uid], rows[other])[2]
             method = LinkMethod.REVIEW if _pair(source, rows[other]["source_identity"]) in confirmed else LinkMethod.MODEL
@@ -252,12 +255,16 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         return out
 
     existing = {link.mention_id: link for link in MentionLink.objects.all()}
+    identified = _identified_sightings()
     to_create, to_update = [], []
     changed = 0
     for i, m in enumerate(mentions):
         uid = row_of[i]
         how = result.linked_by[i]
-        if how.startswith("unlinked"):
+        if m["id"] in identified:  # a worker said who this unidentified adult is
+            person_id, (method, prob, fields, other, reason) = identified[m["id"]], (
+                LinkMethod.REVIEW, None, {}, "", "identified by a worker")
+        elif how.startswith("unlinked"):
             person_id, (method, prob, fields, other, reason) = None, (LinkMethod.UNLINKABLE, None, {}, "", how.split(": ", 1)[-1])
         elif uid is None:  # placed by context: an unborn child, a mother named by relationship
             person_id = person_of_cluster[result.person_of_mention[i]]
@@ -457,14 +464,29 @@ def _canonical_keys(keys: set[str], *, everyone: bool) -> dict[str, str]:
     return canonical_address_keys(counts, same)
 
 
+def sighting_label(given_name: str, family_name: str, relationship_label: str, relationship_to_subject: str) -> str:
+    """How an unidentified adult is shown: 'Mum's boyfriend', or 'Steve (mother's partner)'."""
+    name = " ".join(part for part in (given_name, family_name) if part)
+    described = relationship_label or relationship_to_subject
+    if name and described:
+        return f"{name} ({described})"
+    return name or described
+
+
 def _unidentified_rebuild(canonical: dict[str, str]) -> None:
-    """People recorded only by relationship at a home: placed at the address of the record's home visit."""
+    """Adults recorded only by relationship or by a first name at a home: placed at the address of the record's
+    home visit, for a worker to identify (`sighting_identify`)."""
     UnidentifiedSighting.objects.all().delete()
-    unnamed = Mention.objects.filter(withdrawn=False, link__method=LinkMethod.UNLINKABLE).exclude(relationship_label="")
+    unnamed = (Mention.objects.filter(withdrawn=False, link__method=LinkMethod.UNLINKABLE)
+               .filter(Q(link__reason="first_name_only") | ~Q(relationship_label="")))
     rows = []
     home_of_record: dict[int, str] = {}
-    unnamed_rows = list(unnamed.values_list("id", "record_id", "address_key", "occurred_on", "relationship_label",
-                                            "record__kind", "address_protected"))
+    unnamed_rows = [
+        (mid, record_id, key, seen, sighting_label(given, family, label, related), kind, protected)
+        for mid, record_id, key, seen, given, family, label, related, kind, protected in unnamed.values_list(
+            "id", "record_id", "address_key", "occurred_on", "given_name", "family_name", "relationship_label",
+            "relationship_to_subject", "record__kind", "address_protected")
+    ]
     need = [r[1] for r in unnamed_rows if not r[2] and r[5] in AT_HOME_KINDS]
     for record_id, key in (
         Mention.objects.filter(record_id__in=need, withdrawn=False).exclude(address_key="")
@@ -569,14 +591,19 @@ def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[st
     outcome: Counter[str] = Counter()
     touched: set = set()
     decisions = latest_decisions()
+    identified = _identified_sightings([m["id"] for m in mentions])
     for i, m in enumerate(mentions):
         uid = row_of[i]
         if uid is None:
+            person = identified.get(m["id"])  # a worker said who this unidentified adult is
             MentionLink.objects.update_or_create(mention_id=m["id"], defaults={
-                "person": None, "method": LinkMethod.UNLINKABLE, "linked_at": now, "identity_uid": "",
-                "reason": unlinkable.get(i, ""), "match_probability": None, "fields": {},
+                "person_id": person, "method": LinkMethod.REVIEW if person else LinkMethod.UNLINKABLE,
+                "linked_at": now, "identity_uid": "", "match_probability": None, "fields": {},
+                "reason": "identified by a worker" if person else unlinkable.get(i, ""),
             })
-            outcome["unlinkable"] += 1
+            if person:
+                touched.add(person)
+            outcome["identified" if person else "unlinkable"] += 1
             continue
         row = rows[uid]
         match = match_identity_row(uid, row, scorer, decisions)
@@ -751,6 +778,52 @@ def review_decide_many(*, item_ids: Iterable, user, decision: str, reason: str =
 
 
 @transaction.atomic
+def _identified_sightings(mention_ids: list[int] | None = None) -> dict[int, object]:
+    """mention id → the person a worker identified that unidentified sighting as."""
+    rows = SightingIdentification.objects.all()
+    if mention_ids is not None:
+        rows = rows.filter(mention_id__in=mention_ids)
+    return dict(rows.values_list("mention_id", "person_id"))
+
+
+def sighting_identify(*, mention_id: int, person_id, user, reason: str) -> SightingIdentification:
+    """Say who an unidentified adult is: the mention joins that person now and in every later linkage run.
+
+    Only a mention nobody could identify ("Steve", "Mum's boyfriend") that is still unidentified may be; the
+    person must exist (not merged away). Audited in the same transaction; the alert rules re-judge the person.
+    """
+    from joinedup.access.policy import may_identify_sightings
+
+    if not may_identify_sightings(user):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValueError("reason: say how you know who this is.")
+    if len(reason) > 2000:
+        raise ValueError("reason: must be 2,000 characters or fewer.")
+    with transaction.atomic():
+        link = MentionLink.objects.select_for_update().filter(mention_id=mention_id).first()
+        if link is None or link.method != LinkMethod.UNLINKABLE or not UnidentifiedSighting.objects.filter(
+            mention_id=mention_id
+        ).exists():
+            raise ValueError("mention: this sighting has already been identified, or is not an unidentified adult.")
+        person = Person.objects.filter(pk=person_id, merged_into__isnull=True).first()
+        if person is None:
+            raise ValueError("person: choose one of the people listed.")
+        now = utc_now()
+        made = SightingIdentification.objects.create(mention_id=mention_id, person=person, reason=reason,
+                                                     decided_by=user, decided_at=now)
+        link.person, link.method, link.reason, link.linked_at = person, LinkMethod.REVIEW, "identified by a worker", now
+        link.save(update_fields=["person", "method", "reason", "linked_at"])
+        UnidentifiedSighting.objects.filter(mention_id=mention_id).delete()
+        persons_refresh([person.pk])
+        residence_rebuild([person.pk])
+        audit_event_record(actor=actor_for(user), action=AuditAction.SIGHTING_IDENTIFY, object_type="mention",
+                           object_id=mention_id, subject_person_id=person.pk, reason=reason)
+        persons_linked.send(sender=MentionLink, person_ids={person.pk}, via="review", actor=actor_for(user),
+                            progress=None)
+    return made
+
+
 def person_split(*, person: Person, source_identity: str, user, reason: str) -> Person:
     """Take one agency identity out of a person: it is not them. Every later run keeps them apart."""
     if not reason.strip():

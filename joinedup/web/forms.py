@@ -110,6 +110,24 @@ class ReviewBatchForm(forms.Form):
     )
 
 
+class SightingForm(forms.Form):
+    """Say which known person an unidentified adult is."""
+
+    person = forms.ChoiceField(
+        widget=forms.RadioSelect, label="Who is this?",
+        error_messages={"required": "Select who this is", "invalid_choice": "Select one of the people listed"},
+    )
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="How do you know?",
+        error_messages={"required": "Say how you know who this is",
+                        "max_length": "Keep it to 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = list(choices)
+
+
 class SplitForm(forms.Form):
     """Take an identity out of a person."""
 

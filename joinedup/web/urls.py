@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from joinedup.web.views import alerts, auth, cases, chronology, chronology_export, frontdoor, home, people, referrals
+from joinedup.web.views import (
+    alerts,
+    auth,
+    cases,
+    chronology,
+    chronology_export,
+    frontdoor,
+    home,
+    people,
+    referrals,
+    sightings,
+)
 
 app_name = "web"
 
@@ -16,6 +27,7 @@ urlpatterns = [
     path("audit/", home.audit_trail, name="audit-trail"),
     path("people/", people.person_search, name="person-search"),
     path("people/<uuid:person_id>/", people.person_detail, name="person"),
+    path("sightings/<int:mention_id>/", sightings.sighting, name="sighting"),
     path("review/", people.review_queue, name="review-queue"),
     path("review/<uuid:item_id>/", people.review_item, name="review-item"),
     path("people/<uuid:person_id>/chronology/", chronology.chronology, name="chronology"),

@@ -13,8 +13,10 @@ Mentions that cannot be linked by identity are flagged with a reason: relationsh
 "Mum's boyfriend"), unborn children (linked later by context, not identity), and mentions with too little
 to go on: a mention without an agency-held identity, a date of birth, an NHS number or a UPN needs a given
 name, a family name and at least a postcode district ("Amy Saunders" alone would match every Amy Saunders).
-A mention *with* an agency-held identity always gets a row: whatever it lacks, it is the same person as the
-agency's other mentions of that identity (`pipeline` must-links rows of one identity). No blocking rule
+A mention *with* an agency-held identity gets a row whatever it lacks — it is the same person as the
+agency's other mentions of that identity (`pipeline` must-links rows of one identity) — except a forename
+alone ("Steve" in a social-care note, with no surname, date of birth, age, NHS number or UPN): that is an
+unidentified adult, surfaced where he was seen for a worker to resolve, never a person of his own. No blocking rule
 can pair a row holding only a name, so such rows are joined through their identity alone.
 """
 
@@ -47,6 +49,7 @@ UNLINKABLE_RELATIONSHIP_ONLY = "relationship_only"
 UNLINKABLE_UNBORN = "unborn"
 UNLINKABLE_NO_NAME = "no_name"
 UNLINKABLE_TOO_LITTLE = "too_little"
+UNLINKABLE_FIRST_NAME_ONLY = "first_name_only"
 
 _ARROW_TYPES = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "bool": pa.bool_()}
 
@@ -79,9 +82,11 @@ def unlinkable_reason(mention: Mapping[str, Any]) -> str | None:
     family = clean_family(mention.get("family_name"))[0]
     if given is None and family is None:
         return UNLINKABLE_RELATIONSHIP_ONLY if label else UNLINKABLE_NO_NAME
+    strong = clean_dob(mention.get("dob")) or clean_nhs(mention.get("nhs_number")) or clean_upn(mention.get("upn"))
+    if family is None and not strong and mention.get("age") is None:
+        return UNLINKABLE_FIRST_NAME_ONLY  # "Steve": an unidentified adult to surface, not a person to invent
     if mention.get("source_identity"):
         return None  # joins the agency's other mentions of the same person whatever it holds itself
-    strong = clean_dob(mention.get("dob")) or clean_nhs(mention.get("nhs_number")) or clean_upn(mention.get("upn"))
     if strong:
         return None
     if given is None or family is None or clean_postcode(mention.get("postcode"))[2] is None:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from joinedup.access.policy import may_look_up_people, may_review_matches
+from joinedup.access.policy import may_identify_sightings, may_look_up_people, may_review_matches
 from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
@@ -79,6 +79,7 @@ def person_detail(request, person_id):
         "chart": household_timeline(person, household),
         "companions": companions,
         "may_split": may_review_matches(request.user) and len(identities) > 1,
+        "may_identify_sightings": may_identify_sightings(request.user),
         "may_view_chronology": may_view_chronology(request.user, person),
         **child_cases(request.user, person),
         "split_form": split_form,
