@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 # Noise settings that are shares of what a trap already did, not noise in themselves: not multiplied by `scale`.
-UNSCALED_NOISE = frozenset({"dob_estimated_flagged"})
+UNSCALED_NOISE = frozenset({"dob_estimated_flagged", "given_only_labelled"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ class NoiseConfig:
     age_only: float = 0.04  # an adult's age ("about 34") instead of a date of birth (police, ambulance, A&E)
     surname_changed: float = 0.5  # of identities held under the new surname of someone whose surname changed,
     #                               those listing the old one in other_names
+    # a mention trap (drawn from the "trap-given" stream; labelled per mention in truth/traps.csv)
+    given_only: float = 0.3  # a hidden adult's mention written by his first name alone (police incidents,
+    #                          children's social care, community health; not already relationship-only)
+    given_only_labelled: float = 0.7  # of those, the ones that still say how he was described ("partner"; a share
+    #                                   of the first-name-only mentions, not scaled)
 
     def p(self, name: str) -> float:
         """The effective probability of one noise kind after scaling (capped at 1); shares are not scaled."""

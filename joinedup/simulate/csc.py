@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from . import csc_vocab as V
+from . import traps
 from . import workdays as wd
 from .agencies import CSC, FAMILY_SUPPORT, LEGAL
 from .context import Context, carers
@@ -686,16 +687,19 @@ def _end(ctx: Context, day: int) -> str:
 
 def _unborn(ctx: Context, rng: random.Random, hh: Household, start: int, close: int) -> None:
     """A pre-birth episode when a baby is expected while the family's case is open: a referral from within
-    children's services (5A), a pre-birth assessment, and closure before the birth."""
+    children's services (5A), a pre-birth assessment, and closure before the birth. Twins or triplets are one
+    pregnancy: one episode, written per unborn child under its own case id, as siblings' episodes are."""
     for c in hh.children():
         if not (start <= c.dob - 100 < close and c.dob - 100 >= ctx.start):
+            continue
+        birth = traps.birth_group(hh, c)
+        if birth[0] is not c:  # written with the first child of the birth
             continue
         ref = c.dob - rng.randint(60, 120)
         if not ctx.start <= ref < ctx.end:
             continue
         ctx.csc_cases += 1
-        case_id = f"EP{ctx.csc_cases:06d}-1"
-        ctx.referrals += 1
+        ctx.referrals += len(birth)
         a_start = wd.on_or_after(ref)
         a_end = min(wd.add_working_days(ref, rng.randint(15, 40)), c.dob - 3)
         a_end = max(a_end, a_start)
@@ -717,8 +721,9 @@ def _unborn(ctx: Context, rng: random.Random, hh: Household, start: int, close: 
             Rec("case_closure", close, None, {"code": "closure", "reason": "RC9" if early else "RC7",
                                               "outcome": "case closed before the birth"}, last=close),
         ]
-        _write(ctx, rng, hh, c, "unborn", case_id, recs, False)
-        ctx.csc_episodes.append(f"{c.pid},cin,{iso(ref)},{_end(ctx, close)},{need}\n")
+        for n, child in enumerate(birth, 1):
+            _write(ctx, rng, hh, child, "unborn", f"EP{ctx.csc_cases:06d}-{n}", recs, False)
+            ctx.csc_episodes.append(f"{child.pid},cin,{iso(ref)},{_end(ctx, close)},{need}\n")
 
 
 # --- around the casework -------------------------------------------------------------------------------

@@ -64,7 +64,11 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         index += 1
         rng = stream(config.seed, "household", index)
         hh = build_household(world, rng, index)
-        ctx.emit.start_household(stream(config.seed, "trap-noise", index), stream(config.seed, "trap-records", index))
+        ctx.emit.start_household(
+            stream(config.seed, "trap-noise", index),
+            stream(config.seed, "trap-records", index),
+            stream(config.seed, "trap-given", index),
+        )
         simulate_csc(ctx, rng, hh)
         simulate_health(ctx, rng, hh)
         simulate_police(ctx, rng, hh)

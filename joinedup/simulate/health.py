@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from . import traps
 from .agencies import AMBULANCE, COMMUNITY, HOSPITALS
 from .context import Context
 from .population import Household, Person
@@ -219,20 +220,31 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
 
 
 def _community(ctx: Context, rng: random.Random, hh: Household, c: Person) -> None:
-    """Midwife contacts before and after a birth and the health-visiting schedule to age two and a half."""
+    """Midwife contacts before and after a birth and the health-visiting schedule to age two and a half.
+
+    The antenatal contacts are about the mother and her pregnancy: a multiple birth's are written once, with its
+    first child, and name every unborn child of it ("unborn twin 1", "unborn twin 2", one due date)."""
     S, E, emit = ctx.start, ctx.end, ctx.emit
     mother = hh.mother
     assert mother is not None
-    if c.dob >= S:
+    birth = traps.birth_group(hh, c) if c.dob >= S else [c]
+    if c.dob >= S and birth[0] is c:
         for off in (-200, -150, -90, -40):
             day = c.dob + off + rng.randrange(-7, 8)
+            unborn: list[Mention] = [(c, "unborn", {"family": mother.family})]
+            if len(birth) > 1:
+                due = c.dob + rng.randrange(-7, 8)
+                unborn = [
+                    (k, "unborn", {"family": mother.family, "label": traps.unborn_label(len(birth), n), "due": due})
+                    for n, k in enumerate(birth, 1)
+                ]
             emit.record(
                 rng,
                 COMMUNITY,
                 "midwife_contact",
                 day,
                 540 + rng.randrange(420),
-                [(c, "unborn", {"family": mother.family}), (mother, "parent", {"relationship": "mother"})],
+                [*unborn, (mother, "parent", {"relationship": "mother"})],
                 {"code": "antenatal", "text": "Antenatal contact."},
             )
         for off in (1, 5):

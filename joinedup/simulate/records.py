@@ -13,8 +13,9 @@ from .config import SimulationConfig
 from .noise import Held, make_held
 from .population import Person
 from .streams import age_on, iso, iso_dt
+from .traps import GIVEN_ONLY_KINDS, GIVEN_ONLY_NOT_IN, given_only_mention
 
-Mention = tuple[Person, str, dict[str, Any]]  # person, role, extras (relationship, label, unborn, address_of)
+Mention = tuple[Person, str, dict[str, Any]]  # person, role, extras (relationship, label, family, due, address_of…)
 RELATIONSHIP_ONLY_ROLES = (
     "partner",
     "friend",
@@ -71,9 +72,10 @@ class Emitter:
         self.start, self.end = start, end
         self.lines: dict[str, list[tuple[str, str]]] = {a.id: [] for a in AGENCIES}
         self.truth: list[str] = []
-        self.trap_rows: list[str] = []  # truth/traps.csv: noise and record traps per agency-held identity
+        self.trap_rows: list[str] = []  # truth/traps.csv: noise and record traps per agency-held identity, mention traps
         self.trap_rng: random.Random | None = None
         self.record_trap_rng: random.Random | None = None
+        self.given_rng: random.Random | None = None
         self.record_counter: Counter[str] = Counter()
         self.person_counter: Counter[str] = Counter()
         self.kinds: Counter[tuple[str, str]] = Counter()
@@ -81,13 +83,18 @@ class Emitter:
         self.pinned: dict[tuple[str, str, object], tuple[Held, bool]] = {}
 
     def start_household(
-        self, trap_rng: random.Random | None = None, record_trap_rng: random.Random | None = None
+        self,
+        trap_rng: random.Random | None = None,
+        record_trap_rng: random.Random | None = None,
+        given_rng: random.Random | None = None,
     ) -> None:
         """Forgets per-household caches (every person belongs to exactly one simulated household); `trap_rng`
         is the household's own stream for the record traps (none: no record traps), `record_trap_rng` its
-        stream for those of dob_estimated, age and other_names (none: not those)."""
+        stream for those of dob_estimated, age and other_names (none: not those), `given_rng` its stream for
+        hidden adults written by their first name alone (none: never)."""
         self.trap_rng = trap_rng
         self.record_trap_rng = record_trap_rng
+        self.given_rng = given_rng
         self.held.clear()
         self.pinned.clear()
 
@@ -121,16 +128,18 @@ class Emitter:
         got = self.pinned.get((agency_id, person.pid, pin))
         return got[0].local_id if got is not None else None
 
-    def _mention(self, rng: random.Random, agency: Agency, day: int, mid: str, m: Mention) -> dict[str, Any]:
+    def _mention(
+        self, rng: random.Random, agency: Agency, day: int, mid: str, m: Mention, kind: str = "", srid: str = ""
+    ) -> dict[str, Any]:
         person, role, extra = m
         out: dict[str, Any] = {"mention_id": mid, "role": role}
         if extra.get("relationship"):
             out["relationship_to_subject"] = extra["relationship"]
         pin = extra.get("pin")
-        if role == "unborn":
-            out["relationship_label"] = "unborn child"
+        if role == "unborn":  # a multiple pregnancy's children are named "unborn twin 1"…, with one due date
+            out["relationship_label"] = extra.get("label") or "unborn child"
             out["family_name"] = extra.get("family") or person.family
-            out["expected_due_on"] = iso(person.dob + rng.randrange(-7, 8))
+            out["expected_due_on"] = iso(extra["due"] if "due" in extra else person.dob + rng.randrange(-7, 8))
             out["sex"] = "unknown"
             if pin is not None:  # children's services open a person record for an unborn child they work with
                 out["local_person_id"] = self._pinned(rng, agency, person, pin)[0].local_id
@@ -175,6 +184,17 @@ class Emitter:
                 addr = person.spells[0][1] if rng.random() < 0.7 else addr
         if addr is not None and not extra.get("no_address"):
             out["address"] = render_address(rng, addr, self.p, agency.holds_uprn)
+        if (
+            self.given_rng is not None
+            and person.hidden
+            and agency.kind in GIVEN_ONLY_KINDS
+            and kind not in GIVEN_ONLY_NOT_IN
+        ):  # the mention is built in full first, so that the household's own stream draws what it always did
+            label = extra.get("label") or (role if role in RELATIONSHIP_ONLY_ROLES else None)
+            first_name_only = given_only_mention(self.given_rng, self.p, person, out, label)
+            if first_name_only is not None:
+                self.trap_rows.append(f"given_only,{person.pid},{agency.id},,{srid}/{mid}\n")
+                return first_name_only
         return out
 
     def record(
@@ -221,7 +241,7 @@ class Emitter:
         else:
             rec["occurred_at"] = iso_dt(day, minute)
         for i, m in enumerate(mentions, 1):
-            rec["mentions"].append(self._mention(rng, agency, day, f"m{i}", m))
+            rec["mentions"].append(self._mention(rng, agency, day, f"m{i}", m, kind, srid))
             self.truth.append(f"{agency_id},{srid},m{i},{m[0].pid}\n")
         self._add(agency_id, rec)
         self.kinds[(agency_id, kind)] += 1

@@ -6,20 +6,24 @@ surname changed by deed poll. Record traps (`NoiseConfig`, scaled): a sibling's 
 of birth, a transliterated forename, an initial-only forename, an upper-case surname, a hyphenated surname; and,
 for the format's `dob_estimated`, `age` and `other_names`: an estimate sent with the flag (a share of the
 estimates, not scaled), an adult's age instead of a date of birth, and a changed surname's old one listed as a
-former name. Every draw comes from the household's own trap streams (`streams.stream(seed, "traps", i)`,
-`"trap-noise"`, and `"trap-surname"` and `"trap-records"` for the later traps, which draw a fixed number of
-values per person or identity), so switching a trap off leaves the rest of the authority byte-identical.
-Which persons and agency-held identities each trap touched is written to
+former name. A mention trap: a hidden adult written by his first name alone (`given_only`). Every draw comes
+from the household's own trap streams (`streams.stream(seed, "traps", i)`, `"trap-noise"`, and
+`"trap-surname"`, `"trap-records"` and `"trap-given"` for the later traps, which draw a fixed number of values
+per person, identity or eligible mention), so switching a trap off leaves the rest of the authority
+byte-identical. Which persons, agency-held identities and mentions each trap touched is written to
 `truth/traps.csv` (trap, person_id, agency_id, local_person_id, detail); the existing identity noise is
 labelled there too, so that `bench linkage` can report it per kind. No vocabulary here comes from, or is
 shared with, the product's linkage tables.
+
+The unborn children of a multiple birth are one pregnancy: its antenatal records name them all, each by the
+simulator's own label ("unborn twin 1", "unborn triplet 3"; `unborn_label`).
 """
 
 from __future__ import annotations
 
 import random
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import names
 
@@ -43,6 +47,15 @@ RECORD_TRAPS = (
 # labels about a date of birth, dropped from an identity that holds an age instead
 DOB_LABELS = ("dob_day_month_swap", "dob_wrong_year", "dob_estimated", "dob_estimated_flagged")
 RECORD_DRAWS = 5  # values drawn from "trap-records" for every identity, whatever happens
+# A hidden adult (a partner never declared to services) written by his first name alone, by the agencies that
+# meet him in the family's home or at an incident without checking who he is. Custody records (an arrest, bail)
+# identify whom they hold, so they are never first-name-only.
+GIVEN_ONLY_KINDS = ("police", "childrens_social_care", "community_health")
+GIVEN_ONLY_NOT_IN = ("arrest", "bail")
+GIVEN_ONLY_DRAWS = 2  # values drawn from "trap-given" for every eligible mention, whatever happens
+MENTION_TRAPS = ("given_only",)  # labelled per mention: empty local_person_id, detail "<source_record_id>/<mention_id>"
+# what a multiple pregnancy's unborn children are called, by the number of children it brings
+PREGNANCY_WORDS = {2: "twin", 3: "triplet"}
 NOISE_LABELS = (
     "nickname", "spelling_variant", "given_typo", "previous_surname", "family_typo",
     "dob_day_month_swap", "dob_wrong_year", "nhs_mistyped", "dob_missing",
@@ -84,6 +97,40 @@ def add_multiple_birth(world: World, trng: random.Random, hh: Household, first: 
     group = f"{hh.hid}-B{len({g for _, _, g in hh.traps}) + 1}"
     hh.traps.extend((trap, p.pid, group) for p in born)
     return born
+
+
+def birth_group(hh: Household, child: Person) -> list[Person]:
+    """The children of the same birth as `child`, in birth order (`[child]` for a single birth)."""
+    group = next((g for trap, pid, g in hh.traps if pid == child.pid and trap in ("twin", "multiple_birth")), None)
+    if group is None:
+        return [child]
+    by_pid = {p.pid: p for p in hh.members}
+    return [by_pid[pid] for trap, pid, g in hh.traps if g == group and trap in ("twin", "multiple_birth")]
+
+
+def unborn_label(size: int, n: int) -> str:
+    """How an antenatal record names the n-th unborn child of a pregnancy of `size` ("unborn twin 2")."""
+    return f"unborn {PREGNANCY_WORDS.get(size, 'baby')} {n}"
+
+
+def given_only_mention(
+    grng: random.Random, p: dict[str, float], person: Person, mention: dict[str, Any], label: str | None
+) -> dict[str, Any] | None:
+    """A hidden adult's mention as an agency writes it when it has only his first name: the given name and sex,
+    the relationship to the subject as it was, and (a share of the time) how he was described; no family name,
+    date of birth, NHS number, address or local person id. None when the trap does not fire. `GIVEN_ONLY_DRAWS`
+    values are drawn from `grng` (the household's "trap-given" stream) whatever happens."""
+    u_given, u_label = (grng.random() for _ in range(GIVEN_ONLY_DRAWS))
+    if u_given >= p["given_only"]:
+        return None
+    out: dict[str, Any] = {
+        "mention_id": mention["mention_id"], "role": mention["role"], "given_name": person.given, "sex": person.sex,
+    }
+    if "relationship_to_subject" in mention:
+        out["relationship_to_subject"] = mention["relationship_to_subject"]
+    if label and u_label < p["given_only_labelled"]:
+        out["relationship_label"] = label
+    return out
 
 
 def name_son_after_father(trng: random.Random, hh: Household, rate: float) -> None:

@@ -40,7 +40,9 @@ was keyed), `dob_estimated` (detail: jan1, jul1, month1 or month15), `dob_estima
 sent with dob_estimated: true; detail as dob_estimated), `age_only` (an age instead of a date of birth; detail:
 its offset from the true age, +0, -1, +2…), `surname_changed` (held under the new surname with the old one in
 other_names; detail: the old surname), `given_transliterated`,
-`given_initial`, `surname_upper`, `surname_hyphenated` (detail: the name as written). Existing noise:
+`given_initial`, `surname_upper`, `surname_hyphenated` (detail: the name as written). One trap names a single
+mention instead: `given_only` (a hidden adult written by his first name alone; local_person_id empty, detail
+`<source_record_id>/<mention_id>`). Existing noise:
 `nickname`, `spelling_variant`, `given_typo`, `previous_surname`, `family_typo`, `dob_day_month_swap`,
 `dob_wrong_year`, `nhs_mistyped` (detail: the value as written), `dob_missing` (no date of birth held).
 """
