@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from joinedup.people.linkage.clean import nhs_check_digit
-from joinedup.people.linkage.cluster import REASON_NHS, REASON_TWINS, cluster
+from joinedup.people.linkage.cluster import REASON_NHS, REASON_TWINS, cluster, multiple_births
 from joinedup.people.linkage.family import nhs_one_edit, nhs_typo, twins
 from joinedup.people.linkage.online import match_person
 from joinedup.people.linkage.prepare import identity_row
@@ -119,11 +119,31 @@ def test_twins_are_never_merged_even_through_a_record_that_scores_high_against_b
 
 
 def test_twins_without_nhs_numbers_are_kept_apart_and_not_queued_as_uncertain():
-    rows = {"ava": row("ava", "Ava", agency="school"), "isla": row("isla", "Isla", agency="school")}
+    # the records show two children: two UPNs (or two sexes, or two NHS numbers, or named in one record)
+    rows = {"ava": row("ava", "Ava", agency="school") | {"upn": "A100000000001"},
+            "isla": row("isla", "Isla", agency="school") | {"upn": "A100000000002"}}
     result = cluster(rows, [("ava", "isla", 0.95)], accept=ACCEPT, review_low=REVIEW_LOW, rows=rows)
     assert result["ava"] != result["isla"] and result.review == []
     result = cluster(rows, [("ava", "isla", 0.6)], accept=ACCEPT, review_low=REVIEW_LOW, rows=rows)
     assert result["ava"] != result["isla"] and result.review == []
+    rows = {"ava": row("ava", "Ava", agency="school") | {"sex": "female"},
+            "ivo": row("ivo", "Ivo", agency="school") | {"sex": "male"}}
+    result = cluster(rows, [("ava", "ivo", 0.95)], accept=ACCEPT, review_low=REVIEW_LOW, rows=rows)
+    assert result["ava"] != result["ivo"]
+
+
+def test_two_forenames_on_one_birth_with_no_evidence_of_two_children_are_left_to_the_model():
+    # Wiktoria at the GP and Vicky at school, one date of birth and surname, nothing saying there are two
+    rows = {"w": row("w", "Wiktoria", nhs_number=AVA_NHS), "v": row("v", "Vicky", agency="school")}
+    assert multiple_births(rows.values()) == set()
+    result = cluster(rows, [("w", "v", 0.99)], accept=ACCEPT, review_low=REVIEW_LOW, rows=rows)
+    assert result["w"] == result["v"]
+    # named side by side in one record: two children
+    together = [(rows["w"], rows["v"])]
+    births = multiple_births(rows.values(), together)
+    assert births == {(rows["w"]["dob"], rows["w"]["family_mp"])}
+    result = cluster(rows, [("w", "v", 0.99)], accept=ACCEPT, review_low=REVIEW_LOW, rows=rows, births=births)
+    assert result["w"] != result["v"] and result.review == []
 
 
 def test_twins_tied_by_one_nhs_number_are_left_to_the_model_and_the_guard():

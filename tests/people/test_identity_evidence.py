@@ -22,10 +22,15 @@ from joinedup.people.linkage.family import nhs_keying_errors
 from joinedup.people.linkage.online import match_person
 from joinedup.people.linkage.pipeline import link_mentions
 from joinedup.people.linkage.prepare import UNLINKABLE_UNBORN, estimated_range, identity_row, prepare
+from joinedup.simulate.identifiers import upn_check_letter
 
 ACCEPT, REVIEW_LOW = 0.9, 0.5
 MODEL = {k: v for k, v in json.loads((Path(__file__).parents[2] / "joinedup/people/linkage/default_model.json")
                                      .read_text()).items() if k != "_joinedup"}
+
+
+def upn(body12: str) -> str:
+    return upn_check_letter(body12) + body12
 
 
 def nhs(first9: str) -> str:
@@ -72,9 +77,10 @@ def test_a_number_held_under_two_forenames_is_a_keying_error_on_the_less_recorde
 
 
 def test_the_batch_run_links_the_keyed_record_to_its_own_child_and_queues_the_conflict():
-    rosie = [mention(f"r{i}", "Rosie", nhs_number=ROSIE_NHS, agency="gp") for i in range(3)]
-    sophie = [mention("s1", "Sophie", agency="school"), mention("s2", "Sophie", agency="housing"),
+    rosie = [mention(f"r{i}", "Rosie", nhs_number=ROSIE_NHS, agency="gp", sex="female") for i in range(3)]
+    sophie = [mention("s1", "Sophie", agency="school", upn=upn("381201300002")), mention("s2", "Sophie", agency="housing"),
               mention("s-hv", "Sophie", nhs_number=ROSIE_NHS, agency="hv")]  # keyed with her twin's number
+    rosie[0]["upn"] = upn("381201300001")  # the twins' two pupil numbers show there are two children
     result = link_mentions(rosie + sophie, model=MODEL)
     person = result.person_of_mention
     assert len({person[i] for i in range(3)}) == 1
@@ -155,7 +161,8 @@ def test_a_former_surname_links_through_the_shared_date_of_birth():
 
 
 def test_a_baby_record_of_twins_is_put_to_review_not_given_to_one_twin():
-    rows = {"lily": row("lily", "Lily"), "ella": row("ella", "Ella"), "baby": row("baby", "Baby")}
+    rows = {"lily": row("lily", "Lily", nhs_number=nhs("943476606")), "ella": row("ella", "Ella", nhs_number=ROSIE_NHS),
+            "baby": row("baby", "Baby")}
     result = cluster(rows, [("baby", "lily", 0.97), ("baby", "ella", 0.95)], accept=ACCEPT, review_low=REVIEW_LOW,
                      rows=rows)
     assert len(set(result.values())) == 3
@@ -232,3 +239,52 @@ def test_an_adult_without_identifiers_joins_the_one_household_member_of_that_nam
     # a father and son of one name in the household: which one is unknowable, so neither
     mentions, row_of_mention, cluster_of_row, keys, strong = _household_case(extra_dean=True)
     assert link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong) == {}
+
+
+def test_a_maternity_record_names_the_mother_as_the_patient_and_her_baby_as_her_son():
+    mentions = [
+        {"record_key": "anc", "role": "patient", "given_name": "Kara", "family_name": "Ali", "sex": "female"},
+        {"record_key": "anc", "role": "unborn", "relationship_label": "unborn child", "expected_due_on": "2026-03-30",
+         "occurred_on": "2025-10-01"},
+        {"record_key": "pn", "role": "patient", "given_name": "Kara", "family_name": "Ali", "sex": "female"},
+        {"record_key": "pn", "role": "other", "given_name": "Baby", "family_name": "Ali",
+         "relationship_to_subject": "son"},
+    ]
+    assigned, how = link_by_context(mentions, {0: 0, 2: 0, 3: 1}, {1: UNLINKABLE_UNBORN}, {1: {"2026-03-26"}}, 2)
+    assert assigned == {1: 1} and how[1].startswith("context: unborn child later born")
+    # a man as the record's patient is not taken for the mother
+    mentions[0]["sex"] = "male"
+    assert link_by_context(mentions, {0: 0, 2: 0, 3: 1}, {1: UNLINKABLE_UNBORN}, {1: {"2026-03-26"}}, 2)[0] == {}
+
+
+def test_an_unborn_child_is_the_child_the_agency_later_recorded_under_the_same_id():
+    from joinedup.people.linkage.context import LINKED_UNBORN_SAME_ID
+
+    mentions = [
+        {"record_key": "c1", "role": "unborn", "source_identity": "csc:9", "family_name": "Walker",
+         "expected_due_on": "2022-08-16", "occurred_on": "2022-06-09"},
+        {"record_key": "c1", "role": "parent", "source_identity": "csc:5", "given_name": "Monique",
+         "relationship_to_subject": "mother"},
+        {"record_key": "c2", "role": "subject", "source_identity": "csc:9", "given_name": "Jay", "family_name": "Walker"},
+    ]
+    assigned, how = link_by_context(mentions, {1: 0, 2: 1}, {0: UNLINKABLE_UNBORN}, {1: {"2022-08-20"}}, 2)
+    assert assigned == {0: 1} and how[0] == LINKED_UNBORN_SAME_ID
+    # born a year later: not that pregnancy (the unborn child stays an expected baby of its own)
+    assigned, how = link_by_context(mentions, {1: 0, 2: 1}, {0: UNLINKABLE_UNBORN}, {1: {"2023-09-20"}}, 2)
+    assert assigned[0] != 1 and how[0] != LINKED_UNBORN_SAME_ID
+
+
+def test_an_adult_at_the_same_postcode_is_household_too():
+    from joinedup.people.linkage.context import LINKED_HOUSEHOLD, link_by_household
+    from joinedup.people.linkage.family import person_key
+
+    rows = {
+        "mum": row("mum", "Freya", "Hill", "1990-08-05", postcode="NB4 2XY"),
+        "dean": row("dean", "Dean", "Hill", "1988-03-03", agency="gp", postcode="NB4 2XY"),
+        "dean-school": row("dean-school", "Dean", "Hill", None, agency="school", postcode=None),
+    }
+    cluster_of_row = {uid: i for i, uid in enumerate(rows)}
+    mentions = [{"record_key": "school/1"}, {"record_key": "school/1"}]
+    moves = link_by_household(mentions, ["mum", "dean-school"], cluster_of_row,
+                              {u: person_key(r) for u, r in rows.items()}, {"mum", "dean"})
+    assert moves == {2: (1, LINKED_HOUSEHOLD)}

@@ -31,8 +31,10 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .family import PersonKey, nhs_typo_keys, person_key, twins_keys
+from .family import PERSON_FIELDS, PersonKey, nhs_typo_keys, person_key, twins_keys
 from .profiles import dob_compatible
+
+_FAMILY_MP = PERSON_FIELDS.index("family_mp")
 
 Node = Hashable
 REASON_UNCERTAIN = "uncertain"
@@ -159,12 +161,17 @@ def _dob_ok(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
     return x == y or dob_compatible(_dob_dict(x), _dob_dict(y))
 
 
-def twins_conflict(a: _Group, b: _Group) -> bool:
-    """Whether a row of one group and a row of the other are twins (`family.twins`): never one person."""
+def twins_conflict(a: _Group, b: _Group, births: set[tuple[str, str]] | None = None) -> bool:
+    """Whether a row of one group and a row of the other are twins (`family.twins`): never one person.
+
+    With `births` (`multiple_births`), only rows of an evidenced multiple birth count as twins."""
     small, large = (a, b) if len(a.births) <= len(b.births) else (b, a)
     for birth, keys in small.births.items():
         others = large.births.get(birth)
-        if others and any(twins_keys(p, q) for p in keys for q in others):
+        if others and any(
+            twins_keys(p, q) and (births is None or (birth, p[_FAMILY_MP]) in births or (birth, q[_FAMILY_MP]) in births)
+            for p in keys for q in others
+        ):
             return True
     return False
 
@@ -201,19 +208,47 @@ def identifier_conflict(a: _Group, b: _Group) -> str | None:
     return None
 
 
-def multiple_births(rows: Iterable[Mapping[str, Any]]) -> set[tuple[str, str]]:
-    """(date of birth, surname sound) of every multiple birth the rows show: two rows with that date of birth
-    and surname whose forenames are different names (`family.twins`)."""
-    buckets: dict[tuple[str, str], set[PersonKey]] = {}
+def multiple_births(
+    rows: Iterable[Mapping[str, Any]], together: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]] = ()
+) -> set[tuple[str, str]]:
+    """(date of birth, surname sound) of every multiple birth the records *show*: two rows with that date of
+    birth and surname whose forenames are different names (`family.twins`) and that are evidently two people
+    — two different valid NHS numbers (not one mistyped: `family.nhs_typo`), two different UPNs, two sexes
+    recorded, or named side by side in one record (`together`: pairs of rows of mentions of one record).
+
+    Without such evidence, one child recorded under two forenames (Wiktoria at the GP, Vicky at school; a
+    nickname no table lists) is far likelier than twins nobody recorded as two, so those rows are left to the
+    model and the other guards. Every real multiple birth in the simulator and in the held-back data is
+    evidenced (the twins have their own NHS numbers or UPNs).
+    """
+    buckets: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for r in rows:
         if r.get("dob") and r.get("given") and r.get("family_mp"):
-            buckets.setdefault((r["dob"], r["family_mp"]), set()).add(person_key(r))
+            buckets.setdefault((r["dob"], r["family_mp"]), []).append(r)
     out = set()
-    for key, people in buckets.items():
-        if len(people) > 1:
-            ordered = sorted(people, key=repr)
-            if any(twins_keys(p, q) for i, p in enumerate(ordered) for q in ordered[i + 1 :]):
-                out.add(key)
+
+    def evidently_two(p: Mapping[str, Any], q: Mapping[str, Any]) -> bool:
+        if p.get("nhs") and q.get("nhs") and p["nhs"] != q["nhs"] and not nhs_typo_keys(person_key(p), person_key(q)):
+            return True
+        if p.get("upn") and q.get("upn") and p["upn"] != q["upn"]:
+            return True
+        return bool(p.get("sex") and q.get("sex") and p["sex"] != q["sex"])
+
+    for key, members in buckets.items():
+        if len(members) < 2:
+            continue
+        distinct: dict[tuple, Mapping[str, Any]] = {}
+        for r in members:
+            distinct.setdefault((person_key(r), r.get("upn"), r.get("sex")), r)
+        people = sorted(distinct.values(), key=lambda r: repr(person_key(r)))
+        if any(
+            twins_keys(person_key(p), person_key(q)) and evidently_two(p, q)
+            for i, p in enumerate(people) for q in people[i + 1 :]
+        ):
+            out.add(key)
+    for p, q in together:
+        if p.get("dob") and p["dob"] == q.get("dob") and p.get("family_mp") and twins_keys(person_key(p), person_key(q)):
+            out.add((p["dob"], p["family_mp"]))
     return out
 
 
@@ -232,6 +267,7 @@ def cluster(
     must_link: Iterable[tuple[Node, Node]] = (),
     cannot_link: Iterable[tuple[Node, Node]] = (),
     rows: Mapping[Node, Mapping[str, Any]] | None = None,
+    births: set[tuple[str, str]] | None = None,
 ) -> Clusters:
     """Cluster nodes: must-links, then edges ≥ accept strongest first, refusing cannot-link and conflicts.
 
@@ -308,7 +344,8 @@ def cluster(
         return guarded and not (g.nhs or g.upn or g.dobs)
 
     guarded = rows is not None
-    births = multiple_births(attributes.values())
+    if births is None:
+        births = multiple_births(attributes.values())
     twins_kept_apart = 0
     refused: list[ReviewPair] = []
     uncertain: list[tuple[float, Node, Node]] = []
@@ -328,7 +365,7 @@ def cluster(
         assert ga is not None and gb is not None
         if blocked_by_decision(ga, gb):
             continue
-        if twins_conflict(ga, gb):
+        if twins_conflict(ga, gb, births):
             twins_kept_apart += 1
             continue
         if unnamed_in_multiple_birth(ga, births) or unnamed_in_multiple_birth(gb, births):
@@ -358,7 +395,7 @@ def cluster(
         for s_root, e in options[w].items():
             gw, gs = groups[w], groups[find(s_root)]
             assert gw is not None and gs is not None
-            if blocked_by_decision(gw, gs) or twins_conflict(gw, gs):
+            if blocked_by_decision(gw, gs) or twins_conflict(gw, gs, births):
                 continue
             reason = identifier_conflict(gw, gs)
             if reason is None:
@@ -399,7 +436,7 @@ def cluster(
         seen.add(key)
         ga, gb = groups[find(index[pair.a])], groups[find(index[pair.b])]
         assert ga is not None and gb is not None
-        if twins_conflict(ga, gb):
+        if twins_conflict(ga, gb, births):
             continue  # twins are different people: nothing for a person to decide
         review.append(pair)
     result.review = review

@@ -8,7 +8,12 @@ Two kinds of mention carry no name or identifier but are still someone definite:
   `mother`), this mention is her. Other relationships — "partner", "Mum's boyfriend", "stepdad", "male
   friend" — are never resolved this way: partners change, and a man recorded only as "partner" may be
   precisely the unknown adult nobody has identified; guessing him would hide that.
-- **Unborn children** — "unborn child" with the mother alongside in the same record. The mother's person
+- **Unborn children** — first, an unborn child the agency gave its own person id (a case opened before
+  birth) is the child that agency later recorded under that id, when that child was born within 60 days of
+  the due date (or within 300 days after the record). Otherwise "unborn child" with the mother alongside in
+  the same record (named as the mother, or — a maternity record — the patient herself, not recorded as
+  male); a mother's children are those whose records name her as mother, or whom her own records name as
+  her son or daughter. The mother's person
   is found (by identity, or by the rule above); if exactly one child of hers (a person whose unique mother
   she is) was born within 30 days of the expected due date (or, without a due date, within 300 days
   after the record), the unborn mention is that child. Otherwise the unborn mentions of one mother whose
@@ -39,7 +44,15 @@ SAME_PREGNANCY_SEEN = timedelta(days=280)
 LINKED_MOTHER = "context: mother of the record's subject"
 LINKED_UNBORN_BORN = "context: unborn child later born to the same mother"
 LINKED_UNBORN_GROUP = "context: unborn child of the same mother and pregnancy"
+LINKED_UNBORN_SAME_ID = "context: unborn child the agency later recorded, born, under the same person id"
 UNLINKED_MULTIPLE_PREGNANCY = "multiple pregnancy"  # twins before birth: which unborn mention is which child is unknowable
+
+
+OFFSPRING = frozenset({"son", "daughter", "child", "baby"})
+
+
+def _may_be_mother(m: Mapping[str, Any]) -> bool:
+    return (m.get("sex") or "").strip().lower() not in ("male", "m")
 
 
 def _relationship(m: Mapping[str, Any]) -> str:
@@ -69,8 +82,17 @@ def link_by_context(
         chosen = [i for i in idxs if mentions[i].get("role") in SUBJECT_ROLES]
         return chosen or idxs[:1]
 
-    # Who is each child's mother, according to the records that name her?
+    # Who is each child's mother, according to the records that name her? ("mother" of the subject, or the
+    # subject herself when the record names her son or daughter, as maternity and postnatal records do)
     mothers: dict[int, set[int]] = defaultdict(set)
+    for idxs in by_record.values():
+        for s in subjects(idxs):
+            if s not in cluster_of_mention or not _may_be_mother(mentions[s]):
+                continue
+            for j in idxs:
+                if j != s and j in cluster_of_mention and _relationship(mentions[j]) in OFFSPRING \
+                        and cluster_of_mention[j] != cluster_of_mention[s]:
+                    mothers[cluster_of_mention[j]].add(cluster_of_mention[s])
     for idxs in by_record.values():
         named_mothers = [i for i in idxs if i in cluster_of_mention and _relationship(mentions[i]) == "mother"]
         if not named_mothers:
@@ -107,13 +129,41 @@ def link_by_context(
         if len(ms) == 1:
             children[next(iter(ms))].append(child)
 
+    # Unborn children the agency later recorded, born, under the same person id (a case opened pre-birth).
+    cluster_of_identity: dict[str, int] = {}
+    for i, c in cluster_of_mention.items():
+        source = mentions[i].get("source_identity")
+        if source:
+            cluster_of_identity.setdefault(source, c)
+    for idxs in by_record.values():
+        for i in idxs:
+            source = mentions[i].get("source_identity")
+            if unlinkable.get(i) != UNLINKABLE_UNBORN or not source or source not in cluster_of_identity:
+                continue
+            child = cluster_of_identity[source]
+            others = {cluster_of_mention.get(j) for j in idxs if j != i}
+            due = clean_dob(mentions[i].get("expected_due_on"))
+            seen = clean_dob(mentions[i].get("occurred_on"))
+            if child in others:
+                continue  # the id is someone else's in this very record (the mother's)
+            for iso in dobs_of_cluster.get(child, ()):
+                born = date.fromisoformat(iso)
+                if (abs(born - due) <= SAME_PREGNANCY_DUE) if due is not None else (
+                        seen is not None and NO_DUE_WINDOW[0] <= born - seen <= NO_DUE_WINDOW[1]):
+                    assigned[i] = child
+                    how[i] = LINKED_UNBORN_SAME_ID
+                    break
+
     # Unborn children.
     pending: dict[int, list[tuple[date | None, date | None, int]]] = defaultdict(list)  # mother → (due, seen, i)
     for idxs in by_record.values():
         for i in idxs:
-            if unlinkable.get(i) != UNLINKABLE_UNBORN:
+            if unlinkable.get(i) != UNLINKABLE_UNBORN or i in assigned:
                 continue
-            mother_idx = [j for j in idxs if j != i and _relationship(mentions[j]) == "mother"]
+            mother_idx = [j for j in idxs if j != i and _relationship(mentions[j]) == "mother"] or [
+                j for j in idxs  # a maternity record: the mother is the patient, the unborn child hers
+                if j != i and mentions[j].get("role") in SUBJECT_ROLES - {"unborn"} and _may_be_mother(mentions[j])
+            ]
             mother_clusters = {c for j in mother_idx if (c := resolved(j)) is not None}
             if len(mother_clusters) != 1:
                 continue
@@ -187,7 +237,7 @@ def link_by_household(
     next of kin — is linked by identity only when exactly one person matches them. When that fails, the
     record they are in may still say who they are: it names others (the child, the tenant) who are linked
     to persons with identifiers, and those persons' households — everyone named beside them in any other
-    record — may hold exactly one person with the same name (forename the same name, as nickname, variant,
+    record, and everyone recorded at one of their postcodes — may hold exactly one person with the same name (forename the same name, as nickname, variant,
     initial or slip; surname the same or sharing a part; an age or estimated date of birth that fits). Then
     the cluster joins that person. Two candidates (a father and son of one name) join neither.
 
@@ -220,6 +270,13 @@ def link_by_household(
         if len(strong) > 1:
             for c in strong:
                 household[c] |= strong - {c}
+    at_postcode: dict[str, set[int]] = defaultdict(set)  # co-residents: persons recorded at one full postcode
+    postcodes_of: dict[int, set[str]] = defaultdict(set)
+    for uid, c in cluster_of_row.items():
+        key = keys_of_row.get(uid)
+        if c in strong_clusters and key and key[8]:
+            at_postcode[key[8]].add(c)
+            postcodes_of[c].add(key[8])
     ranges = ranges_of_row or {}
 
     def same_name(w: tuple, h: tuple) -> bool:
@@ -238,7 +295,10 @@ def link_by_household(
         anchors = by_record[key] & strong_clusters
         if not anchors:
             continue
-        near = set().union(*(household.get(a, set()) for a in anchors)) - anchors
+        near = set().union(
+            *(household.get(a, set()) for a in anchors),
+            *(at_postcode[pc] for a in anchors for pc in postcodes_of.get(a, ())),
+        ) - anchors
         for w in weak_clusters:
             names = [keys_of_row[u] for u in rows_of_cluster[w] if keys_of_row.get(u) and keys_of_row[u][0]]
             if not names:

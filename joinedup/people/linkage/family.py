@@ -34,6 +34,7 @@ records.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -64,6 +65,23 @@ def nhs_one_edit(a: str, b: str) -> bool:
     return len(diff) == 2 and j == i + 1 and x[i] == y[j] and x[j] == y[i]
 
 
+@lru_cache(maxsize=1)
+def _namer():
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@lru_cache(maxsize=200_000)
+def nickname_of(a: str, b: str) -> bool:
+    """One forename a recorded nickname of the other (the `nicknames` package's table: Rebecca and Becky,
+    Elizabeth and Liz), directly — Oliver and Olivia both shorten to Ollie but are not nicknames of each other."""
+    if " " in a or " " in b:
+        return False
+    namer = _namer()
+    return b in namer.nicknames_of(a) or a in namer.nicknames_of(b)
+
+
 def _same_given(a: PersonKey, b: PersonKey) -> bool:
     ga, gb = a[_GIVEN], b[_GIVEN]
     if ga is None or gb is None:
@@ -73,7 +91,7 @@ def _same_given(a: PersonKey, b: PersonKey) -> bool:
     forms_a = {a[_C1], a[_C2]} - {None}
     if forms_a & ({b[_C1], b[_C2]} - {None}):
         return True
-    return a[_MP] is not None and a[_MP] == b[_MP]
+    return (a[_MP] is not None and a[_MP] == b[_MP]) or nickname_of(ga, gb)
 
 
 def _initial_of(a: PersonKey, b: PersonKey) -> bool:
@@ -165,6 +183,14 @@ def _spelt_alike_same_birth(a: PersonKey, b: PersonKey) -> bool:
     )
 
 
+def _one_birth_not_two(a: PersonKey, b: PersonKey, births: set[tuple[str, str]] | None) -> bool:
+    """Same date of birth and surname, no evidence of a multiple birth: one child under two forenames."""
+    return (
+        births is not None and a[_DOB] is not None and a[_DOB] == b[_DOB] and _same_family(a, b)
+        and (a[_DOB], a[_FAMILY_MP]) not in births and (b[_DOB], b[_FAMILY_MP]) not in births
+    )
+
+
 def _mentions(r: Row) -> int:
     n = r.get("mentions")
     return 1 if n is None else int(n)
@@ -177,12 +203,14 @@ def _root(parent: dict[Any, Any], u: Any) -> Any:
     return u
 
 
-def nhs_keying_errors(rows: Mapping[Any, Row]) -> dict[Any, Any]:
+def nhs_keying_errors(rows: Mapping[Any, Row], births: set[tuple[str, str]] | None = None) -> dict[Any, Any]:
     """Rows holding another person's NHS number: row id → the id of a row of the number's owner.
 
     Rows that hold one NHS number are partitioned into names (two rows are one name unless their forenames
     are different names: `different_given`; on one date of birth, forenames spelt alike — Jaro-Winkler ≥
-    0.8, as transliterations are — are one name too); rows without a forename join no name. When one number is held
+    0.8, as transliterations are — are one name too, and with `births` (`cluster.multiple_births`) so are
+    any two forenames on one date of birth and surname unless the records show a multiple birth: Isaac
+    and Zac are one child); rows without a forename join no name. When one number is held
     under two or more names — a child's record keyed with a sibling's number, a twin's with the other
     twin's — the name with the most mentions (then the most rows; ties by the smallest row id) owns it,
     and the rows of every other name are keying errors: they keep their own identity (name, date of birth,
@@ -201,7 +229,8 @@ def nhs_keying_errors(rows: Mapping[Any, Row]) -> dict[Any, Any]:
         parent = {u: u for u in uids}
         for i, u in enumerate(uids):
             for v in uids[i + 1 :]:
-                if not different_given(keys[u], keys[v]) or _spelt_alike_same_birth(keys[u], keys[v]):
+                if (not different_given(keys[u], keys[v]) or _spelt_alike_same_birth(keys[u], keys[v])
+                        or _one_birth_not_two(keys[u], keys[v], births)):
                     parent[_root(parent, v)] = _root(parent, u)
         names: dict[Any, list[Any]] = {}
         for u in uids:

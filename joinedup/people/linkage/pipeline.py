@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .cluster import REASON_NHS_KEYING, Clusters, ReviewPair, cluster
+from .cluster import REASON_NHS_KEYING, Clusters, ReviewPair, cluster, multiple_births
 from .context import link_by_context, link_by_household
 from .family import PERSON_FIELDS, nhs_keying_errors
 from .model import train
@@ -68,6 +68,25 @@ def identity_links(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
     return links
 
 
+def _named_together(
+    mentions: Sequence[Mapping[str, Any]], row_of_mention: Sequence[str | None], rows: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """Pairs of rows with a forename and date of birth whose mentions are in one record (two people, then)."""
+    by_record: dict[Any, set[str]] = defaultdict(set)
+    for i, m in enumerate(mentions):
+        uid = row_of_mention[i]
+        key = m.get("record_key")
+        if uid is not None and key is not None and uid in rows and rows[uid]["dob"] and rows[uid]["given"]:
+            by_record[key].add(uid)
+    out = []
+    for uids in by_record.values():
+        if len(uids) > 1:
+            ordered = sorted(uids)
+            out.extend((rows[a], rows[b]) for i, a in enumerate(ordered) for b in ordered[i + 1 :]
+                       if rows[a]["dob"] == rows[b]["dob"])
+    return out
+
+
 def _rows_for(pairs: Iterable[tuple[int, int]], row_of_mention: Sequence[str | None]) -> list[tuple[str, str]]:
     out = []
     for a, b in pairs:
@@ -109,14 +128,15 @@ def link_mentions(
         say(f"trained in {timings['train_seconds']:.1f} s")
     table = prepared.table
     uids = table.column("unique_id").to_pylist()
-    guard_columns = ("nhs", "upn", "dob", "dob_lo", "dob_hi", "mentions",
+    guard_columns = ("nhs", "upn", "dob", "dob_lo", "dob_hi", "mentions", "sex",
                      *(c for c in PERSON_FIELDS if c not in ("nhs", "dob")))
     attributes = {
         uid: dict(zip(guard_columns, values, strict=True))
         for uid, *values in zip(uids, *(table.column(c).to_pylist() for c in guard_columns), strict=True)
         if values[0] or values[1] or values[2] or values[3] is not None  # an NHS number, UPN, date of birth or range
     }
-    keyed_wrong = nhs_keying_errors({u: r for u, r in attributes.items() if r["nhs"]})
+    births = multiple_births(attributes.values(), _named_together(mentions, prepared.row_of_mention, attributes))
+    keyed_wrong = nhs_keying_errors({u: r for u, r in attributes.items() if r["nhs"]}, births)
     if keyed_wrong:  # a sibling's NHS number: the rows are scored and guarded without it
         for uid in keyed_wrong:
             attributes[uid]["nhs"] = None
@@ -143,6 +163,7 @@ def link_mentions(
         must_link=identity_links(identities) + prepared.alias_links + _rows_for(must_link, prepared.row_of_mention),
         cannot_link=_rows_for(cannot_link, prepared.row_of_mention),
         rows=attributes,
+        births=births,
     )
     # adults with no identifier of their own whom the household places (context.link_by_household)
     strong_rows = {u for u, a in attributes.items() if a["nhs"] or a["upn"] or a["dob"]}
