@@ -188,6 +188,12 @@ def test_one_record_naming_two_unborn_children_keeps_each_a_person_of_their_own(
     mother = {i: 0 for i, m in enumerate(mentions) if m["role"] == "parent"}
     assigned, how = link_by_context(mentions, mother, unlinkable, {}, 1)
     assert assigned == {} and how == {}
+    # even when only one of the twins is known as her child yet: which unborn mention is which is unknowable
+    named = [*mentions, {"record_key": "gp", "given_name": "Connor", "family_name": "Ali", "role": "patient"},
+             {**mum, "record_key": "gp"}]
+    n = len(mentions)
+    assigned, _ = link_by_context(named, {**mother, n: 1, n + 1: 0}, unlinkable, {1: {"2026-03-29"}}, 2)
+    assert assigned == {}
     # a single pregnancy across two records is one expected baby
     single = [m for i, m in enumerate(mentions) if i not in (2, 5)]
     unlinkable = {i: UNLINKABLE_UNBORN for i, m in enumerate(single) if m["role"] == "unborn"}

@@ -181,7 +181,8 @@ def link_by_context(
                     if ok:
                         matches.append(child)
                         break
-            if len(matches) == 1:
+            twins_expected = sum(1 for j in idxs if unlinkable.get(j) == UNLINKABLE_UNBORN) > 1
+            if len(matches) == 1 and not twins_expected:  # of two unborn children, which is this one?
                 assigned[i] = matches[0]
                 how[i] = LINKED_UNBORN_BORN
             else:
