@@ -57,3 +57,22 @@ def evaluate_withdrawn(sender, *, withdrawn_mention_ids=(), via, **kwargs):
                 alerts_evaluate_people(person_ids=people)
     except Exception:
         logger.exception("alerts: evaluation after a withdrawal failed")
+
+
+@receiver(mentions_ingested, dispatch_uid="alerts.evaluate_amended")
+def evaluate_amended(sender, *, amended_mention_ids=(), via, **kwargs):
+    """A new version of a record that changed only its detail (an explanation corrected, an outcome added):
+    its people are judged again, the record at its own day, as when it first arrived."""
+    if via != "api" or not amended_mention_ids:
+        return
+    from joinedup.alerts.services import alerts_evaluate_people
+    from joinedup.people.models import MentionLink
+
+    try:
+        with transaction.atomic():
+            people = set(MentionLink.objects.filter(mention_id__in=list(amended_mention_ids), person__isnull=False)
+                         .values_list("person_id", flat=True))
+            if people:
+                alerts_evaluate_people(person_ids=people, arrived_mention_ids=list(amended_mention_ids))
+    except Exception:
+        logger.exception("alerts: evaluation after an amended record failed")

@@ -322,6 +322,7 @@ def _derive_mentions(
     ]
     to_update: list[Mention] = []
     withdrawn: list[Mention] = []
+    unchanged: list[int] = []  # mentions of an amended record that did not change (a correction of its detail)
     if old_moved:
         existing: dict[int, dict[str, Mention]] = defaultdict(dict)
         for m in Mention.objects.filter(record_id__in=[h.record_id for h in old_moved]):
@@ -337,6 +338,8 @@ def _derive_mentions(
                     for f in MENTION_FIELDS:
                         setattr(current, f, row[f])
                     to_update.append(current)
+                elif not current.withdrawn:
+                    unchanged.append(current.pk)
             kept = {row["mention_id"] for row in rows}
             for mid, current in held_rows.items():
                 if mid not in kept and not current.withdrawn:
@@ -354,9 +357,10 @@ def _derive_mentions(
     withdrawn_ids = [m.pk for m in withdrawn]
     ctx.result.mention_ids.extend(mention_ids)
     ctx.result.withdrawn_mention_ids.extend(withdrawn_ids)
-    if mention_ids or withdrawn_ids:
+    if mention_ids or withdrawn_ids or unchanged:
         mentions_ingested.send(
-            sender=Mention, mention_ids=mention_ids, withdrawn_mention_ids=withdrawn_ids, via=ctx.via, actor=ctx.actor
+            sender=Mention, mention_ids=mention_ids, withdrawn_mention_ids=withdrawn_ids, via=ctx.via, actor=ctx.actor,
+            amended_mention_ids=unchanged,
         )
 
 

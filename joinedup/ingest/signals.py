@@ -5,6 +5,8 @@ are written, with keyword arguments:
 
 - `mention_ids`: ids of `Mention` rows created or changed (live, not withdrawn) by the batch;
 - `withdrawn_mention_ids`: ids of mentions a new current version no longer names (kept, `withdrawn=True`);
+- `amended_mention_ids`: ids of mentions a new current version names unchanged (the record's detail was
+  corrected: an explanation, an outcome), so that what reads the detail can judge it again;
 - `via`: "api" or "file" — file ingests leave linkage to `joinedup link`, so receivers that match
   online should do so only for "api";
 - `actor`: the `ActorRef` receiving the records.

@@ -64,7 +64,8 @@ def mentions_link_recorded(*, mention_ids: list[int], person: Person | None, use
         _pin(person, sources, user, now)
         persons_refresh([person.pk])
         residence_rebuild([person.pk])
-    persons_linked.send(sender=Person, person_ids=[person.pk], via="api", actor=actor, progress=None)
+    persons_linked.send(sender=Person, person_ids=[person.pk], via="api", actor=actor, progress=None,
+                        mention_ids=[m["id"] for m in mentions])  # judged at the record's own day, as any arrival
     return person
 
 

@@ -126,6 +126,21 @@ def test_a_back_dated_record_through_the_api_is_judged_at_its_own_day(staff, api
     assert alert.status == AlertStatus.RESOLVED
 
 
+def test_a_correction_of_the_detail_alone_is_judged_again(staff, api, windowed):
+    ingest_and_link(_without_the_injury())
+    milo = person_of(CSC, "CSC-K1")
+    first = injury("A-ED-1", "2024-04-02", local="SAH-K9")
+    _post(api, first)
+    alert = Alert.objects.get(person=milo, rule_id="W1")
+    assert alert.status == AlertStatus.NEW
+    # the same people, unchanged; only the detail corrected (it was a cough, not an injury)
+    corrected = {**first, "version": 2, "amended_at": "2024-04-09T09:00:00Z",
+                 "detail": {"code": "cough", "author_role": "Emergency department nurse"}}
+    _post(api, corrected)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.RESOLVED
+
+
 def test_a_finding_that_applies_now_is_not_back_dated(staff, api, windowed):
     ingest_and_link(_without_the_injury())
     milo = person_of(CSC, "CSC-K1")

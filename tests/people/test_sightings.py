@@ -63,7 +63,7 @@ def test_a_social_worker_says_who_steve_is_and_every_later_run_keeps_it(family, 
     # no reason: the answer is kept and the field is named
     page = client.post(f"/sightings/{mention_id}/?from={family.pk}", {"person": str(darren), "reason": ""})
     assert page.status_code == 200 and "Say how you know who this is" in page.content.decode()
-    assert 'value="%s" checked' % darren in page.content.decode()
+    assert f'value="{darren}" checked' in page.content.decode()
     assert not SightingIdentification.objects.exists()
     # a person who was never seen at the address cannot be chosen
     stranger = Person.objects.exclude(pk__in=[darren, family.pk]).first()
