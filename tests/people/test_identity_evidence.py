@@ -294,3 +294,29 @@ def test_an_adult_at_the_same_postcode_is_household_too():
     moves = link_by_household(mentions, ["mum", "dean-school"], cluster_of_row,
                               {u: person_key(r) for u, r in rows.items()}, {"mum", "dean"})
     assert moves == {2: (1, LINKED_HOUSEHOLD)}
+
+
+def test_a_parent_is_not_placed_onto_a_brother_of_the_same_name():
+    from joinedup.people.linkage.context import link_by_household
+    from joinedup.people.linkage.family import person_key
+
+    rows = {
+        "mum": row("mum", "Freya", "Hill", "1990-08-05"),
+        "ollie": row("ollie", "Ollie", "Hill", "2016-02-01"),
+        "dean-jr": row("dean-jr", "Dean", "Hill", "2008-06-06", agency="school"),  # Ollie's big brother
+        "dean-dad": row("dean-dad", "Dean", "Hill", None, agency="school", postcode=None),  # known by name only
+    }
+    cluster_of_row = {uid: i for i, uid in enumerate(rows)}
+    keys = {u: person_key(r) for u, r in rows.items()}
+    strong = {"mum", "ollie", "dean-jr"}
+    records = [("gp/1", [("mum", "parent", "mother"), ("dean-jr", "subject", ""), ("ollie", "subject", "")]),
+               ("school/9", [("ollie", "pupil", ""), ("dean-dad", "carer", "father")])]
+    mentions, row_of_mention = [], []
+    for key, people in records:
+        for uid, role, relationship in people:
+            mentions.append({"record_key": key, "role": role, "relationship_to_subject": relationship})
+            row_of_mention.append(uid)
+    assert link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong) == {}
+    # the same name recorded as Ollie's brother (no parental role): the brother it is
+    mentions[-1] = {"record_key": "school/9", "role": "household_member", "relationship_to_subject": "brother"}
+    assert set(link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong)) == {3}

@@ -221,6 +221,10 @@ def _same_pregnancy(a: tuple[date | None, date | None], b: tuple[date | None, da
 
 
 LINKED_HOUSEHOLD = "context: named in a record beside a member of their household"
+PARENT_ROLES = frozenset({"parent", "carer"})
+PARENT_RELATIONSHIPS = frozenset({"mother", "father", "parent", "stepfather", "stepmother", "step-father",
+                                  "step-mother", "carer", "guardian"})
+PARENT_GAP_YEARS = 12  # a parent is born at least this many years before the child
 
 
 def link_by_household(
@@ -239,8 +243,9 @@ def link_by_household(
     record they are in may still say who they are: it names others (the child, the tenant) who are linked
     to persons with identifiers, and those persons' households — everyone named beside them in any other
     record, and everyone recorded at one of their postcodes — may hold exactly one person with the same name (forename the same name, as nickname, variant,
-    initial or slip; surname the same or sharing a part; an age or estimated date of birth that fits). Then
-    the cluster joins that person. Two candidates (a father and son of one name) join neither.
+    initial or slip; surname the same or sharing a part; an age or estimated date of birth that fits; and,
+    when the record names them as the subject's parent or carer, born at least 12 years before the subject).
+    Then the cluster joins that person. Two candidates (a father and son of one name) join neither.
 
     `keys_of_row` holds `family.person_key` tuples; `strong_rows` the rows with an NHS number, UPN or date
     of birth; `cannot` pairs of rows a person decided are different people (never joined). Returns weak
@@ -254,6 +259,8 @@ def link_by_household(
         rows_of_cluster[c].append(uid)
     by_record: dict[Any, set[int]] = defaultdict(set)
     weak_in_record: dict[Any, set[int]] = defaultdict(set)
+    subjects_of_record: dict[Any, set[int]] = defaultdict(set)  # strong clusters of the record's subject
+    parental: set[tuple[Any, int]] = set()  # (record, weak cluster) recorded as a parent or carer of the subject
     for i, m in enumerate(mentions):
         uid = row_of_mention[i]
         key = m.get("record_key")
@@ -263,6 +270,10 @@ def link_by_household(
         by_record[key].add(c)
         if c not in strong_clusters:
             weak_in_record[key].add(c)
+            if m.get("role") in PARENT_ROLES or _relationship(m) in PARENT_RELATIONSHIPS:
+                parental.add((key, c))
+        elif m.get("role") in SUBJECT_ROLES:
+            subjects_of_record[key].add(c)
     if not weak_in_record:
         return {}
     household: dict[int, set[int]] = defaultdict(set)
@@ -282,6 +293,9 @@ def link_by_household(
 
     def same_name(w: tuple, h: tuple) -> bool:
         return (_same_given(w, h) or _initial_of(w, h) or _one_slip(w, h)) and _same_family(w, h)
+
+    def birth_years(c: int) -> set[int]:
+        return {int(keys_of_row[u][7][:4]) for u in rows_of_cluster[c] if keys_of_row.get(u) and keys_of_row[u][7]}
 
     def fits(weak: int, candidate: int) -> bool:
         spans = [ranges[u] for u in rows_of_cluster[weak] if u in ranges]
@@ -304,10 +318,15 @@ def link_by_household(
             names = [keys_of_row[u] for u in rows_of_cluster[w] if keys_of_row.get(u) and keys_of_row[u][0]]
             if not names:
                 continue
+            youngest_subject = max((y for c in subjects_of_record.get(key, ()) for y in birth_years(c)), default=None)
             for h in near:
                 theirs = [keys_of_row[u] for u in rows_of_cluster[h] if keys_of_row.get(u)]
-                if any(same_name(n, t) for n in names for t in theirs) and fits(w, h):
-                    options[w].add(h)
+                if not (any(same_name(n, t) for n in names for t in theirs) and fits(w, h)):
+                    continue
+                if (key, w) in parental and youngest_subject is not None and any(
+                        y > youngest_subject - PARENT_GAP_YEARS for y in birth_years(h)):
+                    continue  # the subject's parent cannot be born after them, nor at 11: a brother of one name
+                options[w].add(h)
     refused = {(cluster_of_row.get(a), cluster_of_row.get(b)) for a, b in cannot}
     for w, found in options.items():
         if len(found) == 1:
