@@ -44,35 +44,28 @@ def evaluate_linked(sender, *, person_ids, via, actor=None, progress=None, menti
 
 @receiver(mentions_ingested, dispatch_uid="alerts.evaluate_withdrawn")
 def evaluate_withdrawn(sender, *, withdrawn_mention_ids=(), via, **kwargs):
-    if via != "api" or not withdrawn_mention_ids:
-        return
-    from joinedup.alerts.services import alerts_evaluate_people
-    from joinedup.people.models import MentionLink
-
-    try:
-        with transaction.atomic():
-            people = set(MentionLink.objects.filter(mention_id__in=list(withdrawn_mention_ids), person__isnull=False)
-                         .values_list("person_id", flat=True))
-            if people:
-                alerts_evaluate_people(person_ids=people)
-    except Exception:
-        logger.exception("alerts: evaluation after a withdrawal failed")
+    """A new version that no longer names someone: their people are judged again."""
+    if via == "api" and withdrawn_mention_ids:
+        _evaluate_people_of(withdrawn_mention_ids, arrived=False, what="a withdrawal")
 
 
 @receiver(mentions_ingested, dispatch_uid="alerts.evaluate_amended")
 def evaluate_amended(sender, *, amended_mention_ids=(), via, **kwargs):
     """A new version of a record that changed only its detail (an explanation corrected, an outcome added):
     its people are judged again, the record at its own day, as when it first arrived."""
-    if via != "api" or not amended_mention_ids:
-        return
+    if via == "api" and amended_mention_ids:
+        _evaluate_people_of(amended_mention_ids, arrived=True, what="an amended record")
+
+
+def _evaluate_people_of(mention_ids, *, arrived: bool, what: str) -> None:
     from joinedup.alerts.services import alerts_evaluate_people
     from joinedup.people.models import MentionLink
 
     try:
         with transaction.atomic():
-            people = set(MentionLink.objects.filter(mention_id__in=list(amended_mention_ids), person__isnull=False)
+            people = set(MentionLink.objects.filter(mention_id__in=list(mention_ids), person__isnull=False)
                          .values_list("person_id", flat=True))
             if people:
-                alerts_evaluate_people(person_ids=people, arrived_mention_ids=list(amended_mention_ids))
+                alerts_evaluate_people(person_ids=people, arrived_mention_ids=list(mention_ids) if arrived else None)
     except Exception:
-        logger.exception("alerts: evaluation after an amended record failed")
+        logger.exception("alerts: evaluation after %s failed", what)
