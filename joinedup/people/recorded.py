@@ -64,8 +64,9 @@ def mentions_link_recorded(*, mention_ids: list[int], person: Person | None, use
         _pin(person, sources, user, now)
         persons_refresh([person.pk])
         residence_rebuild([person.pk])
-    persons_linked.send(sender=Person, person_ids=[person.pk], via="api", actor=actor, progress=None,
-                        mention_ids=[m["id"] for m in mentions])  # judged at the record's own day, as any arrival
+    # Judged now, all rules included: a worker recording a concern already past its deadline should see the
+    # alert at once, not at the next scheduled run (a late feed's back-dated arrival is judged at its own day).
+    persons_linked.send(sender=Person, person_ids=[person.pk], via="api", actor=actor, progress=None)
     return person
 
 
