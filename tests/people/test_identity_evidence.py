@@ -103,6 +103,11 @@ def test_online_matches_a_keyed_record_without_the_number_and_puts_the_owner_to_
     online = match_person(new, {"R": rosie, "S": sophie}, Scores(), accept=ACCEPT, review_low=REVIEW_LOW)
     assert online.person == "S"
     assert ("R", 0.5, REASON_NHS_KEYING) in online.review
+    # later, Rosie's own record with her number: Sophie now holds a row keyed with it, but Rosie's name owns it
+    sophie_keyed = [*sophie, new]
+    rosie_again = row("rosie-aae", "Rosie", nhs_number=ROSIE_NHS, agency="aae")
+    online = match_person(rosie_again, {"R": rosie, "S": sophie_keyed}, Scores(), accept=ACCEPT, review_low=REVIEW_LOW)
+    assert online.person == "R" and all(reason != REASON_NHS_KEYING for _p, _pr, reason in online.review)
 
 
 # --- estimated dates of birth and ages --------------------------------------------------------------------

@@ -28,7 +28,7 @@ from .cluster import (
     identifier_conflict,
     twins_conflict,
 )
-from .family import nhs_keying_errors
+from .family import different_given, nhs_keying_errors, person_key
 from .model import profile_of
 from .profiles import PERSON, Profile
 
@@ -89,6 +89,10 @@ def _number_owner(row: Mapping[str, Any], candidates: Mapping[Any, list[Mapping[
     """The person whose NHS number this row holds under a different name (`family.nhs_keying_errors`)."""
     if not row.get("nhs") or not row.get("given"):
         return None
+    mine = person_key(row)
+    if any(r.get("nhs") == row["nhs"] and r.get("given") and not different_given(mine, person_key(r))
+           for rows in candidates.values() for r in rows):
+        return None  # someone holds the number under this very name: theirs, not a keying error
     for person, rows in candidates.items():
         holding = {f"p{i}": r for i, r in enumerate(rows) if r.get("nhs") == row["nhs"] and r.get("given")}
         if holding and "new" in nhs_keying_errors({**holding, "new": {**row, "mentions": 0}}):  # theirs first

@@ -142,6 +142,7 @@ def link_mentions(
             attributes[uid]["nhs"] = None
         nhs = [None if u in keyed_wrong else v for u, v in zip(uids, table.column("nhs").to_pylist(), strict=True)]
         table = table.set_column(table.schema.get_field_index("nhs"), "nhs", pa.array(nhs, type=pa.string()))
+        prepared.table = table  # the rows kept (and indexed for online matching) are the rows linked
         say(f"{len(keyed_wrong):,} identity rows hold another person's NHS number; linked without it")
     t = time.perf_counter()
     pairs = (predictor or predict_pairs)(table, model, review_low)
@@ -178,6 +179,7 @@ def link_mentions(
             if index in moves:
                 clusters[uid], context_rows[uid] = moves[index]
         say(f"{len(moves):,} persons with no identifier of their own placed by their household")
+        clusters.review[:] = [r for r in clusters.review if clusters[r.a] != clusters[r.b]]  # joined after all
     seen_pairs = {(min(clusters[r.a], clusters[r.b]), max(clusters[r.a], clusters[r.b])) for r in clusters.review}
     for uid, owner in sorted(keyed_wrong.items()):
         key = (min(clusters[uid], clusters[owner]), max(clusters[uid], clusters[owner]))
