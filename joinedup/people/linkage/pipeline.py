@@ -121,11 +121,6 @@ def link_mentions(
     timings["prepare_seconds"] = time.perf_counter() - t
     say(f"prepared {len(mentions):,} mentions into {prepared.table.num_rows:,} identity rows "
         f"({len(prepared.unlinkable):,} unlinkable) in {timings['prepare_seconds']:.1f} s")
-    if model is None:
-        t = time.perf_counter()
-        model = train(prepared.table, seed=seed)
-        timings["train_seconds"] = time.perf_counter() - t
-        say(f"trained in {timings['train_seconds']:.1f} s")
     table = prepared.table
     uids = table.column("unique_id").to_pylist()
     guard_columns = ("nhs", "upn", "dob", "dob_lo", "dob_hi", "mentions", "sex",
@@ -144,6 +139,11 @@ def link_mentions(
         table = table.set_column(table.schema.get_field_index("nhs"), "nhs", pa.array(nhs, type=pa.string()))
         prepared.table = table  # the rows kept (and indexed for online matching) are the rows linked
         say(f"{len(keyed_wrong):,} identity rows hold another person's NHS number; linked without it")
+    if model is None:  # trained on the rows as linked (a sibling's NHS number taken off)
+        t = time.perf_counter()
+        model = train(table, seed=seed)
+        timings["train_seconds"] = time.perf_counter() - t
+        say(f"trained in {timings['train_seconds']:.1f} s")
     t = time.perf_counter()
     pairs = (predictor or predict_pairs)(table, model, review_low)
     timings["predict_seconds"] = time.perf_counter() - t
