@@ -333,6 +333,8 @@ def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, 
     wanted = {}
     for pair in review_pairs:
         left, right = sorted((pair.a, pair.b))
+        if left not in first_mention or right not in first_mention:
+            continue  # a row no current mention stands for: nothing to show a person
         a, b = rows[left]["source_identity"], rows[right]["source_identity"]
         if a == b or _pair(a, b) in decisions:
             continue

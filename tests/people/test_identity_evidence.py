@@ -325,3 +325,13 @@ def test_a_parent_is_not_placed_onto_a_brother_of_the_same_name():
     # the same name recorded as Ollie's brother (no parental role): the brother it is
     mentions[-1] = {"record_key": "school/9", "role": "household_member", "relationship_to_subject": "brother"}
     assert set(link_by_household(mentions, row_of_mention, cluster_of_row, keys, strong)) == {3}
+
+
+def test_review_pairs_name_the_rows_of_mentions_not_of_former_names():
+    from joinedup.people.linkage.cluster import ReviewPair
+    from joinedup.people.linkage.pipeline import on_mentioned_rows
+
+    review = [ReviewPair("alias", "other", 0.7, "uncertain"), ReviewPair("main", "other", 0.6, "uncertain"),
+              ReviewPair("alias", "main", 0.95, "uncertain"), ReviewPair("x", "y", 0.6, "uncertain")]
+    assert on_mentioned_rows(review, [("main", "alias")]) == [ReviewPair("main", "other", 0.7, "uncertain"),
+                                                              ReviewPair("x", "y", 0.6, "uncertain")]

@@ -87,6 +87,19 @@ def _named_together(
     return out
 
 
+def on_mentioned_rows(review: Iterable[ReviewPair], alias_links: Iterable[tuple[str, str]]) -> list[ReviewPair]:
+    """Review pairs with each former-name row replaced by the row of the mention it came from (a person reviews
+    records, and a former name's row has none of its own); a pair that becomes one row, or repeats, is dropped."""
+    main_of = {alias: main for main, alias in alias_links}
+    out, seen = [], set()
+    for r in review:
+        a, b = main_of.get(r.a, r.a), main_of.get(r.b, r.b)
+        if a != b and (min(a, b), max(a, b)) not in seen:
+            seen.add((min(a, b), max(a, b)))
+            out.append(ReviewPair(a, b, r.probability, r.reason))
+    return out
+
+
 def _rows_for(pairs: Iterable[tuple[int, int]], row_of_mention: Sequence[str | None]) -> list[tuple[str, str]]:
     out = []
     for a, b in pairs:
@@ -180,6 +193,7 @@ def link_mentions(
                 clusters[uid], context_rows[uid] = moves[index]
         say(f"{len(moves):,} persons with no identifier of their own placed by their household")
         clusters.review[:] = [r for r in clusters.review if clusters[r.a] != clusters[r.b]]  # joined after all
+    clusters.review[:] = on_mentioned_rows(clusters.review, prepared.alias_links)
     seen_pairs = {(min(clusters[r.a], clusters[r.b]), max(clusters[r.a], clusters[r.b])) for r in clusters.review}
     for uid, owner in sorted(keyed_wrong.items()):
         key = (min(clusters[uid], clusters[owner]), max(clusters[uid], clusters[owner]))
