@@ -116,11 +116,13 @@ def test_online_matches_a_keyed_record_without_the_number_and_puts_the_owner_to_
 def test_estimates_are_ranges_of_years_not_keys():
     from datetime import date
 
-    assert estimated_range(date(1988, 1, 1), False, None, None, None) == (1987, 1989)
-    assert estimated_range(date(1988, 7, 1), False, None, "9434765928", None) == (1987, 1989)
-    assert estimated_range(date(1988, 3, 15), True, None, None, None) == (1987, 1989)  # flagged
-    assert estimated_range(date(1988, 3, 15), False, None, None, None) is None  # a date like any other
-    assert estimated_range(None, False, 1995, None, None) == (1992, 1997)  # "about 30" in 2025
+    assert estimated_range(date(1988, 1, 1), False, None) == (1987, 1989)
+    assert estimated_range(date(1988, 7, 1), False, None) == (1987, 1989)
+    held = identity_row(mention("h", "Ann", "Cole", "1988-07-01", agency="hospital", nhs_number=ROSIE_NHS))
+    assert held["dob"] is None and (held["dob_lo"], held["dob_hi"]) == (1987, 1989)  # an NHS number changes nothing
+    assert estimated_range(date(1988, 3, 15), True, None) == (1987, 1989)  # flagged
+    assert estimated_range(date(1988, 3, 15), False, None) is None  # a date like any other
+    assert estimated_range(None, False, 1995) == (1992, 1997)  # "about 30" in 2025
     r = identity_row(mention("p", "Rebecca", "Harrison", "1988-01-01", agency="police"))
     assert r["dob"] is None and (r["dob_lo"], r["dob_hi"], r["dob_y"]) == (1987, 1989, 1988)
     r = identity_row(mention("p", "Steven", "Cole", None, agency="police", age=30, occurred_on="2025-06-01"))

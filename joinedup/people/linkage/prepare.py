@@ -110,8 +110,6 @@ COLUMN_NAMES = tuple(name for name, _ in PERSON_COLUMNS if name != "mentions")
 # how far an age "about 30" may be (the age as at the record's day, so the birth year is one of two, ± this).
 ESTIMATE_YEARS = 1
 AGE_YEARS = 2
-# Former surnames and aliases are linked as rows of their own, tied to the mention's row (`Prepared.alias_links`).
-OTHER_NAME_KINDS = ("former", "alias")
 
 
 def _year(value: Any) -> int | None:
@@ -144,17 +142,16 @@ def _raw_key(m: Mapping[str, Any]) -> tuple[Any, ...]:
     return (*raw, *_extras(m))
 
 
-def estimated_range(dob: Any, flagged: bool, age_year: int | None, nhs: str | None, upn: str | None) -> tuple[int, int] | None:
+def estimated_range(dob: Any, flagged: bool, age_year: int | None) -> tuple[int, int] | None:
     """The years a date of birth recorded as an estimate could really be in, or None when it is not one.
 
     An estimate is a date the agency flags (`dob_estimated`: the year ± ESTIMATE_YEARS), an age with no
     date ("about 30": the year it implies ± AGE_YEARS), or — flag or not — the 1st of January or of July,
     the two days staff put down when only the year is known (a person truly born on one of them loses the
     day as evidence, not the year). A date of birth that is an estimate is evidence of the year only: it is
-    compared as a range, never as a key. An unflagged 1st or 15th of a month stays a date: the month is
-    usually right, and "same year and month" is already a close level of the comparison.
+    compared as a range, never as a key, whatever identifiers the record holds. An unflagged 1st or 15th of a
+    month stays a date: the month is usually right, and "same year and month" is already a close level.
     """
-    del nhs, upn  # an NHS number does not make a guessed date less of a guess
     if dob is None:
         return None if age_year is None else (age_year - 1 - AGE_YEARS, age_year + AGE_YEARS)
     if flagged or (dob.day == 1 and dob.month in (1, 7)):
@@ -173,7 +170,7 @@ def _row_values(raw: tuple[Any, ...]) -> tuple[Any, ...]:
     nhs = clean_nhs(nhs_raw)
     upn = clean_upn(upn_raw)
     postcode, sector, district = clean_postcode(postcode_raw)
-    estimate = estimated_range(dob, flagged, age_year, nhs, upn)
+    estimate = estimated_range(dob, flagged, age_year)
     if estimate is not None:
         year = dob.year if dob else age_year
         dob = None  # a range, not a key: the exact date is neither compared nor blocked on
