@@ -50,6 +50,8 @@ demo: setup
 	@JOINEDUP_ENV=development $(BIN)/joinedup demo --simulated var/simulated
 	@echo "==> Alerts: routing to the demo teams, and the time-based rules"
 	@JOINEDUP_ENV=development $(BIN)/joinedup alerts run
+	@echo "==> Serving http://127.0.0.1:8000/ — sign in with a demo user's password (above, and var/demo-credentials.json),"
+	@echo "    then the code from their authenticator key, or from: $(BIN)/joinedup demo-code USERNAME"
 	@JOINEDUP_ENV=development $(BIN)/joinedup serve --host 127.0.0.1 --port 8000
 
 ## test: ruff, import-linter, migrations check and the whole suite on a throwaway PostgreSQL, then SQLite.

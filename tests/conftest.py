@@ -7,8 +7,10 @@ import itertools
 import pytest
 from django.conf import settings
 
+from joinedup.accounts.mfa import next_code, totp_device_of
 from joinedup.accounts.models import Agency, AgencyKind, Role, Team, User
 from joinedup.accounts.services import agency_create, team_create, user_create
+from joinedup.accounts.services.mfa import totp_device_provision
 from joinedup.core.actor import ActorRef
 
 PASSWORD = "correct-horse-battery-staple-42"
@@ -47,14 +49,19 @@ def make_user(db, make_agency):
     """Build an active user in an agency and role; a new agency unless one is given."""
 
     def make(role: str = Role.SOCIAL_WORKER, agency: Agency | None = None, team: Team | None = None,
-             **fields) -> User:
+             mfa: bool = True, **fields) -> User:
+        """`mfa`: give the user an authenticator app (a real TOTP device) as if they had set one up; without it
+        their first sign-in asks them to set one up."""
         n = next(_counter)
         agency = agency or make_agency()
         fields.setdefault("first_name", f"Given{n}")
         fields.setdefault("last_name", f"Family{n}")
         fields.setdefault("email", f"user{n}@example.invalid")
-        return user_create(actor=SYSTEM, username=f"user{n}", password=PASSWORD, agency=agency, role=role,
+        user = user_create(actor=SYSTEM, username=f"user{n}", password=PASSWORD, agency=agency, role=role,
                            team=team, **fields)
+        if mfa:
+            totp_device_provision(actor=SYSTEM, user=user)
+        return user
 
     return make
 
@@ -68,13 +75,39 @@ def make_team(db):
     return make
 
 
+def totp_code(user: User) -> str:
+    """The code the user's authenticator app gives for signing in now (computed from their real TOTP device)."""
+    device = totp_device_of(user)
+    assert device is not None, f"{user.username} has no authenticator app: make_user(mfa=True) gives one"
+    return next_code(device)
+
+
+def _csrf(client) -> dict:
+    if not client.handler.enforce_csrf_checks:
+        return {}
+    if "csrftoken" not in client.cookies:
+        client.get("/sign-in/")
+    return {"csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+
+
+def sign_in(client, user: User, password: str = PASSWORD):
+    """Sign `user` in through both real steps: the password form, then the code of their authenticator app."""
+    response = client.post("/sign-in/", {"username": user.username, "password": password, **_csrf(client)})
+    assert response.status_code == 302, response.content[:500]
+    if not response["Location"].startswith("/sign-in/"):
+        return client  # this client is signed in already (the sign-in page sends it on, as it always has)
+    assert response["Location"].startswith("/sign-in/code/"), response["Location"]
+    response = client.post("/sign-in/code/", {"code": totp_code(user), **_csrf(client)})
+    assert response.status_code == 302, response.content[:1000]
+    assert not response["Location"].startswith("/sign-in/"), response["Location"]
+    return client
+
+
 @pytest.fixture
 def signed_in(client):
-    """Sign a user in through the real sign-in form; returns the client."""
+    """Sign a user in through the real sign-in forms (password, then authenticator code); returns the client."""
 
-    def sign_in(user: User):
-        response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302, response.content[:500]
-        return client
+    def sign_in_as(user: User):
+        return sign_in(client, user)
 
-    return sign_in
+    return sign_in_as

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from joinedup.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("JOINEDUP_VAR_DIR", BASE_DIR / "var"))
@@ -39,6 +42,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    # Multi-factor sign-in: TOTP authenticator apps and single-use recovery codes (ADR 0010).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "rules.apps.AutodiscoverRulesConfig",
     # Domain apps, lowest first (see docs/adr/0001-dependency-order.md).
@@ -65,6 +72,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor (if any) this session passed; then: a password-only session opens only the sign-in
+    # pages, and a session whose user was deactivated (or whose authenticator was removed) is ended.
+    "django_otp.middleware.OTPMiddleware",
+    "joinedup.web.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -134,6 +145,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # "Sign in with your organisation" (OpenID Connect); inert unless JOINEDUP_OIDC_* are set.
+    "joinedup.accounts.oidc.OrganisationSignInBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -158,10 +171,63 @@ CSRF_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = int(os.environ.get("JOINEDUP_SIGNIN_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JOINEDUP_SIGNIN_COOLOFF_MINUTES", 15)))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Failures are cleared when both sign-in steps succeed (web.views.auth), not at the password: a right password
+# must not wipe the wrong codes that followed the last one.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+
+# Second factor for every user (security promise 7): a TOTP authenticator app (RFC 6238, 6 digits, 30 s) with
+# single-use recovery codes, through django-otp. Wrong codes back off per device (1, 2, 4, 8… seconds) and each
+# one also counts as a failed sign-in for django-axes above, so 5 failures of either kind lock the username and
+# address out for the cool-off and end the half-signed-in session.
+OTP_TOTP_ISSUER = os.environ.get("JOINEDUP_TOTP_ISSUER", "joinedup")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+JOINEDUP_RECOVERY_CODES = 10
+# The only pages a session that has passed the password (or organisation) step but not the second factor may
+# open (URL names; a health check, when one is added, belongs here too). Static files are served before any of
+# this; the API answers such a session as anonymous (its machine clients use bearer tokens, unaffected).
+JOINEDUP_SECOND_FACTOR_OPEN_URL_NAMES = [
+    "web:sign-in", "web:sign-out", "web:signed-out", "web:sign-in-code", "web:sign-in-set-up",
+    "web:sign-in-organisation", "web:sign-in-organisation-callback",
+]
+
+
+def oidc_from_env() -> dict:
+    """"Sign in with your organisation" (OpenID Connect) from JOINEDUP_OIDC_*; empty when not configured.
+
+    Set the issuer, client id and client secret together (a partial configuration is refused, naming what is
+    missing). The provider's endpoints come from its discovery document ({issuer}/.well-known/openid-configuration).
+    """
+    required = {name: os.environ.get(name, "").strip()
+                for name in ("JOINEDUP_OIDC_ISSUER", "JOINEDUP_OIDC_CLIENT_ID", "JOINEDUP_OIDC_CLIENT_SECRET")}
+    if not any(required.values()):
+        return {}
+    missing = [name for name, value in required.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(
+            f"{', '.join(missing)} not set: organisation sign-in needs JOINEDUP_OIDC_ISSUER, JOINEDUP_OIDC_CLIENT_ID "
+            "and JOINEDUP_OIDC_CLIENT_SECRET together (or none of them)")
+    return {
+        "issuer": required["JOINEDUP_OIDC_ISSUER"].rstrip("/"),
+        "client_id": required["JOINEDUP_OIDC_CLIENT_ID"],
+        "client_secret": required["JOINEDUP_OIDC_CLIENT_SECRET"],
+        # What the sign-in page calls the provider: "Sign in with Northbrook Council".
+        "name": os.environ.get("JOINEDUP_OIDC_NAME", "").strip() or "your organisation",
+        # An ID token whose `amr` claim holds one of these already proves a second factor (RFC 8176 values);
+        # otherwise joinedup asks for its own authenticator code.
+        "mfa_amr": env_list("JOINEDUP_OIDC_MFA_AMR", "mfa,otp,hwk"),
+        "sign_algo": os.environ.get("JOINEDUP_OIDC_SIGN_ALGO", "RS256"),
+        # Match a first-time organisation account to the joinedup user with the same email (then remember the
+        # subject); off: only subjects an administrator linked (`joinedup signin link-organisation`) sign in.
+        "match_email": env_bool("JOINEDUP_OIDC_MATCH_EMAIL", True),
+        "timeout": float(os.environ.get("JOINEDUP_OIDC_TIMEOUT_SECONDS", 10)),
+    }
+
+
+JOINEDUP_OIDC = oidc_from_env()
 
 # --- Security headers ------------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {
@@ -226,22 +292,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging: no personal data in logs; request ids tie log lines to audit events -----------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "joinedup.core.logging.RequestIdFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("JOINEDUP_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        "django.request": {"level": "ERROR"},
-    },
-}
+# One console handler; every line carries its request id and nothing personal: URLs' query strings, exceptions'
+# messages and SQL text are withheld wherever they are logged (joinedup.core.logging). JOINEDUP_LOG_LEVEL=DEBUG is safe.
+LOGGING = logging_config(os.environ.get("JOINEDUP_LOG_LEVEL", "INFO"))
 
 JOINEDUP_SERVICE_NAME = "joinedup"
 # An alert nobody has acknowledged after this many hours goes to the manager (`joinedup alerts run`).

@@ -7,3 +7,8 @@ class AccessConfig(AppConfig):
     name = "joinedup.access"
     label = "access"
     verbose_name = "Access"
+
+    def ready(self) -> None:
+        from joinedup.access.claims import register_providers
+
+        register_providers()  # self-claims, break-glass and case-review commissions

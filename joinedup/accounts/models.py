@@ -121,3 +121,24 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ExternalIdentity(BaseModel):
+    """A user's account at their organisation's identity provider (OpenID Connect): the provider's issuer and
+    its stable subject for them. Organisation sign-in finds the joinedup user by it; users are never created
+    from a provider's say-so (agency and role come from joinedup)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="external_identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issuer", "subject"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique_subject"),
+            models.UniqueConstraint(fields=["issuer", "user"], name="external_identity_one_per_user_and_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

@@ -6,7 +6,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from joinedup.accounts.models import ApiToken, User
+from joinedup.accounts.models import ApiToken, Role, User
 from joinedup.accounts.services.tokens import token_digest
 from joinedup.core.time import utc_now
 
@@ -33,3 +33,8 @@ def api_token_user(*, secret: str) -> tuple[User, ApiToken] | None:
     if token is None or (token.expires_at is not None and token.expires_at <= utc_now()):
         return None
     return token.user, token
+
+
+def case_reviewers():
+    """Active case reviewers, whom a head of service may commission (independent reviewers: any agency)."""
+    return User.objects.filter(role=Role.CASE_REVIEWER, is_active=True).order_by("last_name", "first_name", "id")

@@ -2,7 +2,9 @@
 
 One open alert per rule per child (the database enforces it): new evidence updates the open alert.
 An alert is closed by a person (acted on, or dismissed with a reason) or by joinedup when the rule no
-longer finds anything (e.g. the overdue visit was recorded). `AlertStep` is the alert's history and
+longer finds anything (e.g. the overdue visit was recorded). An "escalate" alert (a child not seen) closes
+only with a manager's agreement: anyone else proposes closing it, and it stays open, awaiting a manager's
+agreement, until a team manager of the team holding it (or a head of service) agrees or disagrees. `AlertStep` is the alert's history and
 appears in the child's chronology; the database refuses UPDATE and DELETE on it.
 """
 
@@ -17,12 +19,15 @@ from django.db import models
 class AlertStatus(models.TextChoices):
     NEW = "new", "New"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    AWAITING_AGREEMENT = "proposed", "Awaiting a manager's agreement"
     ACTED = "acted", "Acted on"
     DISMISSED = "dismissed", "Dismissed"
     RESOLVED = "resolved", "No longer applies"
 
 
-OPEN_STATUSES = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED)
+OPEN_STATUSES = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.AWAITING_AGREEMENT)
+# What a proposal to close an escalate alert proposes (the status the alert takes when a manager agrees).
+PROPOSABLE_OUTCOMES = (AlertStatus.ACTED, AlertStatus.DISMISSED)
 
 
 class Alert(models.Model):
@@ -77,6 +82,16 @@ class Alert(models.Model):
                                   related_name="+")
     outcome = models.TextField(blank=True, help_text="What was done (acted) or why not (dismissed).")
     outcome_link = models.CharField(max_length=500, blank=True, help_text="A link or reference to what was done.")
+    # A proposal to close an escalate alert, awaiting (or, once agreed, given) a manager's agreement. Cleared when
+    # a manager disagrees (the alert's steps keep the history).
+    proposed_outcome = models.CharField(
+        max_length=16, blank=True, choices=[(s.value, s.label) for s in PROPOSABLE_OUTCOMES],
+        help_text="acted or dismissed: what the proposal closes the alert as.")
+    proposed_text = models.TextField(blank=True, help_text="What was done, or why no action is needed.")
+    proposed_link = models.CharField(max_length=500, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
 
     class Meta:
         ordering = ["-raised_at"]
@@ -87,7 +102,8 @@ class Alert(models.Model):
             models.Index(fields=["status", "raised_at"], name="alert_status_raised_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["person", "rule_id"], condition=models.Q(status__in=["new", "acknowledged"]),
+            models.UniqueConstraint(fields=["person", "rule_id"],
+                                    condition=models.Q(status__in=["new", "acknowledged", "proposed"]),
                                     name="alert_one_open_per_rule_per_child"),
         ]
 
@@ -103,6 +119,14 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaiting_agreement(self) -> bool:
+        return self.status == AlertStatus.AWAITING_AGREEMENT
+
+    @property
+    def new_evidence_since_proposed(self) -> bool:
+        return self.proposed_at is not None and self.evidence_updated_at > self.proposed_at
 
     @property
     def evidence_keys(self) -> list[str]:
@@ -121,12 +145,15 @@ class StepKind(models.TextChoices):
     ACTED = "acted", "Alert acted on"
     DISMISSED = "dismissed", "Alert dismissed"
     ESCALATED = "escalated", "Alert escalated"
+    PROPOSED = "proposed", "Closing proposed: awaiting a manager's agreement"
+    AGREED = "agreed", "Manager agreed: alert closed"
+    DISAGREED = "disagreed", "Manager disagreed: alert stays open"
     RESOLVED = "resolved", "Alert closed: no longer applies"
 
 
 class AlertStep(models.Model):
     """One step in an alert's life: raised, updated, routed, acknowledged, acted on, dismissed, escalated,
-    resolved. Append-only: the history of what was decided, by whom and why."""
+    closing proposed, a manager's agreement or disagreement, resolved. Append-only: the history of what was decided, by whom and why."""
 
     id = models.BigAutoField(primary_key=True)
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="steps")

@@ -14,15 +14,20 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 
+from joinedup.access import policy
+from joinedup.access.policy import FIELD_GROUPS, MENTAL_HEALTH
+from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import Role
-from joinedup.alerts.models import OPEN_STATUSES, Alert, AlertStatus, AlertStep
+from joinedup.alerts.models import OPEN_STATUSES, Alert, AlertStatus, AlertStep, StepKind
 from joinedup.alerts.rules.base import KIND_LABELS
+from joinedup.alerts.rules.catalogue import MENTAL_HEALTH as MENTAL_HEALTH_FACTOR
 from joinedup.chronology.events import Event, event_from_payload
+from joinedup.chronology.restriction import Judge, restrict_event
 from joinedup.chronology.selectors import Filters, chronology_for
 from joinedup.ingest.models import SourceRecord, SourceRecordVersion
 from joinedup.people.models import Person
 
-ALERT_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR, Role.HEAD_OF_SERVICE})
+ALERT_ROLES = policy.ALERT_ROLES
 AROUND_DAYS = 30
 
 
@@ -46,11 +51,12 @@ def _visible_q(viewer) -> Q:
 def alerts_visible_to(*, viewer) -> QuerySet[Alert]:
     if not may_view_alerts(viewer):
         return Alert.objects.none()
-    return Alert.objects.filter(_visible_q(viewer))
+    return Alert.objects.filter(_visible_q(viewer)).exclude(person_id__in=sealed_person_ids(viewer))
 
 
 def _listing(qs: QuerySet[Alert], closed: bool) -> QuerySet[Alert]:
-    """Open alerts new first ("new" sorts after "acknowledged"), newest evidence first; closed ones latest first."""
+    """Open alerts new first, then those awaiting a manager's agreement, then acknowledged ones ("new" > "proposed" >
+    "acknowledged"), newest evidence first; closed ones latest first."""
     qs = qs.select_related("person", "routed_to", "team", "escalated_to")
     if closed:
         return qs.exclude(status__in=OPEN_STATUSES).order_by("-closed_at")
@@ -61,7 +67,8 @@ def inbox_for(*, viewer, closed: bool = False) -> QuerySet[Alert]:
     """The viewer's own alerts: routed to them, or as the manager told or escalated to."""
     if not may_view_alerts(viewer):
         return Alert.objects.none()
-    return _listing(Alert.objects.filter(Q(routed_to=viewer) | Q(manager=viewer) | Q(escalated_to=viewer)), closed)
+    mine = Alert.objects.filter(Q(routed_to=viewer) | Q(manager=viewer) | Q(escalated_to=viewer))
+    return _listing(mine.exclude(person_id__in=sealed_person_ids(viewer)), closed)
 
 
 def team_inbox_for(*, viewer, closed: bool = False) -> QuerySet[Alert]:
@@ -70,7 +77,22 @@ def team_inbox_for(*, viewer, closed: bool = False) -> QuerySet[Alert]:
         return Alert.objects.none()
     team_q = Q(team_id=viewer.team_id) if viewer.role == Role.TEAM_MANAGER else Q(team_id=viewer.team_id,
                                                                                    routed_to__isnull=True)
-    return _listing(Alert.objects.filter(team_q), closed)
+    return _listing(Alert.objects.filter(team_q).exclude(person_id__in=sealed_person_ids(viewer)), closed)
+
+
+def awaiting_agreement_for(*, viewer) -> QuerySet[Alert]:
+    """Proposals to close an escalate alert waiting for this viewer's agreement: for a team manager, those of the
+    alerts their team holds; for a head of service, those of their authority's alerts. Never their own proposals."""
+    if not may_view_alerts(viewer):
+        return Alert.objects.none()
+    if viewer.role == Role.TEAM_MANAGER and viewer.team_id:
+        mine = Q(team_id=viewer.team_id)
+    elif viewer.role == Role.HEAD_OF_SERVICE and viewer.agency_id:
+        mine = Q(agency_id=viewer.agency_id)
+    else:
+        return Alert.objects.none()
+    return (Alert.objects.filter(mine, status=AlertStatus.AWAITING_AGREEMENT).exclude(proposed_by=viewer)
+            .exclude(person_id__in=sealed_person_ids(viewer)).select_related("person", "routed_to", "team", "proposed_by").order_by("proposed_at"))
 
 
 def unread_count(*, viewer) -> int:
@@ -80,7 +102,7 @@ def unread_count(*, viewer) -> int:
     q = Q(routed_to=viewer) | Q(escalated_to=viewer) | Q(manager=viewer)
     if viewer.team_id:
         q |= Q(routed_to__isnull=True, team_id=viewer.team_id)
-    return Alert.objects.filter(q, status=AlertStatus.NEW).count()
+    return Alert.objects.filter(q, status=AlertStatus.NEW).exclude(person_id__in=sealed_person_ids(viewer)).count()
 
 
 def alert_for_viewer(*, viewer, alert_id) -> Alert | None:
@@ -90,7 +112,7 @@ def alert_for_viewer(*, viewer, alert_id) -> Alert | None:
         return None
     return (alerts_visible_to(viewer=viewer).filter(pk=key)
             .select_related("person", "routed_to", "team", "manager", "escalated_to", "acknowledged_by", "closed_by",
-                            "agency").first())
+                            "agency", "proposed_by").first())
 
 
 def alert_visible(*, viewer, alert: Alert) -> bool:
@@ -119,8 +141,10 @@ class EvidenceRow:
         return self.version is not None and self.current_version is not None and self.version != self.current_version
 
 
-def alert_evidence(*, alert: Alert, events: list[Event] | None = None) -> list[EvidenceRow]:
-    """Each source record the alert cites: agency, date, author's role, summary (its current version)."""
+def alert_evidence(*, alert: Alert, viewer, events: list[Event] | None = None) -> list[EvidenceRow]:
+    """Each source record the alert cites: agency, date, author's role, summary (its current version), as the viewer
+    may see it (`events` are the viewer's chronology entries; field groups they may not see are restricted)."""
+    judge = Judge(viewer)
     by_key = {e.key: e for e in (events or [])}
     record_ids = [e["record_id"] for e in alert.evidence if e.get("record_id")]
     records = {r.pk: r for r in SourceRecord.objects.filter(pk__in=record_ids).select_related("agency", "current")}
@@ -131,8 +155,8 @@ def alert_evidence(*, alert: Alert, events: list[Event] | None = None) -> list[E
         record = records.get(item.get("record_id"))
         event = by_key.get(item["key"])
         if event is None and record is not None:
-            event = event_from_payload(record.current.payload, agency_name=record.agency.name,
-                                       agency_kind=record.agency.kind, record_pk=record.pk)
+            event = restrict_event(event_from_payload(record.current.payload, agency_name=record.agency.name,
+                                                      agency_kind=record.agency.kind, record_pk=record.pk), judge)
         if event is None:
             rows.append(EvidenceRow(item["key"], None, item["key"].split(":", 1)[0], None, "", "", "Record not found",
                                     "", "", None, None, found=False))
@@ -158,9 +182,9 @@ class AlertPicture:
     evidence_keys: frozenset[str]
 
 
-def alert_picture(*, alert: Alert, days: int = AROUND_DAYS) -> AlertPicture:
-    chron = chronology_for(person=alert.person, household=True)
-    evidence = alert_evidence(alert=alert, events=chron.all_events)
+def alert_picture(*, alert: Alert, viewer, days: int = AROUND_DAYS) -> AlertPicture:
+    chron = chronology_for(person=alert.person, viewer=viewer, household=True)
+    evidence = alert_evidence(alert=alert, viewer=viewer, events=chron.all_events)
     days_seen = [r.occurred_on for r in evidence if r.occurred_on is not None]
     if not days_seen:
         return AlertPicture(evidence, [], None, None, frozenset(alert.evidence_keys))
@@ -201,18 +225,75 @@ class AlertStepRow:
         return self.at.astimezone(dt.UTC).date()
 
 
-def alert_steps_for_person(person: Person) -> list[AlertStepRow]:
-    """Every step of every alert about the person (and anyone merged into them), oldest first.
+def alert_steps_for_person(person: Person, *, viewer) -> list[AlertStepRow]:
+    """Every step of every alert about the person (and anyone merged into them), oldest first; a raised or updated
+    step's sentence as the viewer may see it (`alerts_shown`).
 
     Callers show these only to viewers who may see alerts (`may_view_alerts`).
     """
     ids = [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
+    steps = list(AlertStep.objects.filter(person_id__in=ids).select_related("alert").order_by("at", "id"))
+    shown = alerts_shown({s.alert_id: s.alert for s in steps}.values(), viewer=viewer)
     rows = []
-    for step in AlertStep.objects.filter(person_id__in=ids).select_related("alert").order_by("at", "id"):
+    for step in steps:
         a = step.alert
         rows.append(AlertStepRow(
             at=step.at, alert_id=a.pk, rule_id=a.rule_id, rule_name=a.rule_name, rule_kind=a.rule_kind,
             kind_label=KIND_LABELS.get(a.rule_kind, a.rule_kind), step=step.kind, step_label=step.get_kind_display(),
-            text=step.text, link=step.link, actor_name=step.actor_name, actor_role=step.actor_role,
+            text=shown[a.pk].step_text(step), link=step.link, actor_name=step.actor_name, actor_role=step.actor_role,
         ))
     return rows
+
+
+# --- what a viewer may read of an alert's finding (field groups, security promise 1) -------------------------
+
+# Context factors that are themselves a field group's detail (the factor says what the records say).
+FACTOR_GROUPS = {MENTAL_HEALTH_FACTOR: MENTAL_HEALTH}
+
+
+@dataclass(frozen=True)
+class AlertShown:
+    """An alert's sentence and context factors as one viewer may read them."""
+
+    sentence: str
+    factors: tuple[str, ...]
+    restricted: bool  # a record it cites, or a factor, is in a field group the viewer may not see
+
+    def step_text(self, step: AlertStep) -> str:
+        """A step's text (a raised or updated step carries the finding's sentence at the time)."""
+        if self.restricted and step.kind in (StepKind.RAISED, StepKind.UPDATED):
+            return self.sentence
+        return step.text
+
+
+def alerts_shown(alerts, *, viewer) -> dict:
+    """{alert id: AlertShown}: where an alert cites a record wholly in a field group the viewer may not see, its
+    sentence is that group's note (the sentence may quote the record); a context factor that is a group's detail is
+    left out (and out of the sentence) for those who may not see the group."""
+    alerts = list(alerts)
+    judge = Judge(viewer)
+    record_ids = {e["record_id"] for a in alerts for e in a.evidence if e.get("record_id")}
+    records = {pk: (code, payload) for pk, code, payload in SourceRecord.objects.filter(pk__in=record_ids)
+               .values_list("pk", "agency__code", "current__payload")}
+    out = {}
+    for a in alerts:
+        notes = []
+        for item in a.evidence:
+            code, payload = records.get(item.get("record_id"), ("", None))
+            if payload is not None:
+                whole, _keys = judge.hidden((payload or {}).get("detail") or {}, code)
+                if whole:
+                    notes.append(whole)
+        factors = tuple(f for f in a.context_factors or () if f not in FACTOR_GROUPS
+                        or judge.may_see(FACTOR_GROUPS[f], ""))
+        hidden_factors = [f for f in a.context_factors or () if f not in factors]
+        if notes:
+            sentence = f"{'; '.join(dict.fromkeys(notes))}. The finding cites a record you may not see in full."
+        elif hidden_factors:
+            base = a.sentence.split(" Context: ", 1)[0]
+            sentence = base + (f" Context: {', '.join(factors)}." if factors else "")
+            notes = [FIELD_GROUPS[FACTOR_GROUPS[f]].note for f in hidden_factors]
+        else:
+            sentence = a.sentence
+        out[a.pk] = AlertShown(sentence, factors, bool(notes))
+    return out

@@ -1,5 +1,6 @@
 """Alert writes: evaluating the rules for a child (one open alert per rule per child), routing them
-(`alerts.routing`), and the lifecycle a person drives (acknowledge, act, dismiss) or the schedule drives (escalate). Each step is an
+(`alerts.routing`), and the lifecycle a person drives (acknowledge, act, dismiss; for an "escalate" alert, a proposal
+to close it and a manager's agreement or disagreement) or the schedule drives (escalate). Each step is an
 `AlertStep` and an audit row, written in the same transaction.
 
 Evaluation never decides anything about a child: it raises, updates or closes alerts for a person to
@@ -21,12 +22,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
-from joinedup.accounts.models import AgencyKind, User
+from joinedup.accounts.models import AgencyKind, Role, User
 from joinedup.accounts.services import actor_for
 from joinedup.alerts.context import child_context, children_among
-from joinedup.alerts.models import OPEN_STATUSES, Alert, AlertStatus, AlertStep, StepKind
+from joinedup.alerts.models import OPEN_STATUSES, PROPOSABLE_OUTCOMES, Alert, AlertStatus, AlertStep, StepKind
 from joinedup.alerts.routing import Route, base_route, head_of_service, route_for, team_manager
-from joinedup.alerts.rules.base import PROCESS_FAILURE, ROUTE_OWNER, ROUTE_USUAL, Finding, Rule
+from joinedup.alerts.rules.base import ESCALATE, PROCESS_FAILURE, ROUTE_OWNER, ROUTE_USUAL, Finding, Rule
 from joinedup.alerts.rules.catalogue import RETIRED_RULES
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
@@ -490,11 +491,16 @@ def alert_acknowledge(*, user: User, alert: Alert) -> Alert:
 
 
 def _close(user: User, alert: Alert, status: str, *, outcome: str, link: str = "") -> tuple[Alert, dt.datetime]:
-    """Close an open alert (acted on or dismissed) as `user`; closing also acknowledges it if nobody had."""
+    """Close an open alert (acted on or dismissed) as `user`; closing also acknowledges it if nobody had. An escalate
+    alert is closed only by a manager who may agree (`may_agree`); anyone else proposes (`alert_propose_close`)."""
     _check(user, alert)
     alert = _locked(alert)
     if not alert.is_open:
         raise ValueError("alert: this alert is already closed.")
+    if needs_agreement(user, alert):
+        raise AgreementNeeded(AGREEMENT_NEEDED)
+    if alert.awaiting_agreement:
+        raise ValueError("alert: closing it is proposed and awaits a manager's agreement: agree or disagree with it.")
     now = utc_now()
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by = now, user
@@ -527,6 +533,129 @@ def alert_dismiss(*, user: User, alert: Alert, reason: str) -> Alert:
         raise ValueError("reason: say why no action is needed.")
     alert, now = _close(user, alert, AlertStatus.DISMISSED, outcome=reason)
     _step(alert, StepKind.DISMISSED, at=now, user=user, text=reason, action=AuditAction.ALERT_DISMISS, reason=reason)
+    return alert
+
+
+# --- a manager's agreement to close an "escalate" alert ---------------------------------------------------------
+# An escalate alert (a child not seen, or a sign that calls for more than the holder alone: docs/alerts.md, kind
+# "escalate"; /work/shared/docs/signals.md) is never closed by one worker alone. Anyone who holds it proposes to
+# close it (acted on, or dismissed) with what was done or why; it stays open, awaiting a manager's agreement, until a
+# team manager of the team holding it, or a head of service of the responsible authority, agrees (it closes as
+# proposed) or disagrees (it stays open, with their reason). Each is a step in the child's history and an audit row.
+
+AGREEMENT_NEEDED = ("alert: this is an escalate alert: it closes only with a manager's agreement. Propose closing it; "
+                    "it stays open until a team manager of the team holding it (or a head of service) agrees.")
+
+
+class AgreementNeeded(ValueError):
+    """Someone who may not close an escalate alert alone tried to; they may propose closing it instead."""
+
+
+def may_agree(user: User | None, alert: Alert) -> bool:
+    """A team manager of the team holding the alert, or a head of service at the responsible authority."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role == Role.TEAM_MANAGER:
+        return user.team_id is not None and user.team_id == alert.team_id
+    if user.role == Role.HEAD_OF_SERVICE:
+        return user.agency_id is not None and user.agency_id == alert.agency_id
+    return False
+
+
+def needs_agreement(user: User | None, alert: Alert) -> bool:
+    """Closing this alert as `user` needs a manager's agreement: an escalate alert, and `user` may not agree."""
+    return alert.rule_kind == ESCALATE and not may_agree(user, alert)
+
+
+def _proposal_text(outcome: str, text: str, link: str) -> tuple[str, str]:
+    text, link = (text or "").strip(), (link or "").strip()
+    if outcome not in PROPOSABLE_OUTCOMES:
+        raise ValueError("outcome: propose closing it as acted on or dismissed.")
+    if not text:
+        raise ValueError("action: say what was done." if outcome == AlertStatus.ACTED
+                         else "reason: say why no action is needed.")
+    if len(link) > 500:
+        raise ValueError("link: use at most 500 characters.")
+    return text, (link if outcome == AlertStatus.ACTED else "")
+
+
+@transaction.atomic
+def alert_propose_close(*, user: User, alert: Alert, outcome: str, text: str, link: str = "") -> Alert:
+    """Propose closing an escalate alert as acted on (`text`: what was done; `link` optional) or dismissed (`text`:
+    why no action is needed). It stays open, awaiting a manager's agreement; proposing also acknowledges it."""
+    text, link = _proposal_text(outcome, text, link)
+    _check(user, alert)
+    alert = _locked(alert)
+    if not alert.is_open:
+        raise ValueError("alert: this alert is already closed.")
+    if alert.rule_kind != ESCALATE:
+        raise ValueError("alert: only an escalate alert needs a manager's agreement: close this one yourself.")
+    if alert.awaiting_agreement:
+        raise ValueError("alert: closing it is already proposed and awaiting a manager's agreement.")
+    if may_agree(user, alert):
+        raise ValueError("alert: as a manager who may agree, close it yourself.")
+    now = utc_now()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, user
+    alert.status = AlertStatus.AWAITING_AGREEMENT
+    alert.proposed_outcome, alert.proposed_text, alert.proposed_link = outcome, text, link
+    alert.proposed_at, alert.proposed_by = now, user
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "proposed_outcome", "proposed_text",
+                              "proposed_link", "proposed_at", "proposed_by"])
+    verb = "close it as acted on" if outcome == AlertStatus.ACTED else "dismiss it"
+    _step(alert, StepKind.PROPOSED, at=now, user=user, text=f"Proposed to {verb}: {text}", link=link,
+          action=AuditAction.ALERT_PROPOSE, reason=text, detail={"outcome": outcome, **({"link": link} if link else {})})
+    return alert
+
+
+def _awaiting(user: User, alert: Alert) -> Alert:
+    _check(user, alert)
+    alert = _locked(alert)
+    if not alert.awaiting_agreement:
+        raise ValueError("alert: nothing about this alert is awaiting a manager's agreement.")
+    if not may_agree(user, alert):
+        raise PermissionError("alert: only a team manager of the team holding it, or a head of service, may decide")
+    if alert.proposed_by_id == user.pk:
+        raise PermissionError("alert: a proposal is agreed by someone other than its proposer")
+    return alert
+
+
+@transaction.atomic
+def alert_agree(*, user: User, alert: Alert, note: str = "") -> Alert:
+    """A manager agrees to the proposal: the alert closes as proposed (what was done, or why not), closed by them."""
+    note = (note or "").strip()
+    alert = _awaiting(user, alert)
+    now = utc_now()
+    proposer = alert.proposed_by
+    alert.status, alert.closed_at, alert.closed_by = alert.proposed_outcome, now, user
+    alert.outcome, alert.outcome_link = alert.proposed_text, alert.proposed_link
+    alert.save(update_fields=["status", "closed_at", "closed_by", "outcome", "outcome_link"])
+    verb = "closed as acted on" if alert.status == AlertStatus.ACTED else "dismissed"
+    who = (proposer.get_full_name() or proposer.username) if proposer is not None else "a colleague"
+    text = f"Agreed: {verb} as {who} proposed: {alert.outcome}" + (f"\nManager's note: {note}" if note else "")
+    _step(alert, StepKind.AGREED, at=now, user=user, text=text, link=alert.outcome_link,
+          action=AuditAction.ALERT_AGREE, reason=note,
+          detail={"outcome": alert.status, "proposed_by": proposer.username if proposer is not None else ""})
+    return alert
+
+
+@transaction.atomic
+def alert_disagree(*, user: User, alert: Alert, reason: str) -> Alert:
+    """A manager disagrees (reason required): the proposal is set aside and the alert stays open, acknowledged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("reason: say why the alert stays open.")
+    alert = _awaiting(user, alert)
+    now = utc_now()
+    proposed = {"outcome": alert.proposed_outcome,
+                "proposed_by": alert.proposed_by.username if alert.proposed_by is not None else ""}
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.proposed_outcome = alert.proposed_text = alert.proposed_link = ""
+    alert.proposed_at = alert.proposed_by = None
+    alert.save(update_fields=["status", "proposed_outcome", "proposed_text", "proposed_link", "proposed_at",
+                              "proposed_by"])
+    _step(alert, StepKind.DISAGREED, at=now, user=user, text=reason, action=AuditAction.ALERT_DISAGREE,
+          reason=reason, detail=proposed)
     return alert
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from joinedup.accounts.models import Agency
+from joinedup.access.policy import RECORD_SENDING_ROLES, may_send_records
+from joinedup.accounts.models import Agency, Role
 from joinedup.accounts.selectors import user_get_for_viewer, users_visible_to
 from joinedup.accounts.services import actor_for
-from joinedup.api.linkage import records_linkage
+from joinedup.api.casework_serializers import ErrorsSerializer
 from joinedup.api.serializers import (
     AgencyRecordSerializer,
     AgencySerializer,
@@ -27,6 +28,7 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
 from joinedup.ingest.services import VIA_API, records_ingest
+from joinedup.people.record_linkage import records_linkage
 
 MAX_BATCH = 1000
 
@@ -37,6 +39,32 @@ class HasAgencyRole(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_active and user.agency_id and user.role)
+
+
+SENDING_ROLES_TEXT = " or ".join(f"a {Role(r).label.lower()}" for r in sorted(RECORD_SENDING_ROLES))
+
+
+def not_a_sender(user) -> str:
+    """Why this caller may not send records, naming their role and the roles that may."""
+    role = Role(user.role).label if user.role in Role.values else "your role"
+    return (f"your role ({role}) may not send records: agencies' systems send them, each through an account of its "
+            f"agency as {SENDING_ROLES_TEXT}; people record through joinedup's screens and its casework and "
+            "practice APIs")
+
+
+class MaySendRecords(HasAgencyRole):
+    """An agency's system: an account of the agency in a sending role (`access.policy.may_send_records`).
+
+    The caller is known (signed in, or a token joinedup issued) and the refusal says nothing about any person, so
+    the answer is 403 naming why, not 404."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if may_send_records(request.user):
+            return True
+        self.message = not_a_sender(request.user)
+        return False
 
 
 @reads_personal_data
@@ -100,6 +128,10 @@ Records are kept exactly as sent; sending the same content again changes nothing
 of a record becomes its current version and the earlier ones are kept. You may send your own agency's
 records only.
 
+Only agencies' systems send records: the caller must be an account of the agency in a sending role (a partner
+practitioner's or a system administrator's account, `joinedup.access.policy.RECORD_SENDING_ROLES`); any other
+role's token (or session) is refused with `403` naming why, before the body is read.
+
 - One record: `201` when it was stored (`created`, or `new_version` of a record already held), `200`
   when exactly this content was received before (`unchanged`, describing the version received then),
   `422` naming each field that breaks the format (nothing is stored), `403` when `agency_id` is not your
@@ -124,9 +156,9 @@ class _BodyRequiredSchema(AutoSchema):
 
 
 class RecordIngestView(APIView):
-    """Agencies' systems send their records here (bearer token of a user of that agency)."""
+    """Agencies' systems send their records here (bearer token of a sending account of that agency)."""
 
-    permission_classes = [HasAgencyRole]
+    permission_classes = [MaySendRecords]
     parser_classes = [JSONParser]
     schema = _BodyRequiredSchema()
 
@@ -146,6 +178,9 @@ class RecordIngestView(APIView):
                 serializers=[RecordOutcomeSerializer, RecordBatchOutcomeSerializer],
                 resource_type_field_name=None,
             ),
+            403: OpenApiResponse(ErrorsSerializer, description="Your role may not send records (only agencies' "
+                                 "systems' accounts: partner practitioners and system administrators), or a "
+                                 "record's agency_id is not your agency's."),
         },
         examples=[
             OpenApiExample(

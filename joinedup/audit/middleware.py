@@ -1,8 +1,12 @@
 """Fail closed: a personal-data view that returns data without an audit row becomes an error."""
 
+import uuid
+
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 
 from joinedup.core import context
+from joinedup.core.actor import ActorRef
 
 
 def _is_personal(view_func) -> bool:
@@ -35,8 +39,36 @@ class PersonalDataMiddleware:
                 )
         if getattr(request, "_reads_personal_data", False):
             response["Cache-Control"] = "no-store"
+        if response.status_code == 404 and request.resolver_match is not None:
+            # A refusal (no relationship, or no such record: the answer is the same). The view's transaction is over
+            # (rolled back, for the API), so the refusal row commits on its own. It names what was asked for.
+            audit_refusal(request)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         request._reads_personal_data = _is_personal(view_func)
         return None
+
+
+def audit_refusal(request) -> None:
+    """One `access.refused` row for the request: who asked, for which view and ids."""
+    from joinedup.audit.actions import AuditAction
+    from joinedup.audit.services import audit_event_record
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    match = request.resolver_match
+    kwargs = {k: str(v) for k, v in (match.kwargs.items() if match else ())}
+    person_id = kwargs.get("person_id")
+    try:
+        person_uuid = uuid.UUID(person_id) if person_id else None
+    except ValueError:
+        person_uuid = None
+    with transaction.atomic():
+        agency = getattr(user, "agency", None)
+        actor = ActorRef(id=user.pk, username=user.get_username(), agency_id=getattr(agency, "pk", None),
+                         agency_name=getattr(agency, "name", ""), role=getattr(user, "role", ""))
+        audit_event_record(actor=actor, action=AuditAction.ACCESS_REFUSED,
+                           object_type=match.view_name if match else "", object_id=next(iter(kwargs.values()), ""),
+                           subject_person_id=person_uuid, detail={"method": request.method, "ids": kwargs})

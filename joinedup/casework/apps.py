@@ -7,4 +7,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = "Casework"
 
     def ready(self) -> None:
+        from joinedup.casework.access_providers import register_providers
+
+        register_providers()  # legitimate relationships (joinedup.access.relationships)
         from joinedup.casework import receivers  # noqa: F401 - connects the projection to persons_linked

@@ -994,6 +994,7 @@ def measure(*, built: Built, seed: int, samples: int, warmup: int = 3, out: Text
     from django.test import Client
     from django.urls import reverse
 
+    from joinedup.accounts.bench_sign_in import client_sign_in
     from joinedup.accounts.models import Agency, Role, Team
     from joinedup.accounts.services import user_create
     from joinedup.casework.selectors import front_door_counts
@@ -1008,7 +1009,7 @@ def measure(*, built: Built, seed: int, samples: int, warmup: int = 3, out: Text
                        team=Team.objects.get(agency=agency, is_front_door=True),
                        first_name="Bench", last_name="Worker", email="bench@example.invalid")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client_sign_in(client, user)  # both sign-in steps (joinedup.accounts.bench_sign_in)
     settle_after_load()  # as config.wsgi does in each server worker once the application is loaded
     times, content = time_gets(client, URL, samples, warmup)
     with _QueryLog().attached() as log:

@@ -1,19 +1,23 @@
-"""Who has a relationship to a child: the one place the chronology's access check lives.
-
-The access-control issue will replace this with relationships recorded and reviewed in the access app
-(legitimate relationship, break-glass). Until then a relationship is:
-- the allocated social worker, and the team manager of the allocated team;
-- front-door (MASH) workers and heads of service (they hold the duty to enquire about any child);
-- case reviewers (serious case reviews work from chronologies, exported pseudonymised).
-Partner practitioners use the look-up (status and whom to call), not the chronology.
+"""Casework's permissions. Whether a user may see a child at all, and how much, is decided by the legitimate
+relationships the access app gathers (joinedup.access.relationships, the one written policy in
+joinedup.access.policy): the whole picture (`Scope.FULL`) for the allocated worker, the allocated team's manager,
+front-door duty, the head of service, a self-claim or break-glass; the pseudonymised chronology for a commissioned
+case reviewer.
 """
 
 from __future__ import annotations
 
+from joinedup.access.policy import (
+    CONTACT_RECORDING_ROLES,
+    DECIDING_ROLES,
+    FRONT_DOOR_ROLES,
+    PLACEMENT_ADDRESS,
+    Relation,
+    Scope,
+    may_see_field_group,
+)
+from joinedup.access.relationships import relationships_to, scope_of
 from joinedup.accounts.models import Role
-from joinedup.casework.models import Allocation
-
-ANY_CHILD_ROLES = frozenset({Role.FRONT_DOOR, Role.HEAD_OF_SERVICE, Role.CASE_REVIEWER})
 
 
 def _active(user) -> bool:
@@ -21,24 +25,18 @@ def _active(user) -> bool:
 
 
 def may_view_chronology(user, person) -> bool:
-    """The full chronology (and its export) only for users with a relationship to the child."""
-    if not _active(user):
-        return False
-    if user.role in ANY_CHILD_ROLES:
-        return True
-    current = Allocation.objects.filter(person=person, ended_at__isnull=True).select_related("worker").first()
-    if current is None:
-        return False
-    if user.role == Role.SOCIAL_WORKER:
-        return current.worker_id == user.pk
-    if user.role == Role.TEAM_MANAGER:
-        return user.team_id is not None and user.team_id in (current.team_id, current.worker.team_id)
-    return False
+    """The full chronology (names and every agency's records): a relationship that gives the whole picture."""
+    return _active(user) and person is not None and scope_of(user, person.pk) == Scope.FULL
+
+
+def may_view_pseudonymised_chronology(user, person) -> bool:
+    """The chronology with names and identifiers replaced: the whole picture, or a case-review commission."""
+    return _active(user) and person is not None and scope_of(user, person.pk) in (Scope.FULL, Scope.PSEUDONYMISED)
 
 
 def may_export_chronology(user, person) -> bool:
-    """Exports are pseudonymised, but still built from the full chronology: the same relationship."""
-    return may_view_chronology(user, person)
+    """Exports are pseudonymised: whoever may see the chronology, or is commissioned to review the case."""
+    return may_view_pseudonymised_chronology(user, person)
 
 
 def may_allocate(user) -> bool:
@@ -47,9 +45,6 @@ def may_allocate(user) -> bool:
 
 # --- casework (issue 12); the access-control issue replaces these with recorded relationships ----------------
 
-FRONT_DOOR_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE})
-CONTACT_RECORDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.SOCIAL_WORKER})
-DECIDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER})
 
 
 def _in_social_care(user) -> bool:
@@ -95,7 +90,22 @@ def may_record_case_step(user, person) -> bool:
 
 
 def may_view_placement_address(user, person) -> bool:
-    """A looked-after child's placement postcode: the allocated worker and their team manager only."""
-    if not _in_social_care(user) or user.role not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+    """A looked-after child's placement postcode: the roles the access policy's field group "placement address" names
+    (social workers and team managers in children's social care), with the whole picture of the child."""
+    if not _in_social_care(user) or not may_see_field_group(user, PLACEMENT_ADDRESS):
         return False
     return may_view_chronology(user, person)
+
+
+# Marking a chronology entry significant is a judgement in the child's casework, so only those who work the case
+# make it: the allocated worker, the allocated team's manager and the front door (its duty to enquire). Not case
+# reviewers (they review a pseudonymised chronology), not heads of service (oversight, not casework), and not a
+# self-claim or break-glass (seeing a child's records is not working their case).
+CASE_WORK_RELATIONS = frozenset({Relation.ALLOCATION, Relation.TEAM, Relation.FRONT_DOOR_DUTY})
+
+
+def may_mark_significant(user, person) -> bool:
+    """Mark or unmark a chronology entry as significant: a relationship of working the child's case."""
+    if not _in_social_care(user) or person is None:
+        return False
+    return any(r.kind in CASE_WORK_RELATIONS for r in relationships_to(user, person.pk))

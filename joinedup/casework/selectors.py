@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 
+from joinedup.access.sealing import is_sealed_for, sealed_person_ids
 from joinedup.accounts.models import Team, User
 from joinedup.casework.lifecycle import Issue  # noqa: F401 - re-exported for screens
 from joinedup.casework.models import Allocation, Case, CaseworkIssue, Contact, Notice
@@ -102,7 +103,8 @@ def front_door_queue(*, viewer, rag: str = "", overdue: bool = False, now: dt.da
     viewer may not see the queue."""
     if not may_view_front_door(viewer):
         return None
-    contacts = Contact.objects.filter(agency_id=viewer.agency_id, is_open=True)
+    contacts = Contact.objects.filter(agency_id=viewer.agency_id, is_open=True).exclude(
+        person_id__in=sealed_person_ids(viewer))  # a sealed child is left out of every list (access.sealing)
     if rag in ("red", "amber", "green"):
         contacts = contacts.filter(rag=rag)
     elif rag == "unrated":
@@ -141,7 +143,7 @@ def contact_for_viewer(*, viewer, record_pk: int) -> ContactView | None:
     door (or the child's case) at that authority, or made it."""
     row = (Contact.objects.filter(record_id=record_pk).select_related("person", "case", "agency")
            .order_by("id").first())
-    if row is None:
+    if row is None or is_sealed_for(viewer, row.person_id):
         return None
     allowed = (
         (may_view_front_door(viewer) and viewer.agency_id == row.agency_id)
@@ -166,6 +168,14 @@ class CaseView:
     may_record: bool
     shows_placement_address: bool
     steps: list = field(default_factory=list)
+
+
+def case_person_for(*, viewer, case_id) -> Person | None:
+    """The child of a case at the viewer's authority, if the viewer may see the case; else None."""
+    row = Case.objects.filter(pk=case_id).select_related("person").first()
+    if row is None or viewer.agency_id != row.agency_id or not may_view_case(viewer, row.person):
+        return None
+    return row.person
 
 
 def case_for_viewer(*, viewer, case_id) -> CaseView | None:
@@ -200,4 +210,5 @@ def referrals_made_by(*, viewer):
     """Contacts the viewer made in joinedup (a partner's referrals), newest first, with their outcome."""
     if not may_make_referral(viewer):
         return None
-    return Contact.objects.filter(referrer=viewer).select_related("person", "agency").order_by("-received_at")
+    return (Contact.objects.filter(referrer=viewer).exclude(person_id__in=sealed_person_ids(viewer))
+            .select_related("person", "agency").order_by("-received_at"))

@@ -248,6 +248,7 @@ def measure(*, person, samples: int, warmup: int = 3, out: TextIO) -> dict[str, 
     from django.test import Client
     from django.urls import reverse
 
+    from joinedup.accounts.bench_sign_in import client_sign_in
     from joinedup.accounts.models import Agency, AgencyKind, Role
     from joinedup.accounts.services import user_create
     from joinedup.core.actor import ActorRef
@@ -258,7 +259,7 @@ def measure(*, person, samples: int, warmup: int = 3, out: TextIO) -> dict[str, 
                        password=uuid.uuid4().hex + "Aa1!", agency=agency, role=Role.FRONT_DOOR,
                        first_name="Bench", last_name="Worker", email="bench@example.invalid")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client_sign_in(client, user)  # both sign-in steps (joinedup.accounts.bench_sign_in)
     url = reverse("web:chronology", args=[person.pk])
     settle_after_load()  # as config.wsgi does in each server worker once the application is loaded
     figures: dict[str, Any] = {}
@@ -293,7 +294,7 @@ def run_here(*, events: int, agencies: int, household: int, samples: int, seed: 
         raise RuntimeError("bench chronology --here needs an empty database (it adds made-up records)")
     started = time.perf_counter()
     person = build(events=events, agencies=agencies, household=household, seed=seed, out=out)
-    chron = chronology_for(person=person, household=True)
+    chron = chronology_for(person=person, viewer=None, household=True)  # no viewer: every field group restricted
     own = [e for e in chron.all_events if e.person_id == str(person.pk)]
     _say(out, f"  built in {time.perf_counter() - started:.1f} s: {len(own):,} events of the child from "
               f"{len({e.agency_code for e in own})} agencies, household of {len(chron.members) + 1}, "

@@ -16,6 +16,7 @@ UTC = dt.UTC
 
 # Detail keys that are shown on their own line or are plumbing, not part of the summary.
 _NOT_SUMMARISED = {"code", "text", "injury", "author_role", "author",
+                   "sensitivity",  # the agency's marker of a field group (access.policy), not what happened
                    # plumbing ids that tie records together, not what happened
                    "case_id", "session_id", "meeting_id", "contact_id", "strategy_id", "minutes_version"}
 # Detail keys that are protected (a looked-after child's placement postcode): never in an event's detail or
@@ -76,6 +77,7 @@ class Event:
     person_label: str = ""
     versions_received: int = 1
     significant: bool = False
+    restricted: str = ""  # set for a viewer who may not see a field group (chronology.restriction): the note shown
 
     @property
     def key(self) -> str:

@@ -1,8 +1,10 @@
 """Reads of a chronology: a person's events from every agency, merged in time order, and their household's.
 
 Events are the current versions of the agency records that name the person (a corrected record shows
-once, in its latest version; `record_history` reaches the earlier ones). Callers check the viewer with
-`access.policy.may_view_chronology` first; these functions do not re-check.
+once, in its latest version; `record_history` reaches the earlier ones). Callers check the viewer's relationship
+first (`casework.relationships.may_view_chronology`); these functions do not re-check it, but what they return is
+what the viewer may see: field groups restricted (`chronology.restriction`) and sealed housemates left out
+(`access.sealing`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from joinedup.access.sealing import sealed_for
 from joinedup.accounts.models import AgencyKind
-from joinedup.chronology.events import PROTECTED_DETAIL_KEYS, Event, PlanPeriod, event_from_payload, plan_periods
+from joinedup.chronology.events import Event, PlanPeriod, event_from_payload, plan_periods
 from joinedup.chronology.models import SignificantMark
+from joinedup.chronology.restriction import restrict_events, restricted_payload
 from joinedup.ingest.models import Mention, SourceRecord, SourceRecordVersion
 from joinedup.people.models import Person
 from joinedup.people.selectors import person_household
@@ -180,11 +184,16 @@ def household_members(person: Person) -> tuple[list[Member], list[Movement]]:
     return members, movements
 
 
-def chronology_for(*, person: Person, household: bool = False, filters: Filters | None = None) -> Chronology:
-    """The person's chronology (and, with `household`, their housemates' events while living with them)."""
+def chronology_for(*, person: Person, viewer, household: bool = False, filters: Filters | None = None) -> Chronology:
+    """The person's chronology as the viewer may see it (and, with `household`, their housemates' events while
+    living with them; a housemate sealed for the viewer is left out, with their arrivals and departures)."""
     filters = filters or Filters()
     own = events_for_people({person.pk: person.display_name})
     members, movements = household_members(person)
+    sealed = sealed_for(viewer, {m.person_id for m in members} | {m.person_id for m in movements})
+    if sealed:
+        members = [m for m in members if m.person_id not in sealed]
+        movements = [m for m in movements if m.person_id not in {str(s) for s in sealed}]
     events = list(own)
     if household and members:
         windows: dict = {}
@@ -196,6 +205,8 @@ def chronology_for(*, person: Person, household: bool = False, filters: Filters 
             labels[pid] = m.label
         events.extend(events_for_people(labels, windows=windows, exclude_people=[person.pk]))
         events.sort(key=lambda e: e.sort_key)
+    plans = plan_periods(own)
+    events = restrict_events(events, viewer=viewer)
     marks = significant_records(person)
     for e in events:
         e.significant = e.record_pk in marks
@@ -206,7 +217,7 @@ def chronology_for(*, person: Person, household: bool = False, filters: Filters 
         person=person,
         events=[e for e in events if filters.keep(e)],
         all_events=events,
-        plans=plan_periods(own),
+        plans=plans,
         agencies=list(agencies.values()),
         members=members,
         movements=movements,
@@ -224,25 +235,56 @@ class VersionView:
     current: bool
 
 
-def record_history(*, record_pk: int) -> tuple[SourceRecord | None, list[VersionView]]:
-    """A record and every version received, newest first (corrections keep their history)."""
+def record_history(*, record_pk: int, viewer) -> tuple[SourceRecord | None, list[VersionView]]:
+    """A record and every version received, newest first (corrections keep their history), as the viewer may see
+    them: field groups they may not see restricted, protected detail and protected addresses left out
+    (`restriction.restricted_payload`)."""
     record = SourceRecord.objects.select_related("agency").filter(pk=record_pk).first()
     if record is None:
         return None, []
+    code = record.agency.code
+    sealed = _sealed_mentions(record_pk, viewer)
     versions = [
-        VersionView(v.sequence, v.version, v.received_at, v.received_via, _shown(v.payload), v.pk == record.current_id)
+        VersionView(v.sequence, v.version, v.received_at, v.received_via,
+                    _without_sealed(restricted_payload(v.payload, viewer=viewer, agency_code=code), sealed),
+                    v.pk == record.current_id)
         for v in SourceRecordVersion.objects.filter(record=record).order_by("-sequence")
     ]
     return record, versions
 
 
-def _shown(payload: dict) -> dict:
-    """A payload as a record page shows it: protected detail (a placement postcode) replaced by a marker."""
-    detail = payload.get("detail") or {}
-    hidden = PROTECTED_DETAIL_KEYS & detail.keys()
-    if not hidden:
+SEALED_MENTION = "Restricted: a sealed record"
+_IDENTIFYING = ("given_name", "family_name", "other_names", "dob", "nhs_number", "local_person_id", "upn", "address",
+                "sex", "age", "dob_estimated")
+
+
+def _sealed_mentions(record_pk: int, viewer) -> set[str]:
+    """The record's mentions (their ids in the payload) of people sealed for this viewer."""
+    from joinedup.access.sealing import sealed_for
+
+    linked = dict(Mention.objects.filter(record_id=record_pk, link__person__isnull=False)
+                  .values_list("mention_id", "link__person_id"))
+    if not linked:
+        return set()
+    sealed = sealed_for(viewer, set(linked.values()))
+    return {mid for mid, pid in linked.items() if pid in sealed}
+
+
+def _without_sealed(payload: dict, sealed: set[str]) -> dict:
+    """A payload with every identifying field of a sealed person's mention replaced (the record names them)."""
+    if not sealed or not isinstance(payload.get("mentions"), list):
         return payload
-    return {**payload, "detail": {k: ("Protected" if k in hidden else v) for k, v in detail.items()}}
+    mentions = []
+    for m in payload["mentions"]:
+        if isinstance(m, dict) and m.get("mention_id") in sealed:
+            m = {**{k: v for k, v in m.items() if k not in _IDENTIFYING}, "given_name": SEALED_MENTION}
+        mentions.append(m)
+    return {**payload, "mentions": mentions}
+
+
+def source_record(*, record_pk: int) -> SourceRecord | None:
+    """A record by its key, for a write about it; the caller has checked it is in a chronology the viewer may see."""
+    return SourceRecord.objects.filter(pk=record_pk).first()
 
 
 def record_names_person(*, record_pk: int, person: Person) -> bool:

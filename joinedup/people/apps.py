@@ -7,5 +7,8 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and households"
 
     def ready(self) -> None:
+        from joinedup.people.access_providers import register_providers
+
+        register_providers()  # legitimate relationships (joinedup.access.relationships)
         # Match mentions that arrive through the API against known people as they are stored.
         from joinedup.people import receivers  # noqa: F401

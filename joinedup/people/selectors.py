@@ -11,7 +11,9 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.db.models.functions import Floor
 from django.utils import timezone
 
-from joinedup.access.policy import may_look_up_people, may_review_matches, sees_every_person
+from joinedup.access import relationships as access
+from joinedup.access.policy import Scope, may_look_up_people, may_review_matches
+from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import AgencyKind
 from joinedup.ingest.models import Mention
 from joinedup.people.linkage.cluster import (
@@ -40,18 +42,26 @@ ADULT_AGE = 18
 
 
 def persons_visible_to(*, viewer) -> QuerySet[Person]:
-    """People the viewer may see: everyone for children's social care, else those their agency holds records on."""
+    """People the viewer may find: those they have a legitimate relationship to that shows them the person
+    (joinedup.access.relationships) — everyone for the front door and heads of service; for a partner, the people
+    their agency holds records on, has referred, or met about, and any they have claimed."""
     if not may_look_up_people(viewer):
         return Person.objects.none()
-    people = Person.objects.filter(merged_into__isnull=True)
-    if sees_every_person(viewer):
-        return people
-    return people.filter(mention_links__mention__agency_id=viewer.agency_id).distinct()
+    q = access.person_q(viewer, scopes=(Scope.FULL, Scope.AGENCY))
+    if q is None:
+        return Person.objects.none()
+    return Person.objects.filter(merged_into__isnull=True).filter(q)
 
 
-def person_search(*, viewer, name: str = "", dob: dt.date | None = None, nhs_number: str = "") -> QuerySet[Person]:
-    """Search by any part of any name an agency wrote (earlier surnames too), date of birth and NHS number."""
-    people = persons_visible_to(viewer=viewer)
+def person_search(*, viewer, name: str = "", dob: dt.date | None = None, nhs_number: str = "",
+                  everyone: bool = False) -> QuerySet[Person]:
+    """Search by any part of any name an agency wrote (earlier surnames too), date of birth and NHS number.
+
+    `everyone`: search beyond the viewer's relationships — only to record a self-claim or break-glass (the
+    caller audits it as such); the results never open a page until the claim is made."""
+    people = Person.objects.filter(merged_into__isnull=True) if everyone else persons_visible_to(viewer=viewer)
+    if everyone:  # sealed people are never found (joinedup.access.sealing); persons_visible_to leaves them out too
+        people = people.exclude(pk__in=sealed_person_ids(viewer))
     if nhs_number:
         people = people.filter(search_text__contains=f" {nhs_number} ")
     if dob:
@@ -61,8 +71,7 @@ def person_search(*, viewer, name: str = "", dob: dt.date | None = None, nhs_num
     return people.order_by("family_name", "given_name", "dob", "id")
 
 
-def person_for_viewer(*, viewer, person_id) -> tuple[Person | None, Person | None]:
-    """The person if the viewer may see them, following merges; returns (person, merged_from)."""
+def _follow_merges(person_id) -> tuple[Person | None, Person | None]:
     person = Person.objects.filter(pk=person_id).first()
     merged_from = None
     hops = 0
@@ -70,9 +79,40 @@ def person_for_viewer(*, viewer, person_id) -> tuple[Person | None, Person | Non
         merged_from = merged_from or person
         person = Person.objects.filter(pk=person.merged_into_id).first()
         hops += 1
-    if person is None or not persons_visible_to(viewer=viewer).filter(pk=person.pk).exists():
+    if person is not None and person.merged_into_id is not None:
         return None, None
     return person, merged_from
+
+
+def person_in_scope(*, viewer, person_id) -> tuple[Person | None, Person | None, str | None]:
+    """The person (following merges), the record they were merged from, and the widest scope the viewer's
+    relationships give them — (None, None, None) when the viewer has none (callers answer 404)."""
+    person, merged_from = _follow_merges(person_id)
+    if person is None:
+        return None, None, None
+    scope = access.scope_of(viewer, person.pk)
+    if scope is None:
+        return None, None, None
+    return person, merged_from, scope
+
+
+def person_for_viewer(*, viewer, person_id) -> tuple[Person | None, Person | None]:
+    """The person if the viewer may see them by name (the whole picture or their agency's part), following merges;
+    returns (person, merged_from)."""
+    person, merged_from, scope = person_in_scope(viewer=viewer, person_id=person_id)
+    if scope not in (Scope.FULL, Scope.AGENCY):
+        return None, None
+    return person, merged_from
+
+
+def persons_named_in(*, record_pks) -> set:
+    """Everyone the given records name (their mentions' people): what an audit row of a chronology names."""
+    pks = [pk for pk in set(record_pks) if pk is not None]
+    found: set = set()
+    for i in range(0, len(pks), 500):
+        found.update(MentionLink.objects.filter(mention__record_id__in=pks[i:i + 500], person__isnull=False)
+                     .values_list("person_id", flat=True).distinct())
+    return found
 
 
 @dataclass
@@ -675,7 +715,7 @@ class SightingDetail:
 def sighting_for(*, viewer, mention_id: int) -> SightingDetail | None:
     """An unidentified sighting the viewer may identify, or None (no such sighting, or not theirs to see).
 
-    The viewer must be allowed to identify sightings and to see at least one person the record names. The
+    The viewer must be allowed to identify sightings and see the whole picture of a person the record names. The
     candidates are the people (not merged away) whose residence at the sighting's address overlaps its day,
     adults first; whoever else the worker knows it to be is found through the person search.
     """
@@ -690,8 +730,10 @@ def sighting_for(*, viewer, mention_id: int) -> SightingDetail | None:
     mention = sighting.mention
     named_ids = set(MentionLink.objects.filter(mention__record_id=mention.record_id, person__isnull=False)
                     .exclude(mention_id=mention_id).values_list("person_id", flat=True))
-    visible = persons_visible_to(viewer=viewer)
-    named_with = list(visible.filter(pk__in=named_ids, merged_into__isnull=True).order_by("family_name", "given_name", "pk"))
+    # Only for someone who sees the whole picture of a person the record names (the child they work with): the
+    # candidates are that person's household, which their page shows anyway.
+    named_with = [p for p in Person.objects.filter(pk__in=named_ids, merged_into__isnull=True)
+                  .order_by("family_name", "given_name", "pk") if access.scope_of(viewer, p.pk) == Scope.FULL]
     if not named_with:
         return None
     margin = dt.timedelta(days=CO_RESIDENCE_MARGIN_DAYS)
@@ -700,7 +742,7 @@ def sighting_for(*, viewer, mention_id: int) -> SightingDetail | None:
                                                first_seen_on__lte=sighting.seen_on + margin,
                                                presumed_until__gte=sighting.seen_on - margin)
                .select_related("person").order_by("first_seen_on", "person_id")):
-        if ep.person.merged_into_id is not None or not visible.filter(pk=ep.person_id).exists():
+        if ep.person.merged_into_id is not None:
             continue
         known = seen.get(ep.person_id)
         if known is None:

@@ -7,3 +7,8 @@ class PracticeConfig(AppConfig):
     name = "joinedup.practice"
     label = "practice"
     verbose_name = "Practice"
+
+    def ready(self) -> None:
+        from joinedup.practice.access_providers import register_providers
+
+        register_providers()  # legitimate relationships (joinedup.access.relationships)

@@ -1,4 +1,5 @@
-"""Who may record and read practice (until the access-control issue puts one access layer under every read).
+"""Who may record and read practice: the predicates, over the one written policy (joinedup.access.policy) and the
+legitimate relationships it judges (joinedup.access.relationships).
 
 Child-level practice (visits, hypotheses, categories of concern) follows the child's case relationship
 (`casework.relationships`); supervision belongs to the worker, their manager and the head of service;
@@ -8,10 +9,9 @@ who answer them. A concern's raiser is shown only to the roles the deployment na
 
 from __future__ import annotations
 
+from joinedup.access.policy import CSC_STAFF
 from joinedup.accounts.models import AgencyKind, Role
 from joinedup.casework.relationships import may_record_case_step, may_view_case, may_view_chronology
-
-CSC_STAFF = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR, Role.HEAD_OF_SERVICE})
 
 
 def _active(user) -> bool:

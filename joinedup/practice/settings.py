@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from joinedup.access.policy import FIELD_GROUPS, WHISTLEBLOWER_IDENTITY
+
 DEFAULTS: dict[str, Any] = {
     # A concern from anyone gets a named responder and a response within this many working days.
     "concern_response_working_days": 5,
@@ -22,8 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "caseload_weight_other": 1.0,
     # Dashboards: a child on a plan or looked after not seen for this many days is listed.
     "not_seen_days": 28,
-    # Who may see who raised a concern when their identity is withheld (roles).
-    "concern_raiser_roles": ["head_of_service", "data_protection_officer"],
+    # Who may see who raised a concern when their identity is withheld (roles): by default the access policy's
+    # field group "whistleblower identity" (joinedup.access.policy.FIELD_GROUPS); a deployment may name others.
+    "concern_raiser_roles": sorted(FIELD_GROUPS[WHISTLEBLOWER_IDENTITY].roles),
 }
 
 

@@ -15,6 +15,7 @@ from .health import simulate_health
 from .population import Household, World, build_household
 from .practice_file import partnership_meetings, write_practice
 from .records import Emitter
+from .sensitive import simulate_sensitive
 from .streams import age_on, iso, stream
 from .writers import TRUTH_README, address_rows, person_rows, trap_rows, write_agencies, write_lines
 
@@ -75,6 +76,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         simulate_housing(ctx, rng, hh)
         simulate_schools(ctx, rng, hh)
         emit_harm(ctx, rng, hh)
+        simulate_sensitive(ctx, stream(config.seed, "sensitive", index), hh)  # last: no other record changes
         households.append(hh)
         n = sum(1 for c in hh.children() if c.dob <= world.start and age_on(c.dob, world.start) < 18)
         counted += n

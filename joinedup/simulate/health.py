@@ -9,6 +9,7 @@ from .agencies import AMBULANCE, COMMUNITY, HOSPITALS
 from .context import Context
 from .population import Household, Person
 from .records import Mention
+from .sensitive import marked
 from .streams import age_on, poisson
 
 ACCIDENT_SITES = (
@@ -139,7 +140,7 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
             day = rng.randrange(first, E)
             code = rng.choices([c for c, _ in GP_CODES], [w for _, w in GP_CODES])[0]
             ms = [(p, "patient", {})] + (_accompany(hh, p, day, rng) if child else [])
-            detail: dict[str, object] = {"code": code, "text": f"Seen for {code}."}
+            detail: dict[str, object] = marked({"code": code, "text": f"Seen for {code}."})
             if code == "minor injury":
                 site, desc = rng.choice(ACCIDENT_SITES)
                 detail["injury"] = {
@@ -189,6 +190,7 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
                     "explanation_given": rng.choice(ACCIDENT_STORIES),
                     "severity": rng.choice(("minor", "minor", "moderate")),
                 }
+            marked(detail)
             kind = "ed_attendance"
             if rng.random() < r.admission_share:
                 kind, detail["disposal"] = "admission", "admitted to ward"

@@ -141,10 +141,9 @@ def required_fields(form) -> set[str]:
 
 def measure(page, base_url: str, *, username: str, password: str, child_name: str) -> dict[str, Any]:
     """Sign in (not counted), then record a contact about `child_name` and decide it, as a practitioner would."""
-    page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    from joinedup.web.browser_sign_in import sign_in_through_the_forms
+
+    sign_in_through_the_forms(page, base_url, username=username, password=password)  # sets up its authenticator
     page.wait_for_url(f"{base_url}/")
 
     hands = _Hands(page)

@@ -118,10 +118,9 @@ def seed(*, password: str | None = None) -> Seeded:
 
 
 def sign_in(page, base_url: str, *, username: str, password: str) -> None:
-    page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    from joinedup.web.browser_sign_in import sign_in_through_the_forms
+
+    sign_in_through_the_forms(page, base_url, username=username, password=password)  # sets up its authenticator
     page.wait_for_url(f"{base_url}/")
 
 

@@ -19,8 +19,9 @@ def _local(at: dt.datetime) -> dt.datetime:
     return timezone.localtime(at) if timezone.is_aware(at) else at
 
 
-def render_rows(rows, *, person_pk, household: bool) -> SafeString:
-    """`rows`: (event or None, anchor, alert step or None) in time order."""
+def render_rows(rows, *, person_pk, household: bool, may_mark: bool = True) -> SafeString:
+    """`rows`: (event or None, anchor, alert step or None) in time order. `may_mark`: the viewer works the child's
+    case, so each entry has its mark (or unmark) button; others see only which entries are marked."""
     record_base = reverse("web:record", args=[person_pk, 0])[:-2]  # ".../records/" — the number is appended
     out: list[str] = []
     for e, anchor, step in rows:
@@ -55,18 +56,21 @@ def render_rows(rows, *, person_pk, household: bool) -> SafeString:
             if e.injury.explained_by:
                 explanation += f" ({escape(e.injury.explained_by)})"
         label = escape(e.kind_label)
-        if e.significant:
-            button = f'Unmark<span class="govuk-visually-hidden"> {label} {_day(e.occurred_on)}</span>'
+        if not may_mark:
+            mark = "Significant" if e.significant else ""
         else:
-            button = f'Mark<span class="govuk-visually-hidden"> {label} {_day(e.occurred_on)} as significant</span>'
+            if e.significant:
+                button = f'Unmark<span class="govuk-visually-hidden"> {label} {_day(e.occurred_on)}</span>'
+            else:
+                button = f'Mark<span class="govuk-visually-hidden"> {label} {_day(e.occurred_on)} as significant</span>'
+            mark = (f'<button name="mark" value="{e.record_pk}:{0 if e.significant else 1}:{anchor}" class="app-mark">'
+                    f"{button}</button>")
         sig = ' class="app-sig"' if e.significant else ""
         out.append(
             f'<tr id="{anchor}"{sig}><td>{when}</td>'
             f"<td>{escape(e.agency_name)}{author}</td>"
             + (f"<td>{escape(e.person_label)}</td>" if household else "")
             + f'<td><a href="{record_base}{e.record_pk}/">{label}</a>{tags}<br>{escape(e.summary)}{ended}</td>'
-            f"<td>{explanation}</td>"
-            f'<td><button name="mark" value="{e.record_pk}:{0 if e.significant else 1}:{anchor}" class="app-mark">'
-            f"{button}</button></td></tr>"
+            f"<td>{explanation}</td><td>{mark}</td></tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 — every value above is escaped

@@ -21,15 +21,38 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
 
 
-class AuditFilterForm(forms.Form):
-    """Filters for the audit trail."""
+def _audit_action_choices() -> list[tuple[str, str]]:
+    from joinedup.audit.actions import AuditAction
 
-    action = forms.CharField(required=False, max_length=64)
+    return [("", "Any action"), *sorted(AuditAction.choices, key=lambda choice: choice[1].lower())]
+
+
+_AUDIT_DAY_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%Y-%m-%d"]
+
+
+class AuditFilterForm(forms.Form):
+    """Filters for the audit trail: a person (their id), a username, UTC days from and to, an action."""
+
+    person = forms.UUIDField(required=False, label="Person ID", error_messages={
+        "invalid": "Enter a person ID as it appears on the trail, like 3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f"})
     actor = forms.CharField(required=False, max_length=150, label="Username")
+    date_from = forms.DateField(required=False, label="From (UTC day)", input_formats=_AUDIT_DAY_FORMATS,
+                                error_messages={"invalid": "Enter the from date as day/month/year, like 1/4/2025"})
+    date_to = forms.DateField(required=False, label="To (UTC day)", input_formats=_AUDIT_DAY_FORMATS,
+                              error_messages={"invalid": "Enter the to date as day/month/year, like 30/4/2025"})
+    action = forms.ChoiceField(required=False, label="Action", choices=_audit_action_choices,
+                               error_messages={"invalid_choice": "Choose an action from the list"})
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The to date must be the same as or after the from date")
+        return data
 
 
 class PersonSearchForm(forms.Form):
-    """Find a person by name as any agency wrote it, date of birth or NHS number."""
+    """Find a person by name as any agency wrote it, date of birth or NHS number. Posted, never in a URL."""
 
     name = forms.CharField(required=False, max_length=200, label="Name")
     dob = forms.DateField(
@@ -166,7 +189,7 @@ class ChronologyFilterForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    """A partner looks a child up: NHS number, or name and date of birth."""
+    """A partner looks a child up: NHS number, or name and date of birth. Posted, never in a URL."""
 
     nhs_number = forms.RegexField(
         required=False, regex=r"^\s*\d{3}\s*\d{3}\s*\d{4}\s*$", label="NHS number",

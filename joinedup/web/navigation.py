@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from joinedup.access import policy, sealing
 from joinedup.access.policy import (
     may_look_up_child_status,
     may_look_up_people,
@@ -65,6 +66,8 @@ def navigation_for(user, path: str) -> list[NavItem]:
         items.append(("Colleagues", reverse("web:colleagues")))
     if may_view_audit_trail(user):
         items.append(("Audit trail", reverse("web:audit-trail")))
+    if policy.may_review_access_claims(user):
+        items.append(("Break-glass reviews", reverse("web:claims-review")))
     items.append(("Your account", reverse("web:account")))
     home = reverse("web:home")
     # The entry whose address is the longest start of the path is current ("/referrals/new/" is "Make a
@@ -162,4 +165,48 @@ def home_cards_for(user) -> list[HomeCard]:
     for allowed, title, body, name, link_text in CARDS:
         if allowed(user) and (href := _href(name)) is not None:
             cards.append(HomeCard(title=title, body=body.format(agency=user.agency), href=href, link_text=link_text))
+    cards.extend(_sealing_cards(user))
+    cards.extend(_access_cards(user))
     return cards
+
+
+def _access_cards(user) -> list[HomeCard]:
+    """Relationships (issue 15): claiming access with a reason; the DPO's review queue with its counts; a case
+    reviewer's commissions."""
+    from joinedup.access import claims
+
+    cards = []
+    if policy.may_claim_access(user):
+        cards.append(HomeCard(
+            title="Someone outside your relationships",
+            body="You see the people you work with. To see anyone else, say why: it lasts "
+                 f"{claims.claim_hours()} hours and the data protection officer reviews it.",
+            href=reverse("web:claim"), link_text="Claim access with a reason"))
+    if policy.may_review_access_claims(user):
+        summary = claims.claims_review_summary(viewer=user)
+        body = (f"{summary['waiting']} self-claim{'s' if summary['waiting'] != 1 else ''} and break-glass to review "
+                f"({summary['break_glass']} break-glass)")
+        body += f"; {summary['overdue']} overdue." if summary["overdue"] else "; none overdue."
+        cards.append(HomeCard(title="Self-claims and break-glass", body=body, href=reverse("web:claims-review"),
+                              link_text="Review them"))
+    for commission in claims.commissions_of(viewer=user):
+        cards.append(HomeCard(
+            title=commission.reference,
+            body=f"Commissioned until {commission.ends_on:%d %B %Y}: the child's chronology, pseudonymised.",
+            href=reverse("web:chronology", args=[commission.person_id]), link_text="Open the chronology"))
+    return cards
+
+
+def _sealing_cards(user) -> list[HomeCard]:
+    """Sealed records (security promise 3): the DPO is told of every unsealing here; approvers of what waits."""
+    if not (policy.may_request_unseal(user) or policy.may_seal(user) or policy.may_review_unsealing(user)):
+        return []
+    to_review = sealing.unsealings_to_review(viewer=user)
+    waiting = sealing.unseal_decisions_waiting(viewer=user)
+    parts = ["A sealed record (an adoption) shows to nobody; unsealing needs a second person of a higher role."]
+    if policy.may_review_unsealing(user):
+        parts.append(f"Unsealings to review: {to_review}.")
+    if waiting:
+        parts.append(f"Requests waiting for your decision: {waiting}.")
+    return [HomeCard(title="Sealed records", body=" ".join(parts), href=reverse("web:sealed"),
+                     link_text="Go to sealed records")]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from joinedup.web.views import (
+    access,
     alerts,
     auth,
     cases,
@@ -22,6 +23,13 @@ urlpatterns = [
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("signed-out/", auth.signed_out, name="signed-out"),
+    path("sign-in/code/", auth.sign_in_code, name="sign-in-code"),
+    path("sign-in/set-up/", auth.sign_in_set_up, name="sign-in-set-up"),
+    path("sign-in/organisation/", auth.OrganisationSignInStart.as_view(), name="sign-in-organisation"),
+    path("sign-in/organisation/callback/", auth.OrganisationSignInCallback.as_view(),
+         name="sign-in-organisation-callback"),
+    path("account/authenticator/", auth.sign_in_set_up, name="account-authenticator"),
+    path("account/recovery-codes/", auth.account_recovery_codes, name="account-recovery-codes"),
     path("account/", home.account, name="account"),
     path("colleagues/", home.colleagues, name="colleagues"),
     path("audit/", home.audit_trail, name="audit-trail"),
@@ -47,6 +55,10 @@ urlpatterns = [
     path("cases/<uuid:case_id>/steps/<slug:step>/", cases.case_step, name="case-step"),
     path("referrals/", referrals.referrals, name="referrals"),
     path("referrals/new/", referrals.referral_new, name="referral-new"),
+    path("access/claim/", access.claim, name="claim"),
+    path("access/claims/<uuid:claim_id>/end/", access.claim_end, name="claim-end"),
+    path("access/claims/", access.claims_review, name="claims-review"),
+    path("people/<uuid:person_id>/commission/", access.commission_new, name="commission"),
 ]
 
 # Practice (issue 13): each part keeps its own routes.
@@ -54,3 +66,12 @@ from joinedup.web.practice_urls import concerns, dashboards, meetings, supervisi
 
 for _part in (visits, supervision, meetings, concerns, dashboards):
     urlpatterns += _part.urlpatterns
+
+# Sealed records (issue 15, security promise 3).
+from joinedup.web.views import sealing  # noqa: E402
+
+urlpatterns += [
+    path("people/<uuid:person_id>/seal/", sealing.person_seal, name="person-seal"),
+    path("sealed/", sealing.register, name="sealed"),
+    path("sealed/request/", sealing.unseal_request, name="unseal-request"),
+]

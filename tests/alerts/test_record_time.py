@@ -14,6 +14,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from joinedup.accounts.models import Role
 from joinedup.accounts.services import api_token_create
 from joinedup.alerts.models import Alert, AlertStatus
 from joinedup.alerts.rules.base import PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
@@ -68,8 +69,9 @@ def api(staff):
 
 
 @pytest.fixture
-def csc_api(staff):
-    _token, secret = api_token_create(actor=SYSTEM, user=staff.worker, name="Case system")
+def csc_api(staff, make_user):
+    case_system = make_user(Role.SYSTEM_ADMINISTRATOR, agency=staff.agency)  # the authority's case system's account
+    _token, secret = api_token_create(actor=SYSTEM, user=case_system, name="Case system")
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 

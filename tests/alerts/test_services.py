@@ -45,7 +45,7 @@ def test_a_file_load_raises_alerts_after_linkage_with_the_exact_records_and_a_se
     assert hurt.evidence == [{"key": f"{HOSPITAL}:A-ED-1", "record_id": record.pk, "version_id": record.current_id,
                               "version": 1}]
     assert (hurt.rule_name, hurt.rule_kind, hurt.status) == ("Injury recorded", "suspect", AlertStatus.NEW)
-    [row] = alert_evidence(alert=hurt)
+    [row] = alert_evidence(alert=hurt, viewer=None)
     assert (row.agency_name, row.occurred_on, row.author_role) == ("St Aldric's Hospital", dt.date(2024, 4, 2),
                                                                    "Emergency department nurse")
     assert "bruising to forearm" in row.summary
@@ -134,7 +134,7 @@ def test_acknowledge_act_and_dismiss_are_audited_steps_in_the_childs_history(fam
     assert actions == ["alert.acknowledge", "alert.act", "alert.dismiss"]
     dismissed = AuditEvent.objects.get(action="alert.dismiss")
     assert dismissed.reason == "Visit done on 9 March; the record is late." and dismissed.subject_person_id == family.pk
-    rows = alert_steps_for_person(person=family)
+    rows = alert_steps_for_person(family, viewer=None)
     mine = [(r.rule_id, r.step) for r in rows if r.actor_name == staff.worker.get_full_name()]
     assert mine == [("T1", "acknowledged"), ("T1", "acted"), ("T2", "dismissed")]
     acted = next(r for r in rows if r.step == "acted")

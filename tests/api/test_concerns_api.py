@@ -81,7 +81,7 @@ def test_a_concern_recorded_answered_and_the_raiser_told(front_door, manager, he
     assert seen.json()["raiser_told_how"] == "By email"
     assert AuditEvent.objects.filter(action="concern.raiser_view", actor_username=head.username).count() == 1
     # In the child's chronology: three versions, and never the name.
-    (event,) = [e for e in chronology_for(person=child).events if e.kind == "concern"]
+    (event,) = [e for e in chronology_for(viewer=None, person=child).events if e.kind == "concern"]
     assert event.versions_received == 3 and event.detail["response"] == "Checked the visit records."
     assert not any(NAME in str(v.payload) for v in SourceRecordVersion.objects.all())
     listed = api(head).get(CONCERNS, {"status": "answered"})
@@ -119,7 +119,7 @@ def test_what_the_caller_may_not_see_is_404(front_door, manager, child, nurse, m
 def test_hypotheses_and_categories_through_the_api(front_door, child, make_user, csc):
     client = api(front_door)
     url = f"/api/v1/people/{child.pk}/hypotheses/"
-    contact = next(e.key for e in chronology_for(person=child).events)
+    contact = next(e.key for e in chronology_for(viewer=None, person=child).events)
     made = post(client, url, {"statement": "Accidental bruise.", "evidence_for": [contact]})
     assert made.status_code == 201, made.content
     h = made.json()

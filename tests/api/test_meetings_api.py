@@ -99,7 +99,7 @@ def test_minutes_through_the_api(api, front_door, hos, case):
     assert manager.post(url + "approval/", {"revision": 0}).status_code == 409
     response = manager.post(url + "approval/", {"revision": 1})
     assert response.status_code == 200 and response.json()["status"] == "approved"
-    (event,) = [e for e in chronology_for(person=case.person).events if e.kind == "meeting_minutes"]
+    (event,) = [e for e in chronology_for(viewer=None, person=case.person).events if e.kind == "meeting_minutes"]
     assert event.detail["dissent"] == [f"No further action. — Police: Detective sergeant: {REASON}"]
 
     response = worker.put(url, draft(1))

@@ -115,3 +115,27 @@ def test_casework_as_the_front_door_no_server_errors(case, front_door_token):
     secret, aim = front_door_token
     aim_at_real_things(case, aim)
     call_and_validate(case, {"Authorization": f"Bearer {secret}"})
+
+
+# --- sending records as an agency's system (the social worker above may not: 403) --------------------------------
+
+records_schema = schema.include(path_regex=r"^/api/v1/records/$")
+
+
+@pytest.fixture
+def feed_token(make_user):
+    """A partner agency's feed account's token (a sending role: joinedup.access.policy.RECORD_SENDING_ROLES)."""
+    user = make_user(role=Role.PARTNER_PRACTITIONER)
+    _, secret = api_token_create(actor=actor_for(user), user=user, name="schemathesis feed")
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield secret
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@records_schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_sending_records_as_a_feed_no_server_errors(case, feed_token):
+    call_and_validate(case, {"Authorization": f"Bearer {feed_token}"})

@@ -6,7 +6,7 @@ from django.test import Client
 
 from joinedup.accounts.models import Role
 from joinedup.api.serializers import UserSerializer  # noqa: F401 - the API must import cleanly
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = [pytest.mark.both_databases, pytest.mark.django_db]
 
@@ -34,7 +34,7 @@ def test_web_page_with_personal_data_fails_without_its_audit_row(make_user):
     user = make_user(role=Role.SOCIAL_WORKER, first_name="Marguerite", last_name="Vantongeren",
                      phone="01632 960123")
     client = Client(raise_request_exception=False)
-    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    sign_in(client, user)
     assert client.get("/account/").status_code == 200  # works while the audit store works
 
     break_audit_inserts()
@@ -50,7 +50,7 @@ def test_api_read_of_personal_data_fails_without_its_audit_row(make_user):
     viewer = make_user(role=Role.SOCIAL_WORKER)
     colleague = make_user(role=Role.TEAM_MANAGER, agency=viewer.agency, last_name="Oyelaran-Whitfield")
     client = Client(raise_request_exception=False)
-    client.post("/sign-in/", {"username": viewer.username, "password": PASSWORD})
+    sign_in(client, viewer)
     url = f"/api/v1/users/{colleague.pk}/"
     assert client.get(url).status_code == 200
 

@@ -76,7 +76,7 @@ def test_sign_in_and_sign_out_are_audited(make_user, signed_in):
     client = signed_in(user)
     client.post("/sign-out/")
     actions = list(AuditEvent.objects.filter(actor_id=user.pk).order_by("id").values_list("action", flat=True))
-    assert actions == [AuditAction.SIGN_IN, AuditAction.SIGN_OUT]
+    assert actions == [AuditAction.SIGN_IN_STARTED, AuditAction.SIGN_IN, AuditAction.SIGN_OUT]  # password, code
 
 
 @reads_personal_data

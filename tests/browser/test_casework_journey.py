@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from joinedup.accounts.models import Agency, AgencyKind, Role, User
 from joinedup.casework.models import Case, Contact, Notice
 from joinedup.web import bench_contact_time
-from tests.browser.helpers import assert_accessible, press
+from tests.browser.helpers import assert_accessible, enter_code, press
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +21,7 @@ def sign_in(page: Page, live_server, username: str, password: str = PASSWORD) ->
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, username)  # the authenticator app's code
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 

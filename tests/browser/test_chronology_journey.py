@@ -8,7 +8,7 @@ from joinedup.accounts.models import Agency, Role
 from joinedup.accounts.services import team_create
 from joinedup.ingest.services import records_ingest
 from joinedup.people.services import linkage_run
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, enter_code
 from tests.chronology.conftest import model_only  # noqa: F401
 from tests.chronology.family import CSC, HOSPITAL, family_records
 from tests.conftest import PASSWORD
@@ -22,6 +22,7 @@ def sign_in(page: Page, live_server, user) -> None:
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, user.username)  # the authenticator app's code
 
 
 def test_look_up_then_read_the_chronology_and_timeline(page: Page, live_server, model_only, make_user):  # noqa: F811

@@ -14,7 +14,7 @@ from joinedup.accounts.models import AgencyKind, Role
 from joinedup.accounts.services import agency_create, team_create
 from joinedup.casework.services import NewPerson, contact_record
 from joinedup.practice.models import Concern
-from tests.browser.helpers import assert_accessible, press
+from tests.browser.helpers import assert_accessible, enter_code, press
 from tests.conftest import PASSWORD, SYSTEM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,6 +27,7 @@ def sign_in(page: Page, live_server, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, username)  # the authenticator app's code
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from joinedup.casework.models import Allocation, Case
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, enter_code
 from tests.casework.conftest import csc, front_door, front_door_team, hospital, manager, nurse  # noqa: F401
 from tests.conftest import PASSWORD
 from tests.practice.test_dashboard import authority  # noqa: F401
@@ -19,6 +19,7 @@ def sign_in(page: Page, live_server, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, username)  # the authenticator app's code
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Role
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, enter_code
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,6 +27,7 @@ def test_sign_in_home_menu_sign_out(page: Page, live_server, make_user, make_tea
     page.get_by_label("Username").fill(dpo.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, dpo.username)  # the authenticator app's code
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Imogen")
     assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert_accessible(page)

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 from joinedup.accounts.models import Agency, Role
 from joinedup.ingest.services import records_ingest
 from joinedup.people.services import linkage_run
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, enter_code
 from tests.conftest import PASSWORD
 from tests.people.conftest import SYSTEM, authority, authority_records, loaded, trained_model  # noqa: F401
 from tests.people.test_households_online import CSC, _family_records
@@ -23,6 +23,7 @@ def test_find_a_child_read_the_household_and_decide_a_match(page: Page, live_ser
     page.get_by_label("Username").fill(worker.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, worker.username)  # the authenticator app's code
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find a person").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a person")
     assert_accessible(page)
@@ -33,6 +34,8 @@ def test_find_a_child_read_the_household_and_decide_a_match(page: Page, live_ser
 
     page.get_by_label("Name").fill("Kayden Stonebridge")
     page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Kayden Stonebridge")).to_be_visible()
+    assert page.url == f"{live_server.url}/people/"  # the terms went in the body, not the address
     page.get_by_role("link", name="Kayden Stonebridge").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kayden Stonebridge")
     expect(page.get_by_text("Not in household record").first).to_be_visible()

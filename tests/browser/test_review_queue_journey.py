@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from joinedup.people.models import ReviewItem, ReviewStatus
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, enter_code
 from tests.conftest import PASSWORD
 from tests.web.test_review_queue_tool import _reviewer, queue  # noqa: F401
 
@@ -17,6 +17,7 @@ def test_decide_two_matches_together(page: Page, live_server, queue, make_user):
     page.get_by_label("Username").fill(worker.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, worker.username)  # the authenticator app's code
     page.goto(f"{live_server.url}/review/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Matches to review")
     expect(page.locator("#queue-summary")).to_have_text("5 waiting: 3 about children.")

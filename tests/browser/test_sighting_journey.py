@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Agency
+from joinedup.casework.services import allocation_set
 from joinedup.people.models import LinkMethod
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, enter_code
 from tests.conftest import PASSWORD
 from tests.people.conftest import authority, authority_records, loaded, trained_model  # noqa: F401
 from tests.people.test_households_online import CSC, GP
@@ -18,10 +19,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_identify_an_unidentified_adult(page: Page, live_server, family, make_user):  # noqa: F811
     worker = make_user(role="social_worker", agency=Agency.objects.get(code=CSC))
+    allocation_set(actor_user=make_user(role="team_manager", agency=Agency.objects.get(code=CSC)), person=family,
+                   worker=worker)  # the worker works with Kayden
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(worker.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, worker.username)  # the authenticator app's code
     page.goto(f"{live_server.url}/people/{family.pk}/")
     link = page.get_by_role("link", name=re.compile("^Say who this is.*Steve"))
     expect(link).to_have_count(1), page.content()

@@ -14,7 +14,7 @@ from joinedup.casework.models import Case
 from joinedup.casework.services import allocation_set, contact_decide
 from joinedup.casework.services.recording import today
 from joinedup.practice.models import SupervisionSession
-from tests.browser.helpers import assert_accessible, press
+from tests.browser.helpers import assert_accessible, enter_code, press
 from tests.casework.conftest import new_child_contact
 from tests.conftest import PASSWORD, SYSTEM
 
@@ -50,6 +50,7 @@ def test_a_supervision_decision_reaches_two_childrens_files(page: Page, live_ser
     page.get_by_label("Username").fill(manager.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, manager.username)  # the authenticator app's code
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
     # Who is due: Sam has never been supervised here; one keyboard press starts his session.

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from joinedup.casework.models import CaseClock, Notice
 from joinedup.ingest.models import SourceRecord
 from joinedup.web import bench_visit_time
-from tests.browser.helpers import assert_accessible, press
+from tests.browser.helpers import assert_accessible, enter_code, press
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,6 +22,7 @@ def sign_in(page: Page, live_server, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, username)  # the authenticator app's code
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 

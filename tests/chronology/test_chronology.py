@@ -23,7 +23,7 @@ from .family import CRAIG, CSC, GP, HOSPITAL, JADE, MILO, POLICE, SCHOOL, m, per
 pytestmark = pytest.mark.both_databases
 
 def test_events_from_every_agency_are_merged_in_time_order(family):
-    chron = chronology_for(person=family)
+    chron = chronology_for(viewer=None, person=family)
     keys = [e.key for e in chron.events]
     # The school concern names only the mother, so it is not Milo's; the GP consultation (a day-only
     # record) sorts before the same day's evening A&E attendance.
@@ -45,11 +45,11 @@ def test_a_corrected_record_shows_once_in_its_latest_version_with_its_history(fa
                             "injury": {"site": "ear and neck", "description": "bruising",
                                        "explanation_given": "fell against the cot", "explained_by": "m2"}})
     assert records_ingest(actor=SYSTEM, records=[corrected], via="file").outcomes[0].status == "new_version"
-    events = [e for e in chronology_for(person=family).events if e.key == f"{HOSPITAL}:K-ED-1"]
+    events = [e for e in chronology_for(viewer=None, person=family).events if e.key == f"{HOSPITAL}:K-ED-1"]
     assert len(events) == 1
     assert events[0].version == 2 and events[0].versions_received == 2
     assert events[0].injury.site == "ear and neck"
-    _record, versions = record_history(record_pk=events[0].record_pk)
+    _record, versions = record_history(viewer=None, record_pk=events[0].record_pk)
     assert [v.version for v in versions] == [2, 1] and versions[0].current and not versions[1].current
     assert versions[1].payload["detail"]["injury"]["site"] == "ear"
     # An older version arriving late is kept but does not replace the newer one.
@@ -57,14 +57,14 @@ def test_a_corrected_record_shows_once_in_its_latest_version_with_its_history(fa
         "site": "arm", "description": "graze", "explanation_given": "fell"}})
     late.pop("amended_at")
     records_ingest(actor=SYSTEM, records=[late], via="file")
-    events = [e for e in chronology_for(person=family).events if e.key == f"{HOSPITAL}:K-ED-1"]
+    events = [e for e in chronology_for(viewer=None, person=family).events if e.key == f"{HOSPITAL}:K-ED-1"]
     assert len(events) == 1 and events[0].injury.site == "ear and neck" and events[0].versions_received == 3
 
 
 def test_the_household_view_adds_people_only_while_they_lived_with_the_child(family):
     craig = person_of(GP, "GP-C1")
-    own = {e.key for e in chronology_for(person=family).events}
-    chron = chronology_for(person=family, household=True)
+    own = {e.key for e in chronology_for(viewer=None, person=family).events}
+    chron = chronology_for(viewer=None, person=family, household=True)
     members = {mm.label: mm for mm in chron.members}
     assert "Craig Wedderburn" in members and "Jade Ashgrove" in members
     craig_keys = {e.key for e in chron.events if e.person_id == str(craig.pk)}
@@ -83,7 +83,7 @@ def test_the_household_view_adds_people_only_while_they_lived_with_the_child(fam
     records_ingest(actor=SYSTEM, records=[rec(GP, "K-GP-6", "consultation", [m("m1", "patient", CRAIG, "GP-C1")],
                                               on="2024-03-10", detail={"code": "headache"})], via="file")
     linkage_run(actor=SYSTEM, progress=lambda _line: None)
-    later = chronology_for(person=family, household=True)
+    later = chronology_for(viewer=None, person=family, household=True)
     assert f"{GP}:K-GP-6" in {e.key for e in later.events if e.person_id == str(craig.pk)}
 
 
@@ -91,19 +91,19 @@ def test_filters_by_agency_kind_period_and_significance(family, make_user):
     worker = make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC))
     record = SourceRecord.objects.get(source_record_id="K-ED-1")
     event_mark_significant(actor_user=worker, person=family, record=record, significant=True, note="Injury to ear")
-    chron = chronology_for(person=family, filters=Filters(significant_only=True))
+    chron = chronology_for(viewer=None, person=family, filters=Filters(significant_only=True))
     assert [e.key for e in chron.events] == [f"{HOSPITAL}:K-ED-1"] and chron.events[0].significant
-    assert [e.key for e in chronology_for(person=family, filters=Filters(agencies=frozenset({GP}))).events] == [
+    assert [e.key for e in chronology_for(viewer=None, person=family, filters=Filters(agencies=frozenset({GP}))).events] == [
         f"{GP}:K-GP-1"]
-    assert [e.kind for e in chronology_for(person=family, filters=Filters(kinds=frozenset({"cp_plan"}))).events] == [
+    assert [e.kind for e in chronology_for(viewer=None, person=family, filters=Filters(kinds=frozenset({"cp_plan"}))).events] == [
         "cp_plan"]
     import datetime as dt
 
     period = Filters(start=dt.date(2024, 2, 1), end=dt.date(2024, 2, 28))
-    assert {e.key for e in chronology_for(person=family, filters=period).events} == {
+    assert {e.key for e in chronology_for(viewer=None, person=family, filters=period).events} == {
         f"{GP}:K-GP-1", f"{HOSPITAL}:K-ED-1"}
     event_mark_significant(actor_user=worker, person=family, record=record, significant=False)
-    assert not chronology_for(person=family, filters=Filters(significant_only=True)).events
+    assert not chronology_for(viewer=None, person=family, filters=Filters(significant_only=True)).events
     assert list(SignificantMark.objects.values_list("significant", flat=True).order_by("id")) == [True, False]
     assert list(AuditEvent.objects.filter(action__in=["event.mark", "event.unmark"]).values_list(
         "action", flat=True).order_by("occurred_at")) == ["event.mark", "event.unmark"]

@@ -11,6 +11,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from joinedup.access.claims import commission_create
 from joinedup.accounts.models import Agency, Role
 from joinedup.audit.models import AuditEvent
 from joinedup.chronology.export import (
@@ -185,7 +186,7 @@ KEY = b"test-export-key"
 
 def test_a_pseudonymised_export_has_no_name_identifier_or_address_of_the_original(family):
     kayden, leanne, darren = family
-    chronology = chronology_for(person=kayden, household=True)
+    chronology = chronology_for(viewer=None, person=kayden, household=True)
     assert len(chronology.events) == 7  # the child's five records, and Leanne's and Darren's while living there
     for shift in (False, True):
         for replace in (False, True):
@@ -237,22 +238,22 @@ def test_a_pseudonymised_export_has_no_name_identifier_or_address_of_the_origina
 
 def test_pseudonyms_are_stable_across_exports_and_differ_per_person(family):
     kayden, leanne, darren = family
-    first = _csv_rows(export_csv(pseudonymise(chronology_for(person=kayden), key=KEY, shift_dates=True)))
-    again = _csv_rows(export_csv(pseudonymise(chronology_for(person=kayden, household=True), key=KEY,
+    first = _csv_rows(export_csv(pseudonymise(chronology_for(viewer=None, person=kayden), key=KEY, shift_dates=True)))
+    again = _csv_rows(export_csv(pseudonymise(chronology_for(viewer=None, person=kayden, household=True), key=KEY,
                                               shift_dates=True)))
     assert {r["Person"] for r in first} == {person_pseudonym(KEY, kayden.pk)}
     by_ref = {r["Reference"]: r for r in again}
     for row in first:  # the same record: the same reference, date, person and text in the household export
         assert by_ref[row["Reference"]] == row
     # Another key, other pseudonyms; the default key (from settings) is stable too.
-    other = _csv_rows(export_csv(pseudonymise(chronology_for(person=kayden), key=b"another", shift_dates=False)))
+    other = _csv_rows(export_csv(pseudonymise(chronology_for(viewer=None, person=kayden), key=b"another", shift_dates=False)))
     assert {r["Person"] for r in other}.isdisjoint({r["Person"] for r in first})
     assert {r["Reference"] for r in other}.isdisjoint(by_ref)
     assert person_pseudonym(pseudonym_key(), kayden.pk) == person_pseudonym(pseudonym_key(), kayden.pk)
     assert len({person_pseudonym(KEY, p) for p in (kayden.pk, leanne, darren)}) == 3
     # Leanne's own export gives her the pseudonym Kayden's export gave her in its free text.
     mum = person_pseudonym(KEY, leanne)
-    hers = _csv_rows(export_csv(pseudonymise(chronology_for(person=Person.objects.get(pk=leanne)), key=KEY,
+    hers = _csv_rows(export_csv(pseudonymise(chronology_for(viewer=None, person=Person.objects.get(pk=leanne)), key=KEY,
                                              shift_dates=False)))
     assert {r["Person"] for r in hers} == {mum}
     assert any(mum in r["Summary"] for r in again)
@@ -260,7 +261,7 @@ def test_pseudonyms_are_stable_across_exports_and_differ_per_person(family):
 
 def test_shifted_dates_keep_intervals_weekdays_and_times(family):
     kayden, _leanne, _darren = family
-    chronology = chronology_for(person=kayden, household=True)
+    chronology = chronology_for(viewer=None, person=kayden, household=True)
     plain = {r.reference: r for r in pseudonymise(chronology, key=KEY, shift_dates=False)}
     shifted = {r.reference: r for r in pseudonymise(chronology, key=KEY, shift_dates=True)}
     offset = date_offset(KEY, kayden.pk)
@@ -327,12 +328,19 @@ def test_the_export_screen_gives_a_front_door_worker_a_file_and_a_partner_nothin
     assert AuditEvent.objects.filter(action="chronology.export", subject_person_id=kayden.pk).count() == 2
 
 
-def test_a_case_reviewer_may_export_any_child(family, make_user, signed_in, client):
+def test_a_case_reviewer_exports_only_a_child_she_is_commissioned_to_review(family, make_user, signed_in, client):
     kayden, _leanne, _darren = family
     reviewer = make_user(role=Role.CASE_REVIEWER)
     signed_in(reviewer)
-    response = client.post(f"/people/{kayden.pk}/chronology/export/",
-                           {"format": "pdf", "shift_dates": "yes", "replace_agencies": "yes", "household": "yes"})
+    choices = {"format": "pdf", "shift_dates": "yes", "replace_agencies": "yes", "household": "yes"}
+    assert client.post(f"/people/{kayden.pk}/chronology/export/", choices).status_code == 404  # not commissioned
+    head = make_user(role=Role.HEAD_OF_SERVICE)
+    today = dt.date.today()
+    commission_create(user=head, reviewer=reviewer, person_id=kayden.pk, reference="Review 2026/2",
+                      starts_on=today, ends_on=today + dt.timedelta(days=10))
+    page = client.get(f"/people/{kayden.pk}/chronology/export/")
+    assert page.status_code == 200 and "Kayden" not in page.content.decode()  # pseudonyms only, even the title
+    response = client.post(f"/people/{kayden.pk}/chronology/export/", choices)
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert client.get("/people/00000000-0000-0000-0000-000000000000/chronology/export/").status_code == 404
 

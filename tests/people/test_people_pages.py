@@ -6,6 +6,7 @@ import pytest
 
 from joinedup.accounts.models import Agency
 from joinedup.audit.models import AuditEvent
+from joinedup.casework.services import allocation_set
 from joinedup.ingest.services import records_ingest
 from joinedup.people.models import MentionLink, Person, ReviewItem, ReviewStatus
 from joinedup.people.services import linkage_run
@@ -30,6 +31,7 @@ def _csc_user(make_user, role):
 
 def test_person_page_shows_identities_household_and_the_unknown_adult(family, make_user, signed_in):
     worker = _csc_user(make_user, "social_worker")
+    allocation_set(actor_user=_csc_user(make_user, "team_manager"), person=family, worker=worker)  # works with him
     client = signed_in(worker)
     response = client.get(f"/people/{family.pk}/")
     assert response.status_code == 200
@@ -50,26 +52,29 @@ def test_partner_sees_only_people_their_agency_knows(family, make_user, signed_i
     darren = MentionLink.objects.get(mention__agency__code=GP, mention__local_person_id="GP-T1").person
     assert client.get(f"/people/{darren.pk}/").status_code == 200
     client.logout()
-    response = signed_in(make_user(role="data_protection_officer")).get("/people/?name=Stonebridge")
+    response = signed_in(make_user(role="data_protection_officer")).post("/people/", {"name": "Stonebridge"})
     assert response.status_code == 404
 
 
 def test_search_finds_a_person_by_any_name_an_agency_wrote_and_audits_the_results(family, make_user, signed_in):
     worker = _csc_user(make_user, "front_door")
     client = signed_in(worker)
-    response = client.get("/people/", {"name": "kayden stonebridge"})
+    response = client.post("/people/", {"name": "kayden stonebridge"})
     assert response.status_code == 200
     assert f"/people/{family.pk}/" in response.content.decode()
     event = AuditEvent.objects.filter(action="person.search", actor_id=worker.pk).latest("id")
     assert str(family.pk) in event.detail["object_ids"]
-    bad = client.get("/people/", {"nhs_number": "12345"})
+    bad = client.post("/people/", {"nhs_number": "12345"})
     assert "Enter an NHS number of 10 digits" in bad.content.decode()
-    empty = client.get("/people/", {"name": ""})
+    empty = client.post("/people/", {"name": ""})
     assert empty.status_code == 200
 
 
-def test_review_queue_decision_and_split_through_the_screens(family, make_user, signed_in):
-    manager = _csc_user(make_user, "team_manager")
+def test_review_queue_decision_and_split_through_the_screens(family, make_user, make_team, signed_in):
+    team = make_team(Agency.objects.get(code=CSC))
+    manager = make_user(role="team_manager", agency=Agency.objects.get(code=CSC), team=team)
+    worker = make_user(role="social_worker", agency=Agency.objects.get(code=CSC), team=team)
+    allocation_set(actor_user=manager, person=family, worker=worker)  # Darren was recorded with Kayden
     client = signed_in(manager)
     darren_police = MentionLink.objects.get(mention__agency__code=POLICE, mention__local_person_id="POL-T2")
     darren = darren_police.person

@@ -9,10 +9,12 @@ from django.test import Client
 
 from joinedup.accounts.models import Agency
 from joinedup.audit.models import AuditEvent
+from joinedup.casework.services import allocation_set
 from joinedup.ingest.services import records_ingest
 from joinedup.people.models import LinkMethod, MentionLink, Person, SightingIdentification, UnidentifiedSighting
 from joinedup.people.selectors import person_household
 from joinedup.people.services import linkage_run
+from tests.conftest import sign_in
 
 from .conftest import SYSTEM
 from .test_households_online import CSC, GP, POLICE, _family_records, _m, _person_of, _record
@@ -51,8 +53,11 @@ def test_a_first_name_alone_is_an_unidentified_adult_at_the_home_not_a_person(fa
 def test_a_social_worker_says_who_steve_is_and_every_later_run_keeps_it(family, make_user):
     worker = make_user(role="social_worker", agency=Agency.objects.get(code=CSC))
     client = Client()
-    client.force_login(worker)
+    sign_in(client, worker)
     mention_id = _steve().mention_id
+    assert client.get(f"/sightings/{mention_id}/").status_code == 404  # not (yet) working with the child
+    allocation_set(actor_user=make_user(role="team_manager", agency=Agency.objects.get(code=CSC)), person=family,
+                   worker=worker)
     darren = _person_of(POLICE, "POL-T2")
     assert darren == _person_of(GP, "GP-T1")
     page = client.get(f"/sightings/{mention_id}/?from={family.pk}")
@@ -93,9 +98,9 @@ def test_only_workers_who_may_identify_see_the_sighting(family, make_user):
     mention_id = _steve().mention_id
     for role, agency in (("partner_practitioner", POLICE), ("case_reviewer", CSC), ("data_protection_officer", CSC)):
         client = Client()
-        client.force_login(make_user(role=role, agency=Agency.objects.get(code=agency)))
+        sign_in(client, make_user(role=role, agency=Agency.objects.get(code=agency)))
         assert client.get(f"/sightings/{mention_id}/").status_code == 404, role
         assert client.post(f"/sightings/{mention_id}/", {"person": "x", "reason": "y"}).status_code == 404, role
     worker = Client()
-    worker.force_login(make_user(role="social_worker", agency=Agency.objects.get(code=CSC)))
+    sign_in(worker, make_user(role="social_worker", agency=Agency.objects.get(code=CSC)))
     assert worker.get("/sightings/999999999/").status_code == 404

@@ -48,7 +48,7 @@ def child(front_door, case_at_strategy):
 
 def keys(person) -> list[str]:
     """The child's chronology entries, oldest first."""
-    return [e.key for e in chronology_for(person=person).events]
+    return [e.key for e in chronology_for(viewer=None, person=person).events]
 
 
 # --- hypotheses ---------------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def test_competing_hypotheses_keep_every_revision_with_its_evidence(front_door, 
     assert entry.found and entry.kind == "csc_contact" and entry.agency_name == "Northbrook Children's Services"
     assert entry.occurred_at is not None and "Bruise on cheek" in entry.summary
     # Each hypothesis is a chronology entry of the child, its versions kept.
-    events = [e for e in chronology_for(person=child).events if e.kind == "hypothesis"]
+    events = [e for e in chronology_for(viewer=None, person=child).events if e.kind == "hypothesis"]
     assert len(events) == 2
     assert SourceRecordVersion.objects.filter(record_id=first.record_pk).count() == 2
     audits = AuditEvent.objects.filter(action="hypothesis.record").order_by("occurred_at")
@@ -177,7 +177,7 @@ def test_categories_change_with_a_reason_and_keep_their_history(front_door, chil
         (1, ["physical_abuse"], "Bruise at nursery."),
     ]
     assert third.version == 3 and history[0].at >= history[1].at >= history[2].at
-    (event,) = [e for e in chronology_for(person=child).events if e.kind == "concern_category"]
+    (event,) = [e for e in chronology_for(viewer=None, person=child).events if e.kind == "concern_category"]
     assert event.versions_received == 3
     assert AuditEvent.objects.filter(action="category.change", subject_person_id=child.pk).count() == 3
 

@@ -97,7 +97,7 @@ def approved(front_door, hos, case, **kwargs):
 
 
 def minutes_events(person):
-    return [e for e in chronology_for(person=person).events if e.kind == "meeting_minutes"]
+    return [e for e in chronology_for(viewer=None, person=person).events if e.kind == "meeting_minutes"]
 
 
 @pytest.mark.both_databases

@@ -33,7 +33,7 @@ from joinedup.practice.selectors.supervision import (
 )
 from joinedup.practice.services.supervision import parse_action, supervision_action_done, supervision_record
 from tests.casework.conftest import new_child_contact
-from tests.conftest import PASSWORD, SYSTEM
+from tests.conftest import SYSTEM, sign_in
 
 pytestmark = [pytest.mark.both_databases, pytest.mark.django_db]
 
@@ -100,7 +100,7 @@ def two_children_session(a: Authority, *, held_on: dt.date | None = None) -> Sup
 
 
 def supervision_events(person: Person) -> list:
-    return [e for e in chronology_for(person=person).events if e.kind == "supervision"]
+    return [e for e in chronology_for(viewer=None, person=person).events if e.kind == "supervision"]
 
 
 def html(response) -> str:
@@ -109,9 +109,7 @@ def html(response) -> str:
 
 def client_of(user: User) -> Client:
     """A browser of one's own (the `signed_in` fixture shares one client between users)."""
-    client = Client()
-    assert client.post("/sign-in/", {"username": user.username, "password": PASSWORD}).status_code == 302
-    return client
+    return sign_in(Client(), user)  # both steps: password, then the authenticator's code
 
 
 # --- a session writes to each child's file ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from joinedup.chronology.selectors import events_for_people
 from joinedup.ingest.models import SourceRecord
 from joinedup.practice.selectors.visits import case_visits_for, visits_due_for
 from joinedup.practice.services import visit_record
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.practice.test_visits_helpers import (  # noqa: F401 - fixtures
     case_at_referral,
     case_on_plan,
@@ -52,10 +52,7 @@ def clocks(case, kind: str):
 
 def signed_in_as(user) -> Client:
     """A fresh browser session for this user (a client signs in once)."""
-    client = Client()
-    response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return sign_in(Client(), user)  # both steps: password, then the authenticator's code
 
 
 def html(response) -> str:

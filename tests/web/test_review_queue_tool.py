@@ -29,7 +29,7 @@ from joinedup.people.services import (
     review_decide,
     review_decide_many,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.both_databases
 
@@ -292,17 +292,10 @@ def test_without_review_permission_every_review_page_is_not_found(queue, make_us
 
 
 def test_a_batch_post_without_the_csrf_token_is_refused(queue, make_user):
-    client = Client(enforce_csrf_checks=True)
-    client.post("/sign-in/", {"username": _reviewer(make_user).username, "password": PASSWORD,
-                              "csrfmiddlewaretoken": _csrf(client)})
+    client = sign_in(Client(enforce_csrf_checks=True), _reviewer(make_user))  # both steps, with their tokens
     assert client.get("/review/").status_code == 200  # signed in
     assert client.post("/review/", {"items": [str(queue["ava"].pk)], "decision": "same"}).status_code == 403
     assert ReviewItem.objects.get(pk=queue["ava"].pk).status == ReviewStatus.OPEN
-
-
-def _csrf(client) -> str:
-    client.get("/sign-in/")
-    return client.cookies["csrftoken"].value
 
 
 def test_batch_form_errors_keep_the_selection_and_the_reason(queue, make_user, signed_in):

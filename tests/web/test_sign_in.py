@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,8 @@ def test_sign_in_page_renders_with_csp_nonce(client):
 def test_sign_in_then_home_then_sign_out(client, make_user):
     user = make_user(first_name="Ngozi")
     response = client.post("/sign-in/", {"username": user.username, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/sign-in/code/"  # then the authenticator's code
+    response = client.post("/sign-in/code/", {"code": totp_code(user)}, follow=True)
     assert response.redirect_chain[-1][0] == "/"
     assert "Welcome, Ngozi" in response.content.decode()
     response = client.post("/sign-out/", follow=True)

@@ -79,3 +79,19 @@ def user_set_password(*, actor: ActorRef, user: User, password: str) -> User:
     audit_event_record(actor=actor, action=AuditAction.USER_UPDATE, object_type="user", object_id=user.pk,
                        detail={"changed": ["password"]})
     return user
+
+
+@transaction.atomic
+def user_set_role(*, actor: ActorRef, user: User, role: str, reason: str) -> User:
+    """Change what a user does; what they may see changes with their very next request (the role is read from
+    the database on every request, never cached in the session)."""
+    if role not in Role.values:
+        raise ValueError(f"role: {role!r} is not a role; expected one of {', '.join(Role.values)}")
+    if not reason.strip():
+        raise ValueError("reason: say why the role is changing")
+    before = User.objects.get(pk=user.pk).role
+    User.objects.filter(pk=user.pk).update(role=role)
+    user.refresh_from_db()
+    audit_event_record(actor=actor, action=AuditAction.USER_UPDATE, object_type="user", object_id=user.pk,
+                       reason=reason, detail={"changed": ["role"], "role_before": before, "role": role})
+    return user

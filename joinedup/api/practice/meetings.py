@@ -31,11 +31,11 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
 from joinedup.casework.lifecycle import Refused
-from joinedup.casework.models import Case
-from joinedup.casework.relationships import may_view_case, may_view_chronology
+from joinedup.casework.relationships import may_view_chronology
+from joinedup.casework.selectors import case_person_for
 from joinedup.casework.services import Conflict, StepInvalid
-from joinedup.people.models import Person
-from joinedup.practice.models import DissentEscalation, MeetingKind
+from joinedup.people.selectors import person_in_scope
+from joinedup.practice.models import MeetingKind
 from joinedup.practice.relationships import may_record_meeting
 from joinedup.practice.selectors.meetings import (
     escalation_for_viewer,
@@ -118,16 +118,14 @@ def _before_start(user, raw) -> None:
     if not may_record_meeting(user, raw["kind"]):
         raise PermissionDenied("You may not record meetings of this kind.")
     case_id = _uuid(raw.get("case"))
-    if case_id is not None:
-        case = Case.objects.select_related("person").filter(pk=case_id, agency_id=user.agency_id).first()
-        if case is None or not may_view_case(user, case.person):
-            raise Http404
+    if case_id is not None and case_person_for(viewer=user, case_id=case_id) is None:
+        raise Http404
     children = raw.get("children")
     for child_id in (children if isinstance(children, list) else []):
-        person = Person.objects.filter(pk=_uuid(child_id)).first() if _uuid(child_id) else None
-        if person is not None and not may_view_chronology(user, person):
-            raise Http404
-        if person is None and _uuid(child_id):
+        if _uuid(child_id) is None:
+            continue
+        person, _merged, _scope = person_in_scope(viewer=user, person_id=_uuid(child_id))
+        if person is None or not may_view_chronology(user, person):
             raise Http404
 
 
@@ -345,5 +343,5 @@ class EscalationOutcomeView(APIView):
                                       resolved=data.get("resolved"))
         except SERVICE_ERRORS as exc:
             return _refusal(exc)
-        escalation = DissentEscalation.objects.select_related("owner").get(pk=escalation_id)
-        return Response(io.EscalationSerializer(io.escalation_body(escalation)).data)
+        escalation = escalation_for_viewer(viewer=request.user, escalation_id=escalation_id)
+        return Response(io.EscalationSerializer(io.escalation_body(escalation.escalation)).data)

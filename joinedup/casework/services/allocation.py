@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from joinedup.access.policy import LOOKUP_SHARES, SHARING_LAWFUL_BASIS
 from joinedup.accounts.models import Role, Team, User
 from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
@@ -60,7 +61,9 @@ def partner_lookup_record(*, viewer, person, reason: str = "", responsible_agenc
                                   lookup=lookup)
     audit_event_record(actor=actor_for(viewer), action=AuditAction.PERSON_LOOKUP, object_type="person",
                        object_id=person.pk, subject_person_id=person.pk, reason=lookup.reason,
-                       detail={"new_encounter": new})
+                       # The decision to share (plan status and whom to call), with its lawful basis and reason.
+                       detail={"new_encounter": new, "shared": list(LOOKUP_SHARES), "lawful_basis": SHARING_LAWFUL_BASIS,
+                               "decision": "shared"})
     return lookup
 
 

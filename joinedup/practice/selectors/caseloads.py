@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import AgencyKind, Role, User
 from joinedup.casework.clocks import clocks_from_settings
 from joinedup.casework.models import Allocation, Case
@@ -92,7 +93,8 @@ def my_caseload(*, viewer) -> MyCaseload | None:
         return None
     policy = practice_settings()
     today = dt.datetime.now(clocks_from_settings().tz).date()
-    allocations = list(Allocation.objects.filter(worker=viewer, ended_at__isnull=True).select_related("person"))
+    allocations = list(Allocation.objects.filter(worker=viewer, ended_at__isnull=True)
+                       .exclude(person_id__in=sealed_person_ids(viewer)).select_related("person"))  # access.sealing
     cases = {c.person_id: c for c in Case.objects.filter(agency_id=viewer.agency_id, is_open=True,
                                                          person_id__in=[a.person_id for a in allocations])}
     children = []

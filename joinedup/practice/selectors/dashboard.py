@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import Count, DateTimeField, F, IntegerField, Max, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import Role, Team, User
 from joinedup.casework.clocks import clocks_from_settings
 from joinedup.casework.models import Allocation, Case, CaseClock, Contact
@@ -296,6 +297,7 @@ def _concerns(scope: Scope) -> QuerySet:
 def _not_seen(scope: Scope, today: dt.date, days: int) -> list[NotSeen]:
     cutoff = today - dt.timedelta(days=days)
     cases = list(scope.of_children(Case.objects.filter(is_open=True, stage__in=SEEN_STAGES))
+                 .exclude(person_id__in=sealed_person_ids(None))  # a sealed child is named to nobody (access.sealing)
                  .filter(Q(last_seen_on__lte=cutoff) | Q(last_seen_on__isnull=True)).order_by()
                  .values_list("pk", "person_id", "person__given_name", "person__family_name", "stage",
                               "last_seen_on", "opened_on"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from joinedup.chronology.events import Event
 from joinedup.chronology.kinds import kind_info
+from joinedup.chronology.restriction import restrict_events
 from joinedup.chronology.selectors import events_for_people
 from joinedup.ingest.models import Mention, SourceRecord, SourceRecordVersion
 from joinedup.people.models import Person
@@ -269,6 +270,11 @@ class ChildPractice:
         return [h for h in self.hypotheses if not h.is_active]
 
 
+def _as_seen_by(viewer, events: dict[str, Event]) -> dict[str, Event]:
+    """Evidence entries as the viewer may see them (field groups restricted: chronology.restriction)."""
+    return dict(zip(events, restrict_events(events.values(), viewer=viewer), strict=True))
+
+
 def _agency_of(viewer):
     return viewer.agency_id if getattr(viewer, "agency_id", None) else None
 
@@ -278,7 +284,7 @@ def child_hypotheses(*, viewer, person: Person) -> ChildPractice | None:
     if not may_read_child_practice(viewer, person):
         return None
     may_write = may_write_hypothesis(viewer, person)
-    events = evidence_events(person)
+    events = _as_seen_by(viewer, evidence_events(person))
     agency = _agency_of(viewer)
     return ChildPractice(
         person=person, hypotheses=_hypotheses(person, events, may_revise_agency=agency if may_write else None),
@@ -316,7 +322,7 @@ def evidence_choices(*, viewer, person: Person, events: dict[str, Event] | None 
     """What a worker may choose as evidence for or against a hypothesis about this child."""
     if not may_write_hypothesis(viewer, person):
         return None
-    events = evidence_events(person) if events is None else events
+    events = _as_seen_by(viewer, evidence_events(person)) if events is None else events
     newest = sorted(events.values(), key=lambda e: e.sort_key, reverse=True)
     terms = words.casefold().split()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import Role, Team, User
 from joinedup.casework.models import Allocation, Case
 from joinedup.casework.relationships import may_view_case
@@ -296,7 +297,8 @@ def children_to_discuss(*, viewer, worker: User) -> list[ChildToDiscuss] | None:
     the viewer may supervise the worker (their team manager, or the head of service)."""
     if not may_record_supervision(viewer) or worker.pk == viewer.pk or not _may_oversee(viewer, worker):
         return None
-    allocations = (Allocation.objects.filter(worker=worker, ended_at__isnull=True).select_related("person")
+    allocations = (Allocation.objects.filter(worker=worker, ended_at__isnull=True)
+                   .exclude(person_id__in=sealed_person_ids(viewer)).select_related("person")
                    .order_by("person__family_name", "person__given_name", "person_id"))
     people = [a.person for a in allocations]
     cases = {c.person_id: c for c in Case.objects.filter(person__in=people, agency_id=viewer.agency_id, is_open=True)

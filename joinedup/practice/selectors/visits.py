@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import Role
 from joinedup.casework.clocks import clocks_from_settings
 from joinedup.casework.lifecycle import fold
@@ -149,7 +150,7 @@ def visits_due_for(*, viewer, now: dt.datetime | None = None) -> list[DueVisit] 
     manager, to anyone in their team; soonest due first (overdue ones lead). None for anyone else."""
     if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
         return None
-    allocations = Allocation.objects.filter(ended_at__isnull=True)
+    allocations = Allocation.objects.filter(ended_at__isnull=True).exclude(person_id__in=sealed_person_ids(viewer))
     if viewer.role == Role.SOCIAL_WORKER:
         allocations = allocations.filter(worker=viewer)
     elif viewer.role == Role.TEAM_MANAGER:

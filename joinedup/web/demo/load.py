@@ -10,8 +10,10 @@ from pathlib import Path
 
 from django.db import transaction
 
+from joinedup.accounts.mfa import key_hex_from_base32, secret_base32, totp_device_of
 from joinedup.accounts.models import Agency, Team, User
 from joinedup.accounts.services import agency_get_or_create, team_create, user_create, user_set_password
+from joinedup.accounts.services.mfa import totp_device_provision
 from joinedup.core.actor import ActorRef
 from joinedup.web.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, PREFERRED_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
 
@@ -24,13 +26,41 @@ def demo_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
 
 
+def read_credentials(credentials_path: Path) -> dict[str, dict[str, str]]:
+    """The demo users' sign-in details: {username: {"password": …, "totp_secret": …}} (an older file held only
+    passwords, {username: password}; it is read as such)."""
+    if not credentials_path.exists():
+        return {}
+    raw = json.loads(credentials_path.read_text())
+    return {name: dict(value) if isinstance(value, dict) else {"password": value} for name, value in raw.items()}
+
+
+def demo_authenticator(user: User, secret: str | None) -> str:
+    """The demo user's authenticator key (base 32, as an app takes it): the one they have, or one given to them
+    (the key kept in the credentials file, else a new random one)."""
+    device = totp_device_of(user)
+    if device is None:
+        device = totp_device_provision(actor=DEMO_ACTOR, user=user,
+                                       key_hex=key_hex_from_base32(secret) if secret else None)
+    return secret_base32(device)
+
+
+def second_factor_instructions(credentials_path: Path) -> str:
+    """How to pass the second sign-in step as a demo user (printed by `joinedup demo` and `make demo`)."""
+    return (
+        "Every sign-in then asks for the 6-digit code of the user's authenticator app. Either add the user's key\n"
+        f'("totp_secret" in {credentials_path}) to an authenticator app, or print the current code with\n'
+        "  .venv/bin/joinedup demo-code USERNAME\n"
+        "(each code works once, for 30 seconds either side of the clock)."
+    )
+
+
 def load_demo(
     credentials_path: Path, progress: Callable[[str], None] = lambda message: None
 ) -> list[tuple[DemoUser, str]]:
-    """Create the demo agencies, teams and users that are missing; return each user with their password."""
-    credentials: dict[str, str] = {}
-    if credentials_path.exists():
-        credentials = json.loads(credentials_path.read_text())
+    """Create the demo agencies, teams and users that are missing, each with an authenticator key; return each
+    user with their password. Passwords and keys are kept in `credentials_path`."""
+    credentials = read_credentials(credentials_path)
     with transaction.atomic():
         for spec in AGENCIES:
             agency, created = agency_get_or_create(actor=DEMO_ACTOR, code=spec.code, name=spec.name, kind=spec.kind)
@@ -39,20 +69,22 @@ def load_demo(
                 if not Team.objects.filter(agency=agency, code=code).exists():
                     team_create(actor=DEMO_ACTOR, agency=agency, code=code, name=name, is_front_door=is_front_door)
         for spec in USERS:
-            password = credentials.get(spec.username) or demo_password()
+            entry = credentials.setdefault(spec.username, {})
+            password = entry.get("password") or demo_password()
             existing = User.objects.filter(username=spec.username).first()
             if existing is None:
                 agency = Agency.objects.get(code=spec.agency)
                 team = Team.objects.get(agency=agency, code=spec.team) if spec.team else None
-                user_create(
+                existing = user_create(
                     actor=DEMO_ACTOR, username=spec.username, password=password, agency=agency, role=spec.role,
                     first_name=spec.first_name, last_name=spec.last_name, team=team, job_title=spec.job_title,
                     email=f"{spec.username}@{spec.agency}.example",
                 )
                 progress(f"Added user {spec.username}")
-            elif spec.username not in credentials:
+            elif "password" not in entry:
                 user_set_password(actor=DEMO_ACTOR, user=existing, password=password)
-            credentials[spec.username] = password
+            entry["password"] = password
+            entry["totp_secret"] = demo_authenticator(existing, entry.get("totp_secret"))
             if spec.phone:
                 User.objects.filter(username=spec.username, phone="").update(phone=spec.phone)
         for (agency_code, team_code), phone in TEAM_PHONES.items():
@@ -60,7 +92,7 @@ def load_demo(
     credentials_path.parent.mkdir(parents=True, exist_ok=True)
     credentials_path.write_text(json.dumps(credentials, indent=2, sort_keys=True))
     credentials_path.chmod(0o600)
-    return [(spec, credentials[spec.username]) for spec in USERS]
+    return [(spec, credentials[spec.username]["password"]) for spec in USERS]
 
 
 def register_simulated_agencies(manifest: list[dict[str, str]]) -> int:

@@ -203,7 +203,32 @@ def load_practice(simulated: Path, progress: Callable[[str], None] = lambda mess
         _meetings(meetings, meetings_escalation, chosen, people, users, done, progress)
         _concerns(concerns, _chosen_concerns([i for i in items if i["type"] == "concern"], done), people, users,
                   done, progress)
+    _commission_review(users, progress)
     return done
+
+
+REVIEWER = "ruth.kaye"
+
+
+def _commission_review(users: dict[str, User], progress: Callable[[str], None]) -> None:
+    """The demo's case reviewer is commissioned (by the head of service) to review the demo worker's first child, so
+    her home page has a pseudonymised chronology to open (issue 15: reviewers see only commissioned children)."""
+    from joinedup.access.claims import commission_create
+    from joinedup.access.models import ReviewCommission
+    from joinedup.casework.models import Allocation
+    from joinedup.core.time import utc_now
+
+    reviewer = User.objects.filter(username=REVIEWER).first()
+    if reviewer is None or ReviewCommission.objects.filter(reviewer=reviewer).exists():
+        return
+    child = (Allocation.objects.filter(worker=users[WORKER], ended_at__isnull=True).order_by("started_at", "id")
+             .values_list("person_id", flat=True).first())
+    if child is None:
+        return
+    today = utc_now().date()
+    commission_create(user=users[HEAD], reviewer=reviewer, person_id=child, reference="Practice review 2026/1 (demo)",
+                      starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=365))
+    progress(f"Practice: {REVIEWER} commissioned to review one child (pseudonymised chronology)")
 
 
 def _dissents(meeting: dict[str, Any]) -> tuple[bool, bool]:

@@ -1,5 +1,7 @@
 """Alerts: the worker's and the team's inboxes, and one alert with its evidence, the chronology around it,
-its history, and the decision (acknowledge, act, dismiss with a reason)."""
+its history, and the decision (acknowledge, act, dismiss with a reason). An escalate alert closes only with a manager's
+agreement: others propose (the same two forms), and a team manager of the holding team or a head of service agrees
+or disagrees, from the alert page; the proposals wait for them in the team's inbox (a head of service's own)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from joinedup.accounts.models import Role
 from joinedup.accounts.services import actor_for
 from joinedup.alerts import selectors, services
 from joinedup.alerts.models import AlertStatus
@@ -31,17 +34,38 @@ class DismissForm(forms.Form):
         "required": "Enter why no action is needed"})
 
 
+class AgreeForm(forms.Form):
+    note = forms.CharField(max_length=4000, required=False, strip=True)
+
+
+class DisagreeForm(forms.Form):
+    reason = forms.CharField(max_length=4000, strip=True, error_messages={
+        "required": "Enter why the alert stays open"})
+
+
 def _inbox(request, *, team: bool):
     if not selectors.may_view_alerts(request.user) or (team and not request.user.team_id):
         raise Http404
     closed = request.GET.get("show") == "closed"
     qs = (selectors.team_inbox_for if team else selectors.inbox_for)(viewer=request.user, closed=closed)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    shown = selectors.alerts_shown(page, viewer=request.user)  # field groups the viewer may not see: restricted
+    for a in page:
+        a.shown = shown[a.pk]
+    # Proposals waiting for the viewer's agreement: a team manager's in the team inbox, a head of service's in their
+    # own; a team manager's own inbox says how many wait in the team's.
+    awaiting = selectors.awaiting_agreement_for(viewer=request.user)
+    role = request.user.role
+    shown_awaiting = list(awaiting[:100]) if not closed and (
+        (team and role == Role.TEAM_MANAGER) or (not team and role == Role.HEAD_OF_SERVICE)) else []
+    awaiting_elsewhere = awaiting.count() if not team and role == Role.TEAM_MANAGER else 0
     audit_read_many(actor=actor_for(request.user), action=AuditAction.ALERT_LIST, object_type="alert",
-                    object_ids=[a.pk for a in page], reason=("team " if team else "own ") + ("closed" if closed else "open"))
+                    object_ids=list(dict.fromkeys([*(a.pk for a in page), *(a.pk for a in shown_awaiting)])),
+                    reason=("team " if team else "own ") + ("closed" if closed else "open"))
     return render(request, "web/alerts/inbox.html", {
         "page": page, "team": team, "closed": closed, "query": "show=closed&" if closed else "",
         "team_name": request.user.team.name if request.user.team_id else "",
+        "awaiting": shown_awaiting, "awaiting_elsewhere": awaiting_elsewhere,
     })
 
 
@@ -69,11 +93,33 @@ def alert_detail(request, alert_id):
     alert = selectors.alert_for_viewer(viewer=request.user, alert_id=alert_id)
     if alert is None:
         raise Http404
-    act_form = ActForm(request.POST if request.POST.get("do") == "act" else None, prefix="act")
-    dismiss_form = DismissForm(request.POST if request.POST.get("do") == "dismiss" else None, prefix="dismiss")
+    do = request.POST.get("do") if request.method == "POST" else None
+    act_form = ActForm(request.POST if do == "act" else None, prefix="act")
+    dismiss_form = DismissForm(request.POST if do == "dismiss" else None, prefix="dismiss")
+    agree_form = AgreeForm(request.POST if do == "agree" else None, prefix="agree")
+    disagree_form = DisagreeForm(request.POST if do == "disagree" else None, prefix="disagree")
+    forms_by_do = {"act": act_form, "dismiss": dismiss_form, "agree": agree_form, "disagree": disagree_form}
+    propose = services.needs_agreement(request.user, alert)  # an escalate alert: act and dismiss become proposals
     if request.method == "POST":
-        do = request.POST.get("do")
         try:
+            if propose and do in ("act", "dismiss") and forms_by_do[do].is_valid():
+                data = forms_by_do[do].cleaned_data
+                services.alert_propose_close(
+                    user=request.user, alert=alert, outcome=AlertStatus.ACTED if do == "act" else AlertStatus.DISMISSED,
+                    text=data["action"] if do == "act" else data["reason"], link=data.get("link", ""))
+                messages.success(request, "Your proposal is recorded. The alert stays open until a manager agrees; "
+                                          "it shows as awaiting a manager's agreement.")
+                return redirect("web:alert", alert_id=alert.pk)
+            if do == "agree" and agree_form.is_valid():
+                services.alert_agree(user=request.user, alert=alert, note=agree_form.cleaned_data["note"])
+                messages.success(request, "You agreed. The alert is closed as proposed; your agreement is recorded on "
+                                          "the alert and in the child's chronology.")
+                return redirect("web:alert", alert_id=alert.pk)
+            if do == "disagree" and disagree_form.is_valid():
+                services.alert_disagree(user=request.user, alert=alert, reason=disagree_form.cleaned_data["reason"])
+                messages.success(request, "You disagreed. The alert stays open with your reason, recorded on the alert "
+                                          "and in the child's chronology.")
+                return redirect("web:alert", alert_id=alert.pk)
             if do == "acknowledge":
                 services.alert_acknowledge(user=request.user, alert=alert)
                 messages.success(request, "Alert acknowledged. It stays in your alerts until you act on it or dismiss it.")
@@ -88,22 +134,32 @@ def alert_detail(request, alert_id):
                 messages.success(request, "Alert dismissed. Your reason is recorded on the alert and in the child's "
                                           "chronology.")
                 return redirect("web:alert", alert_id=alert.pk)
-            if do not in ("acknowledge", "act", "dismiss"):
+            if do not in ("acknowledge", *forms_by_do):
                 raise Http404
         except PermissionError as exc:
             raise Http404 from exc
         except ValueError as exc:
-            (act_form if do == "act" else dismiss_form).add_error(None, str(exc).split(": ", 1)[-1])
-    picture = selectors.alert_picture(alert=alert)
+            forms_by_do.get(do, dismiss_form).add_error(None, str(exc).split(": ", 1)[-1])
+    picture = selectors.alert_picture(alert=alert, viewer=request.user)
+    shown = selectors.alerts_shown([alert], viewer=request.user)[alert.pk]
+    steps = list(alert.steps.order_by("at", "id"))
+    for step in steps:
+        step.shown_text = shown.step_text(step)
     audit_event_record(actor=actor_for(request.user), action=AuditAction.ALERT_VIEW, object_type="alert",
                        object_id=alert.pk, subject_person_id=alert.person_id, detail={"rule": alert.rule_id})
     return render(request, "web/alerts/detail.html", {
         "alert": alert,
         "picture": picture,
-        "steps": list(alert.steps.order_by("at", "id")),
+        "steps": steps,
+        "shown": shown,
         "act_form": act_form,
         "dismiss_form": dismiss_form,
+        "agree_form": agree_form,
+        "disagree_form": disagree_form,
         "is_new": alert.status == AlertStatus.NEW,
+        "propose": propose,
+        "may_agree": services.may_agree(request.user, alert) and alert.proposed_by_id != request.user.pk,
         "escalate_hours": f"{services.escalate_after().total_seconds() / 3600:g}",
-        "errors": [*act_form.non_field_errors(), *dismiss_form.non_field_errors()],
+        "errors": [e for f in forms_by_do.values() for e in f.non_field_errors()],
+        "has_errors": any(f.errors for f in forms_by_do.values()),
     })

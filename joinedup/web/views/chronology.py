@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from joinedup.access.policy import may_look_up_child_status, may_receive_notices
+from joinedup.access.policy import Scope, may_look_up_child_status, may_receive_notices
+from joinedup.access.sealing import sealed_for
 from joinedup.accounts.models import Role, User
 from joinedup.accounts.services import actor_for
 from joinedup.alerts.selectors import alert_steps_for_person, may_view_alerts
@@ -19,20 +20,20 @@ from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record
 from joinedup.casework import selectors as casework
 from joinedup.casework.lookup import children_matching
-from joinedup.casework.relationships import may_allocate, may_make_referral, may_view_chronology
+from joinedup.casework.relationships import may_allocate, may_make_referral, may_mark_significant, may_view_chronology
 from joinedup.casework.services import allocation_set, notice_mark_read, partner_lookup_record
 from joinedup.chronology import selectors
 from joinedup.chronology.kinds import kind_choices
 from joinedup.chronology.services import event_mark_significant
 from joinedup.chronology.summaries import injury_explanations, who_knew_what
 from joinedup.core.time import utc_now
-from joinedup.ingest.models import SourceRecord
-from joinedup.people.selectors import person_for_viewer
+from joinedup.people.selectors import person_for_viewer, person_in_scope, persons_named_in
 from joinedup.practice.selectors.caseloads import allocation_caseloads, allocation_check_for
 from joinedup.web.chronology_charts import event_anchor, timeline_svg
 from joinedup.web.chronology_rows import render_rows
 from joinedup.web.forms import AllocationForm, ChronologyFilterForm, LookupForm, MarkForm
 from joinedup.web.views.cases import child_cases
+from joinedup.web.views.chronology_export import pseudonymised_chronology
 
 PAGE_SIZE = 200  # events listed per page of a chronology
 
@@ -45,10 +46,17 @@ def _child_for(request, person_id):
     return person, merged_from
 
 
-def _in_chronology(record_pk: int, person) -> bool:
+def _named(person, events) -> set:
+    """Everyone a chronology page shows: the child, each event's person and everyone its records name."""
+    return {person.pk, *(e.person_id for e in events if e.person_id)} | persons_named_in(
+        record_pks=[e.record_pk for e in events])
+
+
+def _in_chronology(record_pk: int, person, viewer) -> bool:
     """The record names the child, or a housemate while living with them (the household view)."""
     return selectors.record_names_person(record_pk=record_pk, person=person) or any(
-        e.record_pk == record_pk for e in selectors.chronology_for(person=person, household=True).all_events
+        e.record_pk == record_pk
+        for e in selectors.chronology_for(person=person, viewer=viewer, household=True).all_events
     )
 
 
@@ -67,17 +75,25 @@ def _status(person):
 @reads_personal_data
 def chronology(request, person_id):
     """Every agency's events for the child, merged in time order, with the timeline picture above."""
+    found, _merged, scope = person_in_scope(viewer=request.user, person_id=person_id)
+    if scope == Scope.PSEUDONYMISED and request.method in ("GET", "HEAD"):  # a commissioned case reviewer
+        if _merged is not None:
+            return redirect("web:chronology", person_id=found.pk)
+        return pseudonymised_chronology(request, found)
     person, merged_from = _child_for(request, person_id)
     if merged_from is not None:
         return redirect("web:chronology", person_id=person.pk)
+    may_mark = may_mark_significant(request.user, person)
     if request.method == "POST":
+        if not may_mark:  # only those working the child's case mark entries (casework.relationships)
+            raise Http404
         # The button carries "<record>:<1 mark | 0 unmark>:<anchor>" (one form for the whole list).
         record_pk, _, rest = request.POST.get("mark", "").partition(":")
         flag, _, anchor = rest.partition(":")
         mark = MarkForm({"record": record_pk, "significant": flag})
         record = None
-        if mark.is_valid() and _in_chronology(mark.cleaned_data["record"], person):
-            record = SourceRecord.objects.get(pk=mark.cleaned_data["record"])
+        if mark.is_valid() and _in_chronology(mark.cleaned_data["record"], person, request.user):
+            record = selectors.source_record(record_pk=mark.cleaned_data["record"])
         if record is None:
             raise Http404
         event_mark_significant(actor_user=request.user, person=person, record=record,
@@ -88,7 +104,7 @@ def chronology(request, person_id):
         return redirect(reverse("web:chronology", args=[person.pk]) + (f"?{query}" if query else "")
                         + (f"#{anchor}" if anchor.replace("-", "").isalnum() else ""))
     household = request.GET.get("household") == "on"
-    full = selectors.chronology_for(person=person, household=household)
+    full = selectors.chronology_for(person=person, viewer=request.user, household=household)
     kinds_present = {e.kind for e in full.all_events}
     form = ChronologyFilterForm(
         request.GET or None,
@@ -107,8 +123,9 @@ def chronology(request, person_id):
         filters_used = filters
     status, contact = _status(person)
     audit_event_record(actor=actor_for(request.user), action=AuditAction.CHRONOLOGY_VIEW, object_type="person",
-                       object_id=person.pk, subject_person_id=person.pk,
-                       detail={"household": household, "filtered": bool(request.GET)})
+                       object_id=person.pk, subject_person_id=person.pk, person_ids=_named(person, full.all_events),
+                       detail={"household": household, "filtered": bool(request.GET),
+                               "records": sorted({e.record_pk for e in chron.events if e.record_pk})[:5000]})
     # The list is paged (the picture always shows everything): a page of a long chronology stays small.
     pages = max(1, -(-len(chron.events) // PAGE_SIZE))
     try:
@@ -135,7 +152,7 @@ def chronology(request, person_id):
                                                or filters_used.significant_only):
         # Alert steps (raised, acknowledged, acted on, dismissed, escalated) are part of the child's story.
         first, last = (shown[0].occurred_at, shown[-1].occurred_at) if shown else (None, None)
-        for step in alert_steps_for_person(person):
+        for step in alert_steps_for_person(person, viewer=request.user):
             if shown and ((page > 1 and step.at < first) or (page < pages and step.at >= last)):
                 continue  # each step on the page whose events surround it
             if (filters_used.start and step.at.date() < filters_used.start) or (
@@ -146,7 +163,7 @@ def chronology(request, person_id):
     rows = [(e, anchor, step) for _at, e, anchor, step in rows]
     return render(request, "web/chronology/chronology.html", {
         "person": person, "chron": chron, "rows": rows, "form": form, "household": household,
-        "rows_html": render_rows(rows, person_pk=person.pk, household=household),
+        "rows_html": render_rows(rows, person_pk=person.pk, household=household, may_mark=may_mark),
         "timeline": timeline_svg(chron, href_of=href_of), "status": status, "contact": contact,
         "checkboxes": [
             (name, legend, [(f"id_{name}_{i}", value, label, value in request.GET.getlist(name))
@@ -171,9 +188,10 @@ def who_knew(request, person_id):
     if merged_from is not None:
         return redirect("web:who-knew", person_id=person.pk)
     household = request.GET.get("household") == "on"
-    chron = selectors.chronology_for(person=person, household=household)
+    chron = selectors.chronology_for(person=person, viewer=request.user, household=household)
     audit_event_record(actor=actor_for(request.user), action=AuditAction.CHRONOLOGY_VIEW, object_type="person",
-                       object_id=person.pk, subject_person_id=person.pk, detail={"view": "who_knew"})
+                       object_id=person.pk, subject_person_id=person.pk, person_ids=_named(person, chron.all_events),
+                       detail={"view": "who_knew", "household": household})
     return render(request, "web/chronology/who_knew.html", {
         "person": person, "chron": chron, "grid": who_knew_what(chron.all_events),
         "explanations": injury_explanations(chron.all_events), "household": household,
@@ -187,13 +205,14 @@ def who_knew(request, person_id):
 def record_detail(request, person_id, record_pk):
     """One agency record as received, and every version of it (corrections keep their history)."""
     person, _merged = _child_for(request, person_id)
-    if not _in_chronology(record_pk, person):
+    if not _in_chronology(record_pk, person, request.user):
         raise Http404
-    record, versions = selectors.record_history(record_pk=record_pk)
+    record, versions = selectors.record_history(record_pk=record_pk, viewer=request.user)
     if record is None:
         raise Http404
     audit_event_record(actor=actor_for(request.user), action=AuditAction.RECORD_VIEW, object_type="source_record",
                        object_id=record.pk, subject_person_id=person.pk,
+                       person_ids=persons_named_in(record_pks=[record.pk]) | {person.pk},
                        detail={"source_record_id": record.source_record_id})
     return render(request, "web/chronology/record.html", {
         "person": person, "record": record, "versions": versions, "current": versions[0] if versions else None,
@@ -214,6 +233,8 @@ def lookup(request):
         data = form.cleaned_data
         found = children_matching(nhs_number=data["nhs_number"], given_name=data["given_name"],
                                   family_name=data["family_name"], dob=data["dob"], today=utc_now().date())
+        sealed = sealed_for(user, [p.pk for p in found])  # a sealed child is never found (access.sealing)
+        found = [p for p in found if p.pk not in sealed]
         results = []
         if len(found) == 1:
             child = found[0]

@@ -7,9 +7,17 @@ from django.db import transaction
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
-from joinedup.access.policy import may_identify_sightings, may_look_up_people, may_review_matches
+from joinedup.access.policy import (
+    Scope,
+    may_commission_reviews,
+    may_identify_sightings,
+    may_look_up_child_status,
+    may_look_up_people,
+    may_review_matches,
+)
+from joinedup.access.relationships import relationships_to
 from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
@@ -22,23 +30,28 @@ from joinedup.web.forms import DecisionForm, PersonSearchForm, ReviewBatchForm, 
 from joinedup.web.views.cases import child_cases
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @reads_personal_data
 def person_search(request):
-    """Find a person; results show each person once, however many agencies know them."""
+    """Find a person; results show each person once, however many agencies know them.
+
+    The terms travel in a POST body, never the URL (so never in browser history, a proxy's or the server's access
+    log, or a Referer header); a GET shows the empty form whatever its query string says. The page buttons post the
+    terms again with the page wanted."""
     if not may_look_up_people(request.user):
         raise Http404
-    form = PersonSearchForm(request.GET or None)
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     page = None
     if form.is_valid():
         data = form.cleaned_data
         people = selectors.person_search(viewer=request.user, name=data["name"], dob=data["dob"],
                                          nhs_number=data["nhs_number"])
-        page = Paginator(people, 25).get_page(request.GET.get("page"))
+        page = Paginator(people, 25).get_page(request.POST.get("page"))
     audit_read_many(actor=actor_for(request.user), action=AuditAction.PERSON_SEARCH, object_type="person",
                     object_ids=[p.pk for p in page] if page else [],
-                    reason="search: " + " ".join(f"{k}={v}" for k, v in (form.cleaned_data.items() if form.is_valid() else []) if v))
+                    # which identifiers were used, never what was typed (it could be anything, a refuge's street too)
+                    reason="search by: " + ", ".join(k for k, v in (form.cleaned_data.items() if form.is_valid() else []) if v))
     return render(request, "web/people/search.html", {"form": form, "page": page})
 
 
@@ -46,15 +59,18 @@ def person_search(request):
 @login_required
 @reads_personal_data
 def person_detail(request, person_id):
-    """A person: who they are across agencies, the records behind each identity, and their household over time."""
-    person, merged_from = selectors.person_for_viewer(viewer=request.user, person_id=person_id)
-    if person is None:
+    """A person, as much as the viewer's relationship to them shows (joinedup.access.policy.Scope):
+    the whole picture — who they are across agencies, the records behind each identity, their household over time
+    and the adults recorded with them — or only the viewer's own agency's part of it."""
+    person, merged_from, scope = selectors.person_in_scope(viewer=request.user, person_id=person_id)
+    if scope not in (Scope.FULL, Scope.AGENCY):
         raise Http404
     if merged_from is not None:
         return redirect("web:person", person_id=person.pk)
+    full = scope == Scope.FULL
     split_form = SplitForm(request.POST or None)
     if request.method == "POST":
-        if not may_review_matches(request.user):
+        if not (full and may_review_matches(request.user)):
             raise Http404
         if split_form.is_valid():
             try:
@@ -68,20 +84,31 @@ def person_detail(request, person_id):
                 messages.success(request, "The records were split off as a separate person.")
                 return redirect("web:person", person_id=new_person.pk)
     identities = selectors.person_identities(person=person)
-    household = selectors.person_household(person=person)
-    companions = selectors.person_companions(person=person)
+    if not full:  # their own agency's identity and records only: nothing of the household or other agencies
+        identities = [i for i in identities if i.agency_code == request.user.agency.code]
+    household = selectors.person_household(person=person) if full else []
+    companions = selectors.person_companions(person=person) if full else []
+    shown = [person.pk, *(m.person.pk for spell in household for m in spell.housemates if m.person is not None),
+             *(c.person.pk for c in companions)]
     audit_event_record(actor=actor_for(request.user), action=AuditAction.PERSON_VIEW, object_type="person",
-                       object_id=person.pk, subject_person_id=person.pk)
+                       object_id=person.pk, subject_person_id=person.pk, person_ids=shown,
+                       detail={"scope": scope, "records": sum(len(i.records) for i in identities)})
     return render(request, "web/people/detail.html", {
         "person": person,
+        "scope": scope,
+        "full": full,
+        "relationships": relationships_to(request.user, person.pk),
         "identities": identities,
         "household": household,
-        "chart": household_timeline(person, household),
+        "chart": household_timeline(person, household) if full else None,
         "companions": companions,
-        "may_split": may_review_matches(request.user) and len(identities) > 1,
-        "may_identify_sightings": may_identify_sightings(request.user),
-        "may_view_chronology": may_view_chronology(request.user, person),
-        **child_cases(request.user, person),
+        "may_split": full and may_review_matches(request.user) and len(identities) > 1,
+        "may_identify_sightings": full and may_identify_sightings(request.user),
+        "may_view_chronology": full and may_view_chronology(request.user, person),
+        **(child_cases(request.user, person) if full else {"cases": [], "may_record_contact": False,
+                                                           "may_read_practice": False}),
+        "may_look_up": may_look_up_child_status(request.user),
+        "may_commission": full and may_commission_reviews(request.user),
         "split_form": split_form,
     })
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.core.gunicorn_logging import ACCESS_LOG_FORMAT
+
 
 class Command(BaseCommand):
     help = "Run the system checks (including database durability) and serve joinedup with gunicorn."
@@ -30,6 +32,9 @@ class Command(BaseCommand):
         argv = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+            # No personal data in any log line: the access log without query strings or Referer, and both logs
+            # through joinedup's SafeFormatter (joinedup.core.logging).
+            "--access-logformat", ACCESS_LOG_FORMAT, "--logger-class", "joinedup.core.gunicorn_logging.SafeGunicornLogger",
             "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn

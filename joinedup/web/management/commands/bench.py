@@ -6,7 +6,7 @@ Each benchmark lives with the code it measures; this command only parses argumen
 (joinedup.simulate.bench_match, which draws names from the simulator), `chronology`
 (joinedup.chronology.bench), `frontdoor` (joinedup.casework.bench), `contact-time` (joinedup.web.bench_contact_time,
 a browser script), `dashboard` (joinedup.practice.bench), `visit-time` (joinedup.web.bench_visit_time, a browser
-script on a phone-sized screen). `alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
+script on a phone-sized screen), `access` (joinedup.web.bench_access: leaks and audit coverage). `alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
 """
 
 import json
@@ -101,6 +101,17 @@ class Command(BaseCommand):
                                                   "fields, keystrokes and seconds.")
         vtime.add_argument("--json", action="store_true", help=json_help)
 
+        acc = sub.add_parser("access", help="Generated access attempts on every person page, export and the API: "
+                                            "leaks (must be 0) and audit rows naming everyone shown (must be 100%).")
+        acc.add_argument("--families", type=int, default=60)
+        acc.add_argument("--attempts", type=int, default=10000)
+        acc.add_argument("--seed", type=int, default=1)
+        acc.add_argument("--postgresql", action="store_true", help="Also on a throwaway PostgreSQL (or --postgres-url).")
+        acc.add_argument("--postgres-url", default=None)
+        acc.add_argument("--here", action="store_true",
+                         help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
+        acc.add_argument("--json", action="store_true", help=json_help)
+
         timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
                                                      "fields, keystrokes and seconds.")
         timing.add_argument("--json", action="store_true", help=json_help)
@@ -167,6 +178,16 @@ class Command(BaseCommand):
             else:
                 result = dashboard_bench.run(**sizes, postgres_url=options["postgres_url"],
                                              postgresql=not options["sqlite_only"], out=self.stderr)
+        elif name == "access":
+            from joinedup.web import bench_access
+
+            sizes = {k: options[k] for k in ("families", "attempts", "seed")}
+            if options["here"]:
+                result = bench_access.run_here(**sizes, out=self.stderr)
+            else:
+                result = bench_access.run(**sizes, postgres_url=options["postgres_url"],
+                                          postgresql=options["postgresql"] or bool(options["postgres_url"]),
+                                          out=self.stderr)
         elif name == "visit-time":
             from joinedup.web import bench_visit_time
 

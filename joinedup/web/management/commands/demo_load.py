@@ -7,7 +7,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.accounts.models import Agency
-from joinedup.web.demo.load import allocate_open_cases, load_demo, record_demo_contacts, register_simulated_agencies
+from joinedup.web.demo.load import (
+    allocate_open_cases,
+    load_demo,
+    record_demo_contacts,
+    register_simulated_agencies,
+    second_factor_instructions,
+)
 from joinedup.web.demo.practice import load_practice, supervision_children
 
 
@@ -17,7 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--credentials", type=Path, default=settings.VAR_DIR / "demo-credentials.json",
-            help="Where the demo users' passwords are kept (default var/demo-credentials.json).",
+            help="Where the demo users' passwords and authenticator keys are kept (default var/demo-credentials.json).",
         )
         parser.add_argument(
             "--simulated", type=Path, default=None,
@@ -54,4 +60,5 @@ class Command(BaseCommand):
                 f"  {spec.username:<{width}}  {password}  {spec.role.label if hasattr(spec.role, 'label') else spec.role}, "
                 f"{agencies.get(spec.agency, spec.agency)}"
             )
-        self.stdout.write(f"\nPasswords are kept in {credentials}.")
+        self.stdout.write(f"\nPasswords and authenticator keys are kept in {credentials}.")
+        self.stdout.write(second_factor_instructions(credentials))

@@ -1,0 +1,24 @@
+"""gunicorn's logger for `joinedup serve`: its error log through joinedup's `SafeFormatter` (no query strings, no
+exception messages), and its access log without query strings or Referer (`ACCESS_LOG_FORMAT`, which `serve` passes),
+each line ending with the request id that joinedup's log lines and audit rows carry."""
+
+from __future__ import annotations
+
+from gunicorn import glogging
+
+from joinedup.core.logging import SafeFormatter
+
+# Remote address, time, method, path (no query string), protocol, status, bytes, milliseconds, request id. Never %(r)s
+# or %(q)s (the query string), %(f)s (the Referer: the previous page's URL) or %(a)s.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+
+class SafeGunicornLogger(glogging.Logger):
+    """gunicorn's logger, formatting every line with `SafeFormatter`."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log, fmt, datefmt in ((self.error_log, self.error_fmt, self.datefmt), (self.access_log, self.access_fmt,
+                                                                                    None)):
+            for handler in log.handlers:
+                handler.setFormatter(SafeFormatter(fmt, datefmt))
