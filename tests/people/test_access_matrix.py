@@ -44,7 +44,7 @@ def _person(agency, local):
 
 
 @pytest.fixture
-def world(loaded, make_user, make_team):
+def world(model_only, make_user, make_team):
     records_ingest(actor=SYSTEM, records=_family_records(), via="file")
     linkage_run(actor=SYSTEM, progress=lambda _line: None)
     kayden, darren = _person(CSC, "CSC-T1"), _person(GP, "GP-T1")

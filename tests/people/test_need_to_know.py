@@ -33,7 +33,7 @@ def _person(agency, local):
 
 
 @pytest.fixture
-def family(loaded):
+def family(model_only):
     records_ingest(actor=SYSTEM, records=_family_records(), via="file")
     linkage_run(actor=SYSTEM, progress=lambda _line: None)
     return {"kayden": _person(CSC, "CSC-T1"), "darren": _person(GP, "GP-T1"), "leanne": _person(CSC, "CSC-T2")}
