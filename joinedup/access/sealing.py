@@ -75,6 +75,13 @@ def sealed_for(viewer, person_ids: Iterable, *, now: dt.datetime | None = None) 
     return sealed - unsealed
 
 
+def not_sealed(viewer, people) -> list:
+    """The people (Person rows) of a list a page shows, without those sealed for this viewer (meetings, concerns)."""
+    people = list(people)
+    sealed = sealed_for(viewer, [p.pk for p in people])
+    return [p for p in people if p.pk not in sealed]
+
+
 def is_sealed_for(viewer, person_id) -> bool:
     return bool(sealed_for(viewer, [person_id]))
 

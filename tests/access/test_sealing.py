@@ -178,3 +178,19 @@ def test_a_sealed_housemate_leaves_the_household_view(world):
     after = manager.get(f"/people/{world.child.pk}/chronology/?household=on")
     assert after.status_code == 200 and "Craig Wedderburn" not in after.content.decode()
     assert "Ruby" in after.content.decode()  # the child's own chronology is still there
+
+
+def test_a_sealed_child_is_left_out_of_the_concerns_log_and_its_pages(world):
+    from joinedup.practice.selectors.concerns import concern_for_viewer, concern_rows, concerns_for
+    from joinedup.practice.services.concerns import concern_record
+
+    concern = concern_record(user=world.front_door, raised_by="relative", summary="Grandmother worried about Ruby",
+                             children=[world.child], responder=world.manager)
+    rows = concern_rows(concerns_for(viewer=world.manager), viewer=world.manager)
+    assert [c.pk for row in rows for c in row.children] == [world.child.pk]
+    sealing.person_seal(user=world.head, person_id=world.child.pk, reason="Adoption order made today")
+    rows = concern_rows(concerns_for(viewer=world.manager), viewer=world.manager)
+    assert [row.concern.pk for row in rows] == [concern.pk] and all(row.children == [] for row in rows)
+    assert concern_for_viewer(viewer=world.manager, concern_id=concern.pk).children == []
+    page = sign_in(Client(), world.manager).get(f"/concerns/{concern.pk}/").content.decode()
+    assert world.child.family_name not in page.replace("Grandmother worried about Ruby", "")  # the summary as typed

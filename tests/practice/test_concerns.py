@@ -270,7 +270,7 @@ def test_the_log_lists_unanswered_first_with_overdue_marked(front_door, manager,
     fresh = record(front_door, [people[1]], manager, summary="New worry about school.")
     done = record(front_door, [people[1]], manager, summary="Answered worry about food.")
     concern_respond(user=manager, concern_id=done.pk, response="Food bank referral made.", revision=0)
-    rows = concern_rows(concerns_for(viewer=head))
+    rows = concern_rows(concerns_for(viewer=head), viewer=head)
     assert [r.concern.pk for r in rows] == [late.pk, fresh.pk, done.pk]
     assert [r.status for r in rows] == ["overdue", "open", "answered"]
     page = html(signed_in(manager).get("/concerns/"))

@@ -231,7 +231,7 @@ class ConcernsView(generics.ListAPIView):
         concerns = concerns_for(viewer=request.user, status=filter_)
         if concerns is None:
             raise Http404
-        rows = concern_rows(self.paginate_queryset(concerns), now=utc_now())
+        rows = concern_rows(self.paginate_queryset(concerns), viewer=request.user, now=utc_now())
         audit_read_many(actor=actor_for(request.user), action=AuditAction.CONCERN_VIEW, object_type="concern",
                         object_ids=[r.concern.pk for r in rows])
         data = [{"concern": r.concern, "children": r.children, "status": r.status} for r in rows]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
+from joinedup.access.sealing import not_sealed
 from joinedup.accounts.models import Role
 from joinedup.core.time import utc_now
 from joinedup.people.models import Person
@@ -99,7 +100,7 @@ def concerns_for(*, viewer, status: str = "") -> QuerySet[Concern] | None:
             .select_related("responder").order_by("answered", "open_due", "-received_at", "id"))
 
 
-def concern_rows(concerns, *, now: dt.datetime | None = None) -> list[ConcernRow]:
+def concern_rows(concerns, *, viewer=None, now: dt.datetime | None = None) -> list[ConcernRow]:
     """A page of the log as its lines (children read in one query)."""
     now = now or utc_now()
     concerns = list(concerns)
@@ -108,7 +109,7 @@ def concern_rows(concerns, *, now: dt.datetime | None = None) -> list[ConcernRow
     for concern_id, person in ((t.concern_id, t.person) for t in through.objects.filter(
             concern_id__in=list(children)).select_related("person").order_by("person__family_name", "person_id")):
         children[concern_id].append(person)
-    return [ConcernRow(c, children[c.pk], *_status(c, now)) for c in concerns]
+    return [ConcernRow(c, not_sealed(viewer, children[c.pk]), *_status(c, now)) for c in concerns]
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def concern_for_viewer(*, viewer, concern_id, now: dt.datetime | None = None) ->
     labels = dict(Role.choices)
     return ConcernView(
         concern=concern,
-        children=list(concern.children.order_by("family_name", "given_name", "id")),
+        children=not_sealed(viewer, concern.children.order_by("family_name", "given_name", "id")),
         raiser_shown=shown,
         raiser_name=concern.raiser_name if shown else "",
         raiser_contact=concern.raiser_contact if shown else "",

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
+from joinedup.access.sealing import not_sealed
 from joinedup.accounts.models import AgencyKind, Role, User
 from joinedup.casework.clocks import clocks_from_settings
 from joinedup.core.time import utc_now
@@ -88,7 +89,8 @@ def meetings_for(*, viewer, kind: str = "", case=None, limit: int = LIST_LIMIT) 
     counts = _dissent_counts([m.pk for m in latest.values()])
     versions = dict(Meeting.objects.filter(series__in=list(latest)).values("series").annotate(n=Count("id"))
                     .values_list("series", "n"))
-    return [MeetingRow(m, list(m.children.all()), versions[m.series], counts.get(m.pk, 0)) for m in latest.values()]
+    return [MeetingRow(m, not_sealed(viewer, m.children.all()), versions[m.series], counts.get(m.pk, 0))
+            for m in latest.values()]
 
 
 def _dissent_counts(meeting_ids: list) -> dict[Any, int]:
@@ -245,7 +247,7 @@ def meeting_for_viewer(*, viewer, meeting_id) -> MeetingView | None:
     writer = may_record_meeting(viewer, meeting.kind) and may_view_meeting(viewer, meeting, children)
     approved = meeting.status == MinutesStatus.APPROVED
     return MeetingView(
-        meeting=meeting, versions=versions, children=children, attendees=attendees, items=items,
+        meeting=meeting, versions=versions, children=not_sealed(viewer, children), attendees=attendees, items=items,
         escalations=escalations, correction=correction, may_write=writer,
         may_edit=writer and meeting.status == MinutesStatus.DRAFT,
         may_approve=meeting.status == MinutesStatus.DRAFT and may_approve_meeting(viewer, meeting)

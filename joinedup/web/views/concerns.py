@@ -88,7 +88,7 @@ def concerns_log(request):
     if concerns is None:
         raise Http404
     page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = concern_rows(page)
+    rows = concern_rows(page, viewer=request.user)
     audit_read_many(actor=actor_for(request.user), action=AuditAction.CONCERN_VIEW, object_type="concern",
                     object_ids=[r.concern.pk for r in rows], reason=f"log {status}".strip())
     query = QueryDict(mutable=True)
