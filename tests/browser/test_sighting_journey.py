@@ -10,7 +10,7 @@ from joinedup.casework.services import allocation_set
 from joinedup.people.models import LinkMethod
 from tests.browser.helpers import assert_accessible, enter_code
 from tests.conftest import PASSWORD
-from tests.people.conftest import authority, authority_records, loaded, trained_model  # noqa: F401
+from tests.people.conftest import authority, authority_records, model_only, trained_model  # noqa: F401
 from tests.people.test_households_online import CSC, GP
 from tests.people.test_sightings import _person_of, _steve, family  # noqa: F401
 

@@ -28,7 +28,7 @@ from tests.conftest import sign_in
 from .conftest import SYSTEM
 from .test_households_online import CSC, GP, HOSPITAL, POLICE, _family_records, _m, _record
 
-pytestmark = pytest.mark.both_databases
+pytestmark = pytest.mark.django_db  # the policy, not the database: the main (PostgreSQL) pass only
 
 # How each relationship is made for a user of any role (the policy decides whether it gives them anything).
 SETUPS = ("none", "allocation", "team", "household", "agency_record", "self_claim", "break_glass", "commission")

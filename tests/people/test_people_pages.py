@@ -18,7 +18,7 @@ pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
-def family(loaded):
+def family(model_only):
     records_ingest(actor=SYSTEM, records=_family_records(), via="file")
     linkage_run(actor=SYSTEM, progress=lambda _line: None)
     kayden = MentionLink.objects.get(mention__agency__code=CSC, mention__local_person_id="CSC-T1").person
@@ -70,7 +70,16 @@ def test_search_finds_a_person_by_any_name_an_agency_wrote_and_audits_the_result
     assert empty.status_code == 200
 
 
-def test_review_queue_decision_and_split_through_the_screens(family, make_user, make_team, signed_in):
+@pytest.fixture
+def family_in_authority(loaded):
+    """The family among the simulated authority's records (whose linkage leaves pairs for a person to review)."""
+    records_ingest(actor=SYSTEM, records=_family_records(), via="file")
+    linkage_run(actor=SYSTEM, progress=lambda _line: None)
+    return MentionLink.objects.get(mention__agency__code=CSC, mention__local_person_id="CSC-T1").person
+
+
+def test_review_queue_decision_and_split_through_the_screens(family_in_authority, make_user, make_team, signed_in):
+    family = family_in_authority
     team = make_team(Agency.objects.get(code=CSC))
     manager = make_user(role="team_manager", agency=Agency.objects.get(code=CSC), team=team)
     worker = make_user(role="social_worker", agency=Agency.objects.get(code=CSC), team=team)
