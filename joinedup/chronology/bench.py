@@ -208,11 +208,9 @@ def build(*, events: int, agencies: int, household: int, seed: int, out: TextIO)
     """Register the agencies, ingest the records, link them and build the household; return the child."""
     from joinedup.accounts.services import agency_get_or_create
     from joinedup.core.actor import ActorRef
-    from joinedup.core.time import utc_now
-    from joinedup.ingest.models import Mention
     from joinedup.ingest.services import records_ingest
-    from joinedup.people.models import LinkMethod, MentionLink, Person
-    from joinedup.people.services import persons_refresh, residence_rebuild
+    from joinedup.people.models import Person
+    from joinedup.people.services import mentions_link_by_name_and_dob
 
     actor = ActorRef.system("bench")
     registered, records = synthetic_records(events=events, agencies=agencies, household=household, seed=seed)
@@ -224,17 +222,7 @@ def build(*, events: int, agencies: int, household: int, seed: int, out: TextIO)
     if refused:
         raise RuntimeError(f"records refused: {refused[:3]}")
     _say(out, "  linking (every agency names each person with one local id, name and date of birth)…")
-    person_of: dict[tuple, uuid.UUID] = {}
-    links = []
-    now = utc_now()
-    for mention_id, given, family, dob in Mention.objects.values_list("id", "given_name", "family_name", "dob"):
-        pid = person_of.setdefault((given, family, dob), uuid.uuid4())
-        links.append(MentionLink(mention_id=mention_id, person_id=pid, method=LinkMethod.SAME_SOURCE_ID,
-                                 match_probability=1.0, reason="benchmark: same person id", linked_at=now))
-    Person.objects.bulk_create([Person(id=pid) for pid in person_of.values()])
-    MentionLink.objects.bulk_create(links, batch_size=1000)
-    persons_refresh(person_of.values())
-    residence_rebuild(None)
+    person_of = mentions_link_by_name_and_dob(reason="benchmark: same person id")
     return Person.objects.get(pk=person_of[(CHILD[0], CHILD[1], dt.date.fromisoformat(CHILD[2]))])
 
 

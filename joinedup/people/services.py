@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -879,3 +880,23 @@ def _merge_persons(*, keep, into_from, method, prob, fields) -> None:
     persons_refresh([keep, into_from])
     residence_rebuild([keep, into_from])
 
+
+
+def mentions_link_by_name_and_dob(*, reason: str) -> dict[tuple, uuid.UUID]:
+    """Link every stored mention to a person by its exact name and date of birth, then build the people and the
+    households as a linkage run would. Only for made-up data in which that match is certain (the benches, whose
+    agencies name each person with one local id, one name and one date of birth). (given, family, dob) → person id."""
+    from joinedup.ingest.models import Mention
+
+    person_of: dict[tuple, uuid.UUID] = {}
+    links = []
+    now = utc_now()
+    for mention_id, given, family, dob in Mention.objects.values_list("id", "given_name", "family_name", "dob"):
+        pid = person_of.setdefault((given, family, dob), uuid.uuid4())
+        links.append(MentionLink(mention_id=mention_id, person_id=pid, method=LinkMethod.SAME_SOURCE_ID,
+                                 match_probability=1.0, reason=reason, linked_at=now))
+    Person.objects.bulk_create([Person(id=pid) for pid in person_of.values()])
+    MentionLink.objects.bulk_create(links, batch_size=1000)
+    persons_refresh(person_of.values())
+    residence_rebuild(None)
+    return person_of

@@ -152,10 +152,9 @@ def build(*, families: int, seed: int, out: TextIO) -> World:
     from joinedup.casework.services import allocation_set
     from joinedup.core.actor import ActorRef
     from joinedup.core.time import utc_now
-    from joinedup.ingest.models import Mention
     from joinedup.ingest.services import records_ingest
-    from joinedup.people.models import LinkMethod, MentionLink, Person
-    from joinedup.people.services import persons_refresh, residence_rebuild
+    from joinedup.people.models import MentionLink, Person
+    from joinedup.people.services import mentions_link_by_name_and_dob
 
     started = time.perf_counter()
     actor = ActorRef.system("bench")
@@ -168,17 +167,8 @@ def build(*, families: int, seed: int, out: TextIO) -> World:
     refused = [o for o in result.outcomes if o.status == "refused"]
     if refused:
         raise RuntimeError(f"records refused: {refused[:3]}")
-    person_of: dict[tuple, uuid.UUID] = {}
-    links = []
+    person_of = mentions_link_by_name_and_dob(reason="benchmark: same person id")
     now = utc_now()
-    for mention_id, given, family, dob in Mention.objects.values_list("id", "given_name", "family_name", "dob"):
-        pid = person_of.setdefault((given, family, dob), uuid.uuid4())
-        links.append(MentionLink(mention_id=mention_id, person_id=pid, method=LinkMethod.SAME_SOURCE_ID,
-                                 match_probability=1.0, reason="benchmark: same person id", linked_at=now))
-    Person.objects.bulk_create([Person(id=pid) for pid in person_of.values()])
-    MentionLink.objects.bulk_create(links, batch_size=1000)
-    persons_refresh(person_of.values())
-    residence_rebuild(None)
     family_of, names, protected = {}, {}, set()
     for fam in fams:
         for given, family, dob, _r in fam.members:
