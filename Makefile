@@ -6,12 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STATIC_BUILD := joinedup/web/static/build
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# The statutory returns' validators pin pandas<2 / numpy<1.25: their own virtualenv (docs/returns.md).
+RETURNS_VENV := var/returns-venv
 
 .PHONY: setup demo serve test lint clean
 .DELETE_ON_ERROR:
 
 ## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
-setup: $(VENV)/.installed $(STATIC_BUILD)/app.css
+setup: $(VENV)/.installed $(STATIC_BUILD)/app.css $(RETURNS_VENV)/.installed
 
 $(VENV)/.installed: requirements/app.txt requirements/spark.txt requirements/test.txt pyproject.toml
 	@echo "==> Python environment ($(PYTHON))"
@@ -19,6 +21,12 @@ $(VENV)/.installed: requirements/app.txt requirements/spark.txt requirements/tes
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install -r requirements/test.txt
 	@$(PIP) install --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(RETURNS_VENV)/.installed: requirements/returns.txt
+	@echo "==> Returns validators' environment ($(RETURNS_VENV), Python 3.11)"
+	@test -x $(RETURNS_VENV)/bin/python || $(PYTHON) -m venv $(RETURNS_VENV)
+	@$(RETURNS_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements/returns.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -111,3 +111,12 @@ def signed_in(client):
         return sign_in(client, user)
 
     return sign_in_as
+
+
+def on_duty(front_door_user: User, person) -> User:
+    """Give a front-door worker duty for a child as the product does: a contact about the child taken at their front
+    door (front-door duty is a relationship, not the role alone: joinedup.access.policy)."""
+    from joinedup.casework.services import contact_record
+
+    contact_record(user=front_door_user, person=person, raised_by="neighbour", text="A neighbour is worried")
+    return front_door_user

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "joinedup.casework",
     "joinedup.practice",
     "joinedup.alerts",
+    "joinedup.returns",
     "joinedup.simulate",
     "joinedup.api",
     "joinedup.web",
@@ -313,3 +314,23 @@ JOINEDUP_CASEWORK_CLOCKS = json.loads(os.environ.get("JOINEDUP_CASEWORK_CLOCKS",
 # Practice (docs/practice.md): supervision, concerns from anyone, caseloads. Override with JSON in
 # JOINEDUP_PRACTICE, e.g. '{"caseload_limit": 16}'.
 JOINEDUP_PRACTICE = json.loads(os.environ.get("JOINEDUP_PRACTICE", "{}") or "{}")
+
+# Statutory returns (docs/returns.md): the authority's DfE LA number (3 digits, the CIN census header) and GSS code
+# (the SSDA903 validator's placement-location checks), and the validators' own Python (made by `make setup`).
+JOINEDUP_RETURNS = {
+    "la_number": os.environ.get("JOINEDUP_LA_NUMBER", "").strip(),
+    "la_gss": os.environ.get("JOINEDUP_LA_GSS", "").strip(),
+    "validator_python": os.environ.get("JOINEDUP_RETURNS_PYTHON", str(BASE_DIR / "var" / "returns-venv" / "bin" / "python")),
+}
+
+
+# E-mail: the data protection officer is told of every self-claim and break-glass (joinedup.access.claims). SMTP in
+# production (JOINEDUP_EMAIL_HOST…); development writes each message to a file under var/mail/.
+EMAIL_BACKEND = os.environ.get("JOINEDUP_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("JOINEDUP_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JOINEDUP_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("JOINEDUP_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JOINEDUP_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("JOINEDUP_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("JOINEDUP_EMAIL_FROM", "joinedup@localhost")

@@ -23,3 +23,13 @@ SECRET_KEY = _local_secret_key()
 DEBUG = env_bool("JOINEDUP_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 JOINEDUP_ENVIRONMENT = "development"
+
+# The demo sends no real e-mail: each message is a file under var/mail/ (the DPO's notices of break-glass).
+EMAIL_BACKEND = os.environ.get("JOINEDUP_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+
+# The demo authority is made up, but the DfE validators check a return's LA number and postcodes against the real
+# list: the demo borrows one real authority's codes (JOINEDUP_LA_NUMBER / JOINEDUP_LA_GSS override them).
+JOINEDUP_RETURNS = {**JOINEDUP_RETURNS,  # noqa: F405
+                    "la_number": os.environ.get("JOINEDUP_LA_NUMBER", "").strip() or "318",
+                    "la_gss": os.environ.get("JOINEDUP_LA_GSS", "").strip() or "E09000027"}

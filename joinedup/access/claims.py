@@ -2,8 +2,10 @@
 give, and the data protection officer's review.
 
 A claim has a reason from the policy's list and free text, lasts `claim_hours` (default 8), is shown on every page
-while active, appears at once in the DPO's review queue (their home page counts it, and the overdue ones), and is
-reviewed by the DPO with an outcome. Every write has its audit row in the same transaction.
+while active, appears at once in the DPO's review queue (their home page counts it, and the overdue ones), is sent
+to every data protection officer of the claimant's agency (or any, when their agency has none) by e-mail once it is
+committed — who, which kind, the reason, when it expires, never the person's name or id — and is reviewed by the
+DPO with an outcome. Every write has its audit row in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.db.models import Q, QuerySet
 
 from joinedup.access import policy
 from joinedup.access.models import AccessClaim, ClaimOutcome, ReviewCommission
+from joinedup.access.notify import tell_the_dpo_after_commit, who
 from joinedup.access.relationships import Provider, Relationship, register
 from joinedup.accounts.models import Role, User
 from joinedup.accounts.services import actor_for
@@ -49,6 +52,17 @@ def claim_review_days() -> int:
 REASON_LABELS = dict(policy.CLAIM_REASONS)
 
 
+def _tell_the_dpo(claim: AccessClaim, user: User) -> None:
+    label = policy.Relation.LABELS[claim.kind]
+    body = (f"{who(user)} recorded {label.lower()} at {claim.started_at:%H:%M on %d %B %Y} (UTC).\n"
+            f"Reason: {REASON_LABELS[claim.reason_code]}.\n"
+            f"It lasts until {claim.expires_at:%H:%M on %d %B %Y} and is due for your review within "
+            f"{claim_review_days()} days.\n\n"
+            f"Review it in joinedup: Access reviews (/access/claims/). This e-mail names nobody whose record was opened.")
+    tell_the_dpo_after_commit(agency_id=user.agency_id, subject=f"{label} to review", body=body,
+                              what=f"access claim {claim.pk}")
+
+
 @transaction.atomic
 def claim_start(*, user: User, person_id: uuid.UUID, kind: str, reason_code: str, reason_text: str,
                 now: dt.datetime | None = None) -> AccessClaim:
@@ -70,6 +84,7 @@ def claim_start(*, user: User, person_id: uuid.UUID, kind: str, reason_code: str
     audit_event_record(actor=actor_for(user), action=action, object_type="access_claim", object_id=claim.pk,
                        subject_person_id=person_id, reason=f"{REASON_LABELS[reason_code]}: {text[:500]}",
                        detail={"expires_at": claim.expires_at.isoformat()})
+    _tell_the_dpo(claim, user)
     return claim
 
 

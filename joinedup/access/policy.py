@@ -140,7 +140,7 @@ RELATIONSHIPS = {
     Relation.TEAM: (Scope.FULL, frozenset({Role.TEAM_MANAGER})),
     Relation.FRONT_DOOR_DUTY: (Scope.FULL, frozenset({Role.FRONT_DOOR})),
     Relation.SERVICE_OVERSIGHT: (Scope.FULL, frozenset({Role.HEAD_OF_SERVICE})),
-    Relation.HOUSEHOLD: (Scope.FULL, frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})),
+    Relation.HOUSEHOLD: (Scope.FULL, CSC_WORKING_ROLES),
     Relation.AGENCY_RECORD: (Scope.AGENCY, CSC_WORKING_ROLES | {Role.PARTNER_PRACTITIONER}),
     Relation.REFERRAL: (Scope.AGENCY, frozenset({Role.PARTNER_PRACTITIONER})),
     Relation.MEETING: (Scope.AGENCY, CSC_WORKING_ROLES | {Role.PARTNER_PRACTITIONER}),
@@ -155,6 +155,11 @@ NOT_SEARCHABLE = frozenset({Relation.HOUSEHOLD})
 SELF_CLAIM_SCOPE = {Role.SOCIAL_WORKER: Scope.FULL, Role.TEAM_MANAGER: Scope.FULL,
                     Role.PARTNER_PRACTITIONER: Scope.AGENCY}
 CLAIM_KINDS = (Relation.SELF_CLAIM, Relation.BREAK_GLASS)
+# Front-door duty: the child of a contact at the viewer's front door (and the people around them), while the
+# contact is open and for this many days after it arrived (setting JOINEDUP_ACCESS["front_door_duty_days"]); and a
+# child whose alert the front-door team holds while it is open. Service oversight (heads of service): the children
+# known to their service — a contact, a case, an allocation or an alert at their authority.
+FRONT_DOOR_DUTY_DAYS_DEFAULT = 30
 CLAIM_HOURS_DEFAULT = 8  # how long a self-claim or break-glass lasts (setting JOINEDUP_ACCESS["claim_hours"])
 CLAIM_REVIEW_DAYS_DEFAULT = 3  # the DPO reviews each within this many days (JOINEDUP_ACCESS["claim_review_days"])
 
@@ -299,9 +304,10 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
     ),
     PLACEMENT_ADDRESS: FieldGroup(
         PLACEMENT_ADDRESS, "placement address", "the allocated social worker",
-        "a looked-after child's placement postcode (`placement_postcode`): never in a chronology, export or list; "
+        "a looked-after child's placement postcode (`placement_postcode`) and the placement's Ofsted URN "
+        "(`placement_urn`, which names the home): never in a chronology, export or list; "
         "on the case page only to those entitled with a relationship to the child",
-        detail_keys=frozenset({"placement_postcode"}),
+        detail_keys=frozenset({"placement_postcode", "placement_urn"}),
         entitled=_entitled(((Role.SOCIAL_WORKER, Role.TEAM_MANAGER), (_CSC_KIND,))),
     ),
     WHISTLEBLOWER_IDENTITY: FieldGroup(
@@ -425,5 +431,37 @@ def person_page_allowed(user, url_name: str, scope: str | None) -> bool:
 ALERT_ROLES = CSC_WORKING_ROLES
 CSC_STAFF = CSC_WORKING_ROLES
 FRONT_DOOR_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE})  # see the front-door queue
-CONTACT_RECORDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.SOCIAL_WORKER})  # take contacts
+# Take contacts. Taking one searches everyone not sealed (a caller's child may be unknown to the viewer): what is
+# found opens only the contact form, and the contact then starts front-door duty (people.selectors).
+CONTACT_RECORDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.SOCIAL_WORKER})
 DECIDING_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER})  # rate contacts and decide what happens next
+
+
+# --- Statutory returns and data quality (issue 17) -----------------------------------------------------------------
+# The performance team (its own role) produces and downloads the CIN census, the SSDA903 and Ofsted's Annex A, and
+# sees the aggregate figures (children in each return, on a plan at 31 March, failing each rule) and, on the
+# data-quality page only, the names of the authority's children failing a rule with the record to fix. It holds no
+# relationship (RELATIONSHIPS above): no person page, chronology, record or case page opens to it. The returns carry
+# what the DfE and Ofsted require, placement postcodes and URNs among them (the placement address group): they go to
+# the performance team's downloads only, each audited. Team managers see the data-quality page for their team's
+# children (those allocated to the team now, as on their dashboard) and open the records through their relationship.
+RETURNS_ROLES = frozenset({Role.PERFORMANCE})
+DATA_QUALITY_ROLES = frozenset({Role.PERFORMANCE, Role.TEAM_MANAGER})
+
+
+def _csc_staff(user) -> bool:
+    return _active(user) and user.agency_id is not None and user.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE
+
+
+@rules.predicate
+def may_produce_returns(user) -> bool:
+    """The authority's performance team produces and downloads the statutory returns."""
+    return _csc_staff(user) and user.role in RETURNS_ROLES
+
+
+@rules.predicate
+def may_view_data_quality(user) -> bool:
+    """The performance team (every child of the authority) and team managers (their team's children)."""
+    if not _csc_staff(user) or user.role not in DATA_QUALITY_ROLES:
+        return False
+    return user.role != Role.TEAM_MANAGER or user.team_id is not None

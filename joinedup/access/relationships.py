@@ -2,7 +2,8 @@
 
 The access app sits below the domain apps, so it cannot read allocations, records or meetings itself. Each app
 registers a *provider* when it starts (casework: allocation, team, front-door duty, service oversight, household,
-referral; people: agency record; practice: meeting role); the access app provides its own (self-claim,
+referral; people: agency record; practice: meeting role; alerts: front-door duty and service oversight for the
+children the rules raised alerts about); the access app provides its own (self-claim,
 break-glass, case-review commission). `scope_of` asks every provider and answers with the widest scope the policy
 (`joinedup.access.policy.RELATIONSHIPS`) gives — or None, and the caller answers 404.
 
@@ -52,8 +53,6 @@ class Provider:
 
 
 _PROVIDERS: dict[str, Provider] = {}
-# A provider's person_q answer meaning "every person" (front-door duty, service oversight): compared by identity.
-ALL = Q()
 
 
 def register(provider: Provider) -> None:
@@ -109,9 +108,6 @@ def person_q(viewer, *, scopes: Iterable[str] = (policy.Scope.FULL, policy.Scope
         except Exception:
             log.exception("access provider %s failed; treated as no relationship", provider.name)
             continue
-        if part is ALL:  # everyone: an empty Q would vanish if OR-ed with another, so it ends the search
-            q = Q()
-            break
         if part is not None:
             q = part if q is None else (q | part)
     if q is not None:  # sealed people are left out of every list and search (joinedup.access.sealing)

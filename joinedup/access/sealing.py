@@ -23,6 +23,7 @@ from django.db.models import F, QuerySet
 
 from joinedup.access import policy
 from joinedup.access.models import Seal, UnsealRequest, UnsealStatus
+from joinedup.access.notify import tell_the_dpo_after_commit, who
 from joinedup.accounts.models import Role
 from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
@@ -168,6 +169,13 @@ def unseal_decide(*, user, request_id, approve: bool, note: str = "", now: dt.da
         object_type="unseal_request", object_id=request.pk, subject_person_id=request.seal.person_id,
         reason=note[:500], detail={"reference": request.seal.reference, "requested_by": request.requested_by.username,
                                    **({"expires_at": request.expires_at.isoformat()} if approve else {})})
+    if approve:  # alerted to the data protection officer (who reviews it on their home page too)
+        tell_the_dpo_after_commit(
+            agency_id=request.requested_by.agency_id, subject="An unsealing to review", what=f"unsealing {request.pk}",
+            body=(f"{who(user)} approved {who(request.requested_by)}'s request to see the sealed record "
+                  f"{request.seal.reference} until {request.expires_at:%H:%M on %d %B %Y} (UTC).\n\n"
+                  "Review it in joinedup (your home page: unsealings to review). This e-mail names nobody whose "
+                  "record it is."))
     return request
 
 

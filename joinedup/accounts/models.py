@@ -39,6 +39,7 @@ class Role(models.TextChoices):
     HEAD_OF_SERVICE = "head_of_service", "Head of service"
     CASE_REVIEWER = "case_reviewer", "Case reviewer"
     SYSTEM_ADMINISTRATOR = "system_administrator", "System administrator"
+    PERFORMANCE = "performance", "Performance and information officer"
 
 
 class Agency(BaseModel):

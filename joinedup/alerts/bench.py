@@ -1,6 +1,6 @@
-"""`joinedup bench alerts`: replay a simulated authority in time order through the rule catalogue.
+"""`joinedup bench alerts`: replay a simulated authority in time order through the rule catalogue and two baselines.
 
-    JOINEDUP_ENV=development joinedup bench alerts --children 20000 --seed 1 --json
+    JOINEDUP_ENV=development joinedup bench alerts --children 20000 --seed 7001 --json
 
 What it does, as the product would, without a database:
 
@@ -12,30 +12,35 @@ What it does, as the product would, without a database:
    the most often written date of birth and sex. Mentions nobody could link are unidentified (their
    address sightings still count, as the product's unidentified sightings do). The truth files are read
    only to score.
-3. Replay every record version in arrival order (`amended_at` for a later version, else `recorded_at`):
-   each record becomes an `Event` for each person it names (`event_from_payload`, the chronology's own
-   function); a mention with an address is a sighting (`joinedup.ingest.addresses.address_key`, slips
-   folded by `people.residence.canonical_address_keys`), households come from sightings
-   (`people.residence.build_episodes`, co-residence as the household screen computes it), and children's
-   social care's household record is "the people named in a CSC record that names the child".
-4. On each arrival, every child the record touches — children it names and the children living at the
+3. Replay every record version in arrival order (`amended_at` for a later version, else `recorded_at`) into
+   an in-memory store (`ReplayStore`): each record becomes an `Event` for each person it names
+   (`event_from_payload`, the chronology's own function); a mention with an address is a sighting
+   (`joinedup.ingest.addresses.address_key`, slips folded by `people.residence.canonical_address_keys`),
+   residence episodes come from sightings (`people.residence.build_episodes`), children's social care's
+   household record is "the people named in a CSC record that names the child".
+4. Each child's context is built by the product's own builder, `alerts.context.build_context`, over that
+   store (the product passes its `DatabaseStore`): the same composition of own events, household spells,
+   housemates' events in their windows, plans and companions.
+5. On each arrival, every child the record touches — children it names and the children living at the
    addresses of everyone it names — is evaluated with every rule; each day at 06:00 UTC the time-based
    rules run for children with an open plan, recent casework, a recent injury or an open alert (the
    product's schedule). One open alert per rule per child: a finding raises an alert when none is open
-   and updates the open one otherwise; an open alert closes when its rule no longer finds anything (rules
-   look back over fixed windows, so an alert closes once its evidence ages out of the window). Nobody acts
-   on or dismisses an alert in the replay.
-5. Warm-up: records before the period and in its first `WARMUP_DAYS` days load as history without
-   evaluation; then every child is evaluated once (as after a bulk load) and the replay continues. The
-   simulator's initial extract carries open cases' plans but not their earlier visits, so evaluating
-   from day one would report every open case's visits as overdue.
+   and updates the open one when its evidence, sentence, severity, context factors or due time changed
+   (as `alerts.services` does, each update audited); an open alert closes when its rule no longer finds
+   anything. Nobody acts on or dismisses an alert in the replay.
+6. Two baselines run beside the catalogue in the same replay, as rules of the same shape: **any record**
+   (an alert while any record naming the child was made in the last 183 days) and **any injury** (the
+   same for records of an injury).
+7. Warm-up: records before the period and in its first `WARMUP_DAYS` days load as history without
+   evaluation; then every child is evaluated once (as after a bulk load) and the replay continues.
 
-Scoring (truth/harm_episodes.csv): an episode is detected if an alert from a non-context rule was raised,
-or updated with new evidence, for the victim (the person whose mentions are mostly the victim's) on or
-after the onset day and before the outcome day; lead = outcome day − first such day. Alert burden counts
-alerts raised (updates do not count) per 1,000 child-months (children under 18, from the truth persons,
-over the evaluated period). Latency is the time to rebuild the context of every child a record touches
-and evaluate all rules, per arriving record.
+Scoring (the only place the truth is read; docs/alerts.md "Evaluation" has the definitions): per group
+(catalogue, any_record, any_injury) — detection (an episode whose outcome falls in the evaluated period
+counts only when an alert for the victim, raised or updated before the outcome day, cites a record
+`truth/harm_evidence.csv` marks as evidence of that episode), median lead, PPV per rule and overall
+(raised alerts whose child was in a harm episode on the day), child-level sensitivity and specificity,
+alerts (raised and updated) per 1,000 children per month, alert-days per 1,000 child-months, and PPV
+re-weighted to a realistic prevalence, by age band and sex.
 """
 
 from __future__ import annotations
@@ -48,12 +53,21 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from joinedup.alerts.rules.base import CONTEXT_ONLY, PROCESS_FAILURE, ChildContext, Finding, HouseholdMember, Rule
+from joinedup.alerts.context import Mate, PersonFacts, Spell, build_context
+from joinedup.alerts.rules.base import (
+    CONTEXT_ONLY,
+    PROCESS_FAILURE,
+    SUSPECT,
+    ChildContext,
+    Finding,
+    HouseholdMember,
+    Rule,
+)
 from joinedup.chronology.events import Event, event_from_payload, plan_periods
 from joinedup.ingest.addresses import address_key
 from joinedup.people.linkage.authority import iter_records, mention_dict
@@ -64,19 +78,49 @@ from joinedup.people.residence import (
     build_episodes,
     canonical_address_keys,
 )
+from joinedup.people.selectors import AROUND_CHILD_ROLES
 
 UTC = dt.UTC
 ADULT_AGE = 18
 WARMUP_DAYS = 56
 SCHEDULE_TIME = dt.time(6, 0)
 AGE_BANDS = (("0-1", 0, 1), ("1-4", 1, 5), ("5-10", 5, 11), ("11-17", 11, 18))
-AROUND_CHILD_ROLES = frozenset({
-    "carer", "parent", "partner", "friend", "accompanying_adult", "present", "household_member", "occupant",
-    "next_of_kin", "emergency_contact", "tenant", "joint_tenant", "suspect", "offender",
-})
 INJURY_KINDS = frozenset({"injury", "ed_attendance", "admission", "ambulance_callout"})
+# Seeds held back from tuning: evaluations are reported on these only (docs/alerts.md); tuning uses others.
+HOLDOUT_SEEDS = tuple(range(7001, 7011))
+# Children on a child protection plan at 31 March 2020, England: 42.8 per 10,000 children under 18 (DfE,
+# "Characteristics of children in need: 2019 to 2020"). The prevalence the PPV is re-weighted to.
+REALISTIC_PREVALENCE_PER_10K = 42.8
+BASELINE_WINDOW_DAYS = 183
+CATALOGUE = "catalogue"
 Progress = Callable[[str], None]
 Simulate = Callable[[int, int, int, Path], None]
+
+
+# --- the baselines ----------------------------------------------------------------------------------
+
+
+def _recent(ctx: ChildContext, at: dt.datetime, params: dict[str, Any], rule_id: str, injuries: bool,
+            ) -> Finding | None:
+    since = at.date() - dt.timedelta(days=params["window_days"])
+    hits = [e for e in ctx.events if since < e.occurred_on <= at.date() and (not injuries or e.is_injury)]
+    if not hits:
+        return None
+    what = "an injury" if injuries else "a record"
+    return Finding(rule_id, f"{what.capitalize()} naming the child was made in the last {params['window_days']} days.",
+                   tuple(e.key for e in hits))
+
+
+ANY_RECORD = Rule(
+    "any_record", "Any record", "Baseline: an alert while any agency's record naming the child is recent.",
+    "Baseline (no evidence)", SUSPECT, {"window_days": BASELINE_WINDOW_DAYS},
+    lambda ctx, at, params: _recent(ctx, at, params, "any_record", False))
+ANY_INJURY = Rule(
+    "any_injury", "Any injury", "Baseline: an alert while any injury recorded for the child is recent.",
+    "Baseline (no evidence)", SUSPECT, {"window_days": BASELINE_WINDOW_DAYS},
+    lambda ctx, at, params: _recent(ctx, at, params, "any_injury", True))
+BASELINES = (ANY_RECORD, ANY_INJURY)
+GROUPS = (CATALOGUE, *(b.id for b in BASELINES))
 
 
 # --- reading a simulated authority ------------------------------------------------------------------
@@ -128,11 +172,11 @@ class State:
     episodes: dict[str, tuple[int, list[Episode]]] = field(default_factory=dict)
     at_address: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     address_count: Counter = field(default_factory=Counter)
-    unidentified: dict[str, list[tuple[dt.date, str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    unidentified: dict[str, list[tuple[dt.date, str, str]]] = field(default_factory=lambda: defaultdict(list))
     csc_named_with: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     known_to_csc: set[str] = field(default_factory=set)
     companions: dict[str, dict[str, list]] = field(default_factory=lambda: defaultdict(dict))
-    household_cache: dict[str, tuple[tuple, list[HouseholdMember]]] = field(default_factory=dict)
+    spells_cache: dict[str, tuple[tuple, list[Spell]]] = field(default_factory=dict)
     context_cache: dict[str, tuple[tuple, ChildContext]] = field(default_factory=dict)
     version: Counter = field(default_factory=Counter)  # bumped whenever a person's events change
     # children the schedule looks at
@@ -157,6 +201,97 @@ class State:
         return eps
 
 
+class ReplayStore:
+    """The records replayed so far, behind the context builder's storage interface (`alerts.context.ContextStore`):
+    what `DatabaseStore` reads from the people and chronology tables, read from memory."""
+
+    def __init__(self, replay: Replay):
+        self.rp = replay
+        self.s = replay.s
+
+    def facts(self, person_id: str) -> PersonFacts:
+        info = self.rp.info[person_id]
+        return PersonFacts(person_id, info.dob, info.sex, info.label)
+
+    def events(self, people: dict[str, str], *, windows: dict[str, tuple[dt.date, dt.date]] | None = None,
+               exclude_people: Iterable[str] = ()) -> list[Event]:
+        s = self.s
+        excluded: set[str] = set()
+        for pid in exclude_people:
+            excluded |= s.events[pid].keys()
+        out = []
+        for pid in people:
+            lo, hi = windows[pid] if windows is not None else (None, None)
+            for e in s.events_of(pid):
+                if e.key in excluded or (lo is not None and not lo <= e.occurred_on <= hi):
+                    continue
+                out.append(e)
+        out.sort(key=lambda e: e.sort_key)
+        return out
+
+    def household_stamp(self, child: str) -> tuple:
+        """Changes whenever the child's spells could (a sighting of anyone at one of their addresses)."""
+        s = self.s
+        return (len(s.sightings[child]), *((s.address_count[e.address_key], len(s.unidentified.get(e.address_key, ())))
+                                          for e in s.episodes_of(child)))
+
+    def household_spells(self, person_id: str) -> list[Spell]:
+        s = self.s
+        stamp = self.household_stamp(person_id)
+        cached = s.spells_cache.get(person_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        margin = dt.timedelta(days=CO_RESIDENCE_MARGIN_DAYS)
+        named = s.csc_named_with.get(person_id, set())
+        names = self.rp.agency_names
+        spells = []
+        for ep in s.episodes_of(person_id):
+            until = ep.presumed_until or ep.last_seen_on
+            merged: dict[str, Mate] = {}
+            for other in s.at_address.get(ep.address_key, ()):
+                if other == person_id:
+                    continue
+                for oe in s.episodes_of(other):
+                    o_until = oe.presumed_until or oe.last_seen_on
+                    if (oe.address_key != ep.address_key or oe.first_seen_on > until + margin
+                            or o_until < ep.first_seen_on - margin):
+                        continue
+                    mate = merged.get(other)
+                    agencies = {names.get(a, a) for a in oe.agency_codes}
+                    if mate is None:
+                        merged[other] = Mate(
+                            other, self.rp.info[other].label,
+                            self.rp.is_adult(other, min(oe.last_seen_on, ep.last_seen_on)),
+                            oe.first_seen_on, oe.last_seen_on, o_until, tuple(sorted(agencies)),
+                            known_to_csc=other in s.known_to_csc, in_csc_household_record=other in named)
+                    else:
+                        mate.first_seen_on = min(mate.first_seen_on, oe.first_seen_on)
+                        mate.last_seen_on = max(mate.last_seen_on, oe.last_seen_on)
+                        mate.presumed_until = max(mate.presumed_until or o_until, o_until)
+                        mate.agency_names = tuple(sorted(set(mate.agency_names) | agencies))
+            mates = list(merged.values())
+            for day, label, agency in s.unidentified.get(ep.address_key, ()):
+                if ep.first_seen_on - margin <= day <= until + margin:
+                    mates.append(Mate(None, f"Unidentified: “{label}”", True, day, day,
+                                      agency_names=(names.get(agency, agency),)))
+            spells.append(Spell(ep.address_key, ep.first_seen_on, until, mates))
+        s.spells_cache[person_id] = (stamp, spells)
+        return spells
+
+    def companions(self, person_id: str) -> list[HouseholdMember]:
+        s = self.s
+        out = []
+        named = s.csc_named_with.get(person_id, ())
+        for other, (first, last, agencies) in s.companions.get(person_id, {}).items():
+            if self.rp.is_adult(other, last) is False:  # children recorded with the child are not companions
+                continue
+            out.append(HouseholdMember(
+                other, self.rp.info[other].label, True, first, last, in_csc_household_record=other in named,
+                known_to_csc=other in s.known_to_csc,
+                agencies=tuple(sorted(self.rp.agency_names.get(a, a) for a in agencies))))
+        return out
+
+
 class Replay:
     def __init__(self, rules: list[Rule], person_of: dict[tuple[str, str, str], str], info: dict[str, PersonInfo],
                  agency_kinds: dict[str, str], agency_names: dict[str, str], canonical: dict[str, str]):
@@ -168,12 +303,16 @@ class Replay:
         self.agency_names = agency_names
         self.canonical = canonical
         self.s = State()
+        self.store = ReplayStore(self)
         self.open: dict[tuple[str, str], dict[str, Any]] = {}
-        self.log: list[dict[str, Any]] = []  # raised and updated-with-new-evidence alerts
+        # (child, rule id, at, raised, the evidence keys new to the alert): every raise and every update
+        self.log: list[tuple[str, str, dt.datetime, bool, tuple[str, ...]]] = []
+        # [child, rule id, raised at, closed at or None]: how long each alert was open
+        self.spans: list[list[Any]] = []
+        self.severity: Counter = Counter()  # raised alerts by severity
         self.raised = 0
         self.closed = 0
         self.evaluations = 0
-        self.counting = False
 
     # -- people ---------------------------------------------------------------------------------
     def is_child(self, pid: str, on: dt.date) -> bool:
@@ -211,8 +350,7 @@ class Replay:
             if pid is None:
                 if key and rec.get("version", 1) == 1:
                     label = m.get("relationship_label") or m.get("role") or "adult"
-                    s.unidentified[key].append((day, f"unidentified:{key}:{day}:{label}", f"Unidentified: “{label}”",
-                                                agency))
+                    s.unidentified[key].append((day, label, agency))
                 continue
             by_person[pid].add(m["mention_id"])
             roles[pid].add(m.get("role") or "")
@@ -262,88 +400,21 @@ class Replay:
         return sorted(out)
 
     # -- a child's context ----------------------------------------------------------------------
-    def household(self, child: str) -> list[HouseholdMember]:
-        s = self.s
-        eps = s.episodes_of(child)
-        stamp = (len(s.sightings[child]), *(
-            (s.address_count[e.address_key], len(s.unidentified.get(e.address_key, ()))) for e in eps))
-        cached = s.household_cache.get(child)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        margin = dt.timedelta(days=CO_RESIDENCE_MARGIN_DAYS)
-        named = s.csc_named_with.get(child, set())
-        members: list[HouseholdMember] = []
-        for ep in eps:
-            ep_end = ep.presumed_until or ep.last_seen_on
-            for other in s.at_address.get(ep.address_key, ()):
-                if other == child:
-                    continue
-                for oe in s.episodes_of(other):
-                    if oe.address_key != ep.address_key or not ep.overlaps(oe):
-                        continue
-                    start = max(ep.first_seen_on, oe.first_seen_on)
-                    end = min(ep_end, oe.presumed_until or oe.last_seen_on)
-                    if end < start:
-                        continue
-                    members.append(HouseholdMember(
-                        person_id=other, label=self.info[other].label,
-                        is_adult=self.is_adult(other, min(oe.last_seen_on, ep.last_seen_on)), start=start, end=end,
-                        in_csc_household_record=other in named, known_to_csc=other in s.known_to_csc,
-                        agencies=tuple(sorted(self.agency_names.get(a, a) for a in oe.agency_codes)),
-                    ))
-            for day, uid, label, agency in s.unidentified.get(ep.address_key, ()):
-                if ep.first_seen_on - margin <= day <= ep_end + margin:
-                    members.append(HouseholdMember(uid, label, True, day, day,
-                                                   agencies=(self.agency_names.get(agency, agency),)))
-        members.sort(key=lambda m: (m.start, m.label))
-        s.household_cache[child] = (stamp, members)
-        return members
-
     def context(self, child: str) -> ChildContext:
-        """The child as received so far (cached until their events, household or housemates' events change)."""
+        """The child as received so far, built by the product's builder over the replay's store (cached until
+        their events, their household or their housemates' or companions' events change)."""
         s = self.s
-        household = self.household(child)
+        spells = self.store.household_spells(child)
+        mates = {m.person_id for sp in spells for m in sp.mates if m.person_id is not None}
         companions = s.companions.get(child, {})
-        stamp = (s.version[child], id(household), len(companions), len(s.csc_named_with.get(child, ())),
-                 tuple(s.version[m.person_id] for m in household), sum(s.version[o] for o in companions))
+        stamp = (s.version[child], self.store.household_stamp(child), len(companions),
+                 sum(s.version[m] for m in mates), sum(s.version[o] for o in companions))
         cached = s.context_cache.get(child)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        ctx = self._context(child, household)
+        ctx = build_context(self.store, child)
         s.context_cache[child] = (stamp, ctx)
         return ctx
-
-    def _context(self, child: str, household: list[HouseholdMember]) -> ChildContext:
-        s = self.s
-        own = s.events_of(child)
-        named = s.csc_named_with.get(child, set())
-        household = [m if m.person_id.startswith("unidentified:") else
-                     replace(m, in_csc_household_record=m.person_id in named, known_to_csc=m.person_id in s.known_to_csc)
-                     for m in household]
-        own_keys = {e.key for e in own}
-        windows: dict[str, tuple[dt.date, dt.date]] = {}
-        for m in household:
-            if m.person_id.startswith("unidentified:"):
-                continue
-            lo, hi = windows.get(m.person_id, (m.start, m.end))
-            windows[m.person_id] = (min(lo, m.start), max(hi, m.end))
-        household_events = []
-        for pid, (lo, hi) in windows.items():
-            for e in s.events_of(pid):
-                if lo <= e.occurred_on <= hi and e.key not in own_keys:
-                    household_events.append(e)
-        household_events.sort(key=lambda e: e.sort_key)
-        companions = []
-        for other, (first, last, agencies) in s.companions.get(child, {}).items():
-            adult = self.is_adult(other, last)
-            if adult is False:
-                continue
-            companions.append(HouseholdMember(
-                other, self.info[other].label, adult, first, last,
-                in_csc_household_record=other in s.csc_named_with.get(child, ()), known_to_csc=other in s.known_to_csc,
-                agencies=tuple(sorted(self.agency_names.get(a, a) for a in agencies))))
-        info = self.info[child]
-        return ChildContext(child, info.dob, info.sex, own, household, household_events, plan_periods(own), companions)
 
     # -- evaluating -----------------------------------------------------------------------------
     def evaluate(self, child: str, at: dt.datetime, rules: list[Rule]) -> None:
@@ -361,20 +432,24 @@ class Replay:
         if finding is None:
             if alert is not None:
                 del self.open[key]
+                self.spans[alert["span"]][3] = at
                 self.closed += 1
             return
+        evidence = tuple(dict.fromkeys(finding.evidence))
         if alert is None:
-            self.open[key] = {"evidence": set(finding.evidence), "raised_at": at}
-            if self.counting:
-                self.raised += 1
-            self.log.append({"child": child, "rule": rule.id, "kind": rule.kind, "at": at, "raised": True,
-                             "counted": self.counting, "severity": finding.severity})
+            self.open[key] = {"finding": finding, "evidence": evidence, "seen": set(evidence), "span": len(self.spans)}
+            self.spans.append([child, rule.id, at, None])
+            self.raised += 1
+            self.severity[finding.severity] += 1
+            self.log.append((child, rule.id, at, True, evidence))
             return
-        new = set(finding.evidence) - alert["evidence"]
-        alert["evidence"] |= set(finding.evidence)
-        if new:
-            self.log.append({"child": child, "rule": rule.id, "kind": rule.kind, "at": at, "raised": False,
-                             "counted": self.counting, "severity": finding.severity})
+        before: Finding = alert["finding"]
+        if (evidence != alert["evidence"] or finding.sentence != before.sentence or finding.severity != before.severity
+                or finding.context_factors != before.context_factors or finding.due_at != before.due_at):
+            new = tuple(k for k in evidence if k not in alert["seen"])
+            alert["seen"].update(new)
+            alert["finding"], alert["evidence"] = finding, evidence
+            self.log.append((child, rule.id, at, False, new))
 
     def schedule_children(self, on: dt.date) -> list[str]:
         s = self.s
@@ -383,11 +458,14 @@ class Replay:
         ids |= {p for p, d in s.casework_on.items() if d >= year}
         month = on - dt.timedelta(days=30)
         ids |= {p for p, d in s.injury_on.items() if d >= month}
-        ids |= {c for c, _r in self.open}
+        ids |= {c for c, r in self.open if r not in _BASELINE_IDS}
         # plans that have ended drop out of the open set
         s.open_plan = {p for p in s.open_plan
                        if any(pl.end is None or pl.end > on for pl in plan_periods(s.events_of(p)))}
         return sorted(p for p in ids if self.is_child(p, on))
+
+
+_BASELINE_IDS = frozenset(b.id for b in BASELINES)
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -422,13 +500,18 @@ def _band(age: int) -> str | None:
 
 
 def replay(directory: Path, *, rules: list[Rule] | None = None, seed: int = 1, progress: Progress | None = None,
-           warmup_days: int = WARMUP_DAYS) -> dict[str, Any]:
-    """Replay a simulated authority's folder through the rules and score against its truth files."""
+           warmup_days: int = WARMUP_DAYS, model: dict[str, Any] | None = None,
+           keep_alerts: bool = False) -> dict[str, Any]:
+    """Replay a simulated authority's folder through the rules and the baselines; score against its truth files.
+
+    `model`: a linkage model to use (default: train one on the feed, as `bench linkage` does). `keep_alerts`:
+    also return every raised alert as `alerts` ({"child", "truth_person_id", "rule", "group", "at"}), for tests.
+    """
     from joinedup.alerts.rules.catalogue import RULES
     from joinedup.people.linkage.pipeline import link_mentions
 
     say = _say(progress)
-    rules = list(RULES if rules is None else rules)
+    rules = [*(RULES if rules is None else rules), *BASELINES]
     directory = Path(directory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     config = manifest["config"]
@@ -438,6 +521,9 @@ def replay(directory: Path, *, rules: list[Rule] | None = None, seed: int = 1, p
     agencies = json.loads((directory / "agencies.json").read_text(encoding="utf-8"))
     agency_kinds = {a["id"]: a["kind"] for a in agencies}
     agency_names = {a["id"]: a["name"] for a in agencies}
+    if not (directory / "truth" / "harm_evidence.csv").exists():
+        raise ValueError(f"{directory / 'truth' / 'harm_evidence.csv'}: missing — detection needs the records the "
+                         "truth marks as evidence of each harm episode (episode_id,agency_id,source_record_id)")
 
     t0 = time.perf_counter()
     records = list(iter_records(directory))
@@ -468,7 +554,7 @@ def replay(directory: Path, *, rules: list[Rule] | None = None, seed: int = 1, p
             keys.append(k)
             mentions.append(mention_dict(r, m))
     t1 = time.perf_counter()
-    result = link_mentions(mentions, seed=seed, progress=lambda msg: say("linkage: " + msg))
+    result = link_mentions(mentions, model=model, seed=seed, progress=lambda msg: say("linkage: " + msg))
     link_seconds = time.perf_counter() - t1
     person_of: dict[tuple[str, str, str], str] = {}
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -507,7 +593,6 @@ def replay(directory: Path, *, rules: list[Rule] | None = None, seed: int = 1, p
         at = _parse_dt(arrival(rec))
         if not live and at >= go_live:
             live = True
-            rp.counting = True
             children = sorted({p for p in info if rp.is_child(p, go_live.date())})
             say(f"go-live {go_live.date()}: evaluating all {len(children):,} children once…")
             for c in children:
@@ -527,8 +612,9 @@ def replay(directory: Path, *, rules: list[Rule] | None = None, seed: int = 1, p
             say(f"replayed {n:,} of {len(records):,} records ({at.date()}) in {time.perf_counter() - t2:.0f} s; "
                 f"{rp.raised:,} alerts raised, {len(rp.open):,} open")
     replay_seconds = time.perf_counter() - t2
-    live_from = go_live.date()
-    return _score(directory, rp, start=start, end=end, live_from=live_from, latencies=latencies,
+    catalogue_ids = {r.id for r in rules if r.id not in _BASELINE_IDS}
+    return _score(directory, rp, start=start, end=end, live_from=go_live.date(), latencies=latencies,
+                  catalogue_ids=catalogue_ids, kinds={r.id: r.kind for r in rules}, keep_alerts=keep_alerts,
                   extra={"records": len(records), "people_identified": len(info),
                          "evaluations": rp.evaluations, "link_seconds": round(link_seconds, 1),
                          "replay_seconds": round(replay_seconds, 1), "warmup_days": warmup_days})
@@ -548,13 +634,32 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 # --- scoring (the only place the truth is read) ---------------------------------------------------
 
 
+MONTH_DAYS = 365.25 / 12
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 
+def _ratio(n: float, d: float, places: int = 4) -> float | None:
+    return round(n / d, places) if d else None
+
+
+def _reweighted(on_harm: int, off_harm: int, harm_months: float, other_months: float, prevalence: float,
+                ) -> float | None:
+    """PPV at `prevalence`: each alert's chance of being on a harmed child if the alert rates per child-month in
+    harm and out of it stayed as replayed and harm took `prevalence` of child-time."""
+    if not harm_months or not other_months or not (on_harm or off_harm):
+        return None
+    r1, r0 = on_harm / harm_months, off_harm / other_months
+    d = r1 * prevalence + r0 * (1 - prevalence)
+    return round(r1 * prevalence / d, 4) if d else None
+
+
 def _score(directory: Path, rp: Replay, *, start: dt.date, end: dt.date, live_from: dt.date,
-           latencies: list[float], extra: dict[str, Any]) -> dict[str, Any]:
+           latencies: list[float], catalogue_ids: set[str], kinds: dict[str, str], keep_alerts: bool,
+           extra: dict[str, Any]) -> dict[str, Any]:
     truth_dir = directory / "truth"
     votes: dict[str, Counter] = defaultdict(Counter)
     for row in _read_csv(truth_dir / "mentions.csv"):
@@ -563,140 +668,241 @@ def _score(directory: Path, rp: Replay, *, start: dt.date, end: dt.date, live_fr
             votes[pid][row["person_id"]] += 1
     true_of = {pid: c.most_common(1)[0][0] for pid, c in votes.items()}
     persons = {row["person_id"]: row for row in _read_csv(truth_dir / "persons.csv")}
-    episodes = _read_csv(truth_dir / "harm_episodes.csv")
-    victims = {e["person_id"] for e in episodes}
+    evidence: dict[str, set[str]] = defaultdict(set)
+    for row in _read_csv(truth_dir / "harm_evidence.csv"):
+        evidence[row["episode_id"]].add(f"{row['agency_id']}:{row['source_record_id']}")
+    episodes = [e for e in _read_csv(truth_dir / "harm_episodes.csv")
+                if dt.date.fromisoformat(e["outcome_on"]) >= live_from]  # an outcome in the warm-up: undetectable
+    harm_spells: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for e in episodes:
+        harm_spells[e["person_id"]].append((dt.date.fromisoformat(e["onset_on"]), dt.date.fromisoformat(e["outcome_on"])))
 
     def dob_of(tpid: str) -> dt.date | None:
         row = persons.get(tpid)
         return _date(row["dob"]) if row else None
 
-    # child-months by age band and sex over the evaluated period
-    months_total = 0.0
-    months_band: Counter = Counter()
-    months_sex: Counter = Counter()
-    for row in persons.values():
+    def sex_of(tpid: str) -> str:
+        return (persons.get(tpid) or {}).get("sex") or "unknown"
+
+    def band_on(tpid: str, day: dt.date) -> str:
+        dob = dob_of(tpid)
+        return (_band(_age_years(dob, day)) if dob and dob <= day else None) or "unknown"
+
+    def in_harm(tpid: str, day: dt.date) -> bool:
+        return any(a <= day <= b for a, b in harm_spells.get(tpid, ()))
+
+    # child-months over the evaluated period, in harm and not, by age band and sex
+    months: Counter = Counter()  # keys: ("all"|band|sex, harmed: bool)
+    children: set[str] = set()
+    for tpid, row in persons.items():
         dob = _date(row["dob"])
         if dob is None:
             continue
         for name, lo, hi in AGE_BANDS:
             a, b = max(live_from, _add_years(dob, lo)), min(end, _add_years(dob, hi))
-            if b > a:
-                m = (b - a).days / (365.25 / 12)
-                months_band[name] += m
-                months_sex[row["sex"]] += m
-                months_total += m
+            if b <= a:
+                continue
+            children.add(tpid)
+            total = (b - a).days
+            harmed = 0
+            for s0, s1 in harm_spells.get(tpid, ()):
+                lo_d, hi_d = max(a, s0), min(b, s1 + dt.timedelta(days=1))
+                harmed += max(0, (hi_d - lo_d).days)
+            harmed = min(harmed, total)
+            for k in ("all", name, row["sex"] or "unknown"):
+                months[(k, True)] += harmed / MONTH_DAYS
+                months[(k, False)] += (total - harmed) / MONTH_DAYS
+    harmed_children = {e["person_id"] for e in episodes} & children
 
-    counted = [a for a in rp.log if a["counted"]]
-    raised = [a for a in counted if a["raised"]]
-    by_rule = Counter(a["rule"] for a in raised)
-    by_kind = Counter(a["kind"] for a in raised)
-    alert_band: Counter = Counter()
-    alert_sex: Counter = Counter()
-    on_harm = 0
-    for a in raised:
-        tpid = true_of.get(a["child"], "")
-        if tpid in victims:
-            on_harm += 1
-        dob = dob_of(tpid)
-        band = _band(_age_years(dob, a["at"].date())) if dob else None
-        alert_band[band or "unknown"] += 1
-        alert_sex[(persons.get(tpid) or {}).get("sex", "unknown")] += 1
+    def child_months(k: str = "all") -> float:
+        return months[(k, True)] + months[(k, False)]
 
-    firing: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for a in rp.log:
-        if a["kind"] != CONTEXT_ONLY:
-            firing[true_of.get(a["child"], "")].append(a)
-    detected = 0
-    leads: list[int] = []
-    first_rules: Counter = Counter()
-    ep_band: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    ep_sex: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    ep_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    lead_band: dict[str, list[int]] = defaultdict(list)
-    child_risk = 0
-    for ep in episodes:
-        onset, outcome = dt.date.fromisoformat(ep["onset_on"]), dt.date.fromisoformat(ep["outcome_on"])
-        hits = sorted((a for a in firing.get(ep["person_id"], ()) if onset <= a["at"].date() < outcome),
-                      key=lambda a: a["at"])
-        dob = dob_of(ep["person_id"])
-        band = (_band(_age_years(dob, onset)) if dob else None) or "unknown"
-        sex = (persons.get(ep["person_id"]) or {}).get("sex", "unknown")
-        for table, k in ((ep_band, band), (ep_sex, sex), (ep_kind, ep["kind"])):
-            table[k][0] += 1
-        if hits:
-            detected += 1
-            lead = (outcome - hits[0]["at"].date()).days
-            leads.append(lead)
-            lead_band[band].append(lead)
-            first_rules[hits[0]["rule"]] += 1
-            for table, k in ((ep_band, band), (ep_sex, sex), (ep_kind, ep["kind"])):
-                table[k][1] += 1
-            if any(a["kind"] in ("suspect", "escalate", "consider") for a in hits):
-                child_risk += 1
+    def group_of(rule_id: str) -> str:
+        return CATALOGUE if rule_id in catalogue_ids else rule_id
 
-    def per_1000(n: int, months: float) -> float | None:
-        return round(1000 * n / months, 2) if months else None
+    # alerts, per group
+    prevalence = REALISTIC_PREVALENCE_PER_10K / 10_000
+    g_raised: dict[str, list[tuple[str, str, dt.datetime]]] = defaultdict(list)  # (truth person, rule, at)
+    g_updates: Counter = Counter()
+    g_alerted: dict[str, set[str]] = defaultdict(set)
+    rule_updates: Counter = Counter()
+    qualifying: dict[str, dict[str, list[tuple[dt.datetime, str, tuple[str, ...]]]]] = defaultdict(
+        lambda: defaultdict(list))  # group → truth person → (at, rule, new evidence)
+    kept: list[dict[str, Any]] = []
+    for child, rule_id, at, raised, new in rp.log:
+        if kinds.get(rule_id) == CONTEXT_ONLY:
+            continue
+        g = group_of(rule_id)
+        tpid = true_of.get(child, "")
+        if raised:
+            g_raised[g].append((tpid, rule_id, at))
+            if keep_alerts:
+                kept.append({"child": child, "truth_person_id": tpid, "rule": rule_id, "group": g, "at": at})
+        else:
+            g_updates[g] += 1
+            rule_updates[rule_id] += 1
+        if tpid:
+            g_alerted[g].add(tpid)
+            if tpid in harm_spells and new:
+                qualifying[g][tpid].append((at, rule_id, new))
+    alert_days: Counter = Counter()
+    rule_days: Counter = Counter()
+    end_at = _midnight(end)
+    for _child, rule_id, raised_at, closed_at in rp.spans:
+        days = ((closed_at or end_at) - raised_at).total_seconds() / 86400
+        alert_days[group_of(rule_id)] += max(0.0, days)
+        rule_days[rule_id] += max(0.0, days)
 
+    def per_1000(n: float, m: float) -> float | None:
+        return round(1000 * n / m, 2) if m else None
+
+    def ppv_block(raised: list[tuple[str, str, dt.datetime]], key=None) -> dict[str, Any]:
+        on = sum(1 for tpid, _r, at in raised if tpid and in_harm(tpid, at.date()))
+        return {"alerts": len(raised), "on_harmed": on, "ppv": _ratio(on, len(raised))}
+
+    out_groups: dict[str, Any] = {}
     n_ep = len(episodes)
+    for g in GROUPS:
+        raised = g_raised.get(g, [])
+        detected = 0
+        leads: list[int] = []
+        first_rules: Counter = Counter()
+        ep_band: dict[str, list] = defaultdict(lambda: [0, 0, []])
+        ep_sex: dict[str, list] = defaultdict(lambda: [0, 0, []])
+        for ep in episodes:
+            outcome = dt.date.fromisoformat(ep["outcome_on"])
+            marked = evidence.get(ep["episode_id"], set())
+            hits = sorted((h for h in qualifying[g].get(ep["person_id"], ())
+                           if h[0].date() < outcome and marked.intersection(h[2])), key=lambda h: h[0])
+            band = band_on(ep["person_id"], dt.date.fromisoformat(ep["onset_on"]))
+            sex = sex_of(ep["person_id"])
+            for table, k in ((ep_band, band), (ep_sex, sex)):
+                table[k][0] += 1
+            if hits:
+                detected += 1
+                lead = (outcome - hits[0][0].date()).days
+                leads.append(lead)
+                first_rules[hits[0][1]] += 1
+                for table, k in ((ep_band, band), (ep_sex, sex)):
+                    table[k][1] += 1
+                    table[k][2].append(lead)
+        updates = g_updates.get(g, 0)
+        alerted = g_alerted.get(g, set()) & children
+        tp = len(alerted & harmed_children)
+        fp = len(alerted - harmed_children)
+        unharmed = len(children) - len(harmed_children)
+        overall = ppv_block(raised)
+        block: dict[str, Any] = {
+            "episodes": n_ep,
+            "detected": detected,
+            "detection_rate": _ratio(detected, n_ep),
+            "median_lead_days": statistics.median(leads) if leads else None,
+            "alerts_raised": len(raised),
+            "alerts_updated": updates,
+            "alerts_per_1000_children_per_month": per_1000(len(raised) + updates, child_months()),
+            "raised_per_1000_children_per_month": per_1000(len(raised), child_months()),
+            "alert_days_per_1000_child_months": per_1000(alert_days.get(g, 0.0), child_months()),
+            "ppv": overall["ppv"],
+            "alerts_on_harmed_children": overall["on_harmed"],
+            "ppv_at_realistic_prevalence": _reweighted(
+                overall["on_harmed"], len(raised) - overall["on_harmed"], months[("all", True)],
+                months[("all", False)], prevalence),
+            "sensitivity": _ratio(tp, len(harmed_children)),
+            "specificity": _ratio(unharmed - fp, unharmed),
+            "first_rule_of_detection": dict(sorted(first_rules.items())),
+        }
+        by_band: dict[str, Any] = {}
+        by_sex: dict[str, Any] = {}
+        for table_out, keyer, names, ep_table in (
+            (by_band, lambda tpid, at: band_on(tpid, at.date()), [b for b, _lo, _hi in AGE_BANDS], ep_band),
+            (by_sex, lambda tpid, at: sex_of(tpid), sorted({k for k in ("female", "male") if child_months(k)}
+                                                           | {k for k in ep_sex if k != "unknown"}), ep_sex),
+        ):
+            split: dict[str, list] = defaultdict(list)
+            for a in raised:
+                split[keyer(a[0], a[2]) if a[0] else "unknown"].append(a)
+            for name in names:
+                b = ppv_block(split.get(name, []))
+                e = ep_table.get(name, [0, 0, []])
+                table_out[name] = {
+                    "episodes": e[0], "detected": e[1], "detection_rate": _ratio(e[1], e[0]),
+                    "median_lead_days": statistics.median(e[2]) if e[2] else None,
+                    "alerts_raised": b["alerts"], "ppv": b["ppv"],
+                    "raised_per_1000_children_per_month": per_1000(b["alerts"], child_months(name)),
+                    "ppv_at_realistic_prevalence": _reweighted(
+                        b["on_harmed"], b["alerts"] - b["on_harmed"], months[(name, True)], months[(name, False)],
+                        prevalence),
+                }
+        block["by_age_band"] = by_band
+        block["by_sex"] = by_sex
+        if g == CATALOGUE:
+            per_rule: dict[str, Any] = {}
+            split_rule: dict[str, list] = defaultdict(list)
+            for a in raised:
+                split_rule[a[1]].append(a)
+            for rule_id in sorted(catalogue_ids, key=lambda r: (len(r), r)):
+                if kinds.get(rule_id) == CONTEXT_ONLY:
+                    continue
+                b = ppv_block(split_rule.get(rule_id, []))
+                per_rule[rule_id] = {
+                    "kind": kinds.get(rule_id), "alerts_raised": b["alerts"], "alerts_updated": rule_updates[rule_id],
+                    "on_harmed": b["on_harmed"], "ppv": b["ppv"],
+                    "alert_days_per_1000_child_months": per_1000(rule_days[rule_id], child_months()),
+                    "first_to_detect": first_rules.get(rule_id, 0),
+                }
+            block["by_rule"] = per_rule
+            # the burden split: alerts about the child (to triage) and about the work (a clock missed: to the worker
+            # and their manager), raised and updated
+            process = sum(1 for a in raised if kinds.get(a[1]) == PROCESS_FAILURE) + sum(
+                n for rule_id, n in rule_updates.items() if kinds.get(rule_id) == PROCESS_FAILURE)
+            block["process_failure_alerts_per_1000_children_per_month"] = per_1000(process, child_months())
+            block["child_risk_alerts_per_1000_children_per_month"] = per_1000(
+                len(raised) + updates - process, child_months())
+        out_groups[g] = block
+
+    cat = out_groups[CATALOGUE]
+    inj = out_groups["any_injury"]
     out: dict[str, Any] = {
+        # the catalogue's headline figures at the top level, the targets beside them
         "episodes": n_ep,
-        "detected": detected,
-        "detection_rate": round(detected / n_ep, 4) if n_ep else None,
-        "median_lead_days": statistics.median(leads) if leads else None,
-        "alerts_per_1000_children_per_month": per_1000(len(raised), months_total),
-        # The burden split: alerts about the child (suspect, consider, escalate) and alerts about the work
-        # (process failure: a clock missed), which go to the worker and their manager rather than to triage.
-        "child_risk_alerts_per_1000_children_per_month": per_1000(
-            sum(n for kind, n in by_kind.items() if kind != PROCESS_FAILURE), months_total),
-        "process_failure_alerts_per_1000_children_per_month": per_1000(by_kind.get(PROCESS_FAILURE, 0), months_total),
-        "alerts_on_children_without_harm_share": round(1 - on_harm / len(raised), 4) if raised else None,
+        "detected": cat["detected"],
+        "detection_rate": cat["detection_rate"],
+        "median_lead_days": cat["median_lead_days"],
+        "alerts_per_1000_children_per_month": cat["alerts_per_1000_children_per_month"],
+        "ppv": cat["ppv"],
+        "ppv_vs_any_injury": _ratio(cat["ppv"] or 0, inj["ppv"] or 0, 2) if inj["ppv"] else None,
+        "targets": {
+            "detection_rate_at_least_0_85": (cat["detection_rate"] or 0) >= 0.85,
+            "median_lead_at_least_30_days": (cat["median_lead_days"] or 0) >= 30,
+            "ppv_at_least_3x_any_injury": bool(inj["ppv"]) and (cat["ppv"] or 0) >= 3 * inj["ppv"],
+            "at_most_20_alerts_per_1000_children_per_month": (cat["alerts_per_1000_children_per_month"] or 0) <= 20,
+        },
+        "groups": out_groups,
+        "realistic_prevalence_per_10k": REALISTIC_PREVALENCE_PER_10K,
+        "simulated_harm_share_of_child_months": _ratio(months[("all", True)], child_months(), 5),
+        "children": len(children),
+        "harmed_children": len(harmed_children),
+        "child_months": round(child_months()),
+        "raised_severity_share": _ratio(rp.severity.get("raised", 0), sum(rp.severity.values())),
         "latency_p95_ms": round(_percentile(latencies, 0.95), 2),
         "latency_p50_ms": round(_percentile(latencies, 0.50), 3),
         "latency_max_ms": round(max(latencies, default=0.0), 1),
-        "alerts_raised": len(raised),
-        "child_months": round(months_total),
-        "detected_by_child_risk_rules": child_risk,
-        "first_rule_of_detection": dict(sorted(first_rules.items())),
-        "alerts_by_rule": dict(sorted(by_rule.items(), key=lambda kv: int(kv[0][1:]))),
-        "alerts_by_kind": dict(sorted(by_kind.items())),
-        "raised_severity_share": round(sum(1 for a in raised if a["severity"] == "raised") / len(raised), 4)
-        if raised else None,
-        "by_age_band": {
-            name: {
-                "episodes": ep_band[name][0], "detected": ep_band[name][1],
-                "detection_rate": round(ep_band[name][1] / ep_band[name][0], 4) if ep_band[name][0] else None,
-                "median_lead_days": statistics.median(lead_band[name]) if lead_band[name] else None,
-                "alerts": alert_band[name],
-                "alerts_per_1000_children_per_month": per_1000(alert_band[name], months_band[name]),
-            }
-            for name, _lo, _hi in AGE_BANDS
-        },
-        "by_sex": {
-            sex: {
-                "episodes": ep_sex[sex][0], "detected": ep_sex[sex][1],
-                "detection_rate": round(ep_sex[sex][1] / ep_sex[sex][0], 4) if ep_sex[sex][0] else None,
-                "alerts": alert_sex[sex],
-                "alerts_per_1000_children_per_month": per_1000(alert_sex[sex], months_sex[sex]),
-            }
-            for sex in sorted(set(months_sex) | set(ep_sex))
-        },
-        "by_harm_kind": {k: {"episodes": v[0], "detected": v[1]} for k, v in sorted(ep_kind.items())},
         "evaluated_from": live_from.isoformat(),
         "evaluated_to": end.isoformat(),
         **extra,
     }
-    if alert_band.get("unknown"):
-        out["alerts_on_unmatched_or_undated"] = alert_band["unknown"]
+    if keep_alerts:
+        out["alerts"] = kept
     return out
 
 
 def run(children: int, seed: int, years: int = 3, progress: Progress | None = None, *,
-        simulate: Simulate | None = None, rules: list[Rule] | None = None) -> dict[str, Any]:
+        simulate: Simulate | None = None, rules: list[Rule] | None = None, keep_alerts: bool = False) -> dict[str, Any]:
     """Simulate an authority (`simulate(children, seed, years, folder)`), replay it and score the alerts.
 
-    Returns `{"episodes", "detected", "detection_rate", "median_lead_days",
-    "alerts_per_1000_children_per_month", "alerts_on_children_without_harm_share", "latency_p95_ms", …}`
-    plus the same by age band and sex.
+    Returns the catalogue's headline figures (`detection_rate`, `median_lead_days`, `ppv`,
+    `alerts_per_1000_children_per_month`, `targets`) and, under `groups`, every figure for the catalogue and
+    each baseline, by age band and sex, and per rule for the catalogue.
     """
     if simulate is None:
         raise ValueError("pass simulate=: alerts may not import the simulator (see the module docstring); "
@@ -709,7 +915,7 @@ def run(children: int, seed: int, years: int = 3, progress: Progress | None = No
         sim_seconds = time.perf_counter() - t0
         say(f"simulated in {sim_seconds:.0f} s")
         t1 = time.perf_counter()
-        out = replay(Path(tmp), rules=rules, seed=seed, progress=say)
-    out.update({"children": children, "seed": seed, "years": years, "simulate_seconds": round(sim_seconds, 1),
-                "seconds": round(time.perf_counter() - t1, 1)})
+        out = replay(Path(tmp), rules=rules, seed=seed, progress=say, keep_alerts=keep_alerts)
+    out.update({"simulated_children": children, "seed": seed, "holdout_seed": seed in HOLDOUT_SEEDS, "years": years,
+                "simulate_seconds": round(sim_seconds, 1), "seconds": round(time.perf_counter() - t1, 1)})
     return out

@@ -3,7 +3,7 @@ the child's chronology shows.
 
 Who sees an alert: the worker it is routed to, the manager told of it or escalated to, members of the team
 that holds it when no worker does (the front door), the team manager of the team that holds it, and the
-responsible authority's front-door workers and heads of service. Nobody else (callers answer 404).
+responsible authority's heads of service. Nobody else (callers answer 404).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _visible_q(viewer) -> Q:
         q |= Q(routed_to__isnull=True, team_id=viewer.team_id)
         if viewer.role == Role.TEAM_MANAGER:
             q |= Q(team_id=viewer.team_id)
-    if viewer.role in (Role.FRONT_DOOR, Role.HEAD_OF_SERVICE) and viewer.agency_id:
+    if viewer.role == Role.HEAD_OF_SERVICE and viewer.agency_id:  # service oversight (access.policy)
         q |= Q(agency_id=viewer.agency_id)
     return q
 
@@ -295,5 +295,5 @@ def alerts_shown(alerts, *, viewer) -> dict:
             notes = [FIELD_GROUPS[FACTOR_GROUPS[f]].note for f in hidden_factors]
         else:
             sentence = a.sentence
-        out[a.pk] = AlertShown(sentence, factors, bool(notes))
+        out[a.pk] = AlertShown(judge.redact(sentence), factors, bool(notes))  # a sealed person's name: never
     return out

@@ -103,3 +103,6 @@ class AuditAction(models.TextChoices):
     UNSEAL_REFUSE = "access.unseal_refuse", "Unsealing refused"
     UNSEAL_REVIEW = "access.unseal_review", "Unsealing reviewed by the DPO"
     SEAL_LIST = "access.seal_list", "Sealed records and unsealing requests listed"
+    RETURN_PRODUCE = "returns.produce", "Statutory return produced (CIN census, SSDA903, Annex A)"
+    RETURN_DOWNLOAD = "returns.download", "Statutory return downloaded"
+    DATA_QUALITY_VIEW = "returns.data_quality_view", "Data-quality page viewed (children failing a return's rules)"

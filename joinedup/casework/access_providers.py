@@ -1,16 +1,19 @@
-"""Casework's legitimate relationships: allocation, the allocated team, front-door duty, the head of service,
-the household of a child one works with, and referrals made by the viewer's agency."""
+"""Casework's legitimate relationships: allocation, the allocated team, front-door duty (the child of a contact
+at the viewer's front door, while it is open and for a time after), service oversight (children known to the head
+of service's authority), the household of a child one works with, and referrals made by the viewer's agency."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from joinedup.access.policy import Relation
-from joinedup.access.relationships import ALL, Provider, Relationship, register
+from joinedup.access.policy import FRONT_DOOR_DUTY_DAYS_DEFAULT, Relation
+from joinedup.access.relationships import Provider, Relationship, register
 from joinedup.accounts.models import AgencyKind
-from joinedup.casework.models import Allocation, Contact
+from joinedup.casework.models import Allocation, Case, Contact
+from joinedup.core.time import utc_now
 
 
 def _in_csc(viewer) -> bool:
@@ -43,18 +46,63 @@ def _allocation_q(viewer):
     return None if kind is None else Q(pk__in=allocations.values("person_id"))
 
 
-def _duty(viewer, person_id):
-    if not _in_csc(viewer):
+def duty_days() -> int:
+    """How long after a contact arrived its child stays in front-door duty once it is decided."""
+    return int(getattr(settings, "JOINEDUP_ACCESS", {}).get("front_door_duty_days", FRONT_DOOR_DUTY_DAYS_DEFAULT))
+
+
+def _duty_contacts(viewer):
+    """The contacts that give the viewer front-door duty: at their front door, open or arrived within the duty days."""
+    if not _in_csc(viewer) or viewer.role != "front_door":
+        return Contact.objects.none()
+    since = utc_now() - dt.timedelta(days=duty_days())
+    return Contact.objects.filter(agency_id=viewer.agency_id).filter(Q(is_open=True) | Q(received_at__gte=since))
+
+
+def _known_to_service(viewer):
+    """Querysets of person ids known to a head of service's authority: its contacts, cases and current allocations."""
+    if not _in_csc(viewer) or viewer.role != "head_of_service":
         return []
-    if viewer.role == "front_door":
-        return [Relationship(Relation.FRONT_DOOR_DUTY, f"Front door of {viewer.agency.name}")]
-    if viewer.role == "head_of_service":
-        return [Relationship(Relation.SERVICE_OVERSIGHT, f"Head of service, {viewer.agency.name}")]
+    return [Contact.objects.filter(agency_id=viewer.agency_id).values("person_id"),
+            Case.objects.filter(agency_id=viewer.agency_id).values("person_id"),
+            Allocation.objects.filter(worker__agency_id=viewer.agency_id, ended_at__isnull=True).values("person_id")]
+
+
+def _duty(viewer, person_id):
+    contact = _duty_contacts(viewer).filter(person_id=person_id).order_by("-received_at").first()
+    if contact is not None:
+        ends = None if contact.is_open else contact.received_at + dt.timedelta(days=duty_days())
+        return [Relationship(Relation.FRONT_DOOR_DUTY, f"A contact at the front door of {viewer.agency.name}, "
+                             f"received {contact.received_at:%d %b %Y}", contact.received_at, ends)]
+    if any(ids.filter(person_id=person_id).exists() for ids in _known_to_service(viewer)):
+        return [Relationship(Relation.SERVICE_OVERSIGHT, f"Known to {viewer.agency.name} (head of service)")]
     return []
 
 
 def _duty_q(viewer):
-    return ALL if _in_csc(viewer) and viewer.role in ("front_door", "head_of_service") else None
+    if viewer.role == "front_door":
+        return Q(pk__in=_duty_contacts(viewer).values("person_id")) if _in_csc(viewer) else None
+    known = _known_to_service(viewer)
+    if not known:
+        return None
+    q = Q(pk__in=known[0])
+    for ids in known[1:]:
+        q |= Q(pk__in=ids)
+    return q
+
+
+def _children_worked(viewer):
+    """Person ids (a subquery) of the children the viewer works with: their allocations, their team's, the
+    contacts at their front door, or those known to their service."""
+    allocations, kind = _working_allocations(viewer)
+    if kind is not None:
+        return allocations.values("person_id")
+    if viewer.role == "front_door":
+        return _duty_contacts(viewer).values("person_id")
+    known = _known_to_service(viewer)
+    if known:
+        return Contact.objects.filter(agency_id=viewer.agency_id).values("person_id").union(*known[1:])
+    return None
 
 
 def _household(viewer, person_id):
@@ -63,10 +111,10 @@ def _household(viewer, person_id):
     from joinedup.people.residence import CO_RESIDENCE_MARGIN_DAYS
     from joinedup.people.selectors import AROUND_CHILD_ROLES
 
-    allocations, kind = _working_allocations(viewer)
-    if kind is None:
+    worked = _children_worked(viewer)
+    if worked is None:
         return []
-    children = list(allocations.exclude(person_id=person_id).values_list("person_id", flat=True))
+    children = [pid for pid in set(worked.values_list("person_id", flat=True)) if pid != person_id]
     if not children:
         return []
     margin = dt.timedelta(days=CO_RESIDENCE_MARGIN_DAYS)

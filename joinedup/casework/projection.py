@@ -35,21 +35,22 @@ def case_uuid(case_key: str) -> uuid.UUID:
     return uuid.uuid5(CASE_NAMESPACE, case_key)
 
 
-def _casework_mentions(person_ids: list):
+def _casework_mentions(person_ids: list, kinds=CASEWORK_KINDS):
     return Mention.objects.filter(
-        link__person_id__in=person_ids, withdrawn=False, role__in=CHILD_ROLES, record__kind__in=CASEWORK_KINDS,
+        link__person_id__in=person_ids, withdrawn=False, role__in=CHILD_ROLES, record__kind__in=kinds,
         record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
     )
 
 
-def casework_records(person_ids: Iterable) -> dict[object, list[CaseworkRecord]]:
-    """Each person's casework records (current versions), as the fold reads them."""
+def casework_records(person_ids: Iterable, *, kinds=CASEWORK_KINDS) -> dict[object, list[CaseworkRecord]]:
+    """Each person's casework records (current versions), as the fold reads them. `kinds`: the record kinds
+    to read (the statutory returns add the children's social care kinds the fold does not read)."""
     ids = list(person_ids)
     out: dict[object, list[CaseworkRecord]] = defaultdict(list)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         wanted: dict[tuple[int, object], set[str]] = defaultdict(set)
-        for record_id, mention_id, person_id in _casework_mentions(chunk).values_list(
+        for record_id, mention_id, person_id in _casework_mentions(chunk, kinds).values_list(
             "record_id", "mention_id", "link__person_id"
         ):
             wanted[(record_id, person_id)].add(mention_id)

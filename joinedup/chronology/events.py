@@ -15,14 +15,14 @@ from joinedup.chronology.kinds import kind_info
 UTC = dt.UTC
 
 # Detail keys that are shown on their own line or are plumbing, not part of the summary.
-_NOT_SUMMARISED = {"code", "text", "injury", "author_role", "author",
+_NOT_SUMMARISED = {"code", "text", "injury", "injuries", "author_role", "author",
                    "sensitivity",  # the agency's marker of a field group (access.policy), not what happened
                    # plumbing ids that tie records together, not what happened
                    "case_id", "session_id", "meeting_id", "contact_id", "strategy_id", "minutes_version"}
 # Detail keys that are protected (a looked-after child's placement postcode): never in an event's detail or
 # summary, so never in a chronology, a grid, an export or an alert; kept apart in `Event.protected` for the
 # casework fold, whose screens show them only to those entitled.
-PROTECTED_DETAIL_KEYS = frozenset({"placement_postcode"})
+PROTECTED_DETAIL_KEYS = frozenset({"placement_postcode", "placement_urn"})  # urn: issue 17, names the home
 _FIELD_LABELS = {
     "child_seen": "child seen",
     "seen_alone": "seen alone",
@@ -48,6 +48,9 @@ class Injury:
     explained_by: str = ""  # who explained it, by relationship or role ("mother", "accompanying adult"), never a name
     severity: str = ""
     pattern: str = ""
+    site_code: str = ""  # SNOMED CT body-structure concept id, when the agency sent one (rules read it first)
+    # "given", "not_given", "not_asked" as sent; a record without it: "given" when an explanation was written, else ""
+    explanation_status: str = ""
 
 
 @dataclass
@@ -70,7 +73,8 @@ class Event:
     author_role: str = ""
     summary: str = ""
     text: str = ""
-    injury: Injury | None = None
+    injury: Injury | None = None  # the record's (first) injury
+    injuries: tuple[Injury, ...] = ()  # every injury the record carries (`detail.injury`, or `detail.injuries`)
     detail: dict[str, Any] = field(default_factory=dict)
     protected: dict[str, Any] = field(default_factory=dict)  # PROTECTED_DETAIL_KEYS, apart from detail
     person_id: str = ""  # whose event (the child, or a household member in the household view)
@@ -127,9 +131,10 @@ def summarise(kind: str, detail: dict[str, Any]) -> str:
     code = detail.get("code")
     if code:
         parts.append(_humane(code).capitalize())
-    injury = detail.get("injury")
-    if isinstance(injury, dict):
-        parts.append(f"{injury.get('description', 'injury')} to {injury.get('site', 'unrecorded site')}")
+    injuries = detail.get("injuries") if isinstance(detail.get("injuries"), list) else [detail.get("injury")]
+    for injury in injuries:
+        if isinstance(injury, dict):
+            parts.append(f"{injury.get('description', 'injury')} to {injury.get('site', 'unrecorded site')}")
     if kind == "school_attendance" and detail.get("sessions_possible"):
         possible = int(detail["sessions_possible"])
         attended = int(detail.get("sessions_attended") or 0)
@@ -144,24 +149,32 @@ def summarise(kind: str, detail: dict[str, Any]) -> str:
     return "; ".join(parts) or kind_info(kind).label
 
 
-def _injury(detail: dict[str, Any], mentions: list[dict[str, Any]]) -> Injury | None:
-    raw = detail.get("injury")
-    if not isinstance(raw, dict):
-        return None
+def _one_injury(raw: dict[str, Any], mentions: list[dict[str, Any]]) -> Injury:
     by = ""
     if raw.get("explained_by"):
         for m in mentions:
             if m.get("mention_id") == raw["explained_by"]:
                 by = m.get("relationship_to_subject") or m.get("relationship_label") or _humane(m.get("role") or "")
                 break
+    explanation = str(raw.get("explanation_given") or "")
+    status = str(raw.get("explanation_status") or ("given" if explanation.strip() else ""))
     return Injury(
         site=str(raw.get("site", "")),
         description=str(raw.get("description", "")),
-        explanation=str(raw.get("explanation_given", "")),
+        explanation=explanation,
         explained_by=str(by),
         severity=str(raw.get("severity", "")),
-        pattern=str(raw.get("pattern", "")),
+        pattern=str(raw.get("pattern") or ""),
+        site_code=str(raw.get("site_code") or ""),
+        explanation_status=status,
     )
+
+
+def _injuries(detail: dict[str, Any], mentions: list[dict[str, Any]]) -> tuple[Injury, ...]:
+    """The record's injuries: `detail.injuries` (a list), or `detail.injury` as a list of one."""
+    raw = detail.get("injuries")
+    items = raw if isinstance(raw, list) else [detail.get("injury")]
+    return tuple(_one_injury(i, mentions) for i in items if isinstance(i, dict))
 
 
 def event_from_payload(
@@ -187,6 +200,7 @@ def event_from_payload(
         occurred_at, has_time = dt.datetime.combine(occurred_on, dt.time(), tzinfo=UTC), False
     author = detail.get("author_role") or ""
     kind = payload["kind"]
+    injuries = _injuries(detail, mentions)
     return Event(
         record_pk=record_pk,
         agency_code=payload["agency_id"],
@@ -204,7 +218,8 @@ def event_from_payload(
         author_role=str(author),
         summary=summarise(kind, detail),
         text=str(detail.get("text") or ""),
-        injury=_injury(detail, mentions),
+        injury=injuries[0] if injuries else None,
+        injuries=injuries,
         detail=detail,
         protected=protected,
         person_id=person_id,

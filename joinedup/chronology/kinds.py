@@ -61,6 +61,11 @@ KINDS: dict[str, KindInfo] = {
     "legal_planning_meeting": KindInfo("Legal planning meeting", casework=True),
     "family_support_session": KindInfo("Family support session"),
     "probation_supervision": KindInfo("Probation supervision"),
+    "birth_notification": KindInfo("Birth notification"),
+    "case_note": KindInfo("Case note"),
+    "police_investigation": KindInfo("Police investigation"),
+    "charging_decision": KindInfo("Charging decision"),
+    "telephone_contact": KindInfo("Telephone contact"),
 }
 
 PLAN_LABELS = {"cp": "Child protection plan", "cin": "Child in need plan", "lac": "Looked after"}

@@ -196,30 +196,28 @@ def injury_explanations(events: Iterable[Event], *, window_days: int = EXPLANATI
     by_person: dict[str, list[InjuryRow]] = {}
     window = dt.timedelta(days=window_days)
     for e in sorted(events, key=lambda e: e.sort_key):
-        if e.injury is None:
-            continue
-        inj = e.injury
-        row = InjuryRow(
-            record_pk=e.record_pk, key=e.key, occurred_on=e.occurred_on, occurred_at=e.occurred_at,
-            has_time=e.has_time, agency_code=e.agency_code, agency_name=e.agency_name, author_role=e.author_role,
-            site=inj.site, description=inj.description, severity=inj.severity, explanation=inj.explanation,
-            explained_by=inj.explained_by, person_id=e.person_id, person_label=e.person_label,
-            kind_label=e.kind_label,
-        )
-        mine = _normalised(row.explanation)
-        before = by_person.setdefault(e.person_id, [])
-        if mine:
-            shown = {mine}
-            for prior in reversed(before):
-                if row.occurred_on - prior.occurred_on > window:
-                    break
-                theirs = _normalised(prior.explanation)
-                if theirs and theirs not in shown:  # each different explanation once, its latest telling
-                    shown.add(theirs)
-                    row.earlier.append(EarlierExplanation(
-                        prior.occurred_on, prior.agency_name, prior.explanation, prior.explained_by, prior.site,
-                        _normalised(prior.site) == _normalised(row.site),
-                    ))
-        before.append(row)
-        rows.append(row)
+        for inj in e.injuries:
+            row = InjuryRow(
+                record_pk=e.record_pk, key=e.key, occurred_on=e.occurred_on, occurred_at=e.occurred_at,
+                has_time=e.has_time, agency_code=e.agency_code, agency_name=e.agency_name, author_role=e.author_role,
+                site=inj.site, description=inj.description, severity=inj.severity, explanation=inj.explanation,
+                explained_by=inj.explained_by, person_id=e.person_id, person_label=e.person_label,
+                kind_label=e.kind_label,
+            )
+            mine = _normalised(row.explanation)
+            before = by_person.setdefault(e.person_id, [])
+            if mine:
+                shown = {mine}
+                for prior in reversed(before):
+                    if row.occurred_on - prior.occurred_on > window:
+                        break
+                    theirs = _normalised(prior.explanation)
+                    if theirs and theirs not in shown:  # each different explanation once, its latest telling
+                        shown.add(theirs)
+                        row.earlier.append(EarlierExplanation(
+                            prior.occurred_on, prior.agency_name, prior.explanation, prior.explained_by, prior.site,
+                            _normalised(prior.site) == _normalised(row.site),
+                        ))
+            before.append(row)
+            rows.append(row)
     return rows

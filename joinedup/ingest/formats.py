@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -54,6 +55,8 @@ EXT = "https://joinedup.example/fhir/StructureDefinition/"
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 UPN_SYSTEM = "https://joinedup.example/Id/upn"
 UCUM = "http://unitsofmeasure.org"
+SNOMED = "http://snomed.info/sct"
+_NUMBERED_INJURY = re.compile(r"injury-[0-9]+")
 # FHIR HumanName.use of a mention's other names: written as the first of each, read from any of them.
 NAME_USES = {"former": ("old", "maiden"), "alias": ("nickname", "anonymous")}
 _KIND_OF_USE = {use: kind for kind, uses in NAME_USES.items() for use in uses}
@@ -282,6 +285,65 @@ def _human_name(given: str | None, family: str | None) -> dict[str, Any]:
     return name
 
 
+def _condition(cid: str, injury: dict[str, Any], record: dict[str, Any], patient_ref: str | None) -> dict[str, Any]:
+    """One injury as a FHIR Condition: the site as `bodySite` (SNOMED CT coding when sent, text as recorded)."""
+    site: dict[str, Any] = {"text": injury["site"]}
+    if injury.get("site_code"):
+        site["coding"] = [{"system": SNOMED, "code": injury["site_code"]}]
+    cond: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": cid,
+        "code": {"text": injury["description"]},
+        "bodySite": [site],
+        "subject": {"reference": patient_ref},
+        "encounter": {"reference": "Encounter/encounter"},
+        "recordedDate": record["recorded_at"],
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                        "code": "encounter-diagnosis",
+                    }
+                ]
+            }
+        ],
+    }
+    if injury.get("explanation_given"):
+        cond["note"] = [{"text": injury["explanation_given"]}]
+    if injury.get("severity"):
+        cond["severity"] = {"text": injury["severity"]}
+    cext = [
+        _ext(f"injury-{k.replace('_', '-')}", injury[k])
+        for k in ("explained_by", "pattern", "explanation_status")
+        if injury.get(k)
+    ]
+    if cext:
+        cond["extension"] = cext
+    return cond
+
+
+def _injury_from(res: dict[str, Any]) -> dict[str, Any]:
+    """An injury from a FHIR Condition: `bodySite[0]` text (else the SNOMED CT display) and its SNOMED CT code."""
+    body = (res.get("bodySite") or [{}])[0]
+    snomed = [c for c in body.get("coding") or () if c.get("system") == SNOMED and c.get("code")]
+    inj: dict[str, Any] = {
+        "site": body.get("text") or (snomed[0].get("display") if snomed else None),
+        "description": (res.get("code") or {}).get("text"),
+    }
+    if snomed:
+        inj["site_code"] = snomed[0]["code"]
+    if res.get("note"):
+        inj["explanation_given"] = res["note"][0]["text"]
+    if res.get("severity"):
+        inj["severity"] = res["severity"]["text"]
+    for k in ("explained_by", "pattern", "explanation_status"):
+        v = _ext_get(res, f"injury-{k.replace('_', '-')}")
+        if v is not None:
+            inj[k] = v
+    return {k: v for k, v in inj.items() if v is not None}
+
+
 def record_to_fhir_bundle(record: dict[str, Any]) -> dict[str, Any]:
     """A FHIR R4 collection Bundle: Patient (+RelatedPerson), Encounter, Condition for an injury, Observations."""
     srid, agency = record["source_record_id"], record["agency_id"]
@@ -317,37 +379,12 @@ def record_to_fhir_bundle(record: dict[str, Any]) -> dict[str, Any]:
     entries.append({"fullUrl": f"urn:joinedup:{agency}:{srid}:Encounter/encounter", "resource": enc})
     detail = dict(record["detail"])
     injury = detail.pop("injury", None)
-    if injury is not None:
-        cond: dict[str, Any] = {
-            "resourceType": "Condition",
-            "id": "injury",
-            "code": {"text": injury["description"]},
-            "bodySite": [{"text": injury["site"]}],
-            "subject": {"reference": patient_ref},
-            "encounter": {"reference": "Encounter/encounter"},
-            "recordedDate": record["recorded_at"],
-            "note": [{"text": injury["explanation_given"]}],
-            "category": [
-                {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                            "code": "encounter-diagnosis",
-                        }
-                    ]
-                }
-            ],
-        }
-        if injury.get("severity"):
-            cond["severity"] = {"text": injury["severity"]}
-        cext = [
-            _ext(f"injury-{k.replace('_', '-')}", injury[k])
-            for k in ("explained_by", "pattern")
-            if injury.get(k)
-        ]
-        if cext:
-            cond["extension"] = cext
-        entries.append({"fullUrl": f"urn:joinedup:{agency}:{srid}:Condition/injury", "resource": cond})
+    injuries = detail.pop("injuries", None)
+    conditions = [("injury", injury)] if injury is not None else []
+    conditions += [(f"injury-{i + 1}", inj) for i, inj in enumerate(injuries or ())]
+    for cid, inj in conditions:
+        cond = _condition(cid, inj, record, patient_ref)
+        entries.append({"fullUrl": f"urn:joinedup:{agency}:{srid}:Condition/{cid}", "resource": cond})
     for i, key in enumerate(sorted(detail)):
         obs: dict[str, Any] = {
             "resourceType": "Observation",
@@ -391,6 +428,7 @@ def fhir_bundle_to_records(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     version = int(bundle["meta"]["versionId"])
     resources = [e["resource"] for e in bundle["entry"]]
     mentions, detail = [], {}
+    conditions: list[tuple[str, dict[str, Any]]] = []
     enc: dict[str, Any] = {}
     for res in resources:
         rt = res["resourceType"]
@@ -399,18 +437,7 @@ def fhir_bundle_to_records(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         elif rt == "Encounter":
             enc = res
         elif rt == "Condition":
-            inj = {
-                "site": res["bodySite"][0]["text"],
-                "description": res["code"]["text"],
-                "explanation_given": res["note"][0]["text"],
-            }
-            if res.get("severity"):
-                inj["severity"] = res["severity"]["text"]
-            for k in ("explained_by", "pattern"):
-                v = _ext_get(res, f"injury-{k.replace('_', '-')}")
-                if v is not None:
-                    inj[k] = v
-            detail["injury"] = inj
+            conditions.append((str(res.get("id") or ""), _injury_from(res)))
         elif rt == "Observation":
             key = res["code"]["text"]
             if "valueBoolean" in res:
@@ -423,6 +450,10 @@ def fhir_bundle_to_records(bundle: dict[str, Any]) -> list[dict[str, Any]]:
                 detail[key] = json.loads(res["valueString"])
             else:
                 detail[key] = res["valueString"]
+    if len(conditions) == 1 and not _NUMBERED_INJURY.fullmatch(conditions[0][0]):
+        detail["injury"] = conditions[0][1]  # one Condition: detail.injury (joinedup writes its id "injury")
+    elif conditions:
+        detail["injuries"] = [inj for _cid, inj in conditions]  # several, or joinedup's "injury-1", "injury-2"…
     rec: dict[str, Any] = {
         "schema": "joinedup.agency-record/1",
         "agency_id": agency,

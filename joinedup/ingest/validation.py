@@ -30,12 +30,19 @@ _PATTERN_PROBLEMS = {
     "nhs_number": "must be 10 digits with no spaces",
     "upn": "must be a capital letter, 11 digits and a final digit or capital letter",
     "uprn": "must be 1 to 12 digits",
+    "site_code": "must be a SNOMED CT concept id: 6 to 18 digits, not starting with 0",
+    "former_upn": "must be a capital letter, 11 digits and a final digit or capital letter",
+    "worker_id": "must be the social worker's Social Work England registration number: SW then digits (e.g. SW123456)",
+    "placement_urn": "must be an Ofsted unique reference number: SC and 6 digits, 6 or 7 digits, or XXXXXXX",
+    "previous_permanence_la": "must be a 3-digit local authority number, or WAL, SCO, NIR or NUK",
 }
 _DATE_PROBLEM = "must be a real date written YYYY-MM-DD"
 _DATETIME_PROBLEM = "must be a real date and time written like 2023-04-02T09:30:00Z (Z or an offset from UTC)"
-_DATE_FIELDS = {"occurred_on", "ended_on", "dob", "expected_due_on"}
+_DATE_FIELDS = {"occurred_on", "ended_on", "dob", "expected_due_on", "uasc_ended_on", "first_child_born_on",
+                "previous_permanence_on", "matched_on"}
 _DATETIME_FIELDS = {"occurred_at", "recorded_at", "amended_at"}
-_CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury", "other_names": "an entry of other_names"}
+_CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury", "injuries": "an injury",
+               "other_names": "an entry of other_names"}
 # Mention fields whose every problem (wrong type, out of range) is said one way.
 _MENTION_PROBLEMS = {
     "age": "must be a whole number of years from 0 to 120",
@@ -93,6 +100,9 @@ def _translate(error: Any, record: Any) -> list[Problem]:
         if schema_path[:2] == ["allOf", 0]:
             return [{"field": _join(path, prop), "problem": "is required when version is 2 or more"}]
         if schema_path[:1] == ["allOf"]:
+            said = _allof_description(schema_path)
+            if said:
+                return [{"field": _join(path, prop), "problem": said}]
             what = record.get("kind") if isinstance(record, dict) else "this kind of"
             return [{"field": _join(path, prop), "problem": f"is required for a {what} record"}]
         return [{"field": _join(path, prop), "problem": "is required"}]
@@ -102,6 +112,8 @@ def _translate(error: Any, record: Any) -> list[Problem]:
             {"field": _join(path, prop), "problem": f"is not a field of {container} in the agency record format"}
             for prop in error.kind.unexpected
         ]
+    if kind == "AnyOf" and schema_path[:1] == ["allOf"] and _allof_description(schema_path):
+        return [{"field": "detail.injury", "problem": _allof_description(schema_path)}]
     if kind == "AnyOf" and schema_path[-2:] == ["mention", "anyOf"]:
         return [{"field": path, "problem": "give at least one of given_name, family_name or relationship_label"}]
     if kind == "AnyOf" and schema_path[-2:] == ["other_name", "anyOf"]:
@@ -162,6 +174,14 @@ def _translate(error: Any, record: Any) -> list[Problem]:
     return [{"field": path, "problem": f"breaks the rule '{keyword}' of the agency record format"}]
 
 
+def _allof_description(schema_path: Sequence[str | int]) -> str:
+    """The problem a conditional rule of the schema states itself (its `description`), else ""."""
+    if len(schema_path) < 2 or not isinstance(schema_path[1], int):
+        return ""
+    branches = load_schema().get("allOf", [])
+    return branches[schema_path[1]].get("description", "") if schema_path[1] < len(branches) else ""
+
+
 def _is_null_branch(errors: list[Any]) -> bool:
     return len(errors) == 1 and type(errors[0].kind).__name__ == "Type" and errors[0].kind.types == ["null"]
 
@@ -195,9 +215,29 @@ def rule_problems(record: dict[str, Any]) -> list[Problem]:
                              "problem": f"is also the id of mentions[{first_use[mid]}]; mention ids are unique in a record"})
         else:
             first_use[mid] = i
-    injury = record["detail"].get("injury")
-    if isinstance(injury, dict) and injury.get("explained_by") and injury["explained_by"] not in first_use:
-        problems.append({"field": "detail.injury.explained_by", "problem": "must be the mention_id of a mention of this record"})
+    detail = record["detail"]
+    if "injury" in detail and "injuries" in detail:
+        problems.append({"field": "detail.injuries",
+                         "problem": "give detail.injury (one injury) or detail.injuries (a list), not both"})
+    injuries = [("detail.injury", detail.get("injury"))]
+    injuries += [(f"detail.injuries[{i}]", inj) for i, inj in enumerate(detail.get("injuries") or ())]
+    for path, injury in injuries:
+        if not isinstance(injury, dict):
+            continue
+        if injury.get("explained_by") and injury["explained_by"] not in first_use:
+            problems.append({"field": f"{path}.explained_by", "problem": "must be the mention_id of a mention of this record"})
+        status = injury.get("explanation_status")
+        if status == "given" and not injury.get("explanation_given"):
+            problems.append({"field": f"{path}.explanation_given",
+                             "problem": "is required when explanation_status is given (the explanation, in their words)"})
+        elif status in ("not_given", "not_asked") and injury.get("explanation_given"):
+            problems.append({"field": f"{path}.explanation_given",
+                             "problem": f"must be absent when explanation_status is {status}; "
+                                        "send explanation_status given with the explanation"})
+    disabilities = detail.get("disabilities")
+    if isinstance(disabilities, list) and "NONE" in disabilities and len(disabilities) > 1:
+        problems.append({"field": "detail.disabilities",
+                         "problem": "NONE (no disability) cannot be given with other disability codes"})
     return problems
 
 

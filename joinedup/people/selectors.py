@@ -12,7 +12,7 @@ from django.db.models.functions import Floor
 from django.utils import timezone
 
 from joinedup.access import relationships as access
-from joinedup.access.policy import Scope, may_look_up_people, may_review_matches
+from joinedup.access.policy import CONTACT_RECORDING_ROLES, Scope, may_look_up_people, may_review_matches
 from joinedup.access.sealing import sealed_person_ids
 from joinedup.accounts.models import AgencyKind
 from joinedup.ingest.models import Mention
@@ -57,8 +57,8 @@ def person_search(*, viewer, name: str = "", dob: dt.date | None = None, nhs_num
                   everyone: bool = False) -> QuerySet[Person]:
     """Search by any part of any name an agency wrote (earlier surnames too), date of birth and NHS number.
 
-    `everyone`: search beyond the viewer's relationships — only to record a self-claim or break-glass (the
-    caller audits it as such); the results never open a page until the claim is made."""
+    `everyone`: search beyond the viewer's relationships — only to record a self-claim or break-glass, or to take a
+    new contact (the caller audits it as such); the results never open a page until the claim or contact is made."""
     people = Person.objects.filter(merged_into__isnull=True) if everyone else persons_visible_to(viewer=viewer)
     if everyone:  # sealed people are never found (joinedup.access.sealing); persons_visible_to leaves them out too
         people = people.exclude(pk__in=sealed_person_ids(viewer))
@@ -103,6 +103,19 @@ def person_for_viewer(*, viewer, person_id) -> tuple[Person | None, Person | Non
     if scope not in (Scope.FULL, Scope.AGENCY):
         return None, None
     return person, merged_from
+
+
+def person_for_new_contact(*, viewer, person_id) -> Person | None:
+    """The child a new contact is about, for those who take contacts (children's social care staff in
+    policy.CONTACT_RECORDING_ROLES): anyone not sealed for them, following merges — the contact form shows the name
+    and date of birth only, and the contact then starts front-door duty. None otherwise (callers answer 404)."""
+    if (not getattr(viewer, "is_active", False) or viewer.role not in CONTACT_RECORDING_ROLES
+            or viewer.agency_id is None or viewer.agency.kind != AgencyKind.CHILDRENS_SOCIAL_CARE):
+        return None
+    person, _merged_from = _follow_merges(person_id)
+    if person is None or person.pk in sealed_person_ids(viewer):
+        return None
+    return person
 
 
 def persons_named_in(*, record_pks) -> set:
@@ -302,7 +315,7 @@ def person_household(*, person: Person) -> list[HouseholdSpell]:
 # Roles in which someone is recorded *with* a child: the adults around them, whatever address was written.
 AROUND_CHILD_ROLES = frozenset({
     "carer", "parent", "partner", "friend", "accompanying_adult", "present", "household_member", "occupant",
-    "next_of_kin", "emergency_contact", "tenant", "joint_tenant", "suspect", "offender",
+    "next_of_kin", "emergency_contact", "tenant", "joint_tenant", "suspect", "offender", "arrested_person", "applicant",
 })
 
 

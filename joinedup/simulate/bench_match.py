@@ -12,7 +12,8 @@ database so nothing touches the real one. The worker:
    day and month, no NHS number), half people nobody knows;
 4. times Splink's own `predict_between` for a few of the same mentions against the same N rows.
 
-Reported: p50_ms, p95_ms, persons, plus the share of noisy copies attached to their person and of
+Reported: p50_ms, p95_ms, persons (and persons_stored, the Person rows written; found_by_name_and_dob, the share
+of ten stored persons the people search finds by name and date of birth), plus the share of noisy copies attached to their person and of
 strangers wrongly attached to someone, and Splink's predict_between seconds for comparison.
 """
 
@@ -126,8 +127,17 @@ def _train_model(tmp: Path, seed: int) -> dict:
     return engine.train(mentions)[0]
 
 
-def _store(rows: dict, progress) -> None:
-    """Persons, identity rows and blocking keys, written with executemany for speed."""
+def _person_fields(m: dict) -> tuple:
+    """A stored person's display fields and search text from their one mention, as `people.services` writes them
+    (given name, family name, date of birth, sex, NHS number, search text)."""
+    words = {w.lower() for w in (m["given_name"], m["family_name"], m["nhs_number"], m["dob"]) if w}
+    return (m["given_name"], m["family_name"], m["dob"], m["sex"], m["nhs_number"] or "",
+            " " + " ".join(sorted(words)) + " ")
+
+
+def _store(rows: dict, progress, source: dict) -> None:
+    """Persons, identity rows and blocking keys, written with executemany for speed. `source` maps each identity
+    row's uid to the mention it was made from (the person's name, date of birth, sex and NHS number)."""
     import uuid
 
     from django.db import connection, transaction
@@ -143,9 +153,9 @@ def _store(rows: dict, progress) -> None:
             chunk = uids[start:start + 20000]
             persons = [(uuid.uuid4().hex, uid) for uid in chunk]
             cur.executemany(
-                f"INSERT INTO {person_table} (id, given_name, family_name, sex, nhs_number, mention_count, "  # noqa: S608
-                "agency_count, created_at, updated_at) VALUES (%s, '', '', '', '', 1, 1, %s, %s)",
-                [(pid, now, now) for pid, _ in persons],
+                f"INSERT INTO {person_table} (id, given_name, family_name, dob, sex, nhs_number, search_text, "  # noqa: S608
+                "mention_count, agency_count, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, 1, %s, %s)",
+                [(pid, *_person_fields(source[uid]), now, now) for pid, uid in persons],
             )
             cur.executemany(
                 f"INSERT INTO {row_table} (uid, person_id, source_identity, agency_code, attrs) "  # noqa: S608
@@ -201,8 +211,8 @@ def worker(persons: int, samples: int, seed: int, tmp: Path) -> dict:
     model = _train_model(tmp, seed)
     progress(f"preparing {persons:,} persons…")
     base = list(_person_mentions(persons, rng, 0, "bench"))
-    rows, _row_of, _unlinkable = engine.prepare_rows(base)
-    _store(rows, progress)
+    rows, row_of, _unlinkable = engine.prepare_rows(base)
+    _store(rows, progress, {uid: base[i] for i, uid in enumerate(row_of) if uid is not None})
     scorer = engine.scorer(model)
     probes = []
     for i in range(samples):
@@ -234,11 +244,23 @@ def worker(persons: int, samples: int, seed: int, tmp: Path) -> dict:
                 person_of_source[true_source] = IdentityRow.objects.filter(
                     source_identity=true_source).values_list("person_id", flat=True).first()
             found += person_id is not None and person_id == person_of_source[true_source]
+    # The stored persons are found as a worker finds them (name and date of birth; `people.selectors.person_search`).
+    from joinedup.people.models import Person
+    from joinedup.people.selectors import person_search
+
+    looked_up = [base[rng.randrange(persons)] for _ in range(min(10, persons))]
+    found_by_search = sum(
+        Person.objects.filter(pk__in=IdentityRow.objects.filter(source_identity=m["source_identity"]).values("person_id"))
+        .filter(pk__in=person_search(viewer=None, name=f"{m['given_name']} {m['family_name']}",
+                                     dob=dt.date.fromisoformat(m["dob"]), everyone=True).values("pk")).exists()
+        for m in looked_up)
     splink_seconds = _splink_predict_between_seconds(rows, model, [probe_rows[u] for u in probe_row_of[:5] if u])
     timings.sort()
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "persons": persons,
+        "persons_stored": Person.objects.count(),
+        "found_by_name_and_dob": round(found_by_search / len(looked_up), 4) if looked_up else None,
         "samples": len(timings),
         "p50_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2),

@@ -5,12 +5,31 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from . import neglect
 from .agencies import HOUSING_OPTIONS, LANDLORDS, POLICE, PRIMARIES, PROBATION, SECONDARIES
 from .context import Context, carers
 from .population import Household, Person
 from .records import Mention
 from .streams import age_on, poisson
 
+# Police: coded outcomes of an incident (the format's `decision`) and the officer's words for them (own words).
+INCIDENT_DECISIONS = (("no_further_action", 40), ("advice_given", 30), ("referred_to_csc", 20), ("other", 10))
+DECISION_WORDS = {
+    "no_further_action": ("NFA. Parties spoken to, no offences disclosed.", "No further police action."),
+    "advice_given": ("Both parties given advice; officer left the address.", "Words of advice given."),
+    "referred_to_csc": ("Children present: notification sent to children's services.",
+                        "Child concern notification submitted."),
+    "other": ("Matter passed to the neighbourhood team.", "Victim declined to support a prosecution."),
+}
+OFFENCE_CODES = ("assault_abh", "common_assault", "controlling_coercive_behaviour", "criminal_damage", "harassment")
+CHARGING = (("no_further_action", 55), ("charged", 20), ("released_under_investigation", 15), ("caution", 10))
+# Hardship without harm: disrepair a housing officer finds, and why a family asks to be rehoused (own words).
+DISREPAIR = (
+    "Damp and black mould in the children's bedroom; repair ordered.",
+    "Broken boiler, no hot water for two weeks; engineer booked.",
+    "Window frames rotten, draughts throughout; on the planned works list.",
+    "Leak through the kitchen ceiling; emergency repair raised.",
+)
 PETS = ("none", "none", "none", "cat", "small dog", "two large dogs", "Staffordshire bull terrier", "rabbits")
 
 
@@ -23,6 +42,9 @@ def simulate_police(ctx: Context, rng: random.Random, hh: Household) -> None:
         kids = [(c, "household_member", {}) for c in hh.residents_at(day) if c.role == "child"]
         perp_m: Mention = (perp, "suspect", {"label": "partner"})
         ev = _evidence(hh, day)
+        decision = rng.choices([d for d, _ in INCIDENT_DECISIONS], [w for _, w in INCIDENT_DECISIONS])[0]
+        if kids and rng.random() < 0.5:
+            decision = "referred_to_csc"
         emit.record(
             rng,
             POLICE,
@@ -34,7 +56,8 @@ def simulate_police(ctx: Context, rng: random.Random, hh: Household) -> None:
                 "code": "domestic_abuse",
                 "dash_risk": rng.choice(("standard", "medium", "high")),
                 "children_present": bool(kids),
-                "text": "Report of argument at the address.",
+                "decision": decision,
+                "text": "Report of argument at the address. " + rng.choice(DECISION_WORDS[decision]),
             },
             lag_minutes=rng.randrange(60, 1440),
             evidence=ev,
@@ -47,10 +70,11 @@ def simulate_police(ctx: Context, rng: random.Random, hh: Household) -> None:
                 "arrest",
                 a_day,
                 rng.randrange(1440),
-                [(perp, "suspect", {})],
+                [(perp, "arrested_person", {})],
                 {"code": "arrest", "offence": "assault occasioning actual bodily harm"},
                 evidence=ev,
             )
+            _investigation(ctx, rng, perp, victim, a_day)
             if rng.random() < 0.6:
                 emit.record(
                     rng,
@@ -106,9 +130,23 @@ def simulate_police(ctx: Context, rng: random.Random, hh: Household) -> None:
                 )
 
 
+def _investigation(ctx: Context, rng: random.Random, perp: Person, victim: Person, day: int) -> None:
+    """The investigation an arrest opens (closed some weeks later) and the charging decision that closes it
+    (about the adults: not evidence of a child's harm)."""
+    closed = day + rng.randint(14, 120)
+    decision = rng.choices([d for d, _ in CHARGING], [w for _, w in CHARGING])[0]
+    ms: list[Mention] = [(perp, "suspect", {}), (victim, "victim", {})]
+    ctx.emit.record(rng, POLICE, "police_investigation", day, rng.randrange(1440), ms,
+                    {"code": "investigation", "offence_code": rng.choice(OFFENCE_CODES), "status": "open"},
+                    later=[(closed, 600, {"status": "closed"}, closed)])
+    ctx.emit.record(rng, POLICE, "charging_decision", closed, 600 + rng.randrange(300), ms,
+                    {"code": "charging_decision", "decision": decision})
+
+
 def _evidence(hh: Household, day: int) -> list[tuple[str, str]] | None:
+    """The harm episode's evidence list when the day is within it (the household's incidents during harm)."""
     harm = hh.harm
-    if harm is not None and harm.onset_on - 60 <= day <= harm.outcome_on:  # type: ignore[attr-defined]
+    if harm is not None and harm.onset_on <= day <= harm.outcome_on:  # type: ignore[attr-defined]
         return harm.evidence  # type: ignore[attr-defined]
     return None
 
@@ -180,17 +218,26 @@ def simulate_housing(ctx: Context, rng: random.Random, hh: Household) -> None:
                 "housing_application",
                 day - rng.randint(0, 20),
                 None,
-                carers(hh, day)
+                [(mother, "applicant", {}), *carers(hh, day)[1:]]
                 + [(c, "household_member", {}) for c in hh.residents_at(day) if c.role == "child"],
                 {"code": "homelessness_application", "reason": reason},
             )
+    if hh.hardship:
+        for _ in range(poisson(rng, 0.12 * (E - S) / 365.25)):  # overcrowded: asks to be rehoused
+            day = rng.randrange(S, E)
+            kids = [(c, "household_member", {}) for c in hh.residents_at(day) if c.role == "child"]
+            if len(kids) >= 2:
+                emit.record(rng, HOUSING_OPTIONS, "housing_application", day, None, [(mother, "applicant", {}), *kids],
+                            {"code": "housing_register", "reason": "overcrowding",
+                             "bedrooms_needed": 1 + len(kids) // 2, "text": "Family sharing one bedroom."})
 
 
 def _inspection(ctx: Context, rng: random.Random, hh: Household, landlord: str, day: int) -> None:
     """A housing officer's visit: condition, pets, and who appeared to be living there."""
     mother = hh.mother
     assert mother is not None
-    condition = rng.choices(("good", "fair", "poor"), (60, 30, 10) if not hh.complex else (30, 40, 30))[0]
+    condition = rng.choices(("good", "fair", "poor"), (30, 40, 30) if hh.complex else (45, 35, 20) if hh.hardship
+                            else (60, 30, 10))[0]
     pets = rng.choice(PETS)
     ms: list[Mention] = [(mother, "tenant", {})]
     others = [p for p in hh.residents_at(day) if p.role == "partner"]
@@ -201,6 +248,8 @@ def _inspection(ctx: Context, rng: random.Random, hh: Household, landlord: str, 
     text = f"Property condition {condition}; pets: {pets}."
     if any(p.hidden for p in others):
         text += " A male was present and said he was a friend staying a few nights."
+    if condition == "poor" and hh.hardship:
+        text += " " + rng.choice(DISREPAIR)
     ctx.emit.record(
         rng,
         landlord,
@@ -209,7 +258,7 @@ def _inspection(ctx: Context, rng: random.Random, hh: Household, landlord: str, 
         600 + rng.randrange(300),
         ms,
         {"code": "tenancy_audit", "condition": condition, "pets": pets, "text": text},
-        evidence=_evidence(hh, day),
+        evidence=_evidence(hh, day) if any(p.hidden for p in others) else None,  # the hidden adult seen
     )
 
 
@@ -231,7 +280,7 @@ def simulate_schools(ctx: Context, rng: random.Random, hh: Household) -> None:
         if not c.born:
             continue
         enrolled: str | None = None
-        base = 0.95 - (0.06 if hh.complex else 0) - rng.random() * 0.04
+        base = 0.95 - (0.06 if hh.complex else 0.03 if hh.hardship else 0) - rng.random() * 0.04
         for y in range(first_year, date.fromordinal(E).year + 1):
             ay = date(y, 9, 1).toordinal()
             school = school_for(c, ay)
@@ -284,11 +333,21 @@ def simulate_schools(ctx: Context, rng: random.Random, hh: Household) -> None:
                 )
         if enrolled:
             for _ in range(
-                poisson(rng, ctx.rates.school_concern_child * (3 if hh.complex else 1) * (E - S) / 365.25)
+                poisson(rng, ctx.rates.school_concern_child * (3 if hh.complex else 2 if hh.hardship else 1)
+                        * (E - S) / 365.25)
             ):
                 day = rng.randrange(S, E)
                 school = school_for(c, day)
                 if school:
+                    text = rng.choice(
+                        (
+                            "Came in without breakfast again.",
+                            "Upset about shouting at home.",
+                            "PE kit and uniform not washed all week.",
+                            "Collected an hour late again.",
+                        )
+                    )
+                    sign = neglect.SIGN_OF_SCHOOL_TEXT.get(text)  # some schools code it as a sign of neglect
                     emit.record(
                         rng,
                         school,
@@ -296,15 +355,6 @@ def simulate_schools(ctx: Context, rng: random.Random, hh: Household) -> None:
                         day,
                         600 + rng.randrange(360),
                         [(c, "pupil", {}), *carers(hh, day)],
-                        {
-                            "code": "safeguarding_concern",
-                            "text": rng.choice(
-                                (
-                                    "Child arrived hungry.",
-                                    "Child upset about arguments at home.",
-                                    "Uniform unwashed for several days.",
-                                    "Late collection again.",
-                                )
-                            ),
-                        },
+                        neglect.code_signs({"code": "safeguarding_concern", "text": text},
+                                           [sign] if sign and rng.random() < neglect.SCHOOL_SIGN else []),
                     )

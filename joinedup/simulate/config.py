@@ -106,6 +106,9 @@ class RateConfig:
     concern_open: float = 0.08  # not answered by the period's end
     # harm (inflated well above real prevalence so that alerts can be evaluated)
     harm_children_per_10k: float = 25.0
+    harm_without_textbook_signs: float = 0.3  # physical-abuse episodes whose injuries look like accidents
+    # hardship without harm: poverty, overcrowding, disrepair, missed appointments, absence (everyday.py)
+    hardship_household_share: float = 0.2  # of households that are not complex (complex ones all are)
     # health
     gp_consultations_child: float = 1.0
     gp_consultations_under5: float = 2.0

@@ -21,10 +21,15 @@ class Context:
     csc_episodes: list[str] = field(default_factory=list)
     harm_rows: list[str] = field(default_factory=list)
     evidence_rows: list[str] = field(default_factory=list)
+    cp_spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # child: child protection plans
     referrals: int = 0
     csc_cases: int = 0  # children's-services episodes so far (the family episode number in case ids)
     staff: Staff = field(init=False)  # social workers and their managers
     practice: PracticeLog = field(init=False)  # what the practice file will hold
+
+    def on_cp_plan(self, person_id: str, day: int) -> bool:
+        """Whether the child is on a child protection plan on the day (as children's services recorded it)."""
+        return any(s <= day < e for s, e in self.cp_spans.get(person_id, ()))
 
     def __post_init__(self) -> None:
         self.staff = Staff(self.config)

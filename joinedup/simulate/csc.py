@@ -646,6 +646,7 @@ def _episode(
         cases[child.pid] = (case_id, close)
         family_close = max(family_close, close)
         ctx.csc_episodes.append(f"{child.pid},cin,{iso(ref)},{_end(ctx, close)},{ep.need}\n")
+        ctx.cp_spans.setdefault(child.pid, []).extend(spans["cp"])  # for the hospitals' CP-IS flag
         for s, e in spans["cp"]:
             if s < ctx.end:
                 ctx.csc_episodes.append(f"{child.pid},cp_plan,{iso(s)},{_end(ctx, e)},{ep.plan.initial}\n")  # type: ignore

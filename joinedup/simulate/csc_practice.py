@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import neglect
 from . import practice_vocab as P
 from . import workdays as wd
 from .agencies import CSC
@@ -121,9 +122,10 @@ class _Visits:
             present = [m[2]["relationship"] for m in mentions[1:]]
         detail: dict[str, Any] = {
             "code": f"{regime}_visit", "case_id": case.case_id, "visit_type": visit_type, "location": location,
-            "present": present, "child_seen": seen, "seen_alone": alone, "seen_alone_required": required,
-            "accompanied": revisit,
+            "present": present, "child_seen": seen, "seen_alone_required": required, "accompanied": revisit,
         }
+        if seen:  # the format: seen_alone only when the child was seen
+            detail["seen_alone"] = alone
         if not seen:
             detail["not_seen_reason"] = rng.choice(P.NOT_SEEN_AT_PLACEMENT if at_placement else P.NOT_SEEN)
             text = detail["not_seen_reason"]
@@ -133,12 +135,39 @@ class _Visits:
             if age >= 4 and rng.random() < 0.35:
                 detail["child_words"] = rng.choice(P.CHILD_WORDS_HARM if harm and rng.random() < 0.5 else P.CHILD_WORDS)
             text = rng.choice(P.OBSERVED_PLACEMENT if at_placement else P.OBSERVED_HARM if harm else P.OBSERVED)
+            neglected = neglect.neglect_evidence(hh, child, day) is not None
+            if not at_placement and rng.random() < (neglect.VISIT_SIGN_HARM if neglected else
+                                                   neglect.VISIT_SIGN_HARDSHIP if hh.hardship else neglect.VISIT_SIGN):
+                finding, signs = neglect.findings(rng, neglect.FINDINGS if neglected else neglect.EVERYDAY_FINDINGS, 0)
+                detail["finding"] = finding
+                text = f"{text} {finding.capitalize()}."
+                neglect.code_signs(detail, signs if rng.random() < neglect.CODED_IN_EPISODE else [])
         if revisit:
             text = f"{P.REVISIT_ALONE_TEXT if alone_missing else P.REVISIT_TEXT} {text}"
         detail["text"] = text
         ctx.emit.record(rng, CSC, "visit", day, minute, mentions, detail, lag_minutes=rng.randrange(60, 4320),
                         keep_before_start=case.keep, evidence=hh.harm.evidence if harm else None)  # type: ignore
+        if not at_placement and not revisit:
+            self._around(day, mentions, harm and not seen)
         return seen, (not seen) or (required and not alone)
+
+    def _around(self, day: int, mentions: list[Any], telling: bool) -> None:
+        """The telephone calls and case notes around a home visit (about one in four visits has each)."""
+        ctx, rng, case = self.ctx, self.rng, self.case
+        ev = self.hh.harm.evidence if telling else None  # type: ignore[union-attr]
+        if rng.random() < 0.25:
+            d = day + rng.randint(1, 6)
+            incoming = rng.random() < 0.4
+            text = rng.choice(P.PHONE_IN if incoming else P.PHONE_OUT)
+            ctx.emit.record(rng, CSC, "telephone_contact", d, minute_in_hours(rng, d), mentions,
+                            {"code": "telephone_contact", "case_id": case.case_id,
+                             "direction": "incoming" if incoming else "outgoing", "text": text},
+                            lag_minutes=rng.randrange(5, 600), keep_before_start=case.keep, evidence=ev)
+        if rng.random() < 0.2:
+            d = day + rng.randint(0, 3)
+            ctx.emit.record(rng, CSC, "case_note", d, minute_in_hours(rng, d), mentions,
+                            {"code": "case_note", "case_id": case.case_id, "text": rng.choice(P.CASE_NOTES)},
+                            lag_minutes=rng.randrange(5, 1440), keep_before_start=case.keep, evidence=ev)
 
     def round(self, day: int, regime: str, ptype: str = "", plan_end: int = 0) -> int:
         """A visit and the accompanied revisits it calls for (at most three); returns the last visit's day.

@@ -10,6 +10,7 @@ from .community import simulate_housing, simulate_police, simulate_schools
 from .config import NoiseConfig, RateConfig, SimulationConfig
 from .context import Context
 from .csc import simulate_csc
+from .everyday import simulate_hardship
 from .harm import emit_harm
 from .health import simulate_health
 from .population import Household, World, build_household
@@ -76,6 +77,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         simulate_housing(ctx, rng, hh)
         simulate_schools(ctx, rng, hh)
         emit_harm(ctx, rng, hh)
+        simulate_hardship(ctx, stream(config.seed, "hardship-records", index), hh)
         simulate_sensitive(ctx, stream(config.seed, "sensitive", index), hh)  # last: no other record changes
         households.append(hh)
         n = sum(1 for c in hh.children() if c.dob <= world.start and age_on(c.dob, world.start) < 18)

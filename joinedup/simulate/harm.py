@@ -5,55 +5,35 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from .agencies import AMBULANCE, COMMUNITY, FAMILY_SUPPORT, HOSPITALS
+from . import injuries
+from .agencies import AMBULANCE, COMMUNITY, CSC, FAMILY_SUPPORT, HOSPITALS
+from .community import school_for
 from .context import Context
+from .health import SITE_CODED, cp_flag
+from .neglect import CODED_IN_EPISODE, HOME_WORDS, SCHOOL_NEGLECT, code_signs, findings, home
 from .population import Household, Person, World, add_partner, separate
 from .records import Mention
 from .streams import age_on
 
-ABUSE_SITES = (
-    "ear",
-    "torso",
-    "neck",
-    "cheek",
-    "eyelid",
-    "frenulum",
-    "angle of jaw",
-    "upper arm",
-    "back",
-    "buttocks",
+# The codes of the GP contacts where neglect is found (the same codes as any family's: the code alone does not say
+# neglect); the findings and the signs coded for them are neglect.py's.
+NEGLECT_GP_CODES = ("weight review", "napkin dermatitis", "nits", "dental caries")
+# What a neighbour or relative tells children's services, and what a child says at school (own words).
+WORRIED_CALLS = (
+    "Neighbour rang: child heard screaming late at night, more than once.",
+    "Grandparent rang, worried about marks seen on the child at the weekend.",
+    "Anonymous caller: a man has moved in and the child is kept indoors.",
 )
-EXPLANATIONS = (
-    "fell off the sofa",
-    "bumped into the coffee table",
-    "older sibling pushed him",
-    "bruises easily",
-    "the dog jumped up at him",
-    "fell in the bath",
-    "caught it on the cot bars",
-    "fell down two stairs",
-    "must have happened at nursery",
-    "don't know, noticed it this morning",
-    "grandmother dropped him",
-    "banged head on the car door",
+CHILD_SAYS = (
+    "Child said a grown-up at home did it when asked about a mark.",
+    "Child did not want to go home at the end of the day and would not say why.",
+    "Child told the teaching assistant that mummy's friend gets cross and hurts.",
 )
-ESCALATION = (
-    "small bruise",
-    "two bruises of different ages",
-    "fingertip bruising",
-    "multiple bruises",
-    "burn, circular 1cm",
-    "swollen limb, fracture suspected",
-    "rib fractures of different ages",
-)
-NEGLECT_SIGNS = (
-    "weight faltering",
-    "severe nappy rash",
-    "head lice, untreated",
-    "dental decay, untreated",
-    "unwashed, in soiled clothing",
-    "missed immunisations",
-)
+OUTCOMES = {
+    "serious_injury": ("head injury", "head", "bleeding around the brain; rib fractures"),
+    "death": ("cardiac arrest", "head", "cardiac arrest; multiple injuries"),
+    "hospital_admission_neglect": ("dehydration", "whole_body", "severe malnutrition and dehydration"),
+}
 
 
 @dataclass
@@ -122,6 +102,7 @@ def emit_harm(ctx: Context, rng: random.Random, hh: Household) -> None:
             )
         )
     ev = ep.evidence
+    textbook = rng.random() >= ctx.rates.harm_without_textbook_signs
     if ep.kind == "physical_abuse":
         n = rng.randint(3, 6)
         days = sorted(ep.onset_on + int(span * (1 - (rng.random() ** 2))) for _ in range(n))
@@ -129,56 +110,68 @@ def emit_harm(ctx: Context, rng: random.Random, hh: Household) -> None:
         if age_on(c.dob, ep.onset_on) >= 4:
             agencies.append(FAMILY_SUPPORT)
         rng.shuffle(agencies)
+        band = injuries.age_band(ep.onset_on - c.dob)
+        story = rng.choice(injuries.STORIES[(band, "face")])  # the one account of an episode that looks accidental
         for i, day in enumerate(days):
             agency = agencies[i % len(agencies)]
-            kind = {
-                "acute_hospital": "ed_attendance",
-                "gp_practice": "consultation",
-                "ambulance": "ambulance_callout",
-            }.get(_kind(agency), "injury")
-            desc = ESCALATION[min(len(ESCALATION) - 2, i * (len(ESCALATION) - 1) // max(1, n - 1))]
+            akind = _kind(agency)
+            kind, code = {
+                "acute_hospital": ("ed_attendance", "injury"),
+                "gp_practice": ("consultation", rng.choice(injuries.CONSULTATION_CODES)),
+                "ambulance": ("ambulance_callout", rng.choice(("injury", "fall"))),
+                "community_health": ("health_visitor_contact", "hv_review"),
+            }.get(akind, ("injury", "injury"))
             who = carers_m[0] if rng.random() < 0.6 or len(carers_m) == 1 else carers_m[1]
+            who = (who[0], "parent" if kind == "health_visitor_contact" and who is carers_m[0] else
+                   "accompanying_adult", who[2])  # as any family's records name the adult with the child
+            hurt = injuries.harm_injuries(rng, i, n, textbook, story, "m2", rng.random() < SITE_CODED.get(akind, 0))
+            detail: dict[str, object] = {"code": code, "text": rng.choice(injuries.NOTE_TEXTS)}
+            if kind == "health_visitor_contact":
+                graded = home(rng, 0.7)
+                detail.update(home_conditions=graded, child_seen=True)
+                if HOME_WORDS[graded]:
+                    detail["text"] = f"{HOME_WORDS[graded]} {detail['text']}"
+            injuries.put(detail, hurt)
+            if kind == "ed_attendance":
+                detail.update(arrival=rng.choice(("walk-in", "ambulance")), disposal="discharged")
+                cp_flag(ctx, rng, agency, c, day, detail)
             emit.record(
                 rng,
                 agency,
                 kind,
                 day,
                 rng.randrange(1440),
-                [(c, "patient" if kind != "injury" else "subject", {}), who],
-                {
-                    "code": "injury",
-                    "injury": {
-                        "site": rng.choice(ABUSE_SITES),
-                        "description": desc,
-                        "explanation_given": rng.choice(EXPLANATIONS),
-                        "explained_by": "m2",
-                        "severity": "moderate" if i else "minor",
-                    },
-                    "text": "Carer's account recorded.",
-                },
+                [(c, "patient" if kind not in ("injury", "health_visitor_contact") else "subject", {}), who],
+                detail,
                 lag_minutes=rng.randrange(10, 600),
                 evidence=ev,
             )
     else:
-        for _ in range(rng.randint(3, 6)):
+        for _ in range(rng.randint(3, 6) if textbook else rng.randint(1, 2)):
             day = rng.randrange(ep.onset_on, ep.outcome_on)
-            sign = rng.choice(NEGLECT_SIGNS)
+            finding, signs = findings(rng)
+            signs = signs if rng.random() < CODED_IN_EPISODE else []  # the rest: the words only
             agency = rng.choice((c.gp or "", COMMUNITY, COMMUNITY))
+            if _kind(agency) == "gp_practice":
+                kind, detail = "consultation", {"code": rng.choice(NEGLECT_GP_CODES), "finding": finding,
+                                                "text": f"Seen with mother. {finding.capitalize()}."}
+            else:
+                graded = home(rng, 0.15, neglected=True)
+                kind, detail = "health_visitor_contact", {
+                    "code": "hv_review", "finding": finding, "child_seen": True, "home_conditions": graded,
+                    "text": f"Home visit. {finding.capitalize()}. {HOME_WORDS[graded]}".rstrip()}
+            code_signs(detail, signs)
             emit.record(
                 rng,
                 agency,
-                "consultation" if _kind(agency) == "gp_practice" else "health_visitor_contact",
+                kind,
                 day,
                 540 + rng.randrange(420),
                 [(c, "subject" if agency == COMMUNITY else "patient", {}), carers_m[0]],
-                {
-                    "code": "neglect_indicator",
-                    "finding": sign,
-                    "home_conditions": "poor",
-                    "text": f"Noted: {sign}.",
-                },
+                detail,
                 evidence=ev,
             )
+    _worries(ctx, rng, hh, ep, carers_m[0])
     for _ in range(rng.randint(2, 5)):
         day = rng.randrange(ep.onset_on, ep.outcome_on)
         emit.record(
@@ -192,11 +185,12 @@ def emit_harm(ctx: Context, rng: random.Random, hh: Household) -> None:
             evidence=ev,
         )
     hosp = HOSPITALS[hh.index % 3]
-    desc = {
-        "serious_injury": "subdural haemorrhage and rib fractures",
-        "death": "cardiac arrest; multiple injuries",
-        "hospital_admission_neglect": "severe malnutrition and dehydration",
-    }[ep.outcome]
+    code, site, desc = OUTCOMES[ep.outcome]
+    told = injuries.explanation(rng, rng.choice(injuries.HARM_STORIES), "m2", 0.3, 0.0)
+    outcome = {"code": code, "disposal": "admitted to paediatric intensive care"}
+    injuries.put(outcome, [{**injuries.coded(rng, site, True), "description": desc,
+                            "severity": "fatal" if ep.outcome == "death" else "serious", **told}])
+    cp_flag(ctx, rng, hosp, c, ep.outcome_on, outcome)
     emit.record(
         rng,
         hosp,
@@ -204,16 +198,7 @@ def emit_harm(ctx: Context, rng: random.Random, hh: Household) -> None:
         ep.outcome_on,
         rng.randrange(1440),
         [(c, "patient", {}), *carers_m],
-        {
-            "code": "outcome",
-            "injury": {
-                "site": "head" if ep.kind == "physical_abuse" else "whole body",
-                "description": desc,
-                "explanation_given": rng.choice(EXPLANATIONS),
-                "severity": "fatal" if ep.outcome == "death" else "serious",
-            },
-            "disposal": "admitted to paediatric intensive care",
-        },
+        outcome,
         evidence=ev,
     )
     ctx.harm_rows.append(
@@ -233,6 +218,31 @@ def emit_harm(ctx: Context, rng: random.Random, hh: Household) -> None:
     )
     for agency_id, srid in ev:
         ctx.evidence_rows.append(f"{ep.episode_id},{agency_id},{srid}\n")
+
+
+def _worries(ctx: Context, rng: random.Random, hh: Household, ep: HarmEpisode, mother: Mention) -> None:
+    """What people around the child notice: a worried call to children's services; a child's words at school."""
+    c = ep.victim
+    if rng.random() < 0.25:
+        day = rng.randrange(ep.onset_on, ep.outcome_on)
+        ctx.emit.record(rng, CSC, "telephone_contact", day, 540 + rng.randrange(480), [(c, "subject", {}), mother],
+                        {"code": "telephone_contact", "direction": "incoming", "text": rng.choice(WORRIED_CALLS)},
+                        lag_minutes=rng.randrange(5, 240), evidence=ep.evidence)
+    if ep.kind == "physical_abuse" and rng.random() < 0.3:
+        day = rng.randrange(ep.onset_on, ep.outcome_on)
+        school = school_for(c, day) if age_on(c.dob, day) >= 4 else None
+        if school is not None:
+            ctx.emit.record(rng, school, "school_concern", day, 600 + rng.randrange(360), [(c, "pupil", {}), mother],
+                            {"code": "safeguarding_concern", "text": rng.choice(CHILD_SAYS)}, evidence=ep.evidence)
+    if ep.kind == "neglect" and rng.random() < 0.5:  # a neglected child of school age: the school notices
+        day = rng.randrange(ep.onset_on, ep.outcome_on)
+        school = school_for(c, day) if age_on(c.dob, day) >= 4 else None
+        if school is not None:
+            text, signs = rng.choice(SCHOOL_NEGLECT)
+            ctx.emit.record(rng, school, "school_concern", day, 600 + rng.randrange(360), [(c, "pupil", {}), mother],
+                            code_signs({"code": "safeguarding_concern", "text": text},
+                                       list(signs) if rng.random() < CODED_IN_EPISODE else []),
+                            evidence=ep.evidence)
 
 
 def _kind(agency_id: str) -> str:

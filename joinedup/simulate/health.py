@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from . import traps
+from . import injuries, traps
+from . import neglect as N
 from .agencies import AMBULANCE, COMMUNITY, HOSPITALS
 from .context import Context
 from .population import Household, Person
@@ -12,30 +13,25 @@ from .records import Mention
 from .sensitive import marked
 from .streams import age_on, poisson
 
-ACCIDENT_SITES = (
-    ("knee", "graze"),
-    ("forehead", "bump, 3cm haematoma"),
-    ("shin", "bruise 2cm"),
-    ("elbow", "abrasion"),
-    ("hand", "laceration 1cm"),
-    ("chin", "laceration"),
-    ("wrist", "sprain"),
-    ("ankle", "sprain"),
-    ("forearm", "buckle fracture"),
-    ("finger", "crush injury"),
+# Everyday childhood complaints a GP sees in any family, more often in hard-pressed ones (own words).
+CHILD_GP_CODES = (
+    ("napkin dermatitis", 3),
+    ("nits", 3),
+    ("dental caries", 2),
+    ("weight review", 2),
+    ("constipation", 3),
+    ("eczema flare", 3),
+    ("threadworms", 2),
+    ("behaviour advice", 1),
 )
-ACCIDENT_STORIES = (
-    "fell in the playground",
-    "tripped on the stairs",
-    "fell off scooter",
-    "fell off trampoline",
-    "collided with sibling while playing",
-    "fell from climbing frame",
-    "slipped in the bath",
-    "fell off bike",
-    "caught finger in door",
-    "fell during football",
-)
+# Hospitals whose emergency department records whether the clinician saw the child protection flag (CP-IS), and
+# how often a feed that can send it does (the rest of their records leave it out).
+CP_FLAG_SENT = {HOSPITALS[0]: 0.95, HOSPITALS[1]: 0.6}
+CP_FLAG_SEEN = 0.8  # the clinician saw the flag of a child on a plan
+# Share of injuries sent with a SNOMED CT site code, by agency kind (the rest: site text only).
+SITE_CODED = {"acute_hospital": 0.95, "gp_practice": 0.7}
+BIRTH_DELIVERY = ("spontaneous vaginal delivery", "caesarean section", "assisted delivery", "elective caesarean")
+
 GP_CODES = (
     ("respiratory infection", 30),
     ("ear infection", 10),
@@ -45,7 +41,7 @@ GP_CODES = (
     ("fever", 10),
     ("minor injury", 6),
     ("anxiety", 6),
-    ("low mood", 5),
+    ("depressed mood", 5),
     ("medication review", 5),
 )
 ED_CODES = (
@@ -139,16 +135,18 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
         for _ in range(poisson(rng, rate * span)):
             day = rng.randrange(first, E)
             code = rng.choices([c for c, _ in GP_CODES], [w for _, w in GP_CODES])[0]
+            if child and rng.random() < (0.3 if hh.hardship else 0.12):
+                code = rng.choices([c for c, _ in CHILD_GP_CODES], [w for _, w in CHILD_GP_CODES])[0]
             ms = [(p, "patient", {})] + (_accompany(hh, p, day, rng) if child else [])
             detail: dict[str, object] = marked({"code": code, "text": f"Seen for {code}."})
+            if child and code in N.SIGN_OF_GP_CODE and rng.random() < (N.GP_SIGN_HARDSHIP if hh.hardship else N.GP_SIGN):
+                detail["text"] = f"Seen for {code}. Recurrent, not treated as advised last time."
+                N.code_signs(detail, [N.SIGN_OF_GP_CODE[code]])  # the GP codes it as a sign of neglect
             if code == "minor injury":
-                site, desc = rng.choice(ACCIDENT_SITES)
-                detail["injury"] = {
-                    "site": site,
-                    "description": desc,
-                    "explanation_given": rng.choice(ACCIDENT_STORIES),
-                    "severity": "minor",
-                }
+                detail["code"] = rng.choice(injuries.CONSULTATION_CODES)
+                hurt, _ = injuries.accident(rng, day - p.dob, _explainer(ms, p, day), rng.random() < 0.7)
+                injuries.put(detail, hurt)
+                detail["text"] = rng.choice(injuries.NOTE_TEXTS)
             emit.record(
                 rng,
                 p.gp or "",
@@ -159,7 +157,7 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
                 detail,
                 lag_minutes=rng.randrange(5, 240),
             )
-        missed = r.gp_missed_appointment * (3 if hh.complex else 1)
+        missed = r.gp_missed_appointment * (3 if hh.complex else 2 if hh.hardship else 1)
         for _ in range(poisson(rng, missed * span)):
             day = rng.randrange(first, E)
             emit.record(
@@ -182,18 +180,15 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
                 "disposal": "discharged",
             }
             if child and rng.random() < 0.45:
-                site, desc = rng.choice(ACCIDENT_SITES)
                 detail["code"] = "injury"
-                detail["injury"] = {
-                    "site": site,
-                    "description": desc,
-                    "explanation_given": rng.choice(ACCIDENT_STORIES),
-                    "severity": rng.choice(("minor", "minor", "moderate")),
-                }
+                hurt, _ = injuries.accident(rng, day - p.dob, _explainer(ms, p, day), rng.random() < 0.95)
+                injuries.put(detail, hurt)
             marked(detail)
             kind = "ed_attendance"
             if rng.random() < r.admission_share:
                 kind, detail["disposal"] = "admission", "admitted to ward"
+            if child:
+                cp_flag(ctx, rng, hosp, p, day, detail)
             emit.record(
                 rng, hosp, kind, day, rng.randrange(1440), ms, detail, lag_minutes=rng.randrange(5, 120)
             )
@@ -204,21 +199,50 @@ def simulate_health(ctx: Context, rng: random.Random, hh: Household) -> None:
                 for a in hh.residents_at(day)
                 if a is not p and a.role != "child"
             ][:2]
-            emit.record(
-                rng,
-                AMBULANCE,
-                "ambulance_callout",
-                day,
-                rng.randrange(1440),
-                [(p, "patient", {}), *present],
-                {
-                    "code": rng.choice(("breathing problems", "fall", "fitting", "unconscious", "injury")),
-                    "conveyed": rng.random() < 0.6,
-                },
-                lag_minutes=rng.randrange(30, 300),
-            )
+            ms = [(p, "patient", {}), *present]
+            call: dict[str, object] = {
+                "code": rng.choice(("breathing problems", "fall", "fitting", "unconscious", "injury")),
+                "conveyed": rng.random() < 0.6,
+            }
+            if child and call["code"] in ("fall", "injury") and rng.random() < 0.7:
+                hurt, _ = injuries.accident(rng, day - p.dob, _explainer(ms, p, day), False)
+                injuries.put(call, hurt)
+            emit.record(rng, AMBULANCE, "ambulance_callout", day, rng.randrange(1440), ms, call,
+                        lag_minutes=rng.randrange(30, 300))
         if child:
             _community(ctx, rng, hh, p)
+
+
+def _explainer(ms: list[Mention], p: Person, day: int) -> str | None:
+    """Whose account an injury record notes: the adult with the child (m2), else a child old enough to say."""
+    if len(ms) > 1:
+        return "m2"
+    return "m1" if age_on(p.dob, day) >= 5 else None
+
+
+def cp_flag(ctx: Context, rng: random.Random, hosp: str, child: Person, day: int, detail: dict[str, object]) -> None:
+    """`cp_flag_seen` where the hospital's system records it: whether the clinician saw the child protection
+    flag (CP-IS) — false when the child has none; absent from feeds that do not send it."""
+    share = CP_FLAG_SENT.get(hosp, 0.0)
+    if share and rng.random() < share:
+        detail["cp_flag_seen"] = ctx.on_cp_plan(child.pid, day) and rng.random() < CP_FLAG_SEEN
+
+
+def _birth_notification(ctx: Context, rng: random.Random, hh: Household, c: Person, mother: Person) -> None:
+    """The maternity unit's notification of a birth: the baby and the mother."""
+    weeks = 37 + min(5, int(abs(rng.gauss(2, 1.5)))) if rng.random() < 0.92 else rng.randint(30, 36)
+    grams = int(rng.gauss(3400 if weeks >= 37 else 2300, 450))
+    ctx.emit.record(
+        rng,
+        HOSPITALS[hh.index % 3],
+        "birth_notification",
+        c.dob,
+        rng.randrange(1440),
+        [(c, "subject", {}), (mother, "parent", {"relationship": "mother"})],
+        {"code": "live_birth", "gestation_weeks": weeks, "birth_weight_grams": max(900, grams),
+         "delivery": rng.choice(BIRTH_DELIVERY), "text": "Birth notification to the health visiting service."},
+        lag_minutes=rng.randrange(60, 2880),
+    )
 
 
 def _community(ctx: Context, rng: random.Random, hh: Household, c: Person) -> None:
@@ -249,6 +273,9 @@ def _community(ctx: Context, rng: random.Random, hh: Household, c: Person) -> No
                 [*unborn, (mother, "parent", {"relationship": "mother"})],
                 {"code": "antenatal", "text": "Antenatal contact."},
             )
+    if c.dob >= S:
+        _birth_notification(ctx, rng, hh, c, mother)
+    if c.dob >= S and birth[0] is c:
         for off in (1, 5):
             day = c.dob + off
             emit.record(
@@ -276,14 +303,17 @@ def _community(ctx: Context, rng: random.Random, hh: Household, c: Person) -> No
         if day < S or day >= E:
             continue
         present = [(p, "present", {"label": "partner"}) for p in hh.residents_at(day) if p.role == "partner"]
-        home = "good" if rng.random() < 0.9 else rng.choice(("cluttered", "poor", "no safe sleeping space"))
-        emit.record(
-            rng,
-            COMMUNITY,
-            "health_visitor_contact",
-            day,
-            540 + rng.randrange(420),
-            [(c, "subject", {}), (mother, "parent", {"relationship": "mother"}), *present],
-            {"code": "hv_review", "home_conditions": home, "child_seen": True, "text": "Development review."},
-            lag_minutes=rng.randrange(30, 2880),
-        )
+        ev = N.neglect_evidence(hh, c, day)  # a routine review during a neglect episode sees it
+        graded = N.home(rng, 0.15 if ev is not None else 0.75 if hh.hardship else 0.9, neglected=ev is not None)
+        ms = [(c, "subject", {}), (mother, "parent", {"relationship": "mother"}), *present]
+        detail: dict[str, object] = {"code": "hv_review", "home_conditions": graded, "child_seen": True,
+                                     "text": f"Development review. {N.HOME_WORDS[graded]}".rstrip()}
+        if rng.random() < (N.REVIEW_IN_EPISODE if ev is not None else N.HV_SIGN_HARDSHIP if hh.hardship else N.HV_SIGN):
+            finding, signs = N.findings(rng) if ev is not None else N.findings(rng, N.EVERYDAY_FINDINGS, 0.0)
+            detail.update(finding=finding, text=f"{detail['text']} {finding.capitalize()}.")
+            N.code_signs(detail, signs if rng.random() < N.CODED_IN_EPISODE else [])  # the rest: the words only
+        if day - c.dob > 240 and rng.random() < 0.06:  # a bump or bruise on a toddler, noted at the review
+            hurt, _ = injuries.accident(rng, day - c.dob, "m2", False)
+            injuries.put(detail, hurt)
+        emit.record(rng, COMMUNITY, "health_visitor_contact", day, 540 + rng.randrange(420), ms, detail,
+                    lag_minutes=rng.randrange(30, 2880), evidence=ev)

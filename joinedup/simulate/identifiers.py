@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import random
 
-from joinedup.people.linkage.clean import nhs_check_digit  # one copy of the modulus-11 rule
-
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def nhs_check_digit(first9: str) -> int | None:
+    """The NHS number modulus-11 check digit of nine digits (None when no valid number can end them). The
+    simulator's own copy of the published rule: it imports nothing from the product's linkage (issue 16)."""
+    check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(first9)) % 11
+    return 0 if check == 11 else None if check == 10 else check
 
 
 def nhs_valid(number: str) -> bool:

@@ -70,6 +70,7 @@ class Household:
     separations: list[tuple[int, Person]] = field(default_factory=list)
     harm: object | None = None
     traps: list[tuple[str, str, str]] = field(default_factory=list)  # (trap, person id, group id)
+    hardship: bool = False  # poverty, overcrowding, disrepair: neglect-like signs without harm (everyday.py)
 
     def children(self) -> list[Person]:
         """The household's children (including those born or expected during the period)."""
@@ -144,6 +145,8 @@ def build_household(world: World, rng: random.Random, index: int) -> Household:
     S = world.start
     hid = f"H{index:06d}"
     hh = Household(hid, index, rng.random() < r.complex_household_share)
+    # from its own stream, so that the rest of the household is as it was
+    hh.hardship = hh.complex or stream(world.config.seed, "hardship", index).random() < r.hardship_household_share
     trng = stream(world.config.seed, "traps", index)  # the traps' own stream: the rest is unchanged by them
     n_children = rng.choices((1, 2, 3, 4, 5), (40, 37, 15, 6, 2))[0]
     oldest_age = rng.choices(range(18), [6, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 5, 5, 5, 5, 5, 4, 4])[0]

@@ -308,3 +308,25 @@ RESPONSES_WHISTLEBLOWER = (
 )
 TOLD_HOW = ("By telephone.", "By letter.", "In person at the office.", "By email.")
 RESPONDERS = {"whistleblower": "head_of_service"}
+
+# Telephone contacts and case notes around visits (own words; no decision words a rule could mistake).
+PHONE_IN = (
+    "Mother rang to rearrange the next visit.",
+    "School rang with an attendance update.",
+    "Health visitor rang to share the outcome of the last review.",
+    "Mother rang upset about a letter from the housing office.",
+)
+PHONE_OUT = (
+    "Rang mother to confirm the visit time.",
+    "Rang the school to check attendance this half term.",
+    "Left a voicemail for mother asking her to call back.",
+    "Rang the GP surgery for the children's registration details.",
+)
+CASE_NOTES = (
+    "Management oversight: plan reviewed with the team manager.",
+    "Chronology updated with partner agency information.",
+    "Letter sent to mother confirming the agreed actions.",
+    "Discussed the family with the early help coordinator.",
+    "Transport to contact arranged for next week.",
+)
+

@@ -25,7 +25,7 @@ from .streams import age_on, poisson
 SEXUAL_HEALTH = "sexual_health"
 MENTAL_HEALTH = "mental_health"
 POLICE_INTELLIGENCE = "police_intelligence"
-MENTAL_HEALTH_CODES = frozenset({"anxiety", "low mood", "overdose"})
+MENTAL_HEALTH_CODES = frozenset({"anxiety", "depressed mood", "overdose"})
 SEXUAL_HEALTH_PER_YEAR = 0.25  # a mother of 16 to 45's consultations a year
 INTELLIGENCE_PER_YEAR = 0.6  # intelligence reports a year about an adult the police know
 SEXUAL_HEALTH_CODES = (

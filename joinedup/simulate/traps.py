@@ -51,7 +51,7 @@ RECORD_DRAWS = 5  # values drawn from "trap-records" for every identity, whateve
 # meet him in the family's home or at an incident without checking who he is. Custody records (an arrest, bail)
 # identify whom they hold, so they are never first-name-only.
 GIVEN_ONLY_KINDS = ("police", "childrens_social_care", "community_health")
-GIVEN_ONLY_NOT_IN = ("arrest", "bail")
+GIVEN_ONLY_NOT_IN = ("arrest", "bail", "police_investigation", "charging_decision")  # custody knows whom it held
 GIVEN_ONLY_DRAWS = 2  # values drawn from "trap-given" for every eligible mention, whatever happens
 MENTION_TRAPS = ("given_only",)  # labelled per mention: empty local_person_id, detail "<source_record_id>/<mention_id>"
 # what a multiple pregnancy's unborn children are called, by the number of children it brings

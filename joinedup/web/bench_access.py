@@ -12,9 +12,10 @@ reviewer is commissioned for one child; one child is sealed (adoption); one fami
 
 **The oracle is the bench's own ground truth**, not the code under test: from what it generated it knows which
 agency recorded whom, whom each worker is allocated, which families live together, who broke the glass and who is
-commissioned, and applies the written policy to those facts: the whole picture (the person, and the family shown
-with them) through allocation, the allocated team, front-door duty, head of service, the household of a child one
-works with, or break-glass; the agency's own part (the person alone) where the viewer's agency recorded them; the
+commissioned, which children the front door took contacts about (and which the rules raised alerts about), and
+applies the written policy to those facts: the whole picture (the person, and the family shown with them) through
+allocation, the allocated team, front-door duty (a contact at the front door), service oversight (a child known to
+the authority: a contact, an allocation or an alert), the household of a child one works with, or break-glass; the agency's own part (the person alone) where the viewer's agency recorded them; the
 pseudonymised chronology (nobody named) for a commissioned reviewer; nothing otherwise, and nothing of a sealed
 person for anyone.
 
@@ -149,7 +150,8 @@ def build(*, families: int, seed: int, out: TextIO) -> World:
     from joinedup.access import claims, sealing
     from joinedup.accounts.models import Role
     from joinedup.accounts.services import agency_get_or_create, api_token_create, team_create, user_create
-    from joinedup.casework.services import allocation_set
+    from joinedup.alerts.models import Alert
+    from joinedup.casework.services import allocation_set, contact_record
     from joinedup.core.actor import ActorRef
     from joinedup.core.time import utc_now
     from joinedup.ingest.services import records_ingest
@@ -212,7 +214,6 @@ def build(*, families: int, seed: int, out: TextIO) -> World:
     tokens = {u.pk: api_token_create(actor=actor, user=u, name="bench")[1] for us in users.values() for u in us}
 
     # Ground truth, from the facts made here.
-    everyone = set(family_of)
     full: dict[Any, set] = defaultdict(set)
     agency_part: dict[Any, set] = defaultdict(set)
     pseudo: dict[Any, set] = defaultdict(set)
@@ -223,9 +224,20 @@ def build(*, families: int, seed: int, out: TextIO) -> World:
         manager = managers[0] if worker.team_id == team_a.pk else managers[1]
         for u in (worker, manager):
             full[u.pk] |= set(fam.ids.values())  # the child, and their household
-    for label in ("front_door", "head_of_service"):
-        for u in users[label]:
-            full[u.pk] |= everyone
+    # Front-door duty: contacts the front door takes about some families not allocated (the child, and the people
+    # around them); service oversight: every child known to the authority (a contact, an allocation or an alert).
+    front_door = users["front_door"][0]
+    contacted = fams[allocated:allocated + max(1, len(fams) // 5)]
+    for fam in contacted:
+        contact_record(user=front_door, person=Person.objects.get(pk=fam.ids[fam.child]), raised_by="neighbour",
+                       text="Access bench: a neighbour is worried")
+        full[front_door.pk] |= set(fam.ids.values())
+        for u in users["social_worker"] + users["team_manager"] + users["head_of_service"]:
+            agency_part[u.pk].add(fam.ids[fam.child])  # the contact is children's social care's record naming the child
+    alerted = set(Alert.objects.filter(agency=csc).values_list("person_id", flat=True))
+    for fam in [*fams[:allocated], *contacted]:  # the child, and the people around them
+        full[head.pk] |= set(fam.ids.values())
+    full[head.pk] |= alerted & set(family_of)  # a child with an alert (the alert's child alone)
     for us in users.values():
         for u in us:
             if u.agency_id is None:

@@ -11,9 +11,11 @@ from joinedup.access import policy, sealing
 from joinedup.access.policy import (
     may_look_up_child_status,
     may_look_up_people,
+    may_produce_returns,
     may_receive_notices,
     may_review_matches,
     may_view_audit_trail,
+    may_view_data_quality,
     may_view_staff_directory,
 )
 from joinedup.accounts.models import Role
@@ -62,6 +64,10 @@ def navigation_for(user, path: str) -> list[NavItem]:
         items.append((f"Alerts ({unread} new)" if unread else "Alerts", reverse("web:alerts")))
     if may_review_matches(user):
         items.append(("Matches to review", reverse("web:review-queue")))
+    if may_produce_returns(user):
+        items.append(("Statutory returns", reverse("web:returns")))
+    if may_view_data_quality(user):
+        items.append(("Data quality", reverse("web:data-quality")))
     if may_view_staff_directory(user):
         items.append(("Colleagues", reverse("web:colleagues")))
     if may_view_audit_trail(user):
@@ -110,6 +116,7 @@ ROLE_PURPOSE: dict[str, str] = {
     Role.HEAD_OF_SERVICE: "Demand, capacity, timeliness and statutory returns.",
     Role.CASE_REVIEWER: "Pseudonymised multi-agency chronologies for case reviews.",
     Role.SYSTEM_ADMINISTRATOR: "Agencies, teams, users and the credentials agencies' systems use.",
+    Role.PERFORMANCE: "The children in need census, the SSDA903 and Ofsted's Annex A, and the records to fix.",
 }
 
 
@@ -145,6 +152,11 @@ CARDS: tuple[tuple[Callable, str, str, str, str], ...] = (
      "records behind it. You decide what to do.", "web:alerts", "See your alerts"),
     (may_review_matches, "Matches to review", "Records that may be about the same person. Nothing is joined until "
      "someone decides.", "web:review-queue", "Review matches"),
+    (may_produce_returns, "Statutory returns", "Produce and download the children in need census, the SSDA903 and "
+     "Ofsted's Annex A from the records, checked by the validators local authorities use.", "web:returns",
+     "Produce a return"),
+    (may_view_data_quality, "Data quality", "Each child failing a rule of the latest returns, the rule in plain "
+     "English and the record to fix.", "web:data-quality", "See the data-quality page"),
     (may_view_staff_directory, "Colleagues", "People in {agency} you can contact.", "web:colleagues", "See colleagues"),
     (may_view_audit_trail, "Audit trail", "Every view and change of personal data: who, which agency and role, what, "
      "why and when.", "web:audit-trail", "Review the audit trail"),

@@ -75,3 +75,14 @@ urlpatterns += [
     path("sealed/", sealing.register, name="sealed"),
     path("sealed/request/", sealing.unseal_request, name="unseal-request"),
 ]
+
+# Statutory returns and data quality (issue 17).
+from joinedup.web.views import returns  # noqa: E402
+
+urlpatterns += [
+    path("returns/", returns.returns_page, name="returns"),
+    path("returns/runs/<uuid:run_id>/", returns.run_detail, name="return-run"),
+    path("returns/runs/<uuid:run_id>/status/", returns.run_status, name="return-run-status"),
+    path("returns/runs/<uuid:run_id>/download/", returns.run_download, name="return-run-download"),
+    path("data-quality/", returns.data_quality, name="data-quality"),
+]

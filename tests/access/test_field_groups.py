@@ -92,7 +92,7 @@ def test_the_format_the_policy_and_practice_agree():
     marker = schema["$defs"]["detail"]["properties"]["sensitivity"]
     assert tuple(marker["items"]["enum"]) == SENSITIVITY_MARKERS
     assert set(PRACTICE_DEFAULTS["concern_raiser_roles"]) == FIELD_GROUPS[WHISTLEBLOWER_IDENTITY].roles
-    assert FIELD_GROUPS[PLACEMENT_ADDRESS].detail_keys == {"placement_postcode"}
+    assert FIELD_GROUPS[PLACEMENT_ADDRESS].detail_keys == {"placement_postcode", "placement_urn"}
     assert all(g.note.startswith(f"Restricted: {g.label} — ask ") for g in FIELD_GROUPS.values())
     assert policy.FIELD_GROUPS[MENTAL_HEALTH].note == "Restricted: mental health — ask the allocated social worker"
 
@@ -186,5 +186,7 @@ def test_an_alerts_sentence_and_evidence_are_restricted_too(world):
     detail = worker.get(f"/alerts/{alert.pk}/").content.decode()
     assert SECRETS["mental_health"] in detail  # the evidence the worker may see is shown
     front_door = _client(world.front_door)
+    assert front_door.get(f"/alerts/{alert.pk}/").status_code == 404  # an allocated child's alert: not the front door's
+    Alert.objects.filter(pk=alert.pk).update(routed_to=None, team=world.front_door.team)  # now the front door holds it
     page = front_door.get(f"/alerts/{alert.pk}/")
     assert page.status_code == 200 and SECRETS["mental_health"] not in page.content.decode()

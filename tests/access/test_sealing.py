@@ -91,8 +91,10 @@ def test_a_sealed_person_is_restricted_for_everyone(world):
     assert sealing.sealed_for(world.nurse, [world.child.pk]) == {world.child.pk}
 
 
-def test_unsealing_needs_a_second_person_of_a_higher_role_and_expires(world, settings):
+def test_unsealing_needs_a_second_person_of_a_higher_role_and_expires(world, settings, mailoutbox,
+                                                                      django_capture_on_commit_callbacks):
     settings.JOINEDUP_ACCESS = {"unseal_hours": 2}
+    type(world.dpo).objects.filter(pk=world.dpo.pk).update(email="dpo@northbrook.example")
     seal = sealing.person_seal(user=world.head, person_id=world.child.pk, reason="Adoption order made 1 March 2026.")
     with pytest.raises(sealing.SealError) as wrong:
         sealing.unseal_request(user=world.worker, reference="SEAL-NOPE00", reason="Life story work for the child.")
@@ -103,8 +105,11 @@ def test_unsealing_needs_a_second_person_of_a_higher_role_and_expires(world, set
         with pytest.raises(sealing.SealError):
             sealing.unseal_decide(user=not_allowed, request_id=asked.pk, approve=True)
     assert sealing.is_sealed_for(world.worker, world.child.pk)
-    approved = sealing.unseal_decide(user=world.manager, request_id=asked.pk, approve=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = sealing.unseal_decide(user=world.manager, request_id=asked.pk, approve=True)
     assert approved.status == UnsealStatus.APPROVED
+    assert [m.to for m in mailoutbox] == [["dpo@northbrook.example"]]  # alerted to the DPO, naming nobody
+    assert seal.reference in mailoutbox[0].body and world.child.given_name not in mailoutbox[0].body
     assert approved.expires_at == approved.decided_at + dt.timedelta(hours=2)
     assert not sealing.is_sealed_for(world.worker, world.child.pk)  # for the one who asked
     assert sealing.is_sealed_for(world.manager, world.child.pk)  # and nobody else
@@ -194,3 +199,43 @@ def test_a_sealed_child_is_left_out_of_the_concerns_log_and_its_pages(world):
     assert concern_for_viewer(viewer=world.manager, concern_id=concern.pk).children == []
     page = sign_in(Client(), world.manager).get(f"/concerns/{concern.pk}/").content.decode()
     assert world.child.family_name not in page.replace("Grandmother worried about Ruby", "")  # the summary as typed
+
+
+def test_a_sealed_persons_name_is_blanked_in_other_peoples_free_text(world):
+    """Records about others that write a sealed person's name in their text read "[name restricted]" (promise 3)."""
+    from joinedup.chronology.restriction import SEALED_NAME
+    from joinedup.ingest.models import SourceRecord
+    from joinedup.ingest.services import records_ingest
+    from tests.access.conftest import GP, RUBY, SYSTEM, _link, m, rec
+
+    note = rec(GP, "A-GP-9", "consultation", [m("m1", "patient", RUBY, "GP-R1")], on="2024-03-01",
+               detail={"code": "cough", "text": "Came with craig  WEDDERBURN; Craig said she had been coughing."})
+    assert records_ingest(actor=SYSTEM, records=[note], via="file").outcomes[0].status == "created"
+    _link("A-GP-9", "m1", world.child, world.head)
+    manager = _client(world.manager)
+    chronology = f"/people/{world.child.pk}/chronology/"
+    record_page = f"/people/{world.child.pk}/records/{SourceRecord.objects.get(source_record_id='A-GP-9').pk}/"
+    assert "Craig said" in manager.get(chronology).content.decode()  # before sealing: as written
+    sealing.person_seal(user=world.head, person_id=world.partner.pk, reason="Protected by a court order (case 123).")
+    for url in (chronology, record_page):
+        page = manager.get(url)
+        html = page.content.decode()
+        assert page.status_code == 200, url
+        assert "Craig" not in html and "craig" not in html and "WEDDERBURN" not in html, url
+        assert SEALED_NAME in html and "said she had been coughing" in html, url  # the rest of the text stays
+    stored = SourceRecord.objects.get(source_record_id="A-GP-9").current.payload["detail"]["text"]
+    assert stored.startswith("Came with craig  WEDDERBURN")  # only what is shown changes, never what is stored
+
+
+def test_a_sealed_persons_name_is_blanked_in_an_alerts_sentence(world):
+    from joinedup.alerts.models import Alert
+    from joinedup.alerts.selectors import alerts_shown
+    from joinedup.chronology.restriction import SEALED_NAME
+
+    alert = Alert.objects.filter(person=world.child).first()
+    assert alert is not None
+    Alert.objects.filter(pk=alert.pk).update(sentence="Bruising; Craig Wedderburn was present.")
+    alert.refresh_from_db()
+    assert alerts_shown([alert], viewer=world.manager)[alert.pk].sentence == "Bruising; Craig Wedderburn was present."
+    sealing.person_seal(user=world.head, person_id=world.partner.pk, reason="Protected by a court order (case 123).")
+    assert alerts_shown([alert], viewer=world.manager)[alert.pk].sentence == f"Bruising; {SEALED_NAME} was present."

@@ -53,9 +53,10 @@ def ev(kind: str, on: str, agency=HOSPITAL, *, detail: dict | None = None, hour:
 
 
 def injury(on: str, site: str = "forearm", description: str = "bruise 2cm", explanation: str = "fell over",
-           agency=HOSPITAL, kind: str = "ed_attendance", **detail) -> Event:
+           agency=HOSPITAL, kind: str = "ed_attendance", site_code: str = "", **detail) -> Event:
+    coded = {"site_code": site_code} if site_code else {}
     return ev(kind, on, agency, detail={"code": "injury", **detail, "injury": {
-        "site": site, "description": description, "explanation_given": explanation, "explained_by": "m2"}})
+        "site": site, **coded, "description": description, "explanation_given": explanation, "explained_by": "m2"}})
 
 
 def cp_plan(on: str, ended_on: str | None = None) -> Event:
@@ -126,6 +127,26 @@ def test_r2_fires_for_bruising_at_a_ten4_site_or_patterned_under_four():
     assert "patterned" in fire("R2", ctx([grip]), at("2024-06-02")).sentence
 
 
+def test_r2_reads_the_coded_site_first_and_the_text_only_as_the_fallback():
+    coded_cheek = injury("2024-06-01", site="face", description="bruise", site_code="60819002")
+    f = fire("R2", ctx([coded_cheek]), at("2024-06-02"))
+    assert f is not None and "TEN-4-FACESp site" in f.sentence
+    # the code says forearm although the text names the ear: the code wins
+    coded_forearm = injury("2024-06-01", site="by the ear", description="bruise", site_code="14975008")
+    assert fire("R2", ctx([coded_forearm]), at("2024-06-02")) is None
+    # a code outside the product's table: the text is read
+    unknown_code = injury("2024-06-01", site="ear", description="bruise", site_code="999999999")
+    assert fire("R2", ctx([unknown_code]), at("2024-06-02")) is not None
+
+
+def test_r2_reads_every_injury_of_a_record_that_carries_several():
+    several = ev("ed_attendance", "2024-06-01", detail={"code": "injury", "injuries": [
+        {"site": "knee", "site_code": "72696002", "description": "graze", "explanation_status": "not_asked"},
+        {"site": "neck", "site_code": "45048000", "description": "bruising", "explanation_status": "not_asked"}]})
+    f = fire("R2", ctx([several]), at("2024-06-02"))
+    assert f is not None and f.evidence == (several.key,) and "Graze to the knee and bruising to the neck" in f.sentence
+
+
 def test_r2_near_misses_forearm_not_ear_and_age_four():
     assert fire("R2", ctx([injury("2024-06-01", site="forearm", description="bruise 2cm")]), at("2024-06-02")) is None
     assert fire("R2", ctx([injury("2024-06-01", site="knee", description="graze")]), at("2024-06-02")) is None
@@ -141,6 +162,17 @@ def test_r3_fires_for_two_injuries_in_six_months_with_different_explanations_acr
     b = injury("2024-05-20", explanation="the dog jumped up at him", agency=GP, kind="consultation")
     f = fire("R3", ctx([a, b]), at("2024-05-21"))
     assert f is not None and set(f.evidence) == {a.key, b.key} and "2 agencies" in f.sentence
+
+
+def test_r3_reads_the_explanation_status_code():
+    given = injury("2024-03-01", explanation="fell off the sofa")
+    not_given = ev("ed_attendance", "2024-05-20", detail={"code": "injury", "injury": {
+        "site": "shin", "description": "bruise", "explanation_status": "not_given"}})
+    f = fire("R3", ctx([given, not_given]), at("2024-05-21"))
+    assert f is not None and "no explanation given" in f.sentence
+    not_asked = ev("ed_attendance", "2024-05-20", detail={"code": "injury", "injury": {
+        "site": "shin", "description": "bruise", "explanation_status": "not_asked"}})
+    assert fire("R3", ctx([given, not_asked]), at("2024-05-21")) is None  # not asked is not an account
 
 
 def test_r3_near_misses_same_explanation_or_too_far_apart():
@@ -165,11 +197,23 @@ def test_r4_near_misses_not_yet_due_told_or_not_on_a_plan():
     assert fire("R4", ctx([plan, hurt]), at("2024-03-02", 9)) is None  # 23 hours: not yet due
     strategy = ev("strategy_discussion", "2024-03-01", CSC, hour=16)
     assert fire("R4", ctx([plan, hurt, strategy]), at("2024-03-03")) is None
-    flagged = injury("2024-03-01", notified=["social worker", "police"])
+    flagged = injury("2024-03-01", notified=["social_worker", "police"])
     assert fire("R4", ctx([plan, flagged]), at("2024-03-03")) is None
     assert fire("R4", ctx([hurt]), at("2024-03-03")) is None
     s47 = ev("section47_enquiry", "2024-02-20", CSC, hour=None)
     assert fire("R4", ctx([s47, hurt]), at("2024-03-03")) is not None  # under enquiry counts too
+
+
+def test_r4_childrens_social_cares_own_record_of_an_injury_means_the_social_worker_knew():
+    plan = cp_plan("2024-01-10")
+    seen_on_visit = ev("visit", "2024-03-01", CSC, detail={"code": "cp_visit", "child_seen": True, "seen_alone": True,
+                                                            "injury": {"site": "forearm", "description": "bruise",
+                                                                       "explanation_given": "fell"}})
+    f = fire("R4", ctx([plan, seen_on_visit]), at("2024-03-03"))
+    assert f is not None and "no record that the police was told" in f.sentence  # not "the social worker"
+    police = ev("police_incident", "2024-03-01", POLICE, hour=15, detail={"code": "welfare_check"})
+    assert fire("R4", ctx([plan, seen_on_visit, police]), at("2024-03-03")) is None
+    assert fire("R4", ctx([plan, injury("2024-03-01", notified=["social_worker", "police"])]), at("2024-03-03")) is None
 
 
 # --- R5 ----------------------------------------------------------------------------------------------
@@ -276,6 +320,13 @@ def test_r8_fires_for_two_visits_in_a_row_without_seeing_a_child_on_a_plan():
     assert f is not None and "not seen by a social worker since 1 February 2024" in f.sentence
 
 
+def test_r8_sentence_carries_no_running_day_count_so_an_open_alert_is_not_updated_daily():
+    events = [cp_plan("2024-01-10"), visit("2024-02-01"), visit("2024-02-15", False), visit("2024-03-01", False)]
+    first, later = fire("R8", ctx(events), at("2024-03-02")), fire("R8", ctx(events), at("2024-03-20"))
+    assert first is not None and first == later
+    assert "days" not in first.sentence
+
+
 def test_r8_near_misses():
     hurt = injury("2024-03-01")
     late = ev("missed_appointment", "2024-03-20", GP, detail={"code": "was_not_brought"})
@@ -291,19 +342,30 @@ def test_r8_near_misses():
 # --- R9 ----------------------------------------------------------------------------------------------
 
 
-def test_r9_fires_when_a_clinician_sees_a_child_on_a_plan_without_the_plan_flag():
-    plan, seen = cp_plan("2024-01-10"), ev("consultation", "2024-02-01", GP, detail={"code": "rash"})
+def test_r9_fires_when_the_record_says_the_clinician_did_not_see_the_cp_flag():
+    plan = cp_plan("2024-01-10")
+    seen = ev("ed_attendance", "2024-02-01", detail={"code": "rash", "cp_flag_seen": False})
     f = fire("R9", ctx([plan, seen]), at("2024-02-02"))
     assert f is not None and f.evidence == (plan.key, seen.key)
 
 
+def test_r9_says_unknown_and_does_not_fire_when_the_record_does_not_carry_the_flag():
+    from joinedup.alerts.rules.catalogue import UNKNOWN, r9_encounters
+
+    plan, silent = cp_plan("2024-01-10"), ev("consultation", "2024-02-01", GP, detail={"code": "rash"})
+    assert fire("R9", ctx([plan, silent]), at("2024-02-02")) is None
+    rule = RULES_BY_ID["R9"]
+    assert [(e.key, state) for e, _plan, state in r9_encounters(ctx([plan, silent]), at("2024-02-02"), rule.params)] \
+        == [(silent.key, UNKNOWN)]
+
+
 def test_r9_near_misses_flag_seen_before_the_plan_or_not_a_clinician():
     plan = cp_plan("2024-01-10")
-    flagged = ev("consultation", "2024-02-01", GP, detail={"code": "rash", "plan_flag_seen": True})
+    flagged = ev("consultation", "2024-02-01", GP, detail={"code": "rash", "cp_flag_seen": True})
     assert fire("R9", ctx([plan, flagged]), at("2024-02-02")) is None
-    before = ev("consultation", "2024-01-05", GP, detail={"code": "rash"})
+    before = ev("consultation", "2024-01-05", GP, detail={"code": "rash", "cp_flag_seen": False})
     assert fire("R9", ctx([plan, before]), at("2024-01-20")) is None
-    school = ev("school_concern", "2024-02-01", SCHOOL, detail={"code": "safeguarding_concern"})
+    school = ev("school_concern", "2024-02-01", SCHOOL, detail={"code": "safeguarding_concern", "cp_flag_seen": False})
     assert fire("R9", ctx([plan, school]), at("2024-02-02")) is None
 
 
@@ -329,7 +391,7 @@ def test_r11_near_misses_behaviour_alone_or_not_on_a_plan():
 
 
 def test_r12_fires_for_an_injury_within_30_days_of_no_further_action():
-    nfa = ev("referral", "2024-03-01", CSC, detail={"code": "referral", "decision": "no further action"})
+    nfa = ev("csc_contact", "2024-03-01", CSC, detail={"code": "contact", "decision": "no_further_action"})
     hurt = injury("2024-03-20")
     f = fire("R12", ctx([nfa, hurt]), at("2024-03-21"))
     assert f is not None and f.evidence == (nfa.key, hurt.key) and "no further action" in f.sentence
@@ -338,15 +400,27 @@ def test_r12_fires_for_an_injury_within_30_days_of_no_further_action():
 def test_r12_near_misses_later_injury_or_a_decision_that_kept_protection():
     nfa = ev("referral", "2024-03-01", CSC, detail={"code": "referral", "decision": "section 47"})
     assert fire("R12", ctx([nfa, injury("2024-03-20")]), at("2024-03-21")) is None
-    nfa = ev("referral", "2024-03-01", CSC, detail={"code": "referral", "decision": "no further action"})
+    nfa = ev("csc_contact", "2024-03-01", CSC, detail={"code": "contact", "decision": "no_further_action"})
     assert fire("R12", ctx([nfa, injury("2024-04-20")]), at("2024-04-21")) is None
+
+
+def test_r12_reads_coded_decisions_never_decision_words_in_free_text():
+    words = ev("police_incident", "2024-03-01", POLICE, detail={"code": "welfare_check",
+                                                                 "text": "Words of advice; no further action."})
+    assert fire("R12", ctx([words, injury("2024-03-20")]), at("2024-03-21")) is None
+    coded = ev("charging_decision", "2024-03-01", POLICE, detail={"decision": "no_further_action"})
+    assert fire("R12", ctx([coded, injury("2024-03-20")]), at("2024-03-21")) is not None
+    # a police record after a decision whose text says "no further action" is not a new concern
+    closed = ev("police_investigation", "2024-03-10", POLICE, detail={"status": "closed",
+                                                                       "text": "No further action."})
+    assert fire("R12", ctx([coded, closed]), at("2024-03-21")) is None
 
 
 # --- R14 ---------------------------------------------------------------------------------------------
 
 
 def _neglect(on: str, agency=HV) -> Event:
-    return ev("health_visitor_contact", on, agency, detail={"code": "neglect_indicator", "finding": "weight faltering",
+    return ev("health_visitor_contact", on, agency, detail={"code": "hv_review", "neglect_signs": ["faltering_growth"],
                                                              "home_conditions": "poor"})
 
 
@@ -362,6 +436,17 @@ def test_r14_near_misses_one_sign_or_far_apart_or_good_home():
     good = [ev("health_visitor_contact", d, HV, detail={"code": "hv_review", "home_conditions": "good"})
             for d in ("2024-02-01", "2024-04-01")]
     assert fire("R14", ctx(good), at("2024-04-02")) is None
+
+
+def test_r14_reads_only_documented_coded_fields_not_codes_or_phrases_of_the_simulator():
+    phrases = [ev("health_visitor_contact", d, HV, detail={"code": "neglect_indicator", "finding": "weight faltering",
+                                                            "text": "Arrived hungry; soiled clothing."})
+               for d in ("2024-02-01", "2024-04-01")]
+    assert fire("R14", ctx(phrases), at("2024-04-02")) is None
+    coded = [ev("school_concern", "2024-02-01", SCHOOL, detail={"code": "concern", "neglect_signs": ["hungry"]}),
+             ev("consultation", "2024-04-01", GP, detail={"code": "review", "neglect_signs": ["untreated_condition"]})]
+    f = fire("R14", ctx(coded), at("2024-04-02"))
+    assert f is not None and "hungry" in f.sentence and "untreated condition" in f.sentence
 
 
 # --- general --------------------------------------------------------------------------------------------

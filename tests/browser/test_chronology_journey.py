@@ -7,11 +7,12 @@ from playwright.sync_api import Page, expect
 from joinedup.accounts.models import Agency, Role
 from joinedup.accounts.services import team_create
 from joinedup.ingest.services import records_ingest
+from joinedup.people.models import Person
 from joinedup.people.services import linkage_run
 from tests.browser.helpers import assert_accessible, enter_code
 from tests.chronology.conftest import model_only  # noqa: F401
 from tests.chronology.family import CSC, HOSPITAL, family_records
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, on_duty
 from tests.people.conftest import SYSTEM, authority, authority_records, trained_model  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,7 +49,8 @@ def test_look_up_then_read_the_chronology_and_timeline(page: Page, live_server, 
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
 
-    worker = make_user(role=Role.FRONT_DOOR, agency=csc)
+    milo = Person.objects.get(given_name="Milo", family_name="Ashgrove", merged_into__isnull=True)
+    worker = on_duty(make_user(role=Role.FRONT_DOOR, agency=csc), milo)  # the look-up's contact at the front door
     sign_in(page, live_server, worker)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find a person").click()
     page.get_by_label("Name").fill("Milo Ashgrove")

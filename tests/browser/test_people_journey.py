@@ -5,9 +5,10 @@ from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Agency, Role
 from joinedup.ingest.services import records_ingest
+from joinedup.people.models import MentionLink
 from joinedup.people.services import linkage_run
 from tests.browser.helpers import assert_accessible, enter_code
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, on_duty
 from tests.people.conftest import SYSTEM, authority, authority_records, loaded, trained_model  # noqa: F401
 from tests.people.test_households_online import CSC, _family_records
 
@@ -18,6 +19,8 @@ def test_find_a_child_read_the_household_and_decide_a_match(page: Page, live_ser
     records_ingest(actor=SYSTEM, records=_family_records(), via="file")
     linkage_run(actor=SYSTEM, progress=lambda _line: None)
     worker = make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC), first_name="Femi")
+    kayden = MentionLink.objects.get(mention__agency__code=CSC, mention__local_person_id="CSC-T1").person
+    on_duty(worker, kayden)  # a contact about Kayden at the front door
 
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(worker.username)

@@ -16,6 +16,7 @@ from joinedup.chronology.services import event_mark_significant
 from joinedup.ingest.models import SourceRecord
 from joinedup.ingest.services import records_ingest
 from joinedup.people.services import linkage_run
+from tests.conftest import on_duty
 
 from .conftest import SYSTEM
 from .family import CRAIG, CSC, GP, HOSPITAL, JADE, MILO, POLICE, SCHOOL, m, person_of, rec
@@ -119,7 +120,8 @@ def test_only_people_with_a_relationship_see_the_chronology(family, make_user, m
     other_manager = make_user(role=Role.TEAM_MANAGER, agency=csc, team=other_team)
     nurse = make_user(role=Role.PARTNER_PRACTITIONER, agency=Agency.objects.get(code=HOSPITAL))
     front_door = make_user(role=Role.FRONT_DOOR, agency=csc)
-    assert may_view_chronology(front_door, family)
+    assert not may_view_chronology(front_door, family)  # the role alone gives nothing: a contact does
+    assert may_view_chronology(on_duty(front_door, family), family)
     assert not any(may_view_chronology(u, family) for u in (worker, colleague, manager, other_manager, nurse))
     allocation_set(actor_user=manager, person=family, worker=worker)
     assert may_view_chronology(worker, family) and may_view_chronology(manager, family)

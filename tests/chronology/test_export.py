@@ -31,6 +31,7 @@ from joinedup.ingest.services import records_ingest
 from joinedup.people.models import MentionLink, Person
 from joinedup.people.services import linkage_run
 from joinedup.simulate.identifiers import nhs_check_digit
+from tests.conftest import on_duty
 
 from .conftest import SYSTEM
 
@@ -295,7 +296,7 @@ def test_the_export_screen_gives_a_front_door_worker_a_file_and_a_partner_nothin
     assert not AuditEvent.objects.filter(action="chronology.export").exists()
     client.post("/sign-out/")
 
-    worker = make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC))
+    worker = on_duty(make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC)), kayden)
     signed_in(worker)
     page = client.get(url)
     assert page.status_code == 200

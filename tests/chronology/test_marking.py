@@ -13,6 +13,7 @@ from joinedup.casework.relationships import may_mark_significant
 from joinedup.casework.services import allocation_set
 from joinedup.chronology.models import SignificantMark
 from joinedup.ingest.models import SourceRecord
+from tests.conftest import on_duty
 
 from .family import CSC
 
@@ -34,6 +35,7 @@ def case(family, make_user, make_team):
         "reviewer": make_user(role=Role.CASE_REVIEWER, agency=csc),
         "dpo": make_user(role=Role.DATA_PROTECTION_OFFICER, agency=csc),
     }
+    on_duty(people["front_door"], family)
     allocation_set(actor_user=people["front_door"], person=family, worker=people["worker"])
     return family, people
 

@@ -13,6 +13,7 @@ from joinedup.casework.services import allocation_set
 from joinedup.chronology.models import SignificantMark
 from joinedup.ingest.models import SourceRecord
 from joinedup.ingest.services import records_ingest
+from tests.conftest import on_duty
 
 from .conftest import SYSTEM
 from .family import CSC, HOSPITAL, MILO, m, rec
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.both_databases
 
 
 def test_the_chronology_page_shows_every_agency_with_its_timeline(family, make_user, signed_in):
-    front_door = make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC))
+    front_door = on_duty(make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC)), family)
     client = signed_in(front_door)
     url = reverse("web:chronology", args=[family.pk])
     page = client.get(url)
@@ -52,7 +53,7 @@ def test_a_record_page_shows_every_version(family, make_user, signed_in):
                     detail={"code": "injury", "injury": {"site": "neck", "description": "bruising",
                                                          "explanation_given": "fell against the cot"}})
     records_ingest(actor=SYSTEM, records=[corrected], via="file")
-    client = signed_in(make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC)))
+    client = signed_in(on_duty(make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC)), family))
     record = SourceRecord.objects.get(source_record_id="K-ED-1")
     html = client.get(reverse("web:chronology", args=[family.pk])).content.decode()
     assert "corrected" in html
@@ -69,7 +70,7 @@ def test_a_record_page_shows_every_version(family, make_user, signed_in):
 
 
 def test_who_knew_what_page(family, make_user, signed_in):
-    client = signed_in(make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC)))
+    client = signed_in(on_duty(make_user(role=Role.FRONT_DOOR, agency=Agency.objects.get(code=CSC)), family))
     page = client.get(reverse("web:who-knew", args=[family.pk]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -122,7 +123,7 @@ def test_a_team_manager_allocates_a_child(family, make_user, make_team, signed_i
     csc = Agency.objects.get(code=CSC)
     team = make_team(csc)
     worker = make_user(role=Role.SOCIAL_WORKER, agency=csc, team=team)
-    manager = make_user(role=Role.FRONT_DOOR, agency=csc, team=team)
+    manager = on_duty(make_user(role=Role.FRONT_DOOR, agency=csc, team=team), family)
     client = signed_in(manager)
     url = reverse("web:allocate", args=[family.pk])
     assert "Choose" in client.get(url).content.decode()

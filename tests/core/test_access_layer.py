@@ -15,7 +15,8 @@ from django.db import models
 
 ROOT = Path(__file__).resolve().parents[2] / "joinedup"
 SCREENS = [*sorted((ROOT / "web" / "views").glob("*.py")), *sorted((ROOT / "api").rglob("*.py"))]
-PERSONAL_DATA_APPS = ("people", "ingest", "casework", "chronology", "practice", "alerts", "access", "audit")
+PERSONAL_DATA_APPS = ("people", "ingest", "casework", "chronology", "practice", "alerts", "access", "audit",
+                      "returns")
 
 
 def _model_imports(path: Path):

@@ -61,7 +61,7 @@ def test_a_bad_record_is_422_per_field_and_nothing_is_stored(feed, make_record):
     status, body = post(feed, record)
     assert status == 422
     assert body["errors"] == [
-        {"field": "kind", "problem": "is not one of the 42 values the format allows (see docs/formats/README.md)"},
+        {"field": "kind", "problem": "is not one of the 47 values the format allows (see docs/formats/README.md)"},
         {"field": "mentions[0].dob", "problem": "must be a real date written YYYY-MM-DD"},
         {"field": "mentions[1].nhs_number", "problem": "must be 10 digits with no spaces"},
         {"field": "amended_at", "problem": "is required when version is 2 or more"},

@@ -90,7 +90,7 @@ def test_refusals_are_reported_by_line_and_exit_1(tmp_path, make_record):
     report = out.getvalue()
     assert "1 created, 0 new versions, 0 unchanged, 3 refused" in report
     assert "  line 2: (record): is not valid JSON" in report
-    assert "  line 4: kind: is not one of the 42 values" in report
+    assert "  line 4: kind: is not one of the 47 values" in report
     assert "  line 5: (record): a record must be a JSON object" in report
     assert SourceRecord.objects.count() == 1
 

@@ -45,7 +45,7 @@ def test_field_paths_read_like_json():
         ({"version": 0}, "version", "must be 1 or more"),
         ({"version": "2"}, "version", "must be a whole number"),
         ({"version": 2}, "amended_at", "is required when version is 2 or more"),
-        ({"kind": "gossip"}, "kind", "is not one of the 42 values"),
+        ({"kind": "gossip"}, "kind", "is not one of the 53 values"),
         ({"recorded_at": "2023-04-09 17:24"}, "recorded_at", "must be a real date and time written like"),
         ({"recorded_at": "2023-02-30T10:00:00Z"}, "recorded_at", "must be a real date and time"),
         ({"ended_on": "09/04/2023"}, "ended_on", "must be a real date written YYYY-MM-DD"),
@@ -113,11 +113,17 @@ def test_a_nameless_mention_is_refused():
 def test_kind_specific_detail_is_required():
     assert problems_of(broken(kind="visit", detail={"text": "seen"})) == {
         "detail.child_seen": "is required for a visit record",
-        "detail.seen_alone": "is required for a visit record",
     }
+    assert problems_of(broken(kind="visit", detail={"child_seen": True})) == {
+        "detail.seen_alone": "is required for a visit record when child_seen is true",
+    }
+    assert problems_of(broken(kind="visit", detail={"child_seen": False})) == {}  # seen_alone only when seen
     record = broken()
-    del record["detail"]["injury"]["explanation_given"]
-    assert problems_of(record) == {"detail.injury.explanation_given": "is required"}
+    del record["detail"]["injury"]["description"]
+    assert problems_of(record) == {"detail.injury.description": "is required"}
+    record = broken()
+    del record["detail"]["injury"]["explanation_given"]  # no longer required on its own: the explanation is unknown
+    assert problems_of(record) == {}
 
 
 def test_detail_keys_and_values():
@@ -173,3 +179,27 @@ def test_prepared_rows_match_the_python_columns(vendor):
     assert prepared.db_columns[0] == columns["kind"] and prepared.db_columns[2] == columns["occurred_on"].isoformat()
     if vendor == "sqlite":
         assert prepared.db_columns[4] == "2023-04-09 17:24:00"
+
+
+@pytest.mark.parametrize("detail,field,problem", [
+    ({"ethnicity": "WHITE"}, "detail.ethnicity", "must be one of WBRI"),
+    ({"disabilities": ["NONE", "MOB"]}, "detail.disabilities", "NONE (no disability) cannot be given with other"),
+    ({"upn_unknown_reason": "UN9"}, "detail.upn_unknown_reason", "must be one of UN1"),
+    ({"previous_permanence_la": "Richmond"}, "detail.previous_permanence_la", "3-digit local authority number"),
+    ({"previous_permanence_on": "2025-02-30"}, "detail.previous_permanence_on", "must be a real date"),
+    ({"worker_id": "J.Smith"}, "detail.worker_id", "Social Work England registration number"),
+    ({"placement_urn": "12"}, "detail.placement_urn", "Ofsted unique reference number"),
+    ({"sdq_score": 41}, "detail.sdq_score", "must be 40 or less"),
+])
+def test_statutory_return_fields_are_refused_by_name(detail, field, problem):
+    """Issue 17's additions to version 1 (optional): a wrong value is refused naming the field."""
+    found = problems_of(broken(kind="person_registration", detail=detail))
+    assert problem in found[field], found
+
+
+@pytest.mark.parametrize("kind,field", [("missing_episode", "detail.missing_type"),
+                                        ("worker_allocation", "detail.worker_id"),
+                                        ("looked_after_review", "detail.participation")])
+def test_statutory_return_kinds_need_their_key(kind, field):
+    found = problems_of(broken(kind=kind, detail={}))
+    assert found[field].startswith(f"is required for a {kind} record"), found

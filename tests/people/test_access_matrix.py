@@ -17,8 +17,9 @@ from django.urls import reverse
 from joinedup.access import claims, policy
 from joinedup.access.relationships import relationships_to, scope_of
 from joinedup.accounts.models import Agency, AgencyKind, Role
-from joinedup.casework.models import Allocation
-from joinedup.casework.services import allocation_set
+from joinedup.alerts.models import Alert
+from joinedup.casework.models import Allocation, CaseClock, Contact
+from joinedup.casework.services import allocation_set, contact_record
 from joinedup.ingest.services import records_ingest
 from joinedup.people.models import MentionLink, Person
 from joinedup.people.selectors import persons_visible_to
@@ -31,7 +32,8 @@ from .test_households_online import CSC, GP, HOSPITAL, POLICE, _family_records, 
 pytestmark = pytest.mark.django_db  # the policy, not the database: the main (PostgreSQL) pass only
 
 # How each relationship is made for a user of any role (the policy decides whether it gives them anything).
-SETUPS = ("none", "allocation", "team", "household", "agency_record", "self_claim", "break_glass", "commission")
+SETUPS = ("none", "allocation", "team", "household", "agency_record", "contact", "self_claim", "break_glass",
+          "commission")
 ROLES_AT = {
     Role.SOCIAL_WORKER: CSC, Role.TEAM_MANAGER: CSC, Role.FRONT_DOOR: CSC, Role.HEAD_OF_SERVICE: CSC,
     Role.PARTNER_PRACTITIONER: POLICE, Role.CASE_REVIEWER: CSC, Role.DATA_PROTECTION_OFFICER: CSC,
@@ -54,6 +56,8 @@ def world(model_only, make_user, make_team):
         """A user of `role` whose only relationship to the target is the one `setup` makes (allocations made for
         earlier cases are ended first: a child has one allocated worker at a time)."""
         Allocation.objects.filter(ended_at__isnull=True).update(ended_at=claims.utc_now())
+        CaseClock.objects.filter(contact__isnull=False).delete()  # an earlier case's contact (projection rows)
+        Contact.objects.all().delete()  # would give duty and oversight to every later case
         code = ROLES_AT[role]
         agency = Agency.objects.get(code=code)
         # The agency holds a record on Kayden only in the "agency_record" setup: others sit at an agency of the same
@@ -61,7 +65,7 @@ def world(model_only, make_user, make_team):
         if setup != "agency_record" and code == POLICE:
             agency = Agency.objects.get_or_create(code="elsewhere-police", defaults={
                 "name": "Elsewhere Police", "kind": AgencyKind.POLICE})[0]
-        if setup != "agency_record" and code == CSC and role not in (Role.FRONT_DOOR, Role.HEAD_OF_SERVICE):
+        if setup not in ("agency_record", "contact") and code == CSC:
             agency = Agency.objects.get_or_create(code="elsewhere-csc", defaults={
                 "name": "Elsewhere Children's Services", "kind": AgencyKind.CHILDRENS_SOCIAL_CARE})[0]
         team = make_team(agency)
@@ -72,6 +76,10 @@ def world(model_only, make_user, make_team):
         elif setup == "team" and role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
             colleague = make_user(role=Role.SOCIAL_WORKER, agency=agency, team=team)
             allocation_set(actor_user=head, person=kayden, worker=colleague)
+        elif setup == "contact":  # a contact about him at the authority's front door, taken by a colleague there
+            csc = Agency.objects.get(code=CSC)
+            taker = make_user(role=Role.FRONT_DOOR, agency=csc, team=make_team(csc))
+            contact_record(user=taker, person=target, raised_by="neighbour", text="The access matrix asks")
         elif setup in ("self_claim", "break_glass"):
             with contextlib.suppress(claims.ClaimError):  # a role the policy refuses: then 404 everywhere
                 claims.claim_start(user=user, person_id=target.pk, kind=setup, reason_code="other",
@@ -86,23 +94,26 @@ def world(model_only, make_user, make_team):
     return {"kayden": kayden, "darren": darren, "cases": cases, "make_case": make_case}
 
 
-def _expected_scope(user, setup) -> str | None:
+def _expected_scope(user, setup, target) -> str | None:
     """The scope the written policy gives for the relationship this setup made (computed from the table alone)."""
     kinds = {"allocation": [policy.Relation.ALLOCATION], "team": [policy.Relation.TEAM],
              "household": [policy.Relation.HOUSEHOLD], "agency_record": [policy.Relation.AGENCY_RECORD],
              "self_claim": [policy.Relation.SELF_CLAIM], "break_glass": [policy.Relation.BREAK_GLASS],
-             "commission": [policy.Relation.REVIEW_COMMISSION], "none": []}[setup]
+             "commission": [policy.Relation.REVIEW_COMMISSION], "contact": [], "none": []}[setup]
     if user.role == Role.SOCIAL_WORKER and setup == "team":
         kinds = []  # a social worker is not a team manager: the colleague's allocation gives them nothing
     if user.role == Role.TEAM_MANAGER and setup == "allocation":
         kinds = [policy.Relation.TEAM]  # a manager allocated a child works it as the team's manager
     if user.role == Role.TEAM_MANAGER and setup == "household":
         kinds = [policy.Relation.HOUSEHOLD]
-    if user.role == Role.FRONT_DOOR:
+    if setup == "household" and user.role not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        kinds = []  # the household setup allocates the child to social workers and managers only
+    if user.role == Role.FRONT_DOOR and setup == "contact":  # duty comes from a contact, not the role alone
         kinds = [*kinds, policy.Relation.FRONT_DOOR_DUTY]
-    if user.role == Role.HEAD_OF_SERVICE:
+    if user.role == Role.HEAD_OF_SERVICE and (setup == "contact" or Alert.objects.filter(
+            person=target, agency_id=user.agency_id).exists()):  # a child known to the service: a contact, an alert
         kinds = [*kinds, policy.Relation.SERVICE_OVERSIGHT]
-    if user.role in policy.CSC_WORKING_ROLES and setup == "agency_record":
+    if user.role in policy.CSC_WORKING_ROLES and setup in ("agency_record", "contact"):  # at his authority
         kinds = [*kinds, policy.Relation.AGENCY_RECORD]
     return policy.widest_scope(policy.relationship_scope(user, k) for k in kinds)
 
@@ -112,7 +123,7 @@ def test_every_person_page_answers_as_the_written_policy_says(world):
     checked = 0
     for role, setup in world["cases"]:
         user, target = world["make_case"](role, setup)
-        expected = _expected_scope(user, setup)
+        expected = _expected_scope(user, setup, target)
         assert scope_of(user, target.pk) == expected, (role, setup, relationships_to(user, target.pk))
         client = sign_in(Client(), user)
         for url_name in policy.PERSON_PAGES:

@@ -177,6 +177,26 @@ def test_overdue_reviews_are_counted(family, make_user):
     assert scope_of(gp, family["kayden"].pk) is None
 
 
+def test_the_dpo_is_emailed_each_claim_once_committed_naming_nobody_whose_record_it_is(
+        family, make_user, mailoutbox, django_capture_on_commit_callbacks):
+    gp = _user(make_user, Role.PARTNER_PRACTITIONER, GP)
+    dpo = _user(make_user, Role.DATA_PROTECTION_OFFICER, CSC)
+    type(dpo).objects.filter(pk=dpo.pk).update(email="dpo@northbrook.example")
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        claims.claim_start(user=gp, person_id=family["kayden"].pk, kind="break_glass", reason_code="emergency",
+                           reason_text="Brought in unconscious, no adult with him")
+    assert mailoutbox == []  # nothing is sent before the claim is committed
+    for callback in waiting:
+        callback()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["dpo@northbrook.example"] and "Break-glass" in mail.subject
+    assert "Emergency: a risk to life or of serious harm" in mail.body and "/access/claims/" in mail.body
+    kayden = family["kayden"]
+    assert kayden.family_name not in mail.body and str(kayden.pk) not in mail.body
+    assert "unconscious" not in mail.body  # the free text may name people: it stays in joinedup
+
+
 def test_roles_that_may_not_claim_are_refused(family, make_user):
     for role in (Role.CASE_REVIEWER, Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMINISTRATOR):
         user = _user(make_user, role, CSC)

@@ -397,3 +397,19 @@ def test_the_database_refuses_changes_to_approved_minutes_that_go_round_the_serv
     meeting_approve(user=hos, meeting_id=v2.pk, revision=v2.revision)
     meeting.refresh_from_db()
     assert meeting.status == MinutesStatus.SUPERSEDED
+
+
+def test_a_sealed_siblings_name_is_blanked_in_the_minutes_but_kept_as_written(front_door, hos, case, sibling):
+    from joinedup.access import sealing
+    from joinedup.chronology.restriction import SEALED_NAME
+    from joinedup.practice.models import MeetingItem
+
+    minutes = strategy_minutes()
+    minutes["items"][0]["discussion"] = "Rory Calloway was there too; rory was upset."
+    meeting = meeting_draft_update(user=front_door, meeting_id=started(front_door, case).pk, revision=0, data=minutes)
+    meeting = meeting_approve(user=hos, meeting_id=meeting.pk, revision=meeting.revision)
+    assert "Rory Calloway was there" in meeting_for_viewer(viewer=front_door, meeting_id=meeting.pk).items[0].item.discussion
+    sealing.person_seal(user=hos, person_id=sibling.pk, reason="Adoption order made today")
+    shown = meeting_for_viewer(viewer=front_door, meeting_id=meeting.pk).items[0].item.discussion
+    assert shown == f"{SEALED_NAME} was there too; {SEALED_NAME} was upset."
+    assert MeetingItem.objects.get(meeting=meeting).discussion == "Rory Calloway was there too; rory was upset."

@@ -17,9 +17,11 @@ def agencies(out: Path) -> list[dict[str, str]]:
     return json.loads((out / "agencies.json").read_text(encoding="utf-8"))
 
 
-def records(out: Path) -> Iterator[dict[str, Any]]:
-    """Every record of every agency, whatever its file format, converted to the record model."""
+def records(out: Path, only: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every record of every agency (or of the one named), whatever its file format, converted to the record model."""
     for a in agencies(out):
+        if only is not None and a["id"] != only:
+            continue
         folder = out / "agencies" / a["id"]
         if a["format"] == "jsonl":
             with (folder / "records.jsonl").open(encoding="utf-8") as f:

@@ -75,8 +75,9 @@ def test_supervision_sessions_are_the_joinedup_workers_with_decisions_and_action
     assert done > late and late + never > 0, (done, late, never)
 
 
-def test_minutes_record_attendees_positions_and_some_dissent_with_reasons(casework_run: Path) -> None:
-    meetings = [i for i in _practice(casework_run) if i["type"] == "meeting"]
+def test_minutes_record_attendees_positions_and_some_dissent_with_reasons(mid_run) -> None:
+    out, _ = mid_run  # large enough that a 30% escalation of a few dozen dissents cannot come to none by chance
+    meetings = [i for i in _practice(out) if i["type"] == "meeting"]
     kinds = Counter(m["meeting_type"] for m in meetings)
     assert set(kinds) == {"strategy_discussion", "initial_conference", "review_conference", "core_group",
                           "partnership"}, kinds

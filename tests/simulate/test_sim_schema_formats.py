@@ -66,7 +66,12 @@ def test_the_schema_rejects_what_it_should() -> None:
     assert not v.is_valid(both)
     no_expl = json.loads(json.dumps(rec))
     del no_expl["detail"]["injury"]["explanation_given"]
-    assert not v.is_valid(no_expl)
+    assert v.is_valid(no_expl)  # issue 16: an injury without an explanation is one whose explanation is unknown
+    for key, bad in (("explanation_status", "maybe"), ("site_code", "ear"), ("site", "")):
+        wrong = json.loads(json.dumps(rec))
+        wrong["detail"]["injury"][key] = bad
+        assert not v.is_valid(wrong), key
+    assert not v.is_valid({**rec, "detail": {**rec["detail"], "cp_flag_seen": "yes"}})
     nameless = json.loads(json.dumps(rec))
     for k in ("given_name", "family_name"):
         nameless["mentions"][0].pop(k, None)

@@ -28,6 +28,7 @@ from joinedup.accounts.services import actor_for, api_token_create
 from joinedup.alerts.rules.base import SUSPECT, Rule
 from joinedup.core.logging import EXCEPTION_MESSAGE_WITHHELD, SafeFormatter
 from joinedup.people.models import Person
+from tests.conftest import on_duty
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,7 +129,7 @@ def test_no_log_line_holds_a_name_nhs_number_date_of_birth_or_postcode(every_log
     child = Person.objects.get(nhs_number=CHILD["nhs_number"], merged_into__isnull=True)
 
     # The person search (by name, NHS number, date of birth; a bad NHS number), the person page, a 404.
-    web = signed_in(front_door)
+    web = signed_in(on_duty(front_door, child))  # a contact about the child at the front door
     found = web.post("/people/", {"name": "Zebedee Quillfeather", "dob": "", "nhs_number": ""}).content.decode()
     assert f"/people/{child.pk}/" in found
     assert f"/people/{child.pk}/" in web.post("/people/", {"name": "", "dob": "27/03/2019",

@@ -23,7 +23,8 @@ from joinedup.web.navigation import home_cards_for, navigation_for
 from tests.conftest import sign_in
 
 ROLES = [Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR, Role.HEAD_OF_SERVICE, Role.PARTNER_PRACTITIONER,
-         Role.CASE_REVIEWER, Role.DATA_PROTECTION_OFFICER, Role.PARTNERSHIP_MEMBER, Role.SYSTEM_ADMINISTRATOR]
+         Role.CASE_REVIEWER, Role.DATA_PROTECTION_OFFICER, Role.PARTNERSHIP_MEMBER, Role.SYSTEM_ADMINISTRATOR,
+         Role.PERFORMANCE]
 NOT_PAGES = {"sign-in", "sign-out", "signed-out"}  # the sign-in flow's own routes
 _CONVERTERS = {"uuid": lambda: str(uuid.uuid4()), "int": lambda: "987654321", "slug": lambda: "no-such-step",
                "str": lambda: "no-such-thing"}
@@ -58,6 +59,7 @@ def people(make_agency, make_user, make_team):
 
 def test_the_url_configuration_is_what_this_matrix_covers():
     assert len(WEB) >= 40 and len(API) >= 20
+    assert set(ROLES) == set(Role.values)  # a new role is in the matrix the day it is added
     assert any("<uuid:person_id>" in r for _n, r in WEB) and any("<int:" in r for _n, r in WEB)
 
 

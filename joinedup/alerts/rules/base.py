@@ -65,15 +65,21 @@ class ChildContext:
     memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def as_of(self, at: dt.datetime) -> ChildContext:
-        """Only what had been received by `at` (replays and scheduled runs use this)."""
+        """Only what had been received by `at` (replays and scheduled runs use this): records received by then,
+        and housemates and companions first seen by that day (an adult who moved in later is not yet in the
+        household). What the store cannot date is kept as it stands now: a member's presumed end, and whether
+        children's social care knows them."""
         from joinedup.chronology.events import plan_periods
 
         events = [e for e in self.events if e.recorded_at <= at]
+        day = at.date()
         return replace(
             self,
             events=events,
+            household=[m for m in self.household if m.start <= day],
             household_events=[e for e in self.household_events if e.recorded_at <= at],
             plans=plan_periods(events),
+            companions=[c for c in self.companions if c.start <= day],
         )
 
     def age_days(self, on: dt.date) -> int | None:
@@ -110,6 +116,9 @@ class Rule:
     evaluate: Callable[[ChildContext, dt.datetime, dict[str, Any]], Finding | None]
     time_based: bool = False  # also evaluated on the schedule, not only when a record arrives
     route: str = ROUTE_USUAL  # where its alerts go besides the usual (ROUTE_*)
+    # What the rule reads, as the agency record format names it (docs/formats/README.md): `kind:<kind>`,
+    # `detail.<key>[.<key>]`, `mentions.<field>`; a test checks each is documented there.
+    inputs: tuple[str, ...] = ()
 
     def __call__(self, ctx: ChildContext, at: dt.datetime) -> Finding | None:
         return self.evaluate(ctx, at, self.params)

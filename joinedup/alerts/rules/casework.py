@@ -66,13 +66,19 @@ def casework_events(ctx: ChildContext, at: dt.datetime) -> list[Event]:
 
 def casework_of(ctx: ChildContext, at: dt.datetime, clocks: Clocks) -> Casework:
     """The fold of the child's casework records received by `at` (made once, shared by R15–R19)."""
+    quick = (at, clocks, id(ctx.events), len(ctx.events))  # the same evaluation asking again: no key to rebuild
+    hit = ctx.memo.get("casework_at")
+    if hit is not None and hit[0] == quick:
+        return hit[1]
     events = casework_events(ctx, at)
     key = (clocks, tuple((id(e), e.key, e.version, e.versions_received, e.ended_on) for e in events))
     hit = ctx.memo.get("casework")
     if hit is not None and hit[0] == key:
-        return hit[1]
-    out = fold([CaseworkRecord.from_event(e) for e in events], clocks=clocks)
-    ctx.memo["casework"] = (key, out)
+        out = hit[1]
+    else:
+        out = fold([CaseworkRecord.from_event(e) for e in events], clocks=clocks)
+        ctx.memo["casework"] = (key, out)
+    ctx.memo["casework_at"] = (quick, out)
     return out
 
 
@@ -242,6 +248,7 @@ CASEWORK_RULES: tuple[Rule, ...] = (
         f"{WORKING_TOGETHER}: a decision on the type of response within one working day of a referral "
         "being received; applied to every contact by local front-door policy.",
         PROCESS_FAILURE, {"clocks": CLOCKS}, r15_contact_decision, time_based=True,
+        inputs=("kind:csc_contact", "detail.decision", "detail.decided_at", "detail.case_id", "occurred_at"),
     ),
     Rule(
         "R16", "Assessment past 45 working days",
@@ -250,6 +257,7 @@ CASEWORK_RULES: tuple[Rule, ...] = (
         f"{WORKING_TOGETHER}: the maximum timeframe for an assessment to conclude is 45 working days "
         "from the point of referral.",
         PROCESS_FAILURE, {"clocks": CLOCKS}, r16_assessment, time_based=True,
+        inputs=("kind:referral", "kind:assessment", "detail.nfa", "ended_on", "kind:case_closure", "detail.case_id"),
     ),
     Rule(
         "R17", "Initial child protection conference past 15 working days",
@@ -258,6 +266,7 @@ CASEWORK_RULES: tuple[Rule, ...] = (
         f"{WORKING_TOGETHER}: the initial child protection conference takes place within 15 working "
         "days of the strategy discussion at which section 47 enquiries were initiated.",
         PROCESS_FAILURE, {"clocks": CLOCKS}, r17_initial_conference, time_based=True,
+        inputs=("kind:strategy_discussion", "kind:section47_enquiry", "detail.conference_needed", "kind:conference", "detail.case_id"),
     ),
     Rule(
         "R18", "First core group not held within 10 working days",
@@ -266,6 +275,7 @@ CASEWORK_RULES: tuple[Rule, ...] = (
         f"{WORKING_TOGETHER}: the first core group meeting takes place within 10 working days of the "
         "initial child protection conference.",
         PROCESS_FAILURE, {"clocks": CLOCKS}, r18_core_group, time_based=True,
+        inputs=("kind:conference", "kind:cp_plan", "kind:core_group", "detail.conference_type", "detail.outcome", "ended_on"),
     ),
     Rule(
         "R19", "Review conference overdue",
@@ -274,5 +284,6 @@ CASEWORK_RULES: tuple[Rule, ...] = (
         f"{WORKING_TOGETHER}: the first review conference within three months of the initial "
         "conference, further reviews at intervals of not more than six months.",
         PROCESS_FAILURE, {"clocks": CLOCKS}, r19_review_conference, time_based=True,
+        inputs=("kind:conference", "kind:cp_plan", "detail.conference_type", "detail.outcome", "ended_on"),
     ),
 )

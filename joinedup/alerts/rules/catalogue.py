@@ -18,9 +18,11 @@ fold (`casework.lifecycle.fold`), the same clocks the case screens show; R20–R
 read the fold's visit and revisit clocks). R13 (visits or supervision overdue) is retired (`RETIRED_RULES`): its id
 is never reused.
 
-Data the simulated authority does not send is read from documented detail keys (docs/alerts.md):
-`plan_flag_seen` (R9), `notified` (R4), `independently_mobile` (R1), `behaviour_change` (R11),
-`parent_cp_history` (R6) and others.
+Rules read only what the agency record format documents (docs/formats/README.md, "What the alert rules read"),
+and each declares it (`Rule.inputs`; a test checks every input is in the format's documentation): coded body sites
+(`injury.site_code`, SNOMED CT, the text `injury.site` only as the fallback), `injuries` lists, the coded
+`injury.explanation_status`, `cp_flag_seen` (R9: absent is unknown, and R9 does not fire), coded `decision` values
+(R12 never looks for decision words in free text) and coded `neglect_signs` (R14).
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from joinedup.chronology.events import Event
+from joinedup.chronology.events import Event, Injury
 from joinedup.chronology.kinds import kind_info
 
 from .base import CONSIDER, CONTEXT_ONLY, ESCALATE, PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
 from .casework import CASEWORK_RULES
 from .practice import PRACTICE_RULES
+from .sites import OTHER_SITE_CODES, TEN4_SITE_CODES, TEN4_SITE_WORDS
 
 UTC = dt.UTC
 DAY = dt.timedelta(days=1)
@@ -74,10 +77,13 @@ def _has_any(text: str, phrases: Iterable[str]) -> bool:
 
 
 def _text_of(e: Event) -> str:
-    d = e.detail
-    parts = [str(d.get(k) or "") for k in ("code", "finding", "outcome", "decision", "offence", "reason")]
-    parts.append(e.text)
-    return " ".join(parts)
+    """The record's main code and free text (`detail.code`, `detail.text`): what R6 and R11 look for words in."""
+    return f"{e.detail.get('code') or ''} {e.text}"
+
+
+def _code(value: object) -> str:
+    """A coded value as sent (`no_further_action`; older senders' `no further action` is the same code)."""
+    return "_".join(str(value or "").strip().lower().replace("-", " ").split())
 
 
 def _age_text(days: int) -> str:
@@ -110,7 +116,8 @@ def _who(e: Event) -> str:
 
 def _injury_text(e: Event) -> str:
     assert e.injury is not None
-    return f"{e.injury.description or 'injury'} to the {e.injury.site or 'unrecorded site'}"
+    parts = [f"{i.description or 'injury'} to the {i.site or 'unrecorded site'}" for i in e.injuries or (e.injury,)]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _on_plan(ctx: ChildContext, day: dt.date, plans: Iterable[str]):
@@ -268,14 +275,30 @@ def r1_not_mobile(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) ->
 
 # --- R2: TEN-4-FACESp bruising under 4 ---------------------------------------------------------------
 
-TEN4_SITES = ("torso", "chest", "abdomen", "abdominal", "stomach", "back", "lower back", "buttock", "buttocks",
-              "genitals", "genital", "groin", "ear", "ears", "neck", "frenulum", "angle of jaw", "jaw", "cheek",
-              "cheeks", "eyelid", "eyelids", "subconjunctival", "subconjunctiva")
+TEN4_SITES = TEN4_SITE_WORDS  # the text fallback (alerts.rules.sites)
 
 
-def _patterned(e: Event, params: dict[str, Any]) -> bool:
-    assert e.injury is not None
-    return bool(e.injury.pattern) or _has_any(e.injury.description, params["pattern_words"])
+def ten4_site(inj: Injury, words: Iterable[str] = TEN4_SITE_WORDS) -> bool:
+    """Whether the injury's site is a TEN-4-FACESp site: its SNOMED CT code first (the product's table in
+    `rules.sites`), the recorded text only when no code was sent or the code is in neither table."""
+    if inj.site_code in TEN4_SITE_CODES:
+        return True
+    if inj.site_code in OTHER_SITE_CODES:
+        return False
+    return _has_any(inj.site, words)
+
+
+def _patterned(inj: Injury, params: dict[str, Any]) -> bool:
+    return bool(inj.pattern) or _has_any(inj.description, params["pattern_words"])
+
+
+def _ten4_bruises(e: Event, params: dict[str, Any]) -> list[Injury]:
+    out = []
+    for inj in e.injuries:
+        bruise = _has_any(inj.description, params["bruise_words"]) or bool(inj.pattern)
+        if bruise and (ten4_site(inj, params["sites"]) or _patterned(inj, params)):
+            out.append(inj)
+    return out
 
 
 def r2_ten4(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
@@ -284,17 +307,15 @@ def r2_ten4(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Findi
         age = ctx.age_days(e.occurred_on)
         if age is None or not 0 <= age < params["max_age_years"] * 365.25:
             continue
-        inj = e.injury
-        assert inj is not None
-        bruise = _has_any(inj.description, params["bruise_words"]) or bool(inj.pattern)
-        if bruise and (_has_any(inj.site, params["sites"]) or _patterned(e, params)):
+        if _ten4_bruises(e, params):
             hits.append(e)
     if not hits:
         return None
     e = hits[-1]
     age = ctx.age_days(e.occurred_on)
-    where = "a patterned bruise" if _patterned(e, params) and not _has_any(e.injury.site, params["sites"]) else \
-        "bruising at a TEN-4-FACESp site"
+    found = _ten4_bruises(e, params)
+    where = "bruising at a TEN-4-FACESp site" if any(ten4_site(i, params["sites"]) for i in found) else \
+        "a patterned bruise"
     more = f" ({len(hits)} such records in {params['lookback_days']} days)" if len(hits) > 1 else ""
     sentence = (f"{_injury_text(e).capitalize()} recorded by {_who(e)} on {_d(e.occurred_on)} in a child "
                 f"{_age_text(age or 0)}{more}: {where} in a child under {params['max_age_years']} is a recognised "
@@ -305,9 +326,24 @@ def r2_ten4(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Findi
 # --- R3: repeated injuries with differing explanations ----------------------------------------------
 
 
-def _explanation(e: Event) -> str:
-    assert e.injury is not None
-    return " ".join(_words(e.injury.explanation).split())
+NO_EXPLANATION = "no explanation given"
+
+
+def _account(inj: Injury) -> str:
+    """The account given for an injury, by its coded `explanation_status`: the explanation's words when given,
+    "no explanation given" when one was asked for and not given; "" when not asked or not known (not an account)."""
+    if inj.explanation_status == "given":
+        return " ".join(_words(inj.explanation).split())
+    if inj.explanation_status == "not_given":
+        return NO_EXPLANATION
+    return ""
+
+
+def _account_text(inj: Injury) -> str:
+    if inj.explanation_status == "given":
+        return f"“{inj.explanation}”"
+    return {"not_given": "no explanation given", "not_asked": "no explanation asked for"}.get(
+        inj.explanation_status, "explanation not recorded")
 
 
 def r3_repeat_injuries(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
@@ -315,12 +351,12 @@ def r3_repeat_injuries(ctx: ChildContext, at: dt.datetime, params: dict[str, Any
     days = {e.occurred_on for e in hurt}
     if len(days) < params["min_presentations"]:
         return None
-    explanations = {_explanation(e) for e in hurt if _explanation(e)}
-    explainers = {e.injury.explained_by for e in hurt if e.injury and e.injury.explained_by}
+    explanations = {a for e in hurt for i in e.injuries if (a := _account(i))}
+    explainers = {i.explained_by for e in hurt for i in e.injuries if i.explained_by and _account(i)}
     if len(explanations) < 2 and len(explainers) < 2:
         return None
     agencies = sorted({_who(e) for e in hurt})
-    accounts = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: “{e.injury.explanation}”" for e in hurt[-4:] if e.injury)
+    accounts = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: {_account_text(e.injury)}" for e in hurt[-4:] if e.injury)
     sentence = (f"{len(days)} injury presentations in {params['window_days'] // 30} months across "
                 f"{len(agencies)} agenc{'y' if len(agencies) == 1 else 'ies'} with different explanations "
                 f"({accounts}): explanations that change between accounts should make us suspect maltreatment.")
@@ -330,12 +366,19 @@ def r3_repeat_injuries(ctx: ChildContext, at: dt.datetime, params: dict[str, Any
 # --- R4: injury to a child on a plan or under enquiry, nobody told within 24 hours -------------------
 
 
+NOTIFIED_SOCIAL_WORKER = frozenset({"social_worker", "childrens_social_care"})
+NOTIFIED_POLICE = frozenset({"police"})
+
+
 def _told(ctx: ChildContext, injury: Event, hours: int) -> tuple[bool, bool, list[Event]]:
+    """Whether the social worker and the police knew within `hours`: a record of theirs (children's social care's
+    or the police's own record of the injury counts: they knew), a strategy discussion, or `detail.notified`."""
     notified = injury.detail.get("notified") or ()
     if isinstance(notified, str):
         notified = [notified]
-    text = " ".join(str(n).lower() for n in notified)
-    sw, police = "social" in text or "csc" in text, "police" in text
+    codes = {_code(n) for n in notified}
+    sw = bool(codes & NOTIFIED_SOCIAL_WORKER) or injury.agency_kind == CSC_AGENCY_KIND
+    police = bool(codes & NOTIFIED_POLICE) or injury.agency_kind == POLICE_AGENCY_KIND
     found = []
     end = injury.occurred_at + dt.timedelta(hours=hours)
     for e in ctx.events:
@@ -400,6 +443,9 @@ def r5_unknown_adult(ctx: ChildContext, at: dt.datetime, params: dict[str, Any])
         return None
     ids = {m.person_id for m in adults}
     keys = [e.key for e in ctx.household_events if e.person_id in ids and _within(e, at, params["recent_days"])]
+    # the child's own records that name a companion with them (their agency, on the days they were recorded)
+    keys += [e.key for e in ctx.events for c in adults if c in ctx.companions and _who(e) in c.agencies
+             and c.start <= e.occurred_on <= c.end and _within(e, at, params["recent_days"])]
     names = []
     for m in adults:
         if m.label not in names:
@@ -430,7 +476,7 @@ def r7_transience(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) ->
     for e in [*ctx.events, *ctx.household_events]:
         if not _within(e, at, params["window_days"]):
             continue
-        if e.kind in MOVE_KINDS or e.detail.get("code") in ("change_of_address", "move"):
+        if e.kind in MOVE_KINDS:
             moves.setdefault(e.occurred_on, e)
         elif e.kind == "eviction_proceedings":
             evictions.append(e)
@@ -453,9 +499,9 @@ def r7_transience(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) ->
 
 def _not_seen(e: Event) -> bool:
     d = e.detail
-    if e.kind == "missed_appointment" or _truthy(d.get("not_brought")):
+    if e.kind == "missed_appointment" or d.get("not_brought") is True:
         return True
-    return e.kind == "visit" and _falsy(d.get("child_seen"))
+    return e.kind == "visit" and d.get("child_seen") is False
 
 
 def r8_not_seen(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
@@ -485,9 +531,11 @@ def r8_not_seen(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> F
         if len(streak) >= params["unseen_visits"] or (streak and unseen_days > params["unseen_days"]):
             hits += [*reversed(streak)]
             hits.insert(0, next((e for e in ctx.events if e.key == plan.event_key), streak[0]))
+            # No running count of days: the sentence changes only when the evidence does (a new visit).
             sentence = (sentence + " " if sentence else "") + (
-                f"On a plan and not seen by a social worker since {_d(last_seen)} ({unseen_days} days; "
-                f"{len(streak)} visit{'s' if len(streak) != 1 else ''} in a row without seeing the child).")
+                f"On a plan and not seen by a social worker since {_d(last_seen)}: {len(streak)} "
+                f"visit{'s' if len(streak) != 1 else ''} in a row without seeing the child"
+                + (f", the latest on {_d(streak[0].occurred_on)}" if streak else "") + ".")
     if not hits:
         return None
     return _finding("R8", ctx, at, sentence + " Escalate: a child who is not seen cannot be kept safe.",
@@ -500,42 +548,64 @@ CLINICAL_KINDS = ("consultation", "ed_attendance", "admission", "health_visitor_
                   "ambulance_callout")
 
 
-def r9_no_plan_flag(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
-    hits = []
-    plan_key = ""
+SEEN, NOT_SEEN, UNKNOWN = "seen", "not seen", "unknown"
+
+
+def cp_flag_state(e: Event) -> str:
+    """What a health encounter's record says about the child protection flag (`detail.cp_flag_seen`): "seen",
+    "not seen", or "unknown" when the record does not say (R9 then cannot tell, and does not fire)."""
+    flag = e.detail.get("cp_flag_seen")
+    if flag is True:
+        return SEEN
+    if flag is False:
+        return NOT_SEEN
+    return UNKNOWN
+
+
+def r9_encounters(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> list[tuple[Event, str, str]]:
+    """Every health encounter in the window during a plan: (event, the plan's event key, `cp_flag_state`)."""
+    out = []
     for e in ctx.events:
         if e.kind not in params["clinical_kinds"] or not _within(e, at, params["lookback_days"]):
             continue
         if e.agency_kind and e.agency_kind not in HEALTH_AGENCY_KINDS:
             continue
         plan = ctx.plan_on(e.occurred_on, tuple(params["plans"]))
-        if plan is None or _truthy(e.detail.get("plan_flag_seen")):
-            continue
-        hits.append(e)
-        plan_key = plan.event_key
+        if plan is not None:
+            out.append((e, plan.event_key, cp_flag_state(e)))
+    return out
+
+
+def r9_no_plan_flag(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
+    hits = [(e, plan_key) for e, plan_key, state in r9_encounters(ctx, at, params) if state == NOT_SEEN]
     if not hits:
-        return None
-    e = hits[-1]
+        return None  # an encounter whose record does not say is "unknown": not a finding
+    e, plan_key = hits[-1]
+    hits = [h for h, _key in hits]
     sentence = (f"{_who(e)} saw the child ({e.kind_label.lower()}, {_d(e.occurred_on)}) while the child was on a "
-                "child protection plan and the record carries no sign that the plan flag (or a summary of "
-                "earlier injuries) was seen: the clinician may not have known.")
+                "child protection plan and the record says the clinician did not see the child protection plan "
+                "flag: the clinician may not have known.")
     return _finding("R9", ctx, at, sentence, [plan_key, *(x.key for x in hits)])
 
 
 # --- R11: behaviour change with a new injury or neglect sign, on a plan ------------------------------
 
 
-def _neglect_sign(e: Event, params: dict[str, Any]) -> bool:
+def _neglect_signs(e: Event, params: dict[str, Any]) -> tuple[str, ...]:
+    """The coded neglect signs a record carries (`detail.neglect_signs`, `detail.neglect: true`, a poor
+    `detail.home_conditions`), as words; free text is not read."""
     d = e.detail
-    if d.get("code") == "neglect_indicator" or _truthy(d.get("neglect")):
-        return True
-    home = str(d.get("home_conditions") or "").lower()
-    if home and home in params["poor_home"]:
-        return True
-    if e.kind in ("school_concern", "consultation", "health_visitor_contact", "injury", "visit",
-                  "family_support_session"):
-        return _has_any(" ".join((str(d.get("finding") or ""), e.text)), params["sign_words"])
-    return False
+    signs = d.get("neglect_signs") or ()
+    out = [str(s).replace("_", " ") for s in (signs if isinstance(signs, list) else [signs]) if s]
+    if _code(d.get("home_conditions")) in params["poor_home"]:
+        out.append(f"home conditions {str(d['home_conditions']).replace('_', ' ')}")
+    if d.get("neglect") is True and not out:
+        out.append("neglect")
+    return tuple(out)
+
+
+def _neglect_sign(e: Event, params: dict[str, Any]) -> bool:
+    return bool(_neglect_signs(e, params))
 
 
 BEHAVIOUR_WORDS = ("withdrawn", "flinching", "flinched", "flinches", "pulling away", "pulled away", "pulls away",
@@ -547,8 +617,8 @@ def r11_behaviour(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) ->
     if plan is None:
         return None
     recent = [e for e in ctx.events if _within(e, at, params["window_days"])]
-    behaviour = [e for e in recent if _truthy(e.detail.get("behaviour_change"))
-                 or _has_any(_text_of(e), params["behaviour_words"])]
+    behaviour = [e for e in recent if e.detail.get("behaviour_change") is True
+                 or _has_any(e.text, params["behaviour_words"])]
     harm = [e for e in recent if e.injury is not None or _neglect_sign(e, NEGLECT_PARAMS)]
     if not behaviour or not harm:
         return None
@@ -563,26 +633,44 @@ def r11_behaviour(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) ->
 # --- R12: a decision that lowered protection, followed by a new injury or concern --------------------
 
 
+# Coded decisions that lower protection (docs/formats/README.md): (kind or "" for any kind, key, code) → words.
+LOWERING_DECISIONS: dict[tuple[str, str, str], str] = {
+    ("", "decision", "no_further_action"): "no further action",
+    ("", "decision", "return_home"): "return home",
+    ("referral", "nfa", "true"): "no further action on the referral",
+    ("assessment", "outcome", "no_further_action"): "assessment: no further action",
+    ("section47_enquiry", "outcome", "not_substantiated"): "section 47 enquiry: not substantiated",
+    ("strategy_discussion", "decision", "no_section_47"): "strategy discussion: no section 47 enquiry",
+    ("conference", "outcome", "no_plan"): "conference: no plan",
+    ("conference", "outcome", "plan_ends"): "conference: plan ended",
+    ("", "threshold_met", "false"): "threshold not met",
+}
+# Records that are a new worry about the child (besides injuries and neglect signs) when they follow a decision.
+CONCERN_KINDS = ("school_concern", "referral", "csc_contact", "concern")
+POLICE_CONCERN_ROLES = frozenset({"victim", "subject", "present", "witness"})
+
+
 def _lowering(e: Event) -> str:
+    """The decision that lowered protection this record codes (its words), else "". Coded values only: the
+    words "no further action" in a record's free text are never read as a decision."""
     d = e.detail
-    text = " ".join(str(d.get(k) or "").lower() for k in ("decision", "outcome"))
-    if "no further action" in text or "threshold not met" in text or "return home" in text:
-        return text.strip()
-    if e.kind == "assessment" and "not in need" in text:
-        return "not in need"
-    if e.kind == "section47_enquiry" and "not substantiated" in text:
-        return "section 47 not substantiated"
-    if _falsy(d.get("threshold_met")):
-        return "threshold not met"
+    for (kind, key, code), words in LOWERING_DECISIONS.items():
+        if (not kind or e.kind == kind) and key in d and _code(d[key]) == code:
+            return words
     return ""
 
 
 def _concern(e: Event) -> bool:
-    if e.injury is not None or e.kind in ("school_concern", "referral", "csc_contact"):
+    """A new worry about the child: an injury, a neglect sign, a school concern, a contact or referral to
+    children's social care, a concern raised, or a police incident naming the child as victim, subject, present
+    or witness. A record that itself codes a decision lowering protection is a decision, not a new concern."""
+    if e.injury is not None or _neglect_sign(e, NEGLECT_PARAMS):
         return True
-    if e.kind == "police_incident":
+    if _lowering(e):
+        return False
+    if e.kind in CONCERN_KINDS:
         return True
-    return _neglect_sign(e, NEGLECT_PARAMS)
+    return e.kind == "police_incident" and bool(POLICE_CONCERN_ROLES & set(e.roles))
 
 
 def r12_after_lowering(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
@@ -619,10 +707,7 @@ def r12_after_lowering(ctx: ChildContext, at: dt.datetime, params: dict[str, Any
 NEGLECT_PARAMS: dict[str, Any] = {
     "window_days": 183,
     "min_signs": 2,
-    "poor_home": ("poor", "no safe sleeping space", "squalid", "unsafe", "very poor"),
-    "sign_words": ("neglect", "weight faltering", "faltering growth", "faltering weight", "untreated",
-                   "soiled clothing", "unwashed", "malnutrition", "nappy rash", "head lice", "missed immunisations",
-                   "dental decay", "arrived hungry", "hungry"),
+    "poor_home": ("poor", "very_poor", "no_safe_sleeping_space"),  # `detail.home_conditions` codes
 }
 
 
@@ -632,8 +717,7 @@ def r14_neglect(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> F
     if len(days) < params["min_signs"]:
         return None
     agencies = sorted({_who(e) for e in signs})
-    listed = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: {e.detail.get('finding') or e.detail.get('home_conditions') or e.text}"
-                       for e in signs[-4:])
+    listed = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: {', '.join(_neglect_signs(e, params))}" for e in signs[-4:])
     sentence = (f"Signs of neglect on {len(days)} occasions in {params['window_days'] // 30} months from "
                 f"{len(agencies)} agenc{'y' if len(agencies) == 1 else 'ies'} ({listed}): persistent signs "
                 "should make us suspect neglect.")
@@ -641,6 +725,36 @@ def r14_neglect(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> F
 
 
 # --- the catalogue -----------------------------------------------------------------------------------
+
+# What each rule reads, as docs/formats/README.md names it ("What the alert rules read"): `Rule.inputs`.
+_INJURY = ("detail.injury", "detail.injuries", "detail.injury.site", "detail.injury.description")
+_PLAN = ("kind:cp_plan", "kind:cin_plan", "ended_on")
+_ENQUIRY = ("kind:section47_enquiry", "kind:strategy_discussion", "ended_on")
+_CONTEXT = ("detail.code", "detail.text", "detail.dash_risk", "detail.domestic_abuse", "detail.mental_health",
+            "detail.substance_misuse", "detail.parent_cp_history", "kind:ed_attendance", "kind:admission",
+            "kind:ambulance_callout", "mentions.address", "mentions.dob")
+_NEGLECT = ("detail.neglect_signs", "detail.neglect", "detail.home_conditions")
+INPUTS: dict[str, tuple[str, ...]] = {
+    "R1": (*_INJURY, "detail.independently_mobile", "mentions.dob"),
+    "R2": (*_INJURY, "detail.injury.site_code", "detail.injury.pattern", "mentions.dob"),
+    "R3": (*_INJURY, "detail.injury.explanation_status", "detail.injury.explanation_given",
+           "detail.injury.explained_by"),
+    "R4": (*_INJURY, *_PLAN, *_ENQUIRY, "detail.notified", "occurred_at", "agency_id"),
+    "R5": ("mentions.address", "mentions.role", "mentions.dob", "mentions.age", "agency_id", *_PLAN),
+    "R6": _CONTEXT,
+    "R7": (*_PLAN, *_ENQUIRY, "kind:tenancy", "kind:temporary_accommodation", "kind:housing_application",
+           "kind:eviction_proceedings", "mentions.address"),
+    "R8": (*_INJURY, *_PLAN, "kind:missed_appointment", "detail.not_brought", "kind:visit", "detail.child_seen"),
+    "R9": (*_PLAN, "kind:consultation", "kind:ed_attendance", "kind:admission", "kind:health_visitor_contact",
+           "kind:midwife_contact", "kind:ambulance_callout", "detail.cp_flag_seen"),
+    "R10": ("kind:ed_attendance", "kind:admission", "kind:ambulance_callout"),
+    "R11": (*_PLAN, *_INJURY, *_NEGLECT, "detail.behaviour_change", "detail.text"),
+    "R12": (*_INJURY, *_NEGLECT, "detail.decision", "detail.nfa", "detail.outcome", "detail.threshold_met",
+            "kind:referral", "kind:assessment", "kind:section47_enquiry", "kind:strategy_discussion",
+            "kind:conference", "kind:school_concern", "kind:csc_contact", "kind:concern", "kind:police_incident",
+            "mentions.role", "ended_on"),
+    "R14": _NEGLECT,
+}
 
 NICE = "NICE CG89 (2009, updated 2017), When to suspect child maltreatment"
 
@@ -652,6 +766,7 @@ RULES: tuple[Rule, ...] = (
         f"{NICE}: bruising in a child who is not independently mobile; TEN-4-FACESp (Pierce et al. 2021), "
         "any bruise under 4.99 months.",
         SUSPECT, {"max_age_days": 183, "lookback_days": 90}, r1_not_mobile,
+        inputs=INPUTS["R1"],
     ),
     Rule(
         "R2", "Bruising at a TEN-4-FACESp site, or patterned, under 4",
@@ -665,12 +780,14 @@ RULES: tuple[Rule, ...] = (
          "pattern_words": ("fingertip", "finger tip", "finger marks", "hand print", "handprint", "slap mark", "loop",
                            "belt", "bite", "ligature", "grip marks")},
         r2_ten4,
+        inputs=INPUTS["R2"],
     ),
     Rule(
         "R3", "Repeated injuries with different explanations",
         "Two or more injury presentations within 6 months, at any agencies, where the explanations given differ.",
         f"{NICE}: an explanation that is inconsistent between accounts or over time.",
         SUSPECT, {"window_days": 183, "min_presentations": 2}, r3_repeat_injuries,
+        inputs=INPUTS["R3"],
     ),
     Rule(
         "R4", "Injury on a plan or under enquiry: social worker and police not told",
@@ -679,6 +796,7 @@ RULES: tuple[Rule, ...] = (
         "The purpose of CP-IS (NHS England); Haringey Local Safeguarding Children Board, Serious Case Review "
         "'Child A' (2008/2009): injuries in April 2007 not shared.",
         PROCESS_FAILURE, {"notify_hours": 24, "lookback_days": 30, "enquiry_days": 30}, r4_not_told,
+        inputs=INPUTS["R4"],
         time_based=True,
     ),
     Rule(
@@ -689,6 +807,7 @@ RULES: tuple[Rule, ...] = (
         "Ofsted (2011) Ages of concern; Child Safeguarding Practice Review Panel (2021) 'The Myth of "
         "Invisible Men'.",
         CONSIDER, {"recent_days": 183, "csc_lookback_days": 365}, r5_unknown_adult,
+        inputs=INPUTS["R5"],
     ),
     Rule(
         "R6", "Context: domestic abuse, parental mental ill-health, substance misuse (toxic trio)",
@@ -697,6 +816,7 @@ RULES: tuple[Rule, ...] = (
         "Never an alert on its own.",
         "Brandon M et al., biennial analyses of serious case reviews (2008–2020) ('toxic trio').",
         CONTEXT_ONLY, dict(CONTEXT_PARAMS), _never,
+        inputs=INPUTS["R6"],
     ),
     Rule(
         "R7", "Transience for a child under enquiry or on a plan",
@@ -704,6 +824,7 @@ RULES: tuple[Rule, ...] = (
         "section 47 enquiry or on a child protection or child in need plan.",
         "Local transient-families procedures; Haringey SCR 'Child A' (housing history).",
         CONSIDER, {"window_days": 365, "min_moves": 2, "enquiry_days": 60, "plans": ("cp", "cin")}, r7_transience,
+        inputs=INPUTS["R7"],
     ),
     Rule(
         "R8", "Child not seen",
@@ -713,14 +834,16 @@ RULES: tuple[Rule, ...] = (
         ESCALATE, {"after_injury_days": 14, "lookback_days": 30, "plans": ("cp",), "unseen_visits": 2,
                    "unseen_days": 28},
         r8_not_seen, time_based=True,
+        inputs=INPUTS["R8"],
     ),
     Rule(
         "R9", "Clinician not told the child is on a plan",
         "A health encounter (GP, emergency department, admission, health visitor, midwife, ambulance) with a "
-        "child on a child protection plan whose record does not show that the plan flag was seen "
-        "(detail.plan_flag_seen).",
+        "child on a child protection plan whose record says the clinician did not see the child protection plan "
+        "flag (detail.cp_flag_seen: false). A record that does not say is unknown: no alert.",
         "Haringey SCR 'Child A' (December 2006 and August 2007); CP-IS.",
         PROCESS_FAILURE, {"lookback_days": 30, "plans": ("cp",), "clinical_kinds": CLINICAL_KINDS}, r9_no_plan_flag,
+        inputs=INPUTS["R9"],
     ),
     Rule(
         "R10", "Context: repeat unscheduled attendances",
@@ -729,6 +852,7 @@ RULES: tuple[Rule, ...] = (
         "Woodman J et al. 2010 (repeat attendances are weak evidence on their own).",
         CONTEXT_ONLY, {"lookback_days": CONTEXT_PARAMS["lookback_days"],
                        "repeat_attendances": CONTEXT_PARAMS["repeat_attendances"]}, _never,
+        inputs=INPUTS["R10"],
     ),
     Rule(
         "R11", "Behaviour change with a new injury or neglect sign, on a plan",
@@ -736,21 +860,26 @@ RULES: tuple[Rule, ...] = (
         "neglect sign within 30 days, in a child on a plan.",
         "Haringey SCR 'Child A' (GP record, July 2007).",
         ESCALATE, {"window_days": 30, "plans": ("cp", "cin"), "behaviour_words": BEHAVIOUR_WORDS}, r11_behaviour,
+        inputs=INPUTS["R11"],
     ),
     Rule(
         "R12", "New injury or concern soon after protection was lowered",
-        "A decision that lowered protection (no further action, threshold not met, not in need, section 47 not "
-        "substantiated, return home) followed within 30 days by a new injury or concern.",
+        "A coded decision that lowered protection (no further action, return home, threshold not met, section 47 "
+        "not substantiated, no section 47, no plan or plan ended at conference) followed within 30 days by a new "
+        "injury or concern.",
         "Haringey second serious case review (2009): threshold too high, injuries 'expected as a matter of "
         "course'.",
         CONSIDER, {"follow_days": 30, "recent_days": 60}, r12_after_lowering,
+        inputs=INPUTS["R12"],
     ),
     Rule(
         "R14", "Neglect signs from more than one contact",
-        "Signs of neglect (poor home conditions, faltering weight, untreated conditions, soiled or hungry, "
-        "missed immunisations) recorded on two or more occasions within 6 months, by any agencies.",
+        "Signs of neglect coded by the recording agency (detail.neglect_signs: faltering growth, untreated "
+        "conditions, poor hygiene, hungry, missed immunisations…; poor home conditions; detail.neglect) on two or "
+        "more occasions within 6 months, by any agencies.",
         f"{NICE}, neglect; NICE NG76 (2017) Child abuse and neglect.",
         SUSPECT, dict(NEGLECT_PARAMS), r14_neglect,
+        inputs=INPUTS["R14"],
     ),
     *CASEWORK_RULES,  # R15–R19: contact decision, assessment, initial conference, core group, review overdue
     *PRACTICE_RULES,  # R20–R23: statutory visit, accompanied revisit, supervision action, concern overdue

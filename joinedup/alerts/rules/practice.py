@@ -352,6 +352,7 @@ PRACTICE_RULES: tuple[Rule, ...] = (
         f"{CARE_PLANNING} (looked-after children); local child protection procedures (every 10 working days); "
         f"{WORKING_TOGETHER}: children on a plan seen, and seen alone.",
         PROCESS_FAILURE, {"clocks": CLOCKS}, r20_statutory_visit, time_based=True,
+        inputs=("kind:visit", "detail.child_seen", "kind:cp_plan", "kind:looked_after_episode", "kind:placement", "ended_on", "detail.case_id"),
     ),
     Rule(
         "R21", "Child not seen: accompanied revisit overdue",
@@ -360,7 +361,8 @@ PRACTICE_RULES: tuple[Rule, ...] = (
         "that sees the child closes it.",
         "Haringey SCR 'Child A' (2008/2009): a child 'not properly seen' on visits; local procedures for a child "
         f"not seen; {WORKING_TOGETHER}: children seen, and seen alone.",
-        ESCALATE, {"clocks": CLOCKS}, r21_revisit, time_based=True, route=ROUTE_MANAGER_TOO,
+        ESCALATE, {"clocks": CLOCKS}, r21_revisit, time_based=True,
+        inputs=("kind:visit", "detail.child_seen", "detail.seen_alone", "detail.seen_alone_required", "detail.not_seen_reason", "detail.not_seen_alone_reason", "detail.case_id"), route=ROUTE_MANAGER_TOO,
     ),
     Rule(
         "R22", "Supervision action overdue",
@@ -368,7 +370,8 @@ PRACTICE_RULES: tuple[Rule, ...] = (
         "the end of its due date, while the case is open. Goes to the action's owner (when joinedup knows them by "
         "name) and their manager.",
         "Haringey SCR 'Child A' (2008/2009): insufficient evidence of supervision; local supervision policy.",
-        PROCESS_FAILURE, {"clocks": CLOCKS}, r22_supervision_action, time_based=True, route=ROUTE_OWNER,
+        PROCESS_FAILURE, {"clocks": CLOCKS}, r22_supervision_action, time_based=True,
+        inputs=("kind:supervision", "detail.actions", "detail.actions_done", "detail.actions_done_on", "detail.case_id"), route=ROUTE_OWNER,
     ),
     Rule(
         "R23", "Concern unanswered past its deadline",
@@ -376,6 +379,7 @@ PRACTICE_RULES: tuple[Rule, ...] = (
         "response recorded by its deadline. Goes to the head of service.",
         "Haringey SCR 'Child A' (2008/2009): warnings from relatives and a whistleblower that went nowhere; "
         "local concerns procedure (a named responder and a deadline).",
-        PROCESS_FAILURE, {"clocks": CLOCKS}, r23_concern_unanswered, time_based=True, route=ROUTE_HEAD_OF_SERVICE,
+        PROCESS_FAILURE, {"clocks": CLOCKS}, r23_concern_unanswered, time_based=True,
+        inputs=("kind:concern", "detail.raised_by", "detail.responder_role", "detail.response_due_at", "detail.responded_at", "detail.response"), route=ROUTE_HEAD_OF_SERVICE,
     ),
 )

@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from joinedup.access.sealing import not_sealed
 from joinedup.accounts.models import AgencyKind, Role, User
 from joinedup.casework.clocks import clocks_from_settings
+from joinedup.chronology.restriction import Judge
 from joinedup.core.time import utc_now
 from joinedup.practice.models import (
     DissentEscalation,
@@ -245,6 +246,8 @@ def meeting_for_viewer(*, viewer, meeting_id) -> MeetingView | None:
     versions = list(Meeting.objects.filter(series=meeting.series).select_related("approved_by").order_by("version"))
     correction = next((m for m in versions if m.corrects_id == meeting.pk), None)
     writer = may_record_meeting(viewer, meeting.kind) and may_view_meeting(viewer, meeting, children)
+    if not (writer and meeting.status == MinutesStatus.DRAFT):  # read only: a sealed person is never named
+        _redact_sealed_names(items, Judge(viewer))
     approved = meeting.status == MinutesStatus.APPROVED
     return MeetingView(
         meeting=meeting, versions=versions, children=not_sealed(viewer, children), attendees=attendees, items=items,
@@ -255,6 +258,20 @@ def meeting_for_viewer(*, viewer, meeting_id) -> MeetingView | None:
         may_correct=writer and approved and correction is None,
         may_escalate=writer and approved,
     )
+
+
+def _redact_sealed_names(items: list[ItemView], judge: Judge) -> None:
+    """Replace the names of people sealed for the viewer in the minutes' text, on the rows loaded for this page only
+    (they are never saved: a page that edits the minutes does not come here)."""
+    if judge.sealed_pattern() is None:
+        return
+    for view in items:
+        view.item.title, view.item.discussion = judge.redact(view.item.title), judge.redact(view.item.discussion)
+        for d in view.decisions:
+            d.decision.text = judge.redact(d.decision.text)
+            for cell in d.cells:
+                if cell.position is not None:
+                    cell.position.reason = judge.redact(cell.position.reason)
 
 
 # --- escalations ------------------------------------------------------------------------------------------------

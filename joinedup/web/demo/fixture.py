@@ -77,4 +77,6 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("owen.price", "Owen", "Price", "millfield-primary-school", Role.PARTNER_PRACTITIONER, "",
              "Designated safeguarding lead"),
     DemoUser("ruth.kaye", "Ruth", "Kaye", "northbrook-childrens-services", Role.CASE_REVIEWER, "", "Independent case reviewer"),
+    DemoUser("nina.ashworth", "Nina", "Ashworth", "northbrook-childrens-services", Role.PERFORMANCE, "",
+             "Performance and information officer"),
 )

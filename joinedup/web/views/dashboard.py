@@ -8,6 +8,7 @@ service the whole service's, or one team's. Anyone else is answered 404. Every p
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record
 from joinedup.practice.selectors.caseloads import caseloads_for, my_caseload
 from joinedup.practice.selectors.dashboard import dashboard_for, teams_of
+from joinedup.returns.selectors import children_on_plan_for
 from joinedup.web import dashboard_figures
 
 PLACEHOLDER = uuid.UUID(int=0)
@@ -70,17 +72,39 @@ def dashboard(request):
         if figure is None:
             raise Http404
         return _csv(request, figure, scope_name=d.scope.name, named=children if figure.key == "not-seen" else [])
+    on_plan, on_error = _on_plan(request, team_id)
     audit_event_record(actor=actor_for(request.user), action=AuditAction.DASHBOARD_VIEW, object_type="dashboard",
                        object_id=str(team_id or "service"), reason=d.scope.name,
-                       detail={"team": str(team_id or ""), "object_ids": children})
+                       detail={"team": str(team_id or ""), "object_ids": children,
+                               **({"on_plan": {"on": on_plan.day.isoformat(), "children": on_plan.count}}
+                                  if on_plan else {})})
     query = _query(team_id)
     shown = {key.replace("-", "_"): mark_safe(f.html(folded=key in FOLDED or key.startswith("on-time-"), query=query))  # noqa: S308 - escaped in Figure.html
              for key, f in figures.items()}
     return render(request, "web/practice/dashboard/dashboard.html", {
         "d": d, "figures": shown,
         "timeliness": [html for key, html in shown.items() if key.startswith("on_time_")], "teams": teams_of(viewer=request.user),
-        "team_id": str(team_id or ""),
+        "team_id": str(team_id or ""), "on_plan": on_plan, "on_error": on_error,
+        "on_value": request.GET.get("on", ""),
     })
+
+
+def _on_plan(request, team_id):
+    """Children on a child protection plan at the end of `?on=` (day/month/year), counted from the statutory
+    returns' query source as the children in need census counts them; computed only when asked (it reads each
+    child's records)."""
+    value = request.GET.get("on", "").strip()
+    if not value:
+        return None, ""
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = dt.datetime.strptime(value, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        return None, "Enter the date as day/month/year, for example 31/3/2026"
+    return children_on_plan_for(viewer=request.user, day=day, team_id=team_id), ""
 
 
 @require_GET

@@ -22,7 +22,7 @@ from joinedup.casework import codes, selectors
 from joinedup.casework.lifecycle import Refused
 from joinedup.casework.relationships import may_record_contact, may_view_case, may_view_chronology, may_view_front_door
 from joinedup.casework.services import Conflict, NewPerson, StepInvalid, contact_decide, contact_rate, contact_record
-from joinedup.people.selectors import person_for_viewer, person_search
+from joinedup.people.selectors import person_for_new_contact, person_search
 from joinedup.web import casework_display as display
 from joinedup.web.forms import PersonSearchForm
 from joinedup.web.forms_casework import ContactForm, DecideForm, NewChildForm, QueueFilterForm, RateForm
@@ -77,8 +77,8 @@ def _find_the_child(request, *, choose_error: str = ""):
     more = False
     if bound and find.is_valid():
         data = find.cleaned_data
-        people = list(person_search(viewer=request.user, name=data["name"], dob=data["dob"],
-                                    nhs_number=data["nhs_number"])[:FOUND_LIMIT + 1])
+        people = list(person_search(viewer=request.user, name=data["name"], dob=data["dob"],  # anyone: a new contact
+                                    nhs_number=data["nhs_number"], everyone=True)[:FOUND_LIMIT + 1])
         found, more = people[:FOUND_LIMIT], len(people) > FOUND_LIMIT
     terms = " ".join(f"{k}={v}" for k, v in find.cleaned_data.items() if v) if bound and find.is_valid() else ""
     audit_read_many(actor=actor_for(request.user), action=AuditAction.PERSON_SEARCH, object_type="person",
@@ -119,7 +119,7 @@ def contact_new(request):
         else:
             child_form = NewChildForm(request.POST if do == "record" else None)
     else:
-        person, _merged = person_for_viewer(viewer=user, person_id=_uuid_or_404(wanted))
+        person = person_for_new_contact(viewer=user, person_id=_uuid_or_404(wanted))
         if person is None:
             raise Http404
         child_form = None

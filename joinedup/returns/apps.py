@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReturnsConfig(AppConfig):
+    name = "joinedup.returns"
+    label = "returns"
+    verbose_name = "Statutory returns"
