@@ -15,12 +15,14 @@ RETURNS_VENV := var/returns-venv
 ## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
 setup: $(VENV)/.installed $(STATIC_BUILD)/app.css $(RETURNS_VENV)/.installed
 
-$(VENV)/.installed: requirements/app.txt requirements/spark.txt requirements/test.txt pyproject.toml
+$(VENV)/.installed: requirements/app.txt requirements/lab.txt requirements/spark.txt requirements/test.txt pyproject.toml
 	@echo "==> Python environment ($(PYTHON))"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"joinedup needs Python 3.11, found {sys.version}"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install -r requirements/test.txt
 	@$(PIP) install --no-deps --no-build-isolation -e .
+	@# The lab (joinedup_lab, development only) is used from the checkout: put the checkout on the venv's path.
+	@echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/joinedup-lab.pth"
 	@touch $@
 
 $(RETURNS_VENV)/.installed: requirements/returns.txt

@@ -33,6 +33,10 @@ def env_bool(name: str, default: bool = False) -> bool:
 DEBUG = False
 ALLOWED_HOSTS: list[str] = []
 
+# The lab — the simulator, the benchmarks, the FEBRL profile and the demo loader — is development-only: the
+# development and test settings add LAB_APPS; production never installs or imports it (ADR 0013).
+LAB_APPS = ["joinedup_lab", "joinedup_lab.simulate"]
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,7 +64,6 @@ INSTALLED_APPS = [
     "joinedup.practice",
     "joinedup.alerts",
     "joinedup.returns",
-    "joinedup.simulate",
     "joinedup.api",
     "joinedup.web",
 ]

@@ -33,3 +33,5 @@ EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 JOINEDUP_RETURNS = {**JOINEDUP_RETURNS,  # noqa: F405
                     "la_number": os.environ.get("JOINEDUP_LA_NUMBER", "").strip() or "318",
                     "la_gss": os.environ.get("JOINEDUP_LA_GSS", "").strip() or "E09000027"}
+
+INSTALLED_APPS = [*INSTALLED_APPS, *LAB_APPS]  # noqa: F405 - the lab: simulator, benchmarks, demo (development only)

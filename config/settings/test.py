@@ -23,3 +23,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+INSTALLED_APPS = [*INSTALLED_APPS, *LAB_APPS]  # noqa: F405 - the lab: simulator, benchmarks, demo (development only)

@@ -9,7 +9,7 @@ from django.test import Client
 
 from joinedup.accounts.mfa import code_from_base32
 from joinedup.accounts.models import ApiToken, User
-from joinedup.web.demo.fixture import USERS
+from joinedup_lab.demo.fixture import USERS
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_signin_command_resets_a_second_factor_and_links_an_organisation_account
 
 def test_demo_registers_the_agencies_of_a_simulated_authority(tmp_path):
     from joinedup.accounts.models import Agency
-    from joinedup.simulate.generate import SimulationConfig, generate
+    from joinedup_lab.simulate.generate import SimulationConfig, generate
 
     generate(SimulationConfig(children=200, years=1, seed=3), tmp_path / "sim", progress=False)
     manifest = json.loads((tmp_path / "sim" / "agencies.json").read_text())

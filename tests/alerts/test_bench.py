@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from joinedup.alerts import bench
 from joinedup.alerts.rules.base import CONTEXT_ONLY
 from joinedup.alerts.rules.catalogue import RULES
 from joinedup.people.services import default_model
-from joinedup.simulate.generate import SimulationConfig, generate
-from joinedup.simulate.identifiers import nhs_check_digit
+from joinedup_lab.benches import alerts as bench
+from joinedup_lab.simulate.generate import SimulationConfig, generate
+from joinedup_lab.simulate.identifiers import nhs_check_digit
 
 # --- a hand-made authority ---------------------------------------------------------------------------------
 

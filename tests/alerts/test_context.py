@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 
 from joinedup.accounts.models import Agency
-from joinedup.alerts import bench
 from joinedup.alerts.context import DatabaseStore, build_context, child_context
 from joinedup.alerts.rules.base import ChildContext, HouseholdMember
 from joinedup.chronology.events import event_from_payload
 from joinedup.ingest.services import records_ingest
 from joinedup.people.models import MentionLink, Person
 from joinedup.people.services import linkage_run
+from joinedup_lab.benches import alerts as bench
 from tests.alerts.conftest import SYSTEM
 from tests.chronology.conftest import model_only  # noqa: F401
 from tests.chronology.family import CSC, family_records

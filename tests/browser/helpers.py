@@ -14,7 +14,7 @@ def sign_in(page: Page, live_server, user, password: str | None = None) -> None:
     shows (computed from their real TOTP device), or — for a user without one — setting one up from the key the
     page shows. `user`: a User or a username. Stops on the page the sign-in leads to."""
     from joinedup.accounts.models import User
-    from joinedup.web.browser_sign_in import sign_in_through_the_forms
+    from joinedup_lab.browser_sign_in import sign_in_through_the_forms
     from tests.conftest import PASSWORD, totp_code
 
     username = getattr(user, "username", user)
@@ -26,7 +26,7 @@ def sign_in(page: Page, live_server, user, password: str | None = None) -> None:
 def enter_code(page: Page, user) -> None:
     """The second step alone, for a test that typed the password itself."""
     from joinedup.accounts.models import User
-    from joinedup.web.browser_sign_in import second_factor
+    from joinedup_lab.browser_sign_in import second_factor
     from tests.conftest import totp_code
 
     username = getattr(user, "username", user)

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import Agency, AgencyKind, Role, User
 from joinedup.casework.models import Case, Contact, Notice
-from joinedup.web import bench_contact_time
+from joinedup_lab.benches import contact_time as bench_contact_time
 from tests.browser.helpers import assert_accessible, enter_code, press
 from tests.conftest import PASSWORD
 

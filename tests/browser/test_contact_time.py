@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from joinedup.casework.models import Contact
-from joinedup.web import bench_contact_time
+from joinedup_lab.benches import contact_time as bench_contact_time
 
 pytestmark = [pytest.mark.browser]
 

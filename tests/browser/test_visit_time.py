@@ -7,7 +7,7 @@ import io
 import pytest
 
 from joinedup.ingest.models import SourceRecord
-from joinedup.web import bench_visit_time
+from joinedup_lab.benches import visit_time as bench_visit_time
 
 pytestmark = [pytest.mark.browser]
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from joinedup.casework.models import CaseClock, Notice
 from joinedup.ingest.models import SourceRecord
-from joinedup.web import bench_visit_time
+from joinedup_lab.benches import visit_time as bench_visit_time
 from tests.browser.helpers import assert_accessible, enter_code, press
 from tests.conftest import PASSWORD
 

@@ -9,10 +9,10 @@ import random
 
 import pytest
 
-from joinedup.casework import bench
 from joinedup.casework.clocks import clocks_from_settings
 from joinedup.casework.lifecycle import fold
 from joinedup.casework.services.recording import as_fold_record
+from joinedup_lab.benches import frontdoor as bench
 
 NOW = dt.datetime(2026, 12, 2, 11, 30, tzinfo=dt.UTC)  # a Wednesday morning
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from joinedup.chronology import bench
+from joinedup_lab.benches import chronology as bench
 
 KEYS = {"events", "agencies", "p50_ms", "p95_ms", "page_kb"}
 

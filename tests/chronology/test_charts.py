@@ -8,10 +8,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
-from joinedup.chronology.bench import synthetic_records
 from joinedup.chronology.events import event_from_payload, plan_periods
 from joinedup.chronology.selectors import Chronology, Movement
 from joinedup.web.chronology_charts import MARK_BUDGET, event_anchor, timeline_svg
+from joinedup_lab.benches.chronology import synthetic_records
 
 CHILD = SimpleNamespace(pk=uuid.UUID(int=7), display_name="Milo Ashgrove")
 NAMES = {"csc": "Northbrook Children's Services", "ed": "St Aldric's Hospital", "gp": "Elm Tree Surgery",

@@ -30,7 +30,7 @@ from joinedup.chronology.selectors import chronology_for
 from joinedup.ingest.services import records_ingest
 from joinedup.people.models import MentionLink, Person
 from joinedup.people.services import linkage_run
-from joinedup.simulate.identifiers import nhs_check_digit
+from joinedup_lab.simulate.identifiers import nhs_check_digit
 from tests.conftest import on_duty
 
 from .conftest import SYSTEM

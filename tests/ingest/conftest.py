@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from joinedup.accounts.models import Agency
-from joinedup.simulate.generate import SimulationConfig, Summary, generate
+from joinedup_lab.simulate.generate import SimulationConfig, Summary, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "docs" / "formats" / "examples" / "ed-attendance-injury.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from joinedup.ingest.addresses import address_key, normalise_postcode
-from joinedup.simulate.addresses import AddressBook, render_address
+from joinedup_lab.simulate.addresses import AddressBook, render_address
 
 from .helpers import authority_records
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from joinedup.ingest.bench import _measure
 from joinedup.ingest.pipeline import in_background
+from joinedup_lab.benches.ingest import _measure
 
 
 def test_measure_runs_migrate_and_ingest_in_a_subprocess(tmp_path, small_authority):

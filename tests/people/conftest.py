@@ -18,7 +18,7 @@ from joinedup.ingest.readers import read_items, record_files
 from joinedup.ingest.services import records_ingest
 from joinedup.people import engine
 from joinedup.people.models import LinkageModel
-from joinedup.simulate.generate import SimulationConfig, generate
+from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 SYSTEM = ActorRef.system("test")
 CONFIG = SimulationConfig(children=120, years=2, seed=11)

@@ -13,7 +13,7 @@ from joinedup.ingest.services import records_ingest
 from joinedup.people.models import LinkMethod, MentionLink, ReviewItem
 from joinedup.people.selectors import person_companions, person_household
 from joinedup.people.services import linkage_run
-from joinedup.simulate.identifiers import nhs_check_digit
+from joinedup_lab.simulate.identifiers import nhs_check_digit
 
 from .conftest import SYSTEM
 

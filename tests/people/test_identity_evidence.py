@@ -22,7 +22,7 @@ from joinedup.people.linkage.family import nhs_keying_errors
 from joinedup.people.linkage.online import match_person
 from joinedup.people.linkage.pipeline import link_mentions
 from joinedup.people.linkage.prepare import UNLINKABLE_UNBORN, estimated_range, identity_row, prepare
-from joinedup.simulate.identifiers import upn_check_letter
+from joinedup_lab.simulate.identifiers import upn_check_letter
 
 ACCEPT, REVIEW_LOW = 0.9, 0.5
 MODEL = {k: v for k, v in json.loads((Path(__file__).parents[2] / "joinedup/people/linkage/default_model.json")

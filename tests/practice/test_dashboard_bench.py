@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from joinedup.practice import bench
+from joinedup_lab.benches import dashboard as bench
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from joinedup.simulate.generate import SimulationConfig, Summary, generate
+from joinedup_lab.simulate.generate import SimulationConfig, Summary, generate
 
 MID = SimulationConfig(children=20000, years=1, seed=7)
 SMALL = SimulationConfig(children=1500, years=2, seed=3)

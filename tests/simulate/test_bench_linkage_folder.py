@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from joinedup.simulate.bench_linkage import generate_in_child, run
+from joinedup_lab.benches.linkage import generate_in_child, run
 
 
 def test_a_folder_is_measured_as_the_simulated_authority_it_holds(tmp_path) -> None:

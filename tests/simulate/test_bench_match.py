@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from joinedup.simulate import bench_match
+from joinedup_lab.benches import match as bench_match
 
 
 def test_a_small_run_stores_every_person_searchable_and_matches_the_copies_to_them():

@@ -12,10 +12,10 @@ import unicodedata
 from pathlib import Path
 
 from joinedup.people.linkage.nicknames import FAMILY_CANONICAL, GIVEN_CANONICAL, canonical_forms
-from joinedup.simulate import names
+from joinedup_lab.simulate import names
 
 ROOT = Path(__file__).resolve().parents[2]
-SIMULATOR = ROOT / "joinedup" / "simulate"
+SIMULATOR = ROOT / "joinedup_lab" / "simulate"
 RULES = ROOT / "joinedup" / "alerts" / "rules"
 FORBIDDEN = ("joinedup.alerts", "joinedup.people.linkage")
 
@@ -50,9 +50,9 @@ def test_the_simulator_imports_nothing_from_the_rules_or_the_linkage() -> None:
     # nor through anything it imports: load every module in a fresh interpreter and look at what came in
     code = (
         "import importlib, pkgutil, sys\n"
-        "import joinedup.simulate as s\n"
+        "import joinedup_lab.simulate as s\n"
         "for m in pkgutil.iter_modules(s.__path__):\n"
-        "    if not m.name.startswith('bench'): importlib.import_module('joinedup.simulate.' + m.name)\n"
+        "    if not m.name.startswith('bench'): importlib.import_module('joinedup_lab.simulate.' + m.name)\n"
         f"print('\\n'.join(k for k in sys.modules if k.startswith({FORBIDDEN!r})))\n"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

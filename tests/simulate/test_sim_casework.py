@@ -14,9 +14,9 @@ from joinedup.casework import codes
 from joinedup.casework.clocks import add_working_days, is_working_day, working_days_between
 from joinedup.casework.lifecycle import CASEWORK_KINDS, Casework, fold
 from joinedup.casework.state import CaseworkRecord
-from joinedup.simulate.agencies import CSC
-from joinedup.simulate.generate import Summary
-from joinedup.simulate.staff import JOINEDUP_WORKER
+from joinedup_lab.simulate.agencies import CSC
+from joinedup_lab.simulate.generate import Summary
+from joinedup_lab.simulate.staff import JOINEDUP_WORKER
 
 from .conftest import CASEWORK
 from .helpers import truth

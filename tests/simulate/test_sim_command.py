@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from joinedup.simulate.management.commands.simulate import Command
+from joinedup_lab.simulate.management.commands.simulate import Command
 
 
 def test_command_writes_an_authority_and_prints_a_summary(tmp_path: Path, capsys: object) -> None:

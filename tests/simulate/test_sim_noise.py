@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from joinedup.simulate.generate import SimulationConfig, generate
-from joinedup.simulate.names import NICKNAMES
+from joinedup_lab.simulate.generate import SimulationConfig, generate
+from joinedup_lab.simulate.names import NICKNAMES
 
 from .helpers import records, truth
 

@@ -6,8 +6,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from joinedup.simulate.generate import SimulationConfig, Summary, generate
-from joinedup.simulate.stats import TARGETS_PER_10K, csc_rates
+from joinedup_lab.simulate.generate import SimulationConfig, Summary, generate
+from joinedup_lab.simulate.stats import TARGETS_PER_10K, csc_rates
 
 from .helpers import agencies, records, tree_hash
 

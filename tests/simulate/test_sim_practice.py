@@ -9,10 +9,10 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from joinedup.simulate.agencies import CSC
-from joinedup.simulate.staff import JOINEDUP_WORKER
+from joinedup_lab.simulate.agencies import CSC
+from joinedup_lab.simulate.staff import JOINEDUP_WORKER
 
-SIMULATE = Path(__file__).resolve().parents[2] / "joinedup" / "simulate"
+SIMULATE = Path(__file__).resolve().parents[2] / "joinedup_lab" / "simulate"
 OWN = ("csc.py", "csc_vocab.py", "csc_practice.py", "practice_file.py", "practice_vocab.py", "staff.py",
        "workdays.py", "context.py", "config.py", "generate.py")
 

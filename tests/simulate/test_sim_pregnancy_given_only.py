@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from joinedup.ingest.schema import validator
-from joinedup.simulate import traps
-from joinedup.simulate.agencies import BY_ID, COMMUNITY
-from joinedup.simulate.generate import SimulationConfig, generate
-from joinedup.simulate.traps import GIVEN_ONLY_KINDS, GIVEN_ONLY_NOT_IN, MENTION_TRAPS, RECORD_TRAPS
+from joinedup_lab.simulate import traps
+from joinedup_lab.simulate.agencies import BY_ID, COMMUNITY
+from joinedup_lab.simulate.generate import SimulationConfig, generate
+from joinedup_lab.simulate.traps import GIVEN_ONLY_KINDS, GIVEN_ONLY_NOT_IN, MENTION_TRAPS, RECORD_TRAPS
 
 from .helpers import records, truth
 

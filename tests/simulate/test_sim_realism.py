@@ -13,10 +13,10 @@ from typing import Any
 
 from joinedup.ingest.schema import load_schema
 from joinedup.ingest.validation import record_problems
-from joinedup.simulate.agencies import HOSPITALS
-from joinedup.simulate.generate import Summary
-from joinedup.simulate.injuries import FACES_LIKE, SITES
-from joinedup.simulate.neglect import HOME_CONDITIONS, NEGLECT_SIGNS
+from joinedup_lab.simulate.agencies import HOSPITALS
+from joinedup_lab.simulate.generate import Summary
+from joinedup_lab.simulate.injuries import FACES_LIKE, SITES
+from joinedup_lab.simulate.neglect import HOME_CONDITIONS, NEGLECT_SIGNS
 
 from .helpers import agencies, records, truth
 

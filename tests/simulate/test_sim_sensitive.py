@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 from joinedup.access.policy import FIELD_GROUPS, SENSITIVITY_MARKERS, record_field_groups
-from joinedup.simulate.agencies import BY_ID
-from joinedup.simulate.generate import Summary
-from joinedup.simulate.sensitive import MENTAL_HEALTH_CODES
+from joinedup_lab.simulate.agencies import BY_ID
+from joinedup_lab.simulate.generate import Summary
+from joinedup_lab.simulate.sensitive import MENTAL_HEALTH_CODES
 from tests.simulate.helpers import records
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from joinedup.simulate.agencies import BY_ID
-from joinedup.simulate.bench_traps import load_labels, trap_scores
-from joinedup.simulate.generate import SimulationConfig, generate
-from joinedup.simulate.noise import Held
-from joinedup.simulate.population import Person
-from joinedup.simulate.streams import age_on
-from joinedup.simulate.traps import (
+from joinedup_lab.benches.traps import load_labels, trap_scores
+from joinedup_lab.simulate.agencies import BY_ID
+from joinedup_lab.simulate.generate import SimulationConfig, generate
+from joinedup_lab.simulate.noise import Held
+from joinedup_lab.simulate.population import Person
+from joinedup_lab.simulate.streams import age_on
+from joinedup_lab.simulate.traps import (
     AGE_RECORDING_KINDS,
     DOB_LABELS,
     ESTIMATING_KINDS,
@@ -234,7 +234,7 @@ def test_trap_scores_on_a_hand_made_example(tmp_path: Path) -> None:
 def test_bench_linkage_reports_every_trap_of_a_small_authority() -> None:
     import io
 
-    from joinedup.simulate.bench_linkage import run
+    from joinedup_lab.benches.linkage import run
 
     out = io.StringIO()
     result = run(dataset="simulated", children=150, mentions=None, seed=2, engine="duckdb", out=out)

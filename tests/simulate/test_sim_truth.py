@@ -7,8 +7,8 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from joinedup.simulate.generate import Summary
-from joinedup.simulate.identifiers import nhs_valid, upn_valid
+from joinedup_lab.simulate.generate import Summary
+from joinedup_lab.simulate.identifiers import nhs_valid, upn_valid
 
 from .helpers import records, truth
 

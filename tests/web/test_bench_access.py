@@ -8,7 +8,7 @@ import io
 import pytest
 
 from joinedup.access import policy
-from joinedup.web import bench_access
+from joinedup_lab.benches import access as bench_access
 
 
 @pytest.mark.django_db(transaction=False)

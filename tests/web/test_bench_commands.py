@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from joinedup.web import bench_contact_time, bench_visit_time
+from joinedup_lab.benches import contact_time as bench_contact_time
+from joinedup_lab.benches import visit_time as bench_visit_time
 
 
 def test_bench_visit_time_runs_end_to_end_and_records_the_visit():

@@ -24,10 +24,10 @@ from joinedup.practice.models import (
     SupervisionAction,
     SupervisionSession,
 )
-from joinedup.simulate.agencies import CSC
-from joinedup.simulate.generate import SimulationConfig, generate
-from joinedup.web.demo.load import register_simulated_agencies
-from joinedup.web.demo.practice import PRACTICE_FILE, load_practice
+from joinedup_lab.demo.load import register_simulated_agencies
+from joinedup_lab.demo.practice import PRACTICE_FILE, load_practice
+from joinedup_lab.simulate.agencies import CSC
+from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 

@@ -27,16 +27,16 @@ U_FLOOR = 1e-7  # a level random sampling never saw still gets a finite weight
 
 
 def register_profile(profile: Profile) -> None:
-    """Make a profile known by name (models name their profile; `febrl` registers itself)."""
+    """Make a profile known by name (models name their profile; the lab's `febrl` profile registers itself when the
+    development-only package `joinedup_lab` starts)."""
     PROFILES[profile.name] = profile
 
 
 def profile_of(model: dict[str, Any]) -> Profile:
     """The profile a model was trained with."""
     name = model.get("joinedup", {}).get("profile", "person")
-    if name == "febrl" and name not in PROFILES:
-        from . import febrl  # noqa: F401 - registers itself
-
+    if name not in PROFILES:
+        raise ValueError(f"model profile {name!r} is not registered (the FEBRL profile is the lab's: joinedup_lab)")
     return PROFILES[name]
 
 

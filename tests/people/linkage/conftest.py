@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from joinedup.people.linkage.pipeline import LinkResult, link_mentions
-from joinedup.simulate.bench_linkage import load_simulated
-from joinedup.simulate.generate import SimulationConfig, generate
+from joinedup_lab.benches.linkage import load_simulated
+from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 CONFIG = SimulationConfig(children=300, seed=5)
 

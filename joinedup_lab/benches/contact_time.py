@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import STATIC_FROM_APPS, module_main, module_on_fresh_sqlite
-from joinedup.core.benchkit import say as _say
+from joinedup_lab.benchkit import STATIC_FROM_APPS, module_main, module_on_fresh_sqlite
+from joinedup_lab.benchkit import say as _say
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -141,7 +141,7 @@ def required_fields(form) -> set[str]:
 
 def measure(page, base_url: str, *, username: str, password: str, child_name: str) -> dict[str, Any]:
     """Sign in (not counted), then record a contact about `child_name` and decide it, as a practitioner would."""
-    from joinedup.web.browser_sign_in import sign_in_through_the_forms
+    from joinedup_lab.browser_sign_in import sign_in_through_the_forms
 
     sign_in_through_the_forms(page, base_url, username=username, password=password)  # sets up its authenticator
     page.wait_for_url(f"{base_url}/")
@@ -240,7 +240,7 @@ def run_here(*, out: TextIO) -> dict[str, Any]:
 
 def run(*, out: TextIO) -> dict[str, Any]:
     """On a fresh SQLite file: migrate, then seed, serve and measure in a subprocess (its JSON line is returned)."""
-    return module_on_fresh_sqlite("contact-time", "joinedup.web.bench_contact_time", out)
+    return module_on_fresh_sqlite("contact-time", "joinedup_lab.benches.contact_time", out)
 
 
 

@@ -9,7 +9,7 @@ reports its peak memory.
 
 Without `postgres_url` a throwaway PostgreSQL cluster is started the way scripts/test.sh does (initdb and
 pg_ctl from /usr/lib/postgresql/*/bin, as the postgres user when run as root, fsync and synchronous commit
-on) with production-like memory settings (`joinedup.core.benchkit`), and removed after.
+on) with production-like memory settings (`joinedup_lab.benchkit`), and removed after.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any, TextIO
 
 from django.conf import settings
 
-from joinedup.core.benchkit import postgres_bindir, throwaway_postgres
-from joinedup.core.benchkit import say as _say
+from joinedup_lab.benchkit import postgres_bindir, throwaway_postgres
+from joinedup_lab.benchkit import say as _say
 
 RECORDS_PER_CHILD = 20  # a 3-year authority has about 27 records a child; 20 leaves a margin
 

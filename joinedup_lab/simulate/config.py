@@ -30,7 +30,7 @@ class NoiseConfig:
     postcode_typo: float = 0.02
     address_partial: float = 0.03
     correction_resend: float = 0.01
-    # record traps of issue 14 (joinedup/simulate/traps.py; labelled in truth/traps.csv)
+    # record traps of issue 14 (joinedup_lab/simulate/traps.py; labelled in truth/traps.csv)
     nhs_sibling: float = 0.01  # a child's NHS number held as a brother's or sister's (children with siblings)
     dob_estimated: float = 0.05  # 1 January, 1 July, the 1st or 15th of the month (police, probation, ambulance,
     #                              A&E hospitals, housing options)
@@ -134,7 +134,7 @@ class RateConfig:
     new_partner_undeclared: float = 0.4
     # schools
     school_concern_child: float = 0.04
-    # population traps of issue 14 (joinedup/simulate/traps.py; labelled in truth/traps.csv)
+    # population traps of issue 14 (joinedup_lab/simulate/traps.py; labelled in truth/traps.csv)
     twin_births: float = 0.015  # share of births that are twins (England: about 1.5%)
     triplet_births: float = 0.001  # share that are triplets (about five times England's rate, to have a few)
     son_named_after_father: float = 0.03  # a son living with his father, with his surname, given his forename

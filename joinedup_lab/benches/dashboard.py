@@ -1,7 +1,7 @@
 """`joinedup bench dashboard`: server time of the head of service's dashboard in a 70,000-child authority (issue 13:
 p95 ≤ 300 ms on PostgreSQL), and of a team manager's.
 
-The authority is the front-door bench's (`joinedup.casework.bench`: people, other agencies' records, a year of
+The authority is the front-door bench's (`joinedup_lab.benches.frontdoor`: people, other agencies' records, a year of
 contacts with the cases they opened and older cases still open, about 2,000 contacts waiting for a decision at
 70,000 children), with what this issue adds:
 
@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from joinedup.casework import bench as cb
-from joinedup.core.benchkit import on_each_database, static_from_apps, time_gets
-from joinedup.core.benchkit import say as _say
+from joinedup_lab.benches import frontdoor as cb
+from joinedup_lab.benchkit import on_each_database, static_from_apps, time_gets
+from joinedup_lab.benchkit import say as _say
 
 URL = "/dashboard/"
 LONDON = ZoneInfo("Europe/London")
@@ -259,7 +259,7 @@ def build(*, children: int, seed: int, out: TextIO, now: dt.datetime | None = No
 
     started = time.perf_counter()
     now = now or utc_now()
-    rng = random.Random(seed)  # noqa: S311 (made-up benchmark data)
+    rng = random.Random(seed)
     actor = ActorRef.system("bench")
     for code, name, kind in cb.AGENCIES:
         agency_create(actor=actor, code=code, name=name, kind=kind)
@@ -370,9 +370,9 @@ def shown(page: str) -> dict[str, Any]:
 def measure(*, built: Built, samples: int, out: TextIO) -> dict[str, Any]:
     from django.test import Client
 
-    from joinedup.accounts.bench_sign_in import client_sign_in
     from joinedup.core.runtime import settle_after_load
     from joinedup.core.time import utc_now
+    from joinedup_lab.benches.sign_in import client_sign_in
 
     client = Client(HTTP_HOST="localhost")
     client_sign_in(client, built.head_of_service)  # both sign-in steps

@@ -7,14 +7,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.accounts.models import Agency
-from joinedup.web.demo.load import (
+from joinedup_lab.demo.load import (
     allocate_open_cases,
     load_demo,
     record_demo_contacts,
     register_simulated_agencies,
     second_factor_instructions,
 )
-from joinedup.web.demo.practice import load_practice, supervision_children
+from joinedup_lab.demo.practice import load_practice, supervision_children
 
 
 class Command(BaseCommand):

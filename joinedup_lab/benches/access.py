@@ -38,8 +38,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import on_each_database, static_from_apps
-from joinedup.core.benchkit import say as _say
+from joinedup_lab.benchkit import on_each_database, static_from_apps
+from joinedup_lab.benchkit import say as _say
 
 SCHEMA = "joinedup.agency-record/1"
 AGENCIES = [  # code, name, kind, record kind, role of the person in it
@@ -79,7 +79,7 @@ def _surname(rnd: random.Random, used: set[str]) -> str:
 
 
 def families_for(n: int, seed: int) -> list[Family]:
-    rnd = random.Random(seed)  # noqa: S311 (made-up benchmark data, not secrets)
+    rnd = random.Random(seed)
     used: set[str] = set()
     out = []
     for i in range(n):
@@ -304,7 +304,7 @@ def measure(*, world: World, attempts: int, seed: int, out: TextIO) -> dict[str,
     from joinedup.access import policy
     from joinedup.audit.models import AuditEvent, AuditEventPerson
 
-    rnd = random.Random(seed + 1)  # noqa: S311
+    rnd = random.Random(seed + 1)
     clients = {}
     all_users = [u for us in world.users.values() for u in us]
     for u in all_users:

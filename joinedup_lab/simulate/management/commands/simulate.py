@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from joinedup.simulate.generate import SimulationConfig, generate
+from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 
 class Command(BaseCommand):

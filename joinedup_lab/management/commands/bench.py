@@ -1,12 +1,12 @@
 """`joinedup bench <name> …`: speed and quality benchmarks; the last line printed is one JSON object.
 
 Each benchmark lives with the code it measures; this command only parses arguments and prints:
-`simulate` (joinedup.simulate.bench), `ingest` (joinedup.ingest.bench), `linkage`
-(joinedup.simulate.bench_linkage, which needs the simulator for its data) and `match`
-(joinedup.simulate.bench_match, which draws names from the simulator), `chronology`
-(joinedup.chronology.bench), `frontdoor` (joinedup.casework.bench), `contact-time` (joinedup.web.bench_contact_time,
-a browser script), `dashboard` (joinedup.practice.bench), `visit-time` (joinedup.web.bench_visit_time, a browser
-script on a phone-sized screen), `access` (joinedup.web.bench_access: leaks and audit coverage). `alerts` (joinedup.alerts.bench; this command hands it the simulator, which alerts may not import).
+`simulate` (joinedup_lab.benches.simulate), `ingest` (joinedup_lab.benches.ingest), `linkage`
+(joinedup_lab.benches.linkage, which needs the simulator for its data) and `match`
+(joinedup_lab.benches.match, which draws names from the simulator), `chronology`
+(joinedup_lab.benches.chronology), `frontdoor` (joinedup_lab.benches.frontdoor), `contact-time` (joinedup_lab.benches.contact_time,
+a browser script), `dashboard` (joinedup_lab.benches.dashboard), `visit-time` (joinedup_lab.benches.visit_time, a browser
+script on a phone-sized screen), `access` (joinedup_lab.benches.access: leaks and audit coverage). `alerts` (joinedup_lab.benches.alerts; this command hands it the simulator, which alerts may not import).
 """
 
 import json
@@ -121,18 +121,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, **options):
         if name == "simulate":
-            from joinedup.simulate import bench as simulate_bench
+            from joinedup_lab.benches import simulate as simulate_bench
 
             self.stderr.write(f"Simulating {options['children']:,} children over {options['years']} years…")
             result = simulate_bench.run(options["children"], options["years"], options["seed"], None)
         elif name == "ingest":
-            from joinedup.ingest import bench as ingest_bench
+            from joinedup_lab.benches import ingest as ingest_bench
 
             result = ingest_bench.run(
                 records=options["records"], seed=options["seed"], postgres_url=options["postgres_url"], out=self.stderr
             )
         elif name == "linkage":
-            from joinedup.simulate import bench_linkage
+            from joinedup_lab.benches import linkage as bench_linkage
 
             result = bench_linkage.run(
                 dataset=options["dataset"],
@@ -144,7 +144,7 @@ class Command(BaseCommand):
                 folder=options["folder"],
             )
         elif name == "chronology":
-            from joinedup.chronology import bench as chronology_bench
+            from joinedup_lab.benches import chronology as chronology_bench
 
             sizes = {k: options[k] for k in ("events", "agencies", "household", "samples", "seed")}
             if options["here"]:
@@ -154,8 +154,8 @@ class Command(BaseCommand):
                                               postgresql=not options["sqlite_only"], out=self.stderr)
         elif name == "alerts":
             # alerts may not import the simulator (independent layers); this command, above both, joins them
-            from joinedup.alerts import bench as alerts_bench
-            from joinedup.simulate.generate import SimulationConfig, generate
+            from joinedup_lab.benches import alerts as alerts_bench
+            from joinedup_lab.simulate.generate import SimulationConfig, generate
 
             def simulate(children, seed, years, folder, harm=options["harm_per_10k"]):
                 config = SimulationConfig(children=children, seed=seed, years=years)
@@ -164,7 +164,7 @@ class Command(BaseCommand):
             result = alerts_bench.run(options["children"], options["seed"], options["years"],
                                       lambda msg: self.stderr.write(msg), simulate=simulate)
         elif name == "frontdoor":
-            from joinedup.casework import bench as frontdoor_bench
+            from joinedup_lab.benches import frontdoor as frontdoor_bench
 
             sizes = {k: options[k] for k in ("children", "open_contacts", "samples", "seed")}
             if options["here"]:
@@ -173,7 +173,7 @@ class Command(BaseCommand):
                 result = frontdoor_bench.run(**sizes, postgres_url=options["postgres_url"],
                                              postgresql=not options["sqlite_only"], out=self.stderr)
         elif name == "dashboard":
-            from joinedup.practice import bench as dashboard_bench
+            from joinedup_lab.benches import dashboard as dashboard_bench
 
             sizes = {k: options[k] for k in ("children", "samples", "seed")}
             if options["here"]:
@@ -182,7 +182,7 @@ class Command(BaseCommand):
                 result = dashboard_bench.run(**sizes, postgres_url=options["postgres_url"],
                                              postgresql=not options["sqlite_only"], out=self.stderr)
         elif name == "access":
-            from joinedup.web import bench_access
+            from joinedup_lab.benches import access as bench_access
 
             sizes = {k: options[k] for k in ("families", "attempts", "seed")}
             if options["here"]:
@@ -192,15 +192,15 @@ class Command(BaseCommand):
                                           postgresql=options["postgresql"] or bool(options["postgres_url"]),
                                           out=self.stderr)
         elif name == "visit-time":
-            from joinedup.web import bench_visit_time
+            from joinedup_lab.benches import visit_time as bench_visit_time
 
             result = bench_visit_time.run(out=self.stderr)
         elif name == "contact-time":
-            from joinedup.web import bench_contact_time
+            from joinedup_lab.benches import contact_time as bench_contact_time
 
             result = bench_contact_time.run(out=self.stderr)
         else:
-            from joinedup.simulate import bench_match
+            from joinedup_lab.benches import match as bench_match
 
             result = bench_match.run(
                 persons=options["persons"], samples=options["samples"], seed=options["seed"], out=self.stderr

@@ -15,7 +15,7 @@ from joinedup.accounts.models import Agency, Team, User
 from joinedup.accounts.services import agency_get_or_create, team_create, user_create, user_set_password
 from joinedup.accounts.services.mfa import totp_device_provision
 from joinedup.core.actor import ActorRef
-from joinedup.web.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, PREFERRED_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
+from joinedup_lab.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, PREFERRED_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
 
 DEMO_ACTOR = ActorRef.system("demo-loader")
 

@@ -38,9 +38,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from joinedup.core.benchkit import module_main, module_on_fresh_sqlite
-from joinedup.core.benchkit import say as _say
-from joinedup.web.bench_contact_time import CHROMIUM, CHROMIUM_ARGS, _Hands, required_fields, serving
+from joinedup_lab.benches.contact_time import CHROMIUM, CHROMIUM_ARGS, _Hands, required_fields, serving
+from joinedup_lab.benchkit import module_main, module_on_fresh_sqlite
+from joinedup_lab.benchkit import say as _say
 
 CSC_CODE = "bench-visits-childrens-services"
 CHILD = ("Ava", "Thornfield", dt.date(2017, 9, 12))
@@ -118,7 +118,7 @@ def seed(*, password: str | None = None) -> Seeded:
 
 
 def sign_in(page, base_url: str, *, username: str, password: str) -> None:
-    from joinedup.web.browser_sign_in import sign_in_through_the_forms
+    from joinedup_lab.browser_sign_in import sign_in_through_the_forms
 
     sign_in_through_the_forms(page, base_url, username=username, password=password)  # sets up its authenticator
     page.wait_for_url(f"{base_url}/")
@@ -291,7 +291,7 @@ def run_here(*, out: TextIO) -> dict[str, Any]:
 
 def run(*, out: TextIO) -> dict[str, Any]:
     """On a fresh SQLite file: migrate, then seed, serve and measure in a subprocess (its JSON line is returned)."""
-    return module_on_fresh_sqlite("visit-time", "joinedup.web.bench_visit_time", out)
+    return module_on_fresh_sqlite("visit-time", "joinedup_lab.benches.visit_time", out)
 
 
 def main() -> int:

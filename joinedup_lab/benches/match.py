@@ -1,6 +1,6 @@
 """`joinedup bench match`: how fast one new mention is matched online against N known persons.
 
-The parent process starts a worker (`python -m joinedup.simulate.bench_match`) on a throwaway SQLite
+The parent process starts a worker (`python -m joinedup_lab.benches.match`) on a throwaway SQLite
 database so nothing touches the real one. The worker:
 
 1. trains the linkage model on a small simulated authority (400 children);
@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-WORKER = "joinedup.simulate.bench_match"
+WORKER = "joinedup_lab.benches.match"
 
 
 def run(*, persons: int, samples: int, seed: int, out) -> dict:
@@ -52,7 +52,7 @@ def run(*, persons: int, samples: int, seed: int, out) -> dict:
 
 
 def _valid_nhs_numbers(rng: random.Random):
-    from joinedup.simulate.identifiers import nhs_check_digit
+    from joinedup_lab.simulate.identifiers import nhs_check_digit
 
     body = 900_000_000 + rng.randrange(1000)
     while True:
@@ -64,7 +64,7 @@ def _valid_nhs_numbers(rng: random.Random):
 
 
 def _person_mentions(n: int, rng: random.Random, start_id: int, source: str):
-    from joinedup.simulate import names
+    from joinedup_lab.simulate import names
 
     nhs_iter = _valid_nhs_numbers(rng)
     today = dt.date(2026, 1, 1)
@@ -90,7 +90,7 @@ def _person_mentions(n: int, rng: random.Random, start_id: int, source: str):
 
 
 def _noisy_copy(m: dict, rng: random.Random, new_id: int) -> dict:
-    from joinedup.simulate import names
+    from joinedup_lab.simulate import names
 
     copy = dict(m, id=new_id, source_identity=f"probe:{new_id}", agency="probe", local_person_id=str(new_id))
     copy["nhs_number"] = None
@@ -108,7 +108,7 @@ def _noisy_copy(m: dict, rng: random.Random, new_id: int) -> dict:
 
 def _train_model(tmp: Path, seed: int) -> dict:
     from joinedup.people import engine
-    from joinedup.simulate.generate import SimulationConfig, generate
+    from joinedup_lab.simulate.generate import SimulationConfig, generate
 
     out = tmp / "sim"
     generate(SimulationConfig(children=400, years=3, seed=seed), out, progress=False)

@@ -125,7 +125,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         dict(sorted(counts.items())),
     )
     manifest = {
-        "format": "joinedup.simulated-authority/1",
+        "format": "joinedup_lab.simulated-authority/1",
         "authority": "Northbrook",
         "config": config.as_dict(),
         "summary": asdict(summary),

@@ -16,10 +16,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from .clean import fold, phonetic
-from .model import register_profile
-from .prepare import _ARROW_TYPES
-from .profiles import (
+from joinedup.people.linkage.clean import fold, phonetic
+from joinedup.people.linkage.model import register_profile
+from joinedup.people.linkage.prepare import _ARROW_TYPES
+from joinedup.people.linkage.profiles import (
     BlockingRule,
     Comparison,
     Level,

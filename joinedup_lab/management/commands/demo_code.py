@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.accounts.mfa import code_now, totp_device_of
 from joinedup.accounts.models import User
-from joinedup.web.demo.fixture import USERS
+from joinedup_lab.demo.fixture import USERS
 
 
 class Command(BaseCommand):
