@@ -218,7 +218,7 @@ def _oc2(t: _Tables, f: ChildFacts, year: Year) -> None:
     elif values["INTERVENTION_RECEIVED"] == "1":
         values["INTERVENTION_OFFERED"] = ""
     sdq_score, sdq_reason = "", ""
-    if age_start >= 4 and age_end <= 16:
+    if age_end >= 4 and age_start <= 16:  # 4 to 16 at some time in the year (rules 186, 188, 189, 197B)
         score = d.get("sdq_score")
         sdq_score = str(score) if isinstance(score, int) and not isinstance(score, bool) else ""
         sdq_reason = "" if sdq_score else str(d.get("sdq_reason") or "")

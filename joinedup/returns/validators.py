@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -100,9 +100,21 @@ def validate(produced: list[Produced], *, la_gss: str = "", timeout: int = 600) 
     for p, result in zip(produced, json.loads(done.stdout)["results"], strict=True):
         if "error" in result:
             raise ValidatorUnavailable(f"The {p.kind} validator could not read the return: {result['error']}")
-        out.append(Validation(p.kind, result["rules"], result["ran"], result["skipped"], result["crashed"],
-                              [Finding(**i) for i in result["issues"]]))
+        findings = [Finding(**i) for i in result["issues"]]
+        if p.kind == "903":
+            findings = _sw17_for_leavers(p, findings)
+        out.append(Validation(p.kind, result["rules"], result["ran"], result["skipped"], result["crashed"], findings))
     return out
+
+
+def _sw17_for_leavers(p: Produced, findings: list[Finding]) -> list[Finding]:
+    """csc-validator-be-903 0.1.17's SW17STG2 ("There is no social worker episode open at 31 March") asks every
+    child's latest social worker episode to be open, even a child who ceased to be looked after in the year and
+    whose case closed (whose episodes SW12STG2 asks for). For a child not looked after on 31 March it is kept as a
+    query, not an error (docs/returns.md, "Queries and quirks")."""
+    looked_after = {r["CHILD"] for r in p.tables.get("Episodes", []) if not r.get("DEC")}
+    return [replace(f, type="QUERY") if f.rule == "SW17STG2" and f.child not in looked_after else f
+            for f in findings]
 
 
 # --- the child and the record to fix ----------------------------------------------------------------------

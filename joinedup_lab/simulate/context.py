@@ -24,6 +24,11 @@ class Context:
     cp_spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # child: child protection plans
     referrals: int = 0
     csc_cases: int = 0  # children's-services episodes so far (the family episode number in case ids)
+    # for the statutory returns (csc_returns): a child's latest case that went beyond the referral (its day), the
+    # permanence a period of care ended in (code, day), the day a looked-after young woman had her first child
+    further_action: dict[str, int] = field(default_factory=dict)
+    permanence: dict[str, tuple[str, int]] = field(default_factory=dict)
+    mothers: dict[str, int] = field(default_factory=dict)
     staff: Staff = field(init=False)  # social workers and their managers
     practice: PracticeLog = field(init=False)  # what the practice file will hold
 

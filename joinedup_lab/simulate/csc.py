@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from . import csc_returns as R
 from . import csc_vocab as V
 from . import traps
 from . import workdays as wd
@@ -472,6 +473,9 @@ def _care(
         if m >= end or (adoption is not None and m >= adoption[0]):
             break
         moves[m] = None
+    for day in sorted(d for d in moves if d in legal_days):  # a move on the day after an order (no T episodes:
+        if day + 1 < end and day + 1 not in legal_days:     # docs/simulator.md, "Statutory returns")
+            moves[day + 1] = moves.pop(day)
     if adoption is not None and adoption[0] < end:
         moves[adoption[0]] = (rng.choice(("A6", "A6", "A5")), "PR1" if rng.random() < 0.7 else "PR5",
                               rng.choice(ctx.world.addresses.placement_postcodes))
@@ -497,9 +501,15 @@ def _care(
         if day == end:
             break
         moved = day in moves
+        before = place
         if moved:
             place = moves[day] or _placement(ctx, rng, hh, child, day, status_on(day), start)
         rne = ("T" if moved else "L") if day in legal_days else "P"
+        if place[0] == "A5":  # with the current foster carers: only when the order comes the same day (T)
+            if before[0] in ("U1", "U2", "U3", "U4", "U5", "U6") and rne == "T":
+                place = ("A5", place[1], before[2])
+            else:
+                place = ("A6", *place[1:])
         begin = day
     last_status = status_on(end - 1)
     if end == cap and cap <= planned and (adoption is None or cap < adoption[1]):
@@ -509,6 +519,7 @@ def _care(
     else:
         reason = _pick(rng, V.ENDED_BY_LEGAL[last_status])
     episodes[-1].reason_ended = reason
+    R.care_details(ctx, hh, child, episodes)
     return episodes, V.CLOSURE_AFTER_CARE.get(reason, "RC7")
 
 
@@ -634,6 +645,7 @@ def _episode(
     cases: dict[str, tuple[str, int]] = {}
     practice: list[ChildCase] = []
     family_close = ref
+    worker = ctx.staff.workers[derive_seed(ctx.config.seed, "allocation", ep.no) % len(ctx.staff.workers)]
     for n, child in enumerate(kids, 1):
         case_id = f"EP{ep.no:06d}-{n}"
         spans: dict[str, list[tuple[int, int]]] = {"cp": [], "cin": [], "cla": []}
@@ -643,6 +655,10 @@ def _episode(
             "outcome": "no further action" if ep.branch == "nfa" else "case closed",
         }, last=close))
         _write(ctx, rng, hh, child, "subject", case_id, recs, close >= ctx.start)
+        R.registration(ctx, hh, child, "subject", case_id, ref, ep.need, close >= ctx.start, ep.branch == "nfa",
+                       close)
+        if chain is not None:
+            R.care_records(ctx, hh, child, case_id, ref, close, close >= ctx.start, chain, worker)
         cases[child.pid] = (case_id, close)
         family_close = max(family_close, close)
         ctx.csc_episodes.append(f"{child.pid},cin,{iso(ref)},{_end(ctx, close)},{ep.need}\n")
@@ -665,7 +681,6 @@ def _episode(
         return family_close, cases
     if ep.assessment is not None and ep.assessment[3] == "early_help" and rng.random() < 0.5:
         _family_support(ctx, rng, hh, kids, ep.assessment[1] + rng.randint(3, 20))
-    worker = ctx.staff.workers[derive_seed(ctx.config.seed, "allocation", ep.no) % len(ctx.staff.workers)]
     supervision(ctx, rng, practice, worker, ref)
     meetings(ctx, rng, practice, ep.icpc[2] if ep.icpc is not None else "")
     concerns(ctx, rng, hh, practice, ref)
@@ -724,6 +739,7 @@ def _unborn(ctx: Context, rng: random.Random, hh: Household, start: int, close: 
         ]
         for n, child in enumerate(birth, 1):
             _write(ctx, rng, hh, child, "unborn", f"EP{ctx.csc_cases:06d}-{n}", recs, False)
+            R.registration(ctx, hh, child, "unborn", f"EP{ctx.csc_cases:06d}-{n}", ref, need, False)
             ctx.csc_episodes.append(f"{child.pid},cin,{iso(ref)},{_end(ctx, close)},{need}\n")
 
 

@@ -1,10 +1,15 @@
-"""Synthetic identifiers: NHS numbers from the 999 test range (mod 11) and UPNs with LA code 999."""
+"""Synthetic identifiers: NHS numbers from the 999 test range (mod 11) and UPNs with LA number 318.
+
+The DfE's validators accept a UPN only with a real LA number in characters 2–4, so the simulated authority's UPNs
+carry the LA number the demo borrows (`LA_NUMBER`, Richmond upon Thames, as the development settings'
+JOINEDUP_LA_NUMBER); the rest of each UPN is random, with a correct check letter."""
 
 from __future__ import annotations
 
 import random
 
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+LA_NUMBER = "318"  # the DfE LA number the simulated authority borrows (UPNs, previous permanence)
 
 
 def nhs_check_digit(first9: str) -> int | None:
@@ -58,6 +63,6 @@ def upn_valid(upn: str) -> bool:
 
 
 def new_upn(rng: random.Random, establishment: int, year_allocated: int) -> str:
-    """A UPN for the fictional LA 999: check letter, LA, establishment, year, serial."""
-    body = f"999{establishment % 10000:04d}{year_allocated % 100:02d}{rng.randrange(1000):03d}"
+    """A UPN: check letter, LA number, establishment, year, serial."""
+    body = f"{LA_NUMBER}{establishment % 10000:04d}{year_allocated % 100:02d}{rng.randrange(1000):03d}"
     return upn_check_letter(body) + body

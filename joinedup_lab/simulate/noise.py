@@ -85,7 +85,10 @@ def make_held(
         nhs = person.nhs
         if rng.random() < p["nhs_mistyped"]:
             nhs = mistype_nhs(rng, nhs)
-    dob = noisy_dob(rng, p, person.dob) if rng.random() < agency.dob_coverage else None
+    covered = rng.random() < agency.dob_coverage
+    if agency.kind == "childrens_social_care" and person.role == "child":
+        covered = True  # a case system always holds the date of birth of a child it works with (the returns need it)
+    dob = noisy_dob(rng, p, person.dob) if covered else None
     upn = person.upn if agency.holds_upn and person.upn and rng.random() < 0.95 else None
     held = Held(
         local_id, noisy_given(rng, p, person.given), noisy_family(rng, p, person), dob, nhs, upn, person.sex
