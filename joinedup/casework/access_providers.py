@@ -91,18 +91,22 @@ def _duty_q(viewer):
     return q
 
 
-def _children_worked(viewer):
-    """Person ids (a subquery) of the children the viewer works with: their allocations, their team's, the
-    contacts at their front door, or those known to their service."""
+def _children_worked(viewer) -> Q | None:
+    """A filter on `person_id` selecting the children the viewer works with (subqueries, never a list of ids: an
+    authority's children can outnumber a database's parameters): their allocations, their team's, the contacts at
+    their front door, or those known to their service. None: nobody."""
     allocations, kind = _working_allocations(viewer)
     if kind is not None:
-        return allocations.values("person_id")
+        return Q(person_id__in=allocations.values("person_id"))
     if viewer.role == "front_door":
-        return _duty_contacts(viewer).values("person_id")
+        return Q(person_id__in=_duty_contacts(viewer).values("person_id")) if _in_csc(viewer) else None
     known = _known_to_service(viewer)
-    if known:
-        return Contact.objects.filter(agency_id=viewer.agency_id).values("person_id").union(*known[1:])
-    return None
+    if not known:
+        return None
+    q = Q(person_id__in=known[0])
+    for ids in known[1:]:
+        q |= Q(person_id__in=ids)
+    return q
 
 
 def _household(viewer, person_id):
@@ -114,18 +118,16 @@ def _household(viewer, person_id):
     worked = _children_worked(viewer)
     if worked is None:
         return []
-    children = [pid for pid in set(worked.values_list("person_id", flat=True)) if pid != person_id]
-    if not children:
-        return []
+    children = worked & ~Q(person_id=person_id)
     margin = dt.timedelta(days=CO_RESIDENCE_MARGIN_DAYS)
     lived_with = ResidenceEpisode.objects.filter(person_id=person_id).filter(Exists(
-        ResidenceEpisode.objects.filter(person_id__in=children, address_key=OuterRef("address_key"),
+        ResidenceEpisode.objects.filter(children, address_key=OuterRef("address_key"),
                                         first_seen_on__lte=OuterRef("presumed_until") + margin,
                                         presumed_until__gte=OuterRef("first_seen_on") - margin)))
     first = lived_with.order_by("first_seen_on").values_list("first_seen_on", flat=True).first()
     if first is not None:
         return [Relationship(Relation.HOUSEHOLD, "Lived with a child you work with", first)]
-    child_records = MentionLink.objects.filter(person_id__in=children).values("mention__record_id")
+    child_records = MentionLink.objects.filter(children).values("mention__record_id")
     with_child = (MentionLink.objects.filter(person_id=person_id, mention__record_id__in=child_records,
                                              mention__role__in=AROUND_CHILD_ROLES, mention__withdrawn=False)
                   .order_by("mention__occurred_on").values_list("mention__occurred_on", flat=True).first())

@@ -25,6 +25,8 @@ from joinedup.access.policy import FIELD_GROUPS, PLACEMENT_ADDRESS, may_see_fiel
 from joinedup.chronology.events import PROTECTED_DETAIL_KEYS, Event, summarise
 
 SEALED_NAME = "[name restricted]"
+# Words agencies write in a name field that are not anyone's name ("Baby Smith" before naming): never blanked alone.
+_NOT_NAMES = frozenset({"baby", "unborn", "child", "infant", "twin", "unknown", "boy", "girl"})
 
 
 def sealed_names_pattern(viewer) -> re.Pattern | None:
@@ -38,7 +40,7 @@ def sealed_names_pattern(viewer) -> re.Pattern | None:
     names: set[tuple[str, str]] = set(Person.objects.filter(pk__in=sealed).values_list("given_name", "family_name"))
     names |= set(Mention.objects.filter(link__person_id__in=sealed).values_list("given_name", "family_name"))
     full = {f"{g} {f}".strip() for g, f in names if g and f}
-    given = {g.strip() for g, _f in names if g and len(g.strip()) > 1}
+    given = {g.strip() for g, _f in names if g and len(g.strip()) > 1 and g.strip().lower() not in _NOT_NAMES}
     alternatives = sorted({n for n in full | given if n}, key=len, reverse=True)
     if not alternatives:
         return None
