@@ -13,7 +13,10 @@ RETURNS_VENV := var/returns-venv
 .DELETE_ON_ERROR:
 
 ## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
-setup: $(VENV)/.installed $(STATIC_BUILD)/app.css $(RETURNS_VENV)/.installed
+# The three are independent and mostly wait on downloads and disks: they are made side by side.
+setup:
+	@$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV)/.installed $(STATIC_BUILD)/app.css \
+		$(RETURNS_VENV)/.installed
 
 $(VENV)/.installed: requirements/app.txt requirements/lab.txt requirements/spark.txt requirements/test.txt pyproject.toml
 	@echo "==> Python environment ($(PYTHON))"

@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export JOINEDUP_ENV=test DJANGO_SETTINGS_MODULE=config.settings.test
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
+# Python keeps its compiled modules (__pycache__, ignored by git) for the many processes the suite starts: pytest's
+# workers and the commands, servers and benches the tests run as subprocesses. Some machines turn that off.
+unset PYTHONDONTWRITEBYTECODE
+# One pytest worker a core (pytest-xdist; how the work is shared: tests/parallel.py), or JOINEDUP_TEST_WORKERS.
+WORKERS=${JOINEDUP_TEST_WORKERS:-$(nproc)}
+[ "$WORKERS" -le 4 ] || WORKERS=4  # beyond that, each worker's own start (collection, test database) costs more
+[ "$WORKERS" -gt 1 ] || WORKERS=0
 
 need_apt=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
@@ -53,7 +60,8 @@ $BIN/python -m django makemigrations --check --dry-run >/dev/null || {
   echo "Models and migrations differ: run 'joinedup makemigrations' and commit the result." >&2; exit 1; }
 
 echo "==> Test suite on PostgreSQL"
-$BIN/pytest -p no:cacheprovider "$@"
+$BIN/pytest -p no:cacheprovider -n "$WORKERS" --durations=15 "$@"
 
 echo "==> SQLite-specific tests (embedded database)"
-DATABASE_URL="sqlite:///$PWD/var/test/unused.sqlite3" $BIN/pytest -p no:cacheprovider -m "sqlite or both_databases" "$@"
+DATABASE_URL="sqlite:///$PWD/var/test/unused.sqlite3" $BIN/pytest -p no:cacheprovider -n "$WORKERS" \
+  -m "sqlite or both_databases" "$@"

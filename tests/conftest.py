@@ -33,6 +33,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="PostgreSQL-only"))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`pytest -n N`: whole modules to a worker, the costliest first (tests/parallel.py)."""
+    if config.getvalue("dist") in ("load", "loadscope", "loadfile"):
+        from tests.parallel import ModuleScheduling
+
+        return ModuleScheduling(config, log)
+    return None
+
+
 @pytest.fixture
 def make_agency(db):
     """Build an agency (through the service, so it is audited like any other)."""

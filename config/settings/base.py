@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # An address too long for a page (414) and a method a page does not answer (405), answered with our pages.
+    "joinedup.web.middleware.RequestLimitsMiddleware",
     "joinedup.audit.middleware.PersonalDataMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -313,6 +315,20 @@ JOINEDUP_PSEUDONYM_KEY = os.environ.get("JOINEDUP_PSEUDONYM_KEY", "")
 # Casework clocks (docs/casework.md): statutory timescales (Working Together 2023) and local ones (RAG hours,
 # working hours). Override any of them with JSON in JOINEDUP_CASEWORK_CLOCKS, e.g. '{"rag_hours": {"red": 2}}'.
 JOINEDUP_CASEWORK_CLOCKS = json.loads(os.environ.get("JOINEDUP_CASEWORK_CLOCKS", "{}") or "{}")
+
+# Whom a partner's look-up tells them to call (joinedup.casework.call_lines; docs/chronology.md, "Partner look-up"): the
+# children's services front door in its hours, the emergency duty team out of hours. Unset, the front door's name and
+# number are its team's (Team.phone) and its hours the working day of JOINEDUP_CASEWORK_CLOCKS (09:00 to 17:00, Monday
+# to Friday but bank holidays). Set the emergency duty team's number: without it, a partner looking a child up out of
+# hours is told to call the emergency duty team with no number given.
+JOINEDUP_CONTACT = {
+    "front_door_name": os.environ.get("JOINEDUP_FRONT_DOOR_NAME", ""),
+    "front_door_phone": os.environ.get("JOINEDUP_FRONT_DOOR_PHONE", ""),
+    "front_door_opens": os.environ.get("JOINEDUP_FRONT_DOOR_OPENS", ""),  # "HH:MM", UK time
+    "front_door_closes": os.environ.get("JOINEDUP_FRONT_DOOR_CLOSES", ""),
+    "emergency_duty_team_name": os.environ.get("JOINEDUP_EMERGENCY_DUTY_TEAM_NAME", ""),
+    "emergency_duty_team_phone": os.environ.get("JOINEDUP_EMERGENCY_DUTY_TEAM_PHONE", ""),
+}
 
 # Practice (docs/practice.md): supervision, concerns from anyone, caseloads. Override with JSON in
 # JOINEDUP_PRACTICE, e.g. '{"caseload_limit": 16}'.

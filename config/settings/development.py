@@ -34,4 +34,8 @@ JOINEDUP_RETURNS = {**JOINEDUP_RETURNS,  # noqa: F405
                     "la_number": os.environ.get("JOINEDUP_LA_NUMBER", "").strip() or "318",
                     "la_gss": os.environ.get("JOINEDUP_LA_GSS", "").strip() or "E09000027"}
 
+# The demo's out-of-hours line: a number from Ofcom's range reserved for drama (01632 960000–960999), never a real one.
+JOINEDUP_CONTACT = {**JOINEDUP_CONTACT,  # noqa: F405
+                    "emergency_duty_team_phone": JOINEDUP_CONTACT["emergency_duty_team_phone"] or "01632 960 999"}  # noqa: F405
+
 INSTALLED_APPS = [*INSTALLED_APPS, *LAB_APPS]  # noqa: F405 - the lab: simulator, benchmarks, demo (development only)

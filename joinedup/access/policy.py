@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import rules
 
 from joinedup.accounts.models import AgencyKind, Role
+from joinedup.accounts.roles import administers_accounts
 
 AUDIT_TRAIL_ROLES = frozenset({Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMINISTRATOR})
 
@@ -35,6 +36,14 @@ def may_view_staff_directory(user) -> bool:
 def may_manage_api_tokens(user) -> bool:
     """System administrators issue and revoke the tokens agencies' systems use."""
     return _active(user) and user.role == Role.SYSTEM_ADMINISTRATOR
+
+
+@rules.predicate
+def may_administer_accounts(user) -> bool:
+    """The authority's system administrator (a person, in children's social care) manages agencies, teams, accounts
+    and API tokens on the administration screens. Which roles each kind of agency may hold, and which accounts may
+    hold a token, are `joinedup.accounts.roles` (the services refuse anything else)."""
+    return administers_accounts(user)
 
 
 # Children's social care roles: what each sees of a person is decided by its relationships (below).

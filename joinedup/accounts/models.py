@@ -92,6 +92,9 @@ class User(AbstractUser):
     caseload_limit = models.DecimalField(
         max_digits=5, decimal_places=1, null=True, blank=True,
         help_text="Weighted caseload this worker may hold; empty: the deployment's default.")
+    is_system_account = models.BooleanField(
+        default=False, help_text="An agency's system calling the API, not a person: it has no password and never "
+                                 "signs in to the screens; only such accounts hold tokens issued from the screens.")
 
     class Meta:
         ordering = ["last_name", "first_name"]

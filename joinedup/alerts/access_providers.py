@@ -1,5 +1,6 @@
 """Alerts' legitimate relationships: front-door duty for a child whose open alert the viewer's front-door team
-holds (no allocated worker), and service oversight for a child with an alert at the head of service's authority."""
+holds (no allocated worker), with nobody named or with them, and service oversight for a child with an alert at the
+head of service's authority."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def _alerts_giving(viewer):
     if viewer.agency_id is None:
         return Alert.objects.none(), None
     if viewer.role == "front_door" and viewer.team_id is not None:
-        held = Alert.objects.filter(team_id=viewer.team_id, routed_to__isnull=True).filter(status__in=OPEN_STATUSES)
+        held = (Alert.objects.filter(team_id=viewer.team_id).filter(Q(routed_to__isnull=True) | Q(routed_to=viewer))
+                .filter(status__in=OPEN_STATUSES))  # the team's, or given to them in it (`alert_reassign`)
         return held, Relation.FRONT_DOOR_DUTY
     if viewer.role == "head_of_service":
         return Alert.objects.filter(agency_id=viewer.agency_id), Relation.SERVICE_OVERSIGHT

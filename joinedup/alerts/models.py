@@ -51,6 +51,10 @@ class Alert(models.Model):
     severity = models.CharField(max_length=16, default="standard")
     context_factors = models.JSONField(default=list, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, help_text="Process failures: when the missing step fell due.")
+    subjects_seen = models.JSONField(
+        default=list, blank=True,
+        help_text="Everything the alert has been about since it was raised (`Finding.subjects`: the records it "
+                  "cited, or R5's adults, R22's actions): only a finding about something new updates it.")
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.NEW)
     raised_at = models.DateTimeField()
     evidence_updated_at = models.DateTimeField()

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from joinedup.access import policy
 from joinedup.access.policy import FIELD_GROUPS, MENTAL_HEALTH
-from joinedup.access.sealing import sealed_person_ids
+from joinedup.access.sealing import is_sealed_for, sealed_for, sealed_person_ids
 from joinedup.accounts.models import Role
 from joinedup.alerts.models import OPEN_STATUSES, Alert, AlertStatus, AlertStep, StepKind
-from joinedup.alerts.rules.base import KIND_LABELS
+from joinedup.alerts.rules.base import CONSIDER, ESCALATE, KIND_LABELS, PROCESS_FAILURE, SUSPECT
 from joinedup.alerts.rules.catalogue import MENTAL_HEALTH as MENTAL_HEALTH_FACTOR
 from joinedup.chronology.events import Event, event_from_payload
 from joinedup.chronology.restriction import Judge, restrict_event
@@ -54,30 +54,104 @@ def alerts_visible_to(*, viewer) -> QuerySet[Alert]:
     return Alert.objects.filter(_visible_q(viewer)).exclude(person_id__in=sealed_person_ids(viewer))
 
 
-def _listing(qs: QuerySet[Alert], closed: bool) -> QuerySet[Alert]:
-    """Open alerts new first, then those awaiting a manager's agreement, then acknowledged ones ("new" > "proposed" >
-    "acknowledged"), newest evidence first; closed ones latest first."""
+# --- inboxes: triage by severity, then age ------------------------------------------------------------------------
+
+# The order a duty manager works alerts in (docs/alerts-operations.md, "Inboxes"): the rule's kind, and within a
+# kind the alerts whose context factors raised their severity first. Context-only rules never alert.
+KIND_ORDER = (ESCALATE, PROCESS_FAILURE, SUSPECT, CONSIDER)
+# Each kind's tag: GOV.UK tag colours, always with the kind's name in words (never colour alone).
+KIND_TAGS = {ESCALATE: "govuk-tag--red", PROCESS_FAILURE: "govuk-tag--purple", SUSPECT: "govuk-tag--orange",
+             CONSIDER: "govuk-tag--teal"}
+RAISED_SEVERITY = "raised"
+
+
+def _triage_order(qs: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Severity first (the rule's kind in `KIND_ORDER`, then raised before standard severity), then age: the alert
+    that has waited longest since it was raised comes first, so nothing is left at the bottom of a queue."""
+    kind_rank = Case(*(When(rule_kind=k, then=Value(i)) for i, k in enumerate(KIND_ORDER)),
+                     default=Value(len(KIND_ORDER)), output_field=IntegerField())
+    severity_rank = Case(When(severity=RAISED_SEVERITY, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(kind_rank=kind_rank, severity_rank=severity_rank).order_by(
+        "kind_rank", "severity_rank", "raised_at", "pk")
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What an inbox is narrowed to: a rule, a kind, a severity ("raised" or "standard"), a child (person id).
+    Empty: everything."""
+
+    rule: str = ""
+    kind: str = ""
+    severity: str = ""
+    child: str = ""
+
+    def apply(self, qs: QuerySet[Alert]) -> QuerySet[Alert]:
+        if self.rule:
+            qs = qs.filter(rule_id=self.rule)
+        if self.kind:
+            qs = qs.filter(rule_kind=self.kind)
+        if self.severity == RAISED_SEVERITY:
+            qs = qs.filter(severity=RAISED_SEVERITY)
+        elif self.severity:
+            qs = qs.exclude(severity=RAISED_SEVERITY)
+        if self.child:
+            try:
+                qs = qs.filter(person_id=uuid.UUID(str(self.child)))
+            except ValueError:
+                return qs.none()
+        return qs
+
+    @property
+    def active(self) -> bool:
+        return bool(self.rule or self.kind or self.severity or self.child)
+
+
+@dataclass(frozen=True)
+class InboxChoices:
+    """What an inbox's filters offer: the rules, kinds and children of the alerts in it (open or closed)."""
+
+    rules: list[tuple[str, str]]
+    kinds: list[tuple[str, str]]
+    children: list[tuple[str, str]]
+
+
+def _listing(qs: QuerySet[Alert], closed: bool, filters: InboxFilters | None = None) -> QuerySet[Alert]:
+    """Open alerts in triage order (`_triage_order`); closed ones latest first."""
     qs = qs.select_related("person", "routed_to", "team", "escalated_to")
     if closed:
-        return qs.exclude(status__in=OPEN_STATUSES).order_by("-closed_at")
-    return qs.filter(status__in=OPEN_STATUSES).order_by("-status", "-evidence_updated_at")
+        qs = qs.exclude(status__in=OPEN_STATUSES).order_by("-closed_at")
+    else:
+        qs = _triage_order(qs.filter(status__in=OPEN_STATUSES))
+    return (filters or InboxFilters()).apply(qs)
 
 
-def inbox_for(*, viewer, closed: bool = False) -> QuerySet[Alert]:
+def _own(viewer) -> QuerySet[Alert]:
+    mine = Alert.objects.filter(Q(routed_to=viewer) | Q(manager=viewer) | Q(escalated_to=viewer))
+    return mine.exclude(person_id__in=sealed_person_ids(viewer))
+
+
+def _team(viewer) -> QuerySet[Alert]:
+    """Held by the viewer's team with no worker, or by the viewer; for its manager, held by any of its workers."""
+    if viewer.role == Role.TEAM_MANAGER:
+        team_q = Q(team_id=viewer.team_id)
+    else:
+        team_q = Q(team_id=viewer.team_id) & (Q(routed_to__isnull=True) | Q(routed_to=viewer))
+    return Alert.objects.filter(team_q).exclude(person_id__in=sealed_person_ids(viewer))
+
+
+def inbox_for(*, viewer, closed: bool = False, filters: InboxFilters | None = None) -> QuerySet[Alert]:
     """The viewer's own alerts: routed to them, or as the manager told or escalated to."""
     if not may_view_alerts(viewer):
         return Alert.objects.none()
-    mine = Alert.objects.filter(Q(routed_to=viewer) | Q(manager=viewer) | Q(escalated_to=viewer))
-    return _listing(mine.exclude(person_id__in=sealed_person_ids(viewer)), closed)
+    return _listing(_own(viewer), closed, filters)
 
 
-def team_inbox_for(*, viewer, closed: bool = False) -> QuerySet[Alert]:
-    """The viewer's team's alerts: held by the team (no worker), or, for its manager, by any of its workers."""
+def team_inbox_for(*, viewer, closed: bool = False, filters: InboxFilters | None = None) -> QuerySet[Alert]:
+    """The viewer's team's alerts: held by the team (no worker) or by the viewer, or, for its manager, by any of its
+    workers."""
     if not may_view_alerts(viewer) or not viewer.team_id:
         return Alert.objects.none()
-    team_q = Q(team_id=viewer.team_id) if viewer.role == Role.TEAM_MANAGER else Q(team_id=viewer.team_id,
-                                                                                   routed_to__isnull=True)
-    return _listing(Alert.objects.filter(team_q).exclude(person_id__in=sealed_person_ids(viewer)), closed)
+    return _listing(_team(viewer), closed, filters)
 
 
 def awaiting_agreement_for(*, viewer) -> QuerySet[Alert]:
@@ -92,17 +166,49 @@ def awaiting_agreement_for(*, viewer) -> QuerySet[Alert]:
     else:
         return Alert.objects.none()
     return (Alert.objects.filter(mine, status=AlertStatus.AWAITING_AGREEMENT).exclude(proposed_by=viewer)
-            .exclude(person_id__in=sealed_person_ids(viewer)).select_related("person", "routed_to", "team", "proposed_by").order_by("proposed_at"))
+            .exclude(person_id__in=sealed_person_ids(viewer))
+            .select_related("person", "routed_to", "team", "proposed_by").order_by("proposed_at"))
+
+
+def inbox_choices(*, viewer, team: bool = False, closed: bool = False) -> InboxChoices:
+    """The rules, kinds and children an inbox's filters offer: those of the alerts the viewer's inbox lists."""
+    if not may_view_alerts(viewer) or (team and not viewer.team_id):
+        return InboxChoices([], [], [])
+    qs = _team(viewer) if team else _own(viewer)
+    qs = qs.exclude(status__in=OPEN_STATUSES) if closed else qs.filter(status__in=OPEN_STATUSES)
+    rules = dict(qs.order_by().values_list("rule_id", "rule_name").distinct())
+    kinds = set(qs.order_by().values_list("rule_kind", flat=True).distinct())
+    people = Person.objects.filter(pk__in=qs.order_by().values("person_id")).order_by("family_name", "given_name",
+                                                                                          "pk")
+    return InboxChoices(
+        rules=[(r, f"{r}: {rules[r]}") for r in sorted(rules, key=_rule_sort_key)],
+        kinds=[(k, KIND_LABELS.get(k, k)) for k in (*KIND_ORDER, *sorted(kinds - set(KIND_ORDER))) if k in kinds],
+        children=[(str(p.pk), p.display_name + (f", born {p.dob.day} {p.dob:%B %Y}" if p.dob else "")) for p in people],
+    )
+
+
+def _rule_sort_key(rule_id: str) -> tuple:
+    """R2 before R10."""
+    digits = "".join(c for c in rule_id if c.isdigit())
+    return (rule_id.rstrip("0123456789"), int(digits) if digits else 0, rule_id)
+
+
+def inbox_landing(viewer) -> str:
+    """Where the menu's Alerts entry leads: "team" for members of a front-door team (they work their team's inbox),
+    "own" for everyone else."""
+    if not may_view_alerts(viewer) or not viewer.team_id:
+        return "own"
+    team = viewer.team
+    return "team" if team is not None and team.is_front_door else "own"
 
 
 def unread_count(*, viewer) -> int:
-    """New (unacknowledged) alerts waiting for the viewer: their own, and their team's unallocated ones."""
+    """New (unacknowledged) alerts on the page the menu's Alerts entry opens (`inbox_landing`): the team's inbox for
+    a front-door team's members, everyone else's own inbox. The count is what that page lists as new."""
     if not may_view_alerts(viewer):
         return 0
-    q = Q(routed_to=viewer) | Q(escalated_to=viewer) | Q(manager=viewer)
-    if viewer.team_id:
-        q |= Q(routed_to__isnull=True, team_id=viewer.team_id)
-    return Alert.objects.filter(q, status=AlertStatus.NEW).exclude(person_id__in=sealed_person_ids(viewer)).count()
+    qs = _team(viewer) if inbox_landing(viewer) == "team" else _own(viewer)
+    return qs.filter(status=AlertStatus.NEW).count()
 
 
 def alert_for_viewer(*, viewer, alert_id) -> Alert | None:
@@ -117,6 +223,51 @@ def alert_for_viewer(*, viewer, alert_id) -> Alert | None:
 
 def alert_visible(*, viewer, alert: Alert) -> bool:
     return alerts_visible_to(viewer=viewer).filter(pk=alert.pk).exists()
+
+
+# --- reassigning an alert to a colleague (the write is `alerts.services.alert_reassign`) --------------------------
+
+# Who may be given an alert: the roles that hold children's social care work (an allocated child, front-door duty).
+# A head of service receives alerts only as a rule routes them or by escalation.
+ASSIGNABLE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR})
+
+
+def may_reassign(user, alert: Alert) -> bool:
+    """Whoever holds the open alert (the worker it is routed to), a team manager of the team holding it, or a head of
+    service at the responsible authority (they manage its teams)."""
+    if not may_view_alerts(user) or not alert.is_open:
+        return False
+    if alert.routed_to_id is not None and alert.routed_to_id == user.pk:
+        return True
+    if user.role == Role.TEAM_MANAGER:
+        return user.team_id is not None and user.team_id == alert.team_id
+    if user.role == Role.HEAD_OF_SERVICE:
+        return user.agency_id is not None and user.agency_id == alert.agency_id
+    return False
+
+
+def may_hold(user, alert: Alert, *, agency_id=None, sealed: bool = True) -> bool:
+    """Whether `user` may be given the alert: an active user of the responsible authority (`agency_id` when the
+    alert names none) in a role that holds such work, for whom the child is not sealed (`sealed=False`: the caller
+    knows the child is sealed for nobody)."""
+    agency_id = alert.agency_id or agency_id
+    return bool(user is not None and user.is_active and user.role in ASSIGNABLE_ROLES and agency_id is not None
+                and user.agency_id == agency_id and not (sealed and is_sealed_for(user, alert.person_id)))
+
+
+def reassign_candidates(*, viewer, alert: Alert) -> list:
+    """The colleagues the viewer may give the alert to (none when they may not reassign it), by team and name;
+    not whoever holds it now."""
+    from joinedup.accounts.models import User
+
+    if not may_reassign(viewer, alert):
+        return []
+    agency_id = alert.agency_id or viewer.agency_id
+    people = (User.objects.filter(agency_id=agency_id, is_active=True, role__in=ASSIGNABLE_ROLES)
+              .exclude(pk=alert.routed_to_id).select_related("team")
+              .order_by("team__name", "last_name", "first_name", "username"))
+    sealed = bool(sealed_for(None, [alert.person_id]))  # sealed for anyone at all
+    return [u for u in people if may_hold(u, alert, agency_id=agency_id, sealed=sealed)]
 
 
 @dataclass(frozen=True)
@@ -171,6 +322,19 @@ def alert_evidence(*, alert: Alert, viewer, events: list[Event] | None = None) -
     return rows
 
 
+@dataclass(frozen=True)
+class PictureRow:
+    """One row of the alert page's chronology: an event around the alert (`event`), a record the alert cites
+    (`cited`), or both when the cited record is in the chronology. Each record is one row."""
+
+    event: Event | None
+    cited: EvidenceRow | None = None
+
+    @property
+    def occurred_on(self) -> dt.date | None:
+        return self.event.occurred_on if self.event is not None else self.cited.occurred_on
+
+
 @dataclass
 class AlertPicture:
     """What the alert page shows besides the alert: its evidence and the chronology around it."""
@@ -180,6 +344,18 @@ class AlertPicture:
     start: dt.date | None
     end: dt.date | None
     evidence_keys: frozenset[str]
+    rows: list[PictureRow] = field(default_factory=list)  # the two together, in time order, each record once
+
+
+def _rows(evidence: list[EvidenceRow], around: list[Event]) -> list[PictureRow]:
+    """The chronology around the alert with the records it cites in it, each once: a cited record the chronology
+    shows is its row, marked; one it does not (not found, undated, or not the viewer's to see there) is a row of
+    its own at its date (undated last)."""
+    cited = {r.key: r for r in evidence}
+    rows = [PictureRow(e, cited.get(e.key)) for e in around]
+    shown = {e.key for e in around}
+    rows += [PictureRow(None, r) for r in evidence if r.key not in shown]
+    return sorted(rows, key=lambda r: (r.occurred_on is None, r.occurred_on or dt.date.min))
 
 
 def alert_picture(*, alert: Alert, viewer, days: int = AROUND_DAYS) -> AlertPicture:
@@ -187,7 +363,7 @@ def alert_picture(*, alert: Alert, viewer, days: int = AROUND_DAYS) -> AlertPict
     evidence = alert_evidence(alert=alert, viewer=viewer, events=chron.all_events)
     days_seen = [r.occurred_on for r in evidence if r.occurred_on is not None]
     if not days_seen:
-        return AlertPicture(evidence, [], None, None, frozenset(alert.evidence_keys))
+        return AlertPicture(evidence, [], None, None, frozenset(alert.evidence_keys), _rows(evidence, []))
     start, end = min(days_seen) - dt.timedelta(days=days), max(days_seen) + dt.timedelta(days=days)
     keep = Filters(start=start, end=end)
     around: dict[str, Event] = {}  # a household record naming two housemates shows once, naming both
@@ -200,7 +376,8 @@ def alert_picture(*, alert: Alert, viewer, days: int = AROUND_DAYS) -> AlertPict
                 around[e.key] = replace(first, person_label=f"{first.person_label}; {e.person_label}")
             continue
         around[e.key] = replace(e, author_role=e.author_role.replace("_", " "))
-    return AlertPicture(evidence, list(around.values()), start, end, frozenset(alert.evidence_keys))
+    events = list(around.values())
+    return AlertPicture(evidence, events, start, end, frozenset(alert.evidence_keys), _rows(evidence, events))
 
 
 @dataclass(frozen=True)
@@ -258,6 +435,7 @@ class AlertShown:
     sentence: str
     factors: tuple[str, ...]
     restricted: bool  # a record it cites, or a factor, is in a field group the viewer may not see
+    evidence_on: dt.date | None = None  # when the latest record it cites happened (its current version's date)
 
     def step_text(self, step: AlertStep) -> str:
         """A step's text (a raised or updated step carries the finding's sentence at the time)."""
@@ -273,13 +451,16 @@ def alerts_shown(alerts, *, viewer) -> dict:
     alerts = list(alerts)
     judge = Judge(viewer)
     record_ids = {e["record_id"] for a in alerts for e in a.evidence if e.get("record_id")}
-    records = {pk: (code, payload) for pk, code, payload in SourceRecord.objects.filter(pk__in=record_ids)
-               .values_list("pk", "agency__code", "current__payload")}
+    records = {pk: (code, payload, day) for pk, code, payload, day in SourceRecord.objects.filter(pk__in=record_ids)
+               .values_list("pk", "agency__code", "current__payload", "occurred_on")}
     out = {}
     for a in alerts:
         notes = []
+        days = []
         for item in a.evidence:
-            code, payload = records.get(item.get("record_id"), ("", None))
+            code, payload, day = records.get(item.get("record_id"), ("", None, None))
+            if day is not None:
+                days.append(day)
             if payload is not None:
                 whole, _keys = judge.hidden((payload or {}).get("detail") or {}, code)
                 if whole:
@@ -289,11 +470,16 @@ def alerts_shown(alerts, *, viewer) -> dict:
         hidden_factors = [f for f in a.context_factors or () if f not in factors]
         if notes:
             sentence = f"{'; '.join(dict.fromkeys(notes))}. The finding cites a record you may not see in full."
-        elif hidden_factors:
-            base = a.sentence.split(" Context: ", 1)[0]
-            sentence = base + (f" Context: {', '.join(factors)}." if factors else "")
+        elif hidden_factors:  # the finding's one "Context: …" clause, less the factors they may not see
+            clause = f" Context: {', '.join(a.context_factors)}."
+            shown_clause = f" Context: {', '.join(factors)}." if factors else ""
+            if clause in a.sentence:
+                sentence = a.sentence.replace(clause, shown_clause, 1)
+            else:
+                sentence = a.sentence.split(" Context: ", 1)[0] + shown_clause
             notes = [FIELD_GROUPS[FACTOR_GROUPS[f]].note for f in hidden_factors]
         else:
             sentence = a.sentence
-        out[a.pk] = AlertShown(judge.redact(sentence), factors, bool(notes))  # a sealed person's name: never
+        out[a.pk] = AlertShown(judge.redact(sentence), factors, bool(notes),  # a sealed person's name: never
+                               evidence_on=max(days, default=None))
     return out

@@ -114,7 +114,8 @@ def _evidence(keys: Iterable[str]) -> list[dict]:
 @dataclass
 class Evaluation:
     raised: int = 0
-    updated: int = 0
+    updated: int = 0  # something new: shown again and flagged as new evidence
+    refreshed: int = 0  # brought up to date quietly (evidence aged out or corroborated, wording): nothing new
     resolved: int = 0
     rerouted: int = 0
     unchanged: int = 0
@@ -123,17 +124,29 @@ class Evaluation:
     left_to_schedule: int = 0  # time-based findings a back-dated arrival did not raise (the schedule will)
 
     def add(self, other: Evaluation) -> None:
-        for f in ("raised", "updated", "resolved", "rerouted", "unchanged", "failed_rules", "failed_children",
+        for f in ("raised", "updated", "refreshed", "resolved", "rerouted", "unchanged", "failed_rules", "failed_children",
                   "left_to_schedule"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
 
     def __str__(self) -> str:
-        return (f"{self.raised} raised, {self.updated} updated, {self.resolved} closed as no longer applying, "
+        return (f"{self.raised} raised, {self.updated} updated with something new, {self.refreshed} brought up to "
+                f"date, {self.resolved} closed as no longer applying, "
                 f"{self.rerouted} re-routed"
                 + (f"; {self.left_to_schedule} time-based findings left to the schedule (back-dated records)"
                    if self.left_to_schedule else "")
                 + (f"; {self.failed_rules} rule failures (see the log)" if self.failed_rules else "")
                 + (f"; {self.failed_children} children failed (see the log)" if self.failed_children else ""))
+
+
+def _news(alert: Alert, finding: Finding) -> list[str]:
+    """What the finding is about that the alert never was (`Finding.subjects`), or its severity rising: only
+    these update an open alert so that it is shown again. An adult already named, an action already overdue,
+    another record about them, a record ageing out of a window or a changed word is not news."""
+    seen = set(alert.subjects_seen or alert.evidence_keys)
+    news = [s for s in finding.subjects if s not in seen]
+    if not news and finding.severity == "raised" and alert.severity != "raised":
+        news = ["severity"]
+    return news
 
 
 def _finding_changed(alert: Alert, finding: Finding, applies_at: dt.datetime | None = None) -> bool:
@@ -247,16 +260,19 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
             last = (Alert.objects.filter(person=person, rule_id=rule_id,
                                          status__in=[AlertStatus.ACTED, AlertStatus.DISMISSED])
                     .order_by("-closed_at").first())
-            if last is not None and set(finding.evidence) <= set(last.evidence_keys):
+            if last is not None and set(finding.subjects) <= set(last.subjects_seen or last.evidence_keys):
                 out.unchanged += 1  # a person already decided on this evidence
                 continue
             _raise(person, rule, finding, route(rule, rule.kind, finding), now=now, at=when, actor=actor,
                    applies=applies)
             out.raised += 1
             continue
-        if _finding_changed(alert, finding, applies):
+        if _news(alert, finding):
             _update(alert, finding, now=now, at=when, actor=actor, applies=applies)
             out.updated += 1
+        elif _finding_changed(alert, finding, applies):
+            _update(alert, finding, now=now, at=when, actor=actor, applies=applies, news=False)
+            out.refreshed += 1
         else:
             out.unchanged += 1
         if _reroute(alert, route(rule, alert.rule_kind, finding), now=now, actor=actor):
@@ -282,7 +298,7 @@ def _raise(person: Person, rule: Rule, finding: Finding, route: Route, *, now, a
         person=person, rule_id=rule.id, rule_name=rule.name, rule_kind=rule.kind, rule_explanation=rule.explanation,
         rule_evidence=rule.evidence, sentence=finding.sentence, evidence=_evidence(finding.evidence),
         severity=finding.severity, context_factors=list(finding.context_factors), due_at=finding.due_at,
-        status=AlertStatus.NEW, raised_at=now, evidence_updated_at=now, evaluated_at=at, applies_at=applies,
+        subjects_seen=list(finding.subjects), status=AlertStatus.NEW, raised_at=now, evidence_updated_at=now, evaluated_at=at, applies_at=applies,
         agency=route.agency, routed_to=route.routed_to, team=route.team, manager=route.manager, routed_at=now,
         routing_reason=route.reason[:300],
     )
@@ -296,7 +312,9 @@ def _applies(applies: dt.datetime | None) -> dict:
     return {"applies_at": applies.isoformat()} if applies is not None else {}
 
 
-def _update(alert: Alert, finding: Finding, *, now, at, actor, applies=None) -> None:
+def _update(alert: Alert, finding: Finding, *, now, at, actor, applies=None, news: bool = True) -> None:
+    """Replace the alert's finding. With news (`_news`) it is a step in the alert's history, flagged as new
+    evidence to whoever holds it; without, the alert is brought up to date quietly (audited, not a step)."""
     before = set(alert.evidence_keys)
     alert.sentence = finding.sentence
     alert.evidence = _evidence(finding.evidence)
@@ -305,21 +323,30 @@ def _update(alert: Alert, finding: Finding, *, now, at, actor, applies=None) -> 
     alert.due_at = finding.due_at
     alert.evaluated_at = at
     alert.applies_at = applies
+    alert.subjects_seen = list(dict.fromkeys([*alert.subjects_seen, *finding.subjects]))
     added = [k for k in alert.evidence_keys if k not in before]
-    if added:
+    fields = ["sentence", "evidence", "severity", "context_factors", "due_at", "evaluated_at", "applies_at",
+              "subjects_seen"]
+    if news:
         alert.evidence_updated_at = now
-    alert.save(update_fields=["sentence", "evidence", "severity", "context_factors", "due_at", "evaluated_at",
-                              "applies_at", "evidence_updated_at"])
-    _step(alert, StepKind.UPDATED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_UPDATE,
-          detail={"evidence": alert.evidence_keys, "added": added,
-                  "removed": sorted(before - set(alert.evidence_keys)), "severity": finding.severity,
-                  **_applies(applies)})
+        fields.append("evidence_updated_at")
+    alert.save(update_fields=fields)
+    detail = {"evidence": alert.evidence_keys, "added": added, "removed": sorted(before - set(alert.evidence_keys)),
+              "severity": finding.severity, **_applies(applies)}
+    if news:
+        _step(alert, StepKind.UPDATED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_UPDATE,
+              detail=detail)
+    else:
+        audit_event_record(actor=actor, action=AuditAction.ALERT_REFRESH, object_type="alert", object_id=alert.pk,
+                           subject_person_id=alert.person_id, detail={"rule": alert.rule_id, **detail})
 
 
 def _reroute(alert: Alert, route: Route, *, now, actor) -> bool:
     current = (alert.routed_to_id, alert.team_id, alert.manager_id, alert.agency_id)
     if current == route.key():
         return False
+    if _reassigned_from(alert) == _key(route.key()):
+        return False  # a person gave it to a colleague: it stays with them until its route changes (`alert_reassign`)
     alert.routed_to, alert.team, alert.manager, alert.agency = route.routed_to, route.team, route.manager, route.agency
     alert.routed_at, alert.routing_reason = now, route.reason[:300]
     alert.save(update_fields=["routed_to", "team", "manager", "agency", "routed_at", "routing_reason"])
@@ -327,6 +354,69 @@ def _reroute(alert: Alert, route: Route, *, now, actor) -> bool:
     _step(alert, StepKind.ROUTED, at=now, actor=actor, text=f"Now with {who or 'nobody'}: {route.reason}.",
           action=AuditAction.ALERT_ROUTE, detail=_route_detail(route))
     return True
+
+
+def _key(values) -> list:
+    return [None if v is None else str(v) for v in values]
+
+
+def _reassigned_from(alert: Alert) -> list | None:
+    """The route the rules gave the alert before a person last reassigned it, if its latest routing was a
+    reassignment (else None)."""
+    last = (AlertStep.objects.filter(alert=alert, kind=StepKind.ROUTED).order_by("-at", "-id")
+            .values_list("detail", flat=True).first())
+    return (last or {}).get("automatic") if (last or {}).get("reassigned") else None
+
+
+@transaction.atomic
+def alert_reassign(*, user: User, alert: Alert, to: User | None, reason: str = "") -> Alert:
+    """Give an open alert to a colleague: by whoever holds it, a team manager of the team holding it, or a head of
+    service at the responsible authority (`selectors.may_reassign`); to an active user of the same authority who holds
+    such work (`selectors.may_hold`). The colleague's team holds it with them; a manager told of it is their team's
+    manager; its escalation clock starts again. A ROUTED step (its detail says `reassigned`) and an `alert.reassign`
+    audit row, in this transaction. An acknowledged alert is new again for them (a proposal awaiting a manager's
+    agreement still waits). It stays with the colleague until the route the rules give it changes (the child is
+    allocated to someone, say): `_reroute`."""
+    from joinedup.alerts.selectors import may_hold, may_reassign
+
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise ValueError("reason: use at most 2,000 characters.")
+    _check(user, alert)
+    alert = _locked(alert)
+    if not alert.is_open:
+        raise ValueError("alert: this alert is already closed.")
+    if not may_reassign(user, alert):
+        raise PermissionError("alert: only whoever holds it, or a manager of the team holding it, may reassign it")
+    if to is None:
+        raise ValueError("to: choose the colleague to give it to.")
+    if to.pk == alert.routed_to_id:
+        raise ValueError("to: the alert is already with them: choose someone else.")
+    if not may_hold(to, alert, agency_id=user.agency_id):
+        raise ValueError("to: choose an active colleague at the same authority who works children's cases.")
+    before = ((alert.routed_to.get_full_name() or alert.routed_to.username) if alert.routed_to is not None
+              else alert.team.name if alert.team is not None else "nobody")
+    before_key = alert.routed_to.username if alert.routed_to is not None else alert.team.name if alert.team else ""
+    automatic = _reassigned_from(alert) or _key((alert.routed_to_id, alert.team_id, alert.manager_id,
+                                                 alert.agency_id))
+    manager = team_manager(to.team, besides=to) if alert.manager_id is not None else None
+    by = user.get_full_name() or user.username
+    who = to.get_full_name() or to.username
+    route = Route(to, to.team, manager, alert.agency,
+                  f"reassigned to {who} by {by}" + (f": {reason}" if reason else ""))
+    now = utc_now()
+    alert.routed_to, alert.team, alert.manager = route.routed_to, route.team, route.manager
+    alert.routed_at, alert.routing_reason = now, route.reason[:300]
+    if alert.status == AlertStatus.ACKNOWLEDGED:  # new to them: they acknowledge it (or it is escalated) in turn
+        alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.NEW, None, None
+    alert.save(update_fields=["routed_to", "team", "manager", "routed_at", "routing_reason", "status",
+                              "acknowledged_at", "acknowledged_by"])
+    _step(alert, StepKind.ROUTED, at=now, user=user, action=AuditAction.ALERT_REASSIGN, reason=reason,
+          text=f"Reassigned to {who} ({to.get_role_display()}{', ' + to.team.name if to.team else ''})"
+               f" from {before}" + (f": {reason}" if reason else "."),
+          detail={**_route_detail(route), "reassigned": True, "automatic": automatic,
+                  "from": before_key})
+    return alert
 
 
 NO_LONGER_FOUND = ("The rule no longer finds this (for example the missing step has now been recorded, or a record "

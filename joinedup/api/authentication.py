@@ -4,6 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from joinedup.accounts.selectors import api_token_user
+from joinedup.accounts.services.tokens import api_token_mark_used
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -24,6 +25,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         found = api_token_user(secret=secret)
         if found is None:
             raise exceptions.AuthenticationFailed("Authorization: the token is unknown, expired or revoked.")
+        api_token_mark_used(token=found[1])  # the administrator's list shows when each token was last used
         return found
 
     def authenticate_header(self, request) -> str:

@@ -271,3 +271,45 @@ def label(table: dict[str, str], code: object) -> str:
     if code in (None, ""):
         return ""
     return table.get(str(code), str(code).replace("_", " "))
+
+
+# --- what the statutory returns' codes on a child's records mean (labels for the screens) ------------------------
+
+ETHNICITIES: dict[str, str] = {
+    "WBRI": "White: British", "WIRI": "White: Irish", "WIRT": "White: Traveller of Irish heritage",
+    "WOTH": "White: any other White background", "WROM": "White: Gypsy or Roma",
+    "MWBC": "Mixed: White and Black Caribbean", "MWBA": "Mixed: White and Black African",
+    "MWAS": "Mixed: White and Asian", "MOTH": "Mixed: any other mixed background", "AIND": "Asian: Indian",
+    "APKN": "Asian: Pakistani", "ABAN": "Asian: Bangladeshi", "AOTH": "Asian: any other Asian background",
+    "BCRB": "Black: Caribbean", "BAFR": "Black: African", "BOTH": "Black: any other Black background",
+    "CHNE": "Chinese", "OOTH": "Any other ethnic group", "REFU": "Refused", "NOBT": "Not yet obtained",
+}
+DISABILITIES: dict[str, str] = {
+    "NONE": "No disability", "MOB": "Mobility", "HAND": "Hand function", "PC": "Personal care",
+    "INC": "Incontinence", "COMM": "Communication", "LD": "Learning", "HEAR": "Hearing", "VIS": "Vision",
+    "BEH": "Behaviour", "CON": "Consciousness", "AUT": "Autism or Asperger syndrome", "DDA": "Other disability",
+}
+REVIEW_PARTICIPATION: dict[str, str] = {
+    "PN0": "Under 4 at the review", "PN1": "Attended and spoke for themselves",
+    "PN2": "Attended; an advocate conveyed their views", "PN3": "Attended and conveyed their views non-verbally",
+    "PN4": "Attended but did not convey their views", "PN5": "Did not attend; an advocate conveyed their views",
+    "PN6": "Did not attend; conveyed their views another way", "PN7": "Did not attend or convey their views",
+}
+SDQ_REASONS: dict[str, str] = {
+    "SDQ1": "No score: under 4 or over 16", "SDQ2": "No score: the carer refused",
+    "SDQ3": "No score: not possible because of the child's disability", "SDQ4": "No score: other reason",
+    "SDQ5": "No score: the child refused",
+}
+
+
+def detail_code_lists() -> dict[str, dict[str, str]]:
+    """Which code list the value of each detail key of a casework record is from (for `joinedup.core.labels`)."""
+    return {
+        "primary_need": PRIMARY_NEEDS, "category_of_need": PRIMARY_NEEDS, "factors": ASSESSMENT_FACTORS,
+        "category": CATEGORIES, "initial_category": CATEGORIES, "legal_status": LEGAL_STATUSES,
+        "placement_type": PLACEMENT_TYPES, "placement_provider": PLACEMENT_PROVIDERS,
+        "reason_new_episode": REASONS_NEW_EPISODE, "reason_ended": REASONS_EPISODE_ENDED, "reason": CLOSURE_REASONS,
+        "rag": RAG_RATINGS, "source_code": REFERRAL_SOURCES, "raised_by": RAISED_BY,
+        "conference_type": CONFERENCE_TYPES, "ethnicity": ETHNICITIES, "disabilities": DISABILITIES,
+        "participation": REVIEW_PARTICIPATION, "sdq_reason": SDQ_REASONS,
+    }

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q
 
 from joinedup.people.models import Person
+from joinedup.people.search import search_terms
 
 ADULT_YEARS = 18
 
@@ -21,7 +22,7 @@ def children_matching(*, nhs_number: str = "", given_name: str = "", family_name
         if not (given_name.strip() and family_name.strip() and dob):
             return []
         people = people.filter(search_text__contains=f" {dob.isoformat()} ")
-        for word in (*given_name.lower().split(), *family_name.lower().split()):
+        for word in (*search_terms(given_name), *search_terms(family_name)):  # whole words, folded as stored
             people = people.filter(search_text__contains=f" {word} ")
     cutoff = today.replace(year=today.year - ADULT_YEARS) if not (today.month == 2 and today.day == 29) else \
         today.replace(year=today.year - ADULT_YEARS, day=28)

@@ -15,6 +15,11 @@ UTC = dt.UTC
 ENGLAND = ZoneInfo("Europe/London")
 
 
+def _parse_dt(value: str) -> dt.datetime:
+    out = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return out if out.tzinfo else out.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class CaseworkRecord:
     """One casework record (its current version) as the fold reads it: a chronology event's facts."""
@@ -33,6 +38,23 @@ class CaseworkRecord:
     record_pk: int | None = None
 
     has_time: bool = True
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], *, record_pk: int | None = None, versions: int = 1) -> CaseworkRecord:
+        """From a record's current version as stored: what `from_event(chronology.events.event_from_payload(...))`
+        makes, without the chronology's summary, roles and injuries, which the fold and the returns never read."""
+        agency, srid = payload["agency_id"], payload["source_record_id"]
+        if payload.get("occurred_at"):
+            occurred_at, has_time = _parse_dt(payload["occurred_at"]), True
+            occurred_on = occurred_at.astimezone(ENGLAND).date()
+        else:
+            occurred_on = dt.date.fromisoformat(payload["occurred_on"])
+            occurred_at, has_time = dt.datetime.combine(occurred_on, dt.time(), tzinfo=UTC), False
+        ended = payload.get("ended_on")
+        return cls(key=f"{agency}:{srid}", agency=agency, source_record_id=srid, kind=payload["kind"],
+                   occurred_at=occurred_at, occurred_on=occurred_on, recorded_at=_parse_dt(payload["recorded_at"]),
+                   ended_on=dt.date.fromisoformat(ended) if ended else None, detail=dict(payload.get("detail") or {}),
+                   versions=versions, version=int(payload.get("version", 1)), record_pk=record_pk, has_time=has_time)
 
     @classmethod
     def from_event(cls, e) -> CaseworkRecord:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from joinedup.chronology.kinds import kind_info
+from joinedup.core import labels
 
 UTC = dt.UTC
 
@@ -23,21 +24,6 @@ _NOT_SUMMARISED = {"code", "text", "injury", "injuries", "author_role", "author"
 # summary, so never in a chronology, a grid, an export or an alert; kept apart in `Event.protected` for the
 # casework fold, whose screens show them only to those entitled.
 PROTECTED_DETAIL_KEYS = frozenset({"placement_postcode", "placement_urn"})  # urn: issue 17, names the home
-_FIELD_LABELS = {
-    "child_seen": "child seen",
-    "seen_alone": "seen alone",
-    "home_conditions": "home conditions",
-    "primary_need": "primary need",
-    "dash_risk": "DASH risk",
-    "children_present": "children present",
-    "legal_status": "legal status",
-    "placement_type": "placement",
-    "threshold_met": "threshold met",
-    "risk_to_children": "risk to children",
-    "amount_gbp": "amount £",
-    "return_on": "return on",
-    "year_group": "year group",
-}
 
 
 @dataclass(frozen=True)
@@ -117,12 +103,10 @@ def _parse_dt(value: str) -> dt.datetime:
     return out if out.tzinfo else out.replace(tzinfo=UTC)
 
 
-def _humane(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value).replace("_", " ")
+def _humane(value: object, key: str = "") -> str:
+    """A detail value in words, as inside a sentence (`joinedup.core.labels`: codes, dates and yes/no as people write
+    them)."""
+    return labels.value_text(value, key, in_sentence=True)
 
 
 def summarise(kind: str, detail: dict[str, Any]) -> str:
@@ -130,7 +114,7 @@ def summarise(kind: str, detail: dict[str, Any]) -> str:
     parts: list[str] = []
     code = detail.get("code")
     if code:
-        parts.append(_humane(code).capitalize())
+        parts.append(labels.sentence(_humane(code, "code")))
     injuries = detail.get("injuries") if isinstance(detail.get("injuries"), list) else [detail.get("injury")]
     for injury in injuries:
         if isinstance(injury, dict):
@@ -142,7 +126,7 @@ def summarise(kind: str, detail: dict[str, Any]) -> str:
     for key, value in detail.items():
         if key in _NOT_SUMMARISED or value is None or (kind == "school_attendance" and key.startswith("sessions_")):
             continue
-        parts.append(f"{_FIELD_LABELS.get(key, _humane(key))}: {_humane(value)}")
+        parts.append(f"{labels.field_label(key, inline=True)}: {_humane(value, key)}")
     text = str(detail.get("text") or "").strip()
     if text:
         parts.append(text)
@@ -215,7 +199,7 @@ def event_from_payload(
         ended_on=dt.date.fromisoformat(payload["ended_on"]) if payload.get("ended_on") else None,
         has_time=has_time,
         roles=sorted({m.get("role", "") for m in mentions if m.get("mention_id") in mention_ids}),
-        author_role=str(author),
+        author_role=labels.sentence(labels.value_text(author, "author_role")),  # "social_worker" sent: "Social worker"
         summary=summarise(kind, detail),
         text=str(detail.get("text") or ""),
         injury=injuries[0] if injuries else None,
@@ -247,6 +231,7 @@ def plan_periods(events: list[Event]) -> list[PlanPeriod]:
     out = []
     for e in events:
         if e.plan:
-            detail = _humane(e.detail.get("category") or e.detail.get("legal_status") or e.detail.get("primary_need") or "")
+            key = next((k for k in ("category", "legal_status", "primary_need") if e.detail.get(k)), "")
+            detail = _humane(e.detail.get(key) or "", key)  # "(physical abuse)"
             out.append(PlanPeriod(e.plan, e.occurred_on, e.ended_on, detail, e.key))
     return sorted(out, key=lambda p: (p.start, p.plan))

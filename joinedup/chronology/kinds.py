@@ -72,8 +72,10 @@ PLAN_LABELS = {"cp": "Child protection plan", "cin": "Child in need plan", "lac"
 
 
 def kind_info(kind: str) -> KindInfo:
-    """The kind's meaning; an unknown kind is shown by its code and counts as a plain contact."""
-    return KINDS.get(kind) or KindInfo(kind.replace("_", " ").capitalize())
+    """The kind's meaning; an unknown kind is shown by its code in words and counts as a plain contact."""
+    from joinedup.core.labels import sentence, words
+
+    return KINDS.get(kind) or KindInfo(sentence(words(kind)))
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -29,7 +29,8 @@ class Person(models.Model):
     mention_count = models.PositiveIntegerField(default=0)
     agency_count = models.PositiveIntegerField(default=0)
     search_text = models.TextField(
-        blank=True, help_text="Every name, date of birth and NHS number any agency wrote, lower-cased, for search."
+        blank=True, help_text="Every name, date of birth and NHS number any agency wrote, folded for search (case, "
+        "accents and apostrophes aside: joinedup.people.search)."
     )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",

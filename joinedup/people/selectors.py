@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Floor
+from django.db.models.functions import Floor, Least
 from django.utils import timezone
 
 from joinedup.access import relationships as access
@@ -20,15 +20,19 @@ from joinedup.people.linkage.cluster import (
     REASON_AMBIGUOUS,
     REASON_CANNOT,
     REASON_DOB,
+    REASON_DOB_LINKED,
     REASON_ESTIMATE,
     REASON_MULTIPLE_BIRTH,
     REASON_NHS,
     REASON_NHS_KEYING,
+    REASON_NHS_LINKED,
     REASON_TWINS,
     REASON_UNCERTAIN,
     REASON_UPN,
+    REASON_UPN_LINKED,
 )
 from joinedup.people.models import (
+    LinkMethod,
     MentionLink,
     Person,
     ResidenceEpisode,
@@ -37,6 +41,7 @@ from joinedup.people.models import (
     UnidentifiedSighting,
 )
 from joinedup.people.residence import CO_RESIDENCE_MARGIN_DAYS
+from joinedup.people.search import search_terms
 
 ADULT_AGE = 18
 
@@ -66,8 +71,11 @@ def person_search(*, viewer, name: str = "", dob: dt.date | None = None, nhs_num
         people = people.filter(search_text__contains=f" {nhs_number} ")
     if dob:
         people = people.filter(search_text__contains=f" {dob.isoformat()} ")
-    for word in name.lower().split():
-        people = people.filter(search_text__contains=word)
+    terms = search_terms(name)  # accents, case and apostrophes aside (joinedup.people.search)
+    if name.strip() and not terms:  # only apostrophes: nobody's name, not everybody's
+        return Person.objects.none()
+    for term in terms:
+        people = people.filter(search_text__contains=term)
     return people.order_by("family_name", "given_name", "dob", "id")
 
 
@@ -145,6 +153,23 @@ class Identity:
     fields: dict[str, str]
     reason: str = ""
     records: list[dict] = field(default_factory=list)
+
+    @property
+    def match_text(self) -> str:
+        """How the identity was matched, in one sentence whose likelihood and reason agree: a percentage only for the
+        model's own matches, a reason only where it adds to the method."""
+        if self.method in (LinkMethod.MODEL, LinkMethod.ONLINE) and self.match_probability is not None:
+            return f"{self.method_label}: {_percent(self.match_probability)}% likely the same person"
+        why = _LINK_REASONS.get(self.reason, self.reason)
+        return f"{self.method_label} ({why})" if why and self.method != LinkMethod.REVIEW else self.method_label
+
+
+# What a link's stored reason adds to its method, in words ("" adds nothing); any other reason is a sentence already.
+_LINK_REASONS = {
+    "review": "a possible match is waiting for review", "no match": "", "match": "",
+    REASON_AMBIGUOUS: "it matches more than one person, who are waiting for review",
+    "relationship_only": "named only by their relationship", "first_name_only": "only a first name recorded",
+}
 
 
 def person_identities(*, person: Person) -> list[Identity]:
@@ -433,7 +458,14 @@ _REVIEW_REASONS = {
     REASON_AMBIGUOUS: ReviewReason("more-than-one", "Matches more than one person", 3),
     REASON_MULTIPLE_BIRTH: ReviewReason("multiple-birth", "No first name: could be any child of a multiple birth", 3),
     REASON_TWINS: ReviewReason("twins", "Could be twins or a multiple birth", 3),
+    REASON_NHS_LINKED: ReviewReason("nhs-numbers-linked", "Different NHS numbers on records already joined to each", 0),
+    REASON_UPN_LINKED: ReviewReason("pupil-numbers-linked",
+                                    "Different unique pupil numbers on records already joined to each", 2),
+    REASON_DOB_LINKED: ReviewReason("dates-of-birth-linked",
+                                    "Different dates of birth on records already joined to each", 2),
 }
+# Queued for a conflict, not a score: the stored probability is a placeholder, never shown as a likelihood.
+UNSCORED_REASONS = frozenset({REASON_NHS_KEYING})
 # A reason the linkage engine adds later: one naming NHS numbers or a keying slip ranks with conflicting NHS numbers.
 _KEYING_WORDS = ("nhs", "keying", "keyed", "typo", "mistyped")
 _OTHER_RANK = 2
@@ -484,8 +516,16 @@ def _side_is_child(field_name: str, cutoff: dt.date) -> Exists:
 
 
 def _percent(probability: float | None) -> int:
-    """Whole percentage points, as shown; the epsilon keeps 0.29 at 29 (float arithmetic gives 28.99…)."""
-    return math.floor((probability or 0) * 100 + 1e-6)
+    """Whole percentage points, as shown; the epsilon keeps 0.29 at 29 (float arithmetic gives 28.99…). A
+    probability below 1 is never shown as 100% (0.999999 reads 99%): the model is never certain."""
+    points = math.floor((probability or 0) * 100 + 1e-6)
+    return min(points, 99) if (probability or 0) < 1 else points
+
+
+def _evidence() -> Case:
+    """`_percent` in SQL, for the queue's order (the row shows the very number it is ordered by)."""
+    points = Floor(F("match_probability") * 100 + 1e-6)
+    return Case(When(match_probability__lt=1, then=Least(points, Value(99.0))), default=points)
 
 
 def _child_rank(today: dt.date | None) -> Case:
@@ -502,7 +542,7 @@ def _child_rank(today: dt.date | None) -> Case:
 def _prioritised(items: QuerySet[ReviewItem], today: dt.date | None = None) -> QuerySet[ReviewItem]:
     return items.annotate(
         child_rank=_child_rank(today),
-        evidence=Floor(F("match_probability") * 100 + 1e-6),
+        evidence=_evidence(),
         reason_rank=_reason_rank(),
     ).order_by("child_rank", "-evidence", "reason_rank", "created_at", "id")
 
@@ -577,6 +617,14 @@ class ReviewRow:
     reason: ReviewReason
     percent: int
     waiting_days: int
+    scored: bool = True  # False: queued for a conflict, with no model score (`percent` is not a likelihood)
+
+    @property
+    def likelihood(self) -> str:
+        """The model's score in words, or why there is none: "87% likely the same person"."""
+        if not self.scored:
+            return "Not scored by the model: here for the conflict"
+        return f"{self.percent}% likely the same person"
 
 
 def _age_words(dob: dt.date, today: dt.date) -> str:
@@ -619,7 +667,7 @@ def review_rows_for(*, viewer, items, today: dt.date | None = None) -> list[Revi
             child = ""
         waiting = (today - timezone.localtime(item.created_at).date()).days
         rows.append(ReviewRow(item, child, review_reason(item.reason), _percent(item.match_probability),
-                              max(waiting, 0)))
+                              max(waiting, 0), scored=item.reason not in UNSCORED_REASONS))
     return rows
 
 
@@ -663,6 +711,45 @@ def review_queue_summary(*, viewer, today: dt.date | None = None) -> ReviewQueue
         pairs.setdefault(key, [key, names, 0])[2] += n
     by_agencies = sorted((tuple(p) for p in pairs.values()), key=lambda p: (-p[2], p[1]))
     return ReviewQueueSummary(total, children, by_reason, by_agencies)
+
+
+_LINKED_IDENTIFIERS = {
+    REASON_NHS_LINKED: ("nhs_number", "NHS numbers"),
+    REASON_UPN_LINKED: ("upn", "Unique pupil numbers"),
+    REASON_DOB_LINKED: ("dob", "Dates of birth"),
+}
+
+
+def review_fields(*, item: ReviewItem) -> list[tuple[str, str]]:
+    """The model's field-by-field comparison of the pair, as the page lists it (field, level). A pair queued because
+    one record holds another person's NHS number was compared without that number (the keying slip): its NHS
+    number is shown as the same number, perhaps keyed in error, never as "not on both records"."""
+    fields = dict(item.fields or {})
+    if item.reason == REASON_NHS_KEYING and "nhs_number" in fields:
+        fields["nhs_number"] = "keyed"
+    return sorted(fields.items())
+
+
+def review_conflict(*, item: ReviewItem) -> tuple[str, list[str], list[str]] | None:
+    """For a pair held back because records already joined to each side disagree (the pair's own records need not
+    hold that identifier): the identifier's values on the records of the person each side is joined to now, as a
+    row of the side-by-side table (label, left values, right values). None for any other reason."""
+    spec = _LINKED_IDENTIFIERS.get(item.reason)
+    if spec is None:
+        return None
+    field_name, label = spec
+
+    def values(source_identity: str) -> list[str]:
+        person_id = (MentionLink.objects.filter(mention__source_identity=source_identity, person__isnull=False)
+                     .values_list("person_id", flat=True).first())
+        if person_id is None:
+            return []
+        found = (Mention.objects.filter(link__person_id=person_id, withdrawn=False, **{f"{field_name}__isnull": False})
+                 .values_list(field_name, flat=True).distinct())
+        return sorted({v.strftime("%-d %B %Y") if isinstance(v, dt.date) else str(v) for v in found if v})
+
+    return (f"{label} on the records joined to each", values(item.left_source_identity),
+            values(item.right_source_identity))
 
 
 def identity_summary(*, source_identity: str) -> dict:

@@ -46,6 +46,7 @@ from joinedup.people.models import (
     UnidentifiedSighting,
 )
 from joinedup.people.residence import Sighting, build_episodes, canonical_address_keys
+from joinedup.people.search import search_text, search_words
 from joinedup.people.signals import persons_linked
 from joinedup.people.stable_ids import assign_stable_ids
 
@@ -230,8 +231,12 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
     confirmed = {k for k, v in decisions.items() if v == Decision.SAME}
     uids_in_person = Counter(person_of_uid.values())
     sources_in_person: dict[object, set[str]] = defaultdict(set)
+    modelled_sources: set[str] = set()  # agency identities one of whose rows the model joined to its person
     for uid, row in rows.items():
-        sources_in_person[person_of_uid[uid]].add(row["source_identity"])
+        if uid not in result.context_rows:  # a row the household placed joined no agency identity of the person
+            sources_in_person[person_of_uid[uid]].add(row["source_identity"])
+        if uid in best:
+            modelled_sources.add(row["source_identity"])
     evidence_cache: dict[str, tuple] = {}
 
     def evidence(uid: str) -> tuple:
@@ -248,7 +253,8 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
             out = (method, prob, fields, other, "")
         elif uids_in_person[person] == 1:
             out = (LinkMethod.NEW, None, {}, "", "")
-        elif len(sources_in_person[person]) == 1:
+        elif len(sources_in_person[person]) == 1 or source in modelled_sources:
+            # one agency id: this row is its identity's; the model's evidence is on another row of the identity
             out = (LinkMethod.SAME_SOURCE_ID, 1.0, {}, "", "")
         else:
             out = (LinkMethod.REVIEW, 1.0, {}, "", "joined by a person's decision")
@@ -330,7 +336,9 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
 
 
 def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, now) -> int:
-    """Open a review item for each uncertain pair nobody has decided; retire open items no longer uncertain."""
+    """Open a review item for each uncertain pair nobody has decided; retire open items no longer uncertain; bring
+    the items still open up to date (this run's probability, reason and field comparison), so the probability a
+    page shows and the reason beside it are always from the same run."""
     wanted = {}
     for pair in review_pairs:
         left, right = sorted((pair.a, pair.b))
@@ -343,9 +351,14 @@ def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, 
     open_items = {(i.left_uid, i.right_uid): i for i in ReviewItem.objects.filter(status=ReviewStatus.OPEN)}
     stale = [i.pk for key, i in open_items.items() if key not in wanted]
     ReviewItem.objects.filter(pk__in=stale).update(status=ReviewStatus.SUPERSEDED)
-    new_items = []
+    new_items, changed = [], []
     for (left, right), pair in wanted.items():
-        if (left, right) in open_items:
+        item = open_items.get((left, right))
+        if item is not None:
+            fields = scorer.score(rows[left], rows[right])[2]
+            if (item.match_probability, item.reason, item.fields) != (pair.probability, pair.reason, fields):
+                item.match_probability, item.reason, item.fields = pair.probability, pair.reason, fields
+                changed.append(item)
             continue
         new_items.append(ReviewItem(
             left_uid=left, right_uid=right, left_source_identity=rows[left]["source_identity"],
@@ -354,6 +367,7 @@ def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, 
             fields=scorer.score(rows[left], rows[right])[2], reason=pair.reason, created_at=now,
         ))
     ReviewItem.objects.bulk_create(new_items, batch_size=BATCH)
+    ReviewItem.objects.bulk_update(changed, ["match_probability", "reason", "fields"], batch_size=BATCH)
     return len(wanted)
 
 
@@ -376,7 +390,7 @@ def persons_refresh(person_ids: Iterable) -> None:
             for key, val in (("family", family), ("dob", dob), ("sex", sex), ("nhs", nhs)):
                 if val:
                     v[key][val] += 1
-            words[pid].update(w for w in (given, family, nhs, dob.isoformat() if dob else "") if w)
+            words[pid].update(search_words(given, family, nhs, dob.isoformat() if dob else ""))
             agencies[pid].add(agency_id)
             counts[pid] += 1
         people = list(Person.objects.filter(pk__in=chunk))
@@ -390,7 +404,7 @@ def persons_refresh(person_ids: Iterable) -> None:
             person.given_name, person.family_name = top("given", ""), top("family", "")
             person.dob, person.sex, person.nhs_number = top("dob", None), top("sex", ""), top("nhs", "")
             person.mention_count, person.agency_count = counts.get(person.pk, 0), len(agencies.get(person.pk, ()))
-            person.search_text = " " + " ".join(sorted({w.lower() for w in words.get(person.pk, ())})) + " "
+            person.search_text = search_text(words.get(person.pk, ()))
         Person.objects.bulk_update(
             people, ["given_name", "family_name", "dob", "sex", "nhs_number", "mention_count", "agency_count",
                      "search_text"],
@@ -642,12 +656,16 @@ def _open_review_item(uid, row, mention_id, other_uid, prob, scorer, reason, now
     if other is None or other_mention is None:
         return
     left, right = sorted([(uid, row, mention_id), (other.uid, other.attrs, other_mention)], key=lambda t: t[0])
-    ReviewItem.objects.get_or_create(
+    fields = scorer.score(left[1], right[1])[2]
+    item, created = ReviewItem.objects.get_or_create(
         left_uid=left[0], right_uid=right[0], status=ReviewStatus.OPEN,
         defaults={"left_source_identity": left[1]["source_identity"], "right_source_identity": right[1]["source_identity"],
                   "left_mention_id": left[2], "right_mention_id": right[2], "match_probability": prob,
-                  "fields": scorer.score(left[1], right[1])[2], "reason": reason, "created_at": now},
+                  "fields": fields, "reason": reason, "created_at": now},
     )
+    if not created and (item.match_probability, item.reason, item.fields) != (prob, reason, fields):
+        # the pair is open already: it now says what this match found (probability and reason together)
+        ReviewItem.objects.filter(pk=item.pk).update(match_probability=prob, reason=reason, fields=fields)
 
 
 @dataclass

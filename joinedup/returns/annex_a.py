@@ -19,6 +19,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from string import ascii_lowercase
 
 from dateutil.relativedelta import relativedelta
@@ -146,11 +147,11 @@ class Window:
 
     on: dt.date
 
-    @property
+    @cached_property  # asked for tens of thousands of times in a large authority
     def start(self) -> dt.date:
         return self.on - relativedelta(months=6)
 
-    @property
+    @cached_property
     def year_start(self) -> dt.date:
         return self.on - relativedelta(months=12)
 
@@ -453,23 +454,34 @@ def _date(value) -> dt.date | None:
 def workbook(annex: AnnexA, *, now: dt.datetime | None = None) -> bytes:
     """The xlsx: one sheet per list, Ofsted's headings in the first row, dates as Excel dates."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    # Write-only: rows are streamed to the file as they are appended (an authority's lists hold tens of
+    # thousands of rows; a workbook held in memory cell by cell takes seconds and hundreds of MB).
+    wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for name, columns in LISTS.items():
         ws = wb.create_sheet(name)
-        ws.append(columns)
-        for cell in ws[1]:
-            cell.font = bold
-        for row in annex.sheets[name]:
-            ws.append([_cell(v) for v in row])
-        for col in ws.iter_cols(min_row=2):
-            for cell in col:
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "DD/MM/YYYY"
         ws.freeze_panes = "A2"
+        # the sheet's size, written before its rows (readers such as openpyxl's read-only mode rely on it)
+        size = f"A1:{get_column_letter(len(columns))}{len(annex.sheets[name]) + 1}"
+        ws.calculate_dimension = lambda size=size: size
+
+        def cell(value, ws=ws):
+            out = WriteOnlyCell(ws, value=_cell(value))
+            out.number_format = "DD/MM/YYYY"
+            return out
+
+        header = []
+        for column in columns:
+            head = WriteOnlyCell(ws, value=column)
+            head.font = bold
+            header.append(head)
+        ws.append(header)
+        for row in annex.sheets[name]:
+            ws.append([cell(v) if isinstance(v, dt.date) else _cell(v) for v in row])
     stamp = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     wb.properties.creator = "joinedup"
     wb.properties.created = wb.properties.modified = stamp

@@ -37,7 +37,7 @@ from joinedup.core.time import utc_now
 from joinedup.returns import annex_a as annex
 from joinedup.returns.models import ReturnFailure, ReturnRun
 from joinedup.returns.services import ReturnRefused, produce
-from joinedup.returns.source import Year, facts_for
+from joinedup.returns.source import Year, collection_paused, facts_for
 from joinedup.returns.ssda903 import write_tables
 from joinedup.returns.validators import ValidatorUnavailable, failures, validate
 
@@ -79,9 +79,10 @@ def annex_a_make(on: dt.date, *, progress=None, now: dt.datetime | None = None) 
     ids = annex.people_for(window)
     if progress is not None:
         progress(f"Annex A: {len(ids):,} children with casework in the twelve months to {on:%d %B %Y}")
-    facts = list(facts_for(ids, progress=progress))
-    made = annex.annex_a(facts, on=on, allocated=annex.allocations_on(ids, on))
-    return AnnexMade(made, annex.workbook(made, now=now))
+    with collection_paused():
+        facts = list(facts_for(ids, progress=progress))
+        made = annex.annex_a(facts, on=on, allocated=annex.allocations_on(ids, on))
+        return AnnexMade(made, annex.workbook(made, now=now))
 
 
 def _annex_detail(made: AnnexMade) -> dict:

@@ -16,7 +16,13 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
 from joinedup.core.actor import ActorRef
 from joinedup.returns.cin import Produced, cin_census
-from joinedup.returns.source import Year, facts_for, people_in_year
+from joinedup.returns.source import (
+    Year,
+    collection_paused,
+    facts_for,
+    people_in_year,
+    people_looked_after_in_year,
+)
 from joinedup.returns.ssda903 import ssda903, write_tables
 
 Progress = Callable[[str], None]
@@ -45,13 +51,20 @@ def produce(kind: str, year: Year, *, progress: Progress | None = None, now: dt.
     """The return, made from the records now (no file, no audit row: `return_produce` writes and audits)."""
     if kind not in KINDS:
         raise ReturnRefused(f"Unknown return {kind!r}: choose one of {', '.join(KINDS)}.")
-    ids = people_in_year(year)
-    if progress is not None:
-        progress(f"Returns: {len(ids):,} children with casework in {year.label}")
-    facts = list(facts_for(ids, progress=progress))
     if kind == "cin":
-        return cin_census(facts, year=year, la_number=la_number(), now=now)
-    return ssda903(facts, year=year)
+        number = la_number()  # refused before the records are read, not after
+        ids = people_in_year(year)
+        if progress is not None:
+            progress(f"Returns: {len(ids):,} children with casework in {year.label}")
+    else:
+        ids = people_looked_after_in_year(year)
+        if progress is not None:
+            progress(f"Returns: {len(ids):,} children looked after or leaving care in {year.label}")
+    with collection_paused():
+        facts = list(facts_for(ids, progress=progress, visits=False))  # neither return reports visits
+        if kind == "cin":
+            return cin_census(facts, year=year, la_number=number, now=now)
+        return ssda903(facts, year=year)
 
 
 @transaction.atomic

@@ -5,8 +5,10 @@ import uuid
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from joinedup.web.forms_base import Form, FormMixin
 
-class SignInForm(AuthenticationForm):
+
+class SignInForm(FormMixin, AuthenticationForm):
     """Username and password."""
 
     error_messages = {
@@ -30,7 +32,7 @@ def _audit_action_choices() -> list[tuple[str, str]]:
 _AUDIT_DAY_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%Y-%m-%d"]
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     """Filters for the audit trail: a person (their id), a username, UTC days from and to, an action."""
 
     person = forms.UUIDField(required=False, label="Person ID", error_messages={
@@ -51,7 +53,7 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(Form):
     """Find a person by name as any agency wrote it, date of birth or NHS number. Posted, never in a URL."""
 
     name = forms.CharField(required=False, max_length=200, label="Name")
@@ -74,7 +76,7 @@ class PersonSearchForm(forms.Form):
         return data
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     """A person's ruling on an uncertain match."""
 
     decision = forms.ChoiceField(
@@ -85,7 +87,7 @@ class DecisionForm(forms.Form):
                              error_messages={"max_length": "Keep the reason to 2,000 characters or fewer"})
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(Form):
     """Narrow the review queue: why the pairs are there, children only, which two agencies."""
 
     reason = forms.CharField(required=False, max_length=80, label="Why they are here")
@@ -118,7 +120,7 @@ class _ReviewItemsField(forms.Field):
             raise forms.ValidationError(f"Select {REVIEW_BATCH_MAX} matches or fewer at a time", code="max")
 
 
-class ReviewBatchForm(forms.Form):
+class ReviewBatchForm(Form):
     """One ruling on several matches from the queue, with one reason (optional, as for a single match)."""
 
     items = _ReviewItemsField(error_messages={"required": "Select at least one match to decide"})
@@ -133,7 +135,7 @@ class ReviewBatchForm(forms.Form):
     )
 
 
-class SightingForm(forms.Form):
+class SightingForm(Form):
     """Say which known person an unidentified adult is."""
 
     person = forms.ChoiceField(
@@ -151,7 +153,7 @@ class SightingForm(forms.Form):
         self.fields["person"].choices = list(choices)
 
 
-class SplitForm(forms.Form):
+class SplitForm(Form):
     """Take an identity out of a person."""
 
     source_identity = forms.CharField(max_length=300, widget=forms.HiddenInput)
@@ -164,7 +166,7 @@ class SplitForm(forms.Form):
 _DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
 
 
-class ChronologyFilterForm(forms.Form):
+class ChronologyFilterForm(Form):
     """Narrow a chronology by agency, kind of event and period; add the household's events."""
 
     agency = forms.MultipleChoiceField(required=False, label="Agencies", widget=forms.CheckboxSelectMultiple)
@@ -188,7 +190,7 @@ class ChronologyFilterForm(forms.Form):
         return data
 
 
-class LookupForm(forms.Form):
+class LookupForm(Form):
     """A partner looks a child up: NHS number, or name and date of birth. Posted, never in a URL."""
 
     nhs_number = forms.RegexField(
@@ -221,14 +223,14 @@ class LookupForm(forms.Form):
         return data
 
 
-class MarkForm(forms.Form):
+class MarkForm(Form):
     """Mark or unmark one event as significant."""
 
     record = forms.IntegerField(min_value=1)
     significant = forms.TypedChoiceField(choices=[("1", "mark"), ("0", "unmark")], coerce=lambda v: v == "1")
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(Form):
     worker = forms.ChoiceField(label="Social worker", error_messages={"required": "Select a social worker"})
 
     def __init__(self, *args, workers=(), **kwargs):

@@ -9,6 +9,7 @@ from django import forms
 
 from joinedup.casework import codes
 from joinedup.casework.services.contacts import AGENCY_SOURCES
+from joinedup.web.forms_base import Form
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%y"]
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H.%M", "%d %m %Y %H:%M", "%Y-%m-%d %H:%M", "%d/%m/%y %H:%M",
@@ -21,7 +22,7 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value or "" if ch.isdigit())
 
 
-class NewChildForm(forms.Form):
+class NewChildForm(Form):
     """A child joinedup does not know yet: as little as their last name is enough to start."""
 
     given_name = forms.CharField(required=False, max_length=200, label="First name (if known)")
@@ -37,7 +38,7 @@ class NewChildForm(forms.Form):
         return _digits(self.cleaned_data.get("nhs_number"))
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     """What the front door asks: who raised it, what the concern is; the rest is optional."""
 
     raised_by = forms.ChoiceField(choices=list(codes.RAISED_BY.items()), label="Who raised the concern?",
@@ -65,13 +66,13 @@ class ContactForm(forms.Form):
         return data
 
 
-class RateForm(forms.Form):
+class RateForm(Form):
     rag = forms.ChoiceField(choices=list(codes.RAG_RATINGS.items()), label="RAG rating", error_messages={
         "required": "Select red, amber or green", "invalid_choice": "Select red, amber or green"})
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     decision = forms.ChoiceField(choices=list(codes.CONTACT_DECISIONS.items()), label="What happens next?",
                                  error_messages={"required": "Select what happens next",
                                                  "invalid_choice": "Select what happens next"})
@@ -83,7 +84,7 @@ class DecideForm(forms.Form):
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(Form):
     """A partner raises a concern: the child by NHS number, or by name and date of birth; and the concern."""
 
     nhs_number = forms.RegexField(required=False, regex=NHS_NUMBER, label="NHS number",
@@ -114,7 +115,7 @@ class ReferralForm(forms.Form):
         return data
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(Form):
     """The front-door queue: by rating, overdue only."""
 
     rag = forms.ChoiceField(required=False, label="Rating", choices=[

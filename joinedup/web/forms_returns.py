@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from joinedup.core.time import utc_now
+from joinedup.web.forms_base import Form
 
 _DAY_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%Y-%m-%d"]
 KINDS = (("cin", "Children in need census (XML)"), ("903", "SSDA903, children looked after (CSV tables, zipped)"),
@@ -18,7 +19,7 @@ def collection_years() -> list[tuple[str, str]]:
     return [(str(y), f"{y - 1} to {y} (1 April {y - 1} to 31 March {y})") for y in range(latest, latest - 3, -1)]
 
 
-class ReturnRunForm(forms.Form):
+class ReturnRunForm(Form):
     kind = forms.ChoiceField(choices=KINDS, label="Return", widget=forms.RadioSelect,
                              error_messages={"required": "Choose the return to produce"})
     year = forms.TypedChoiceField(choices=(), coerce=int, required=False, label="Collection year",

@@ -3,9 +3,10 @@
 from django import forms
 
 from joinedup.accounts.mfa import is_recovery_code, is_totp_code, normalised_code
+from joinedup.web.forms_base import Form
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(Form):
     """The code after the password: 6 digits from the authenticator app, or an 8-character recovery code."""
 
     code = forms.CharField(
@@ -22,7 +23,7 @@ class SecondFactorForm(forms.Form):
         return code
 
 
-class SetUpCodeForm(forms.Form):
+class SetUpCodeForm(Form):
     """The first code from a newly added authenticator app, which proves it holds the secret."""
 
     code = forms.CharField(

@@ -59,3 +59,26 @@ class SecondFactorMiddleware:
             return self.get_response(request)
         next_url = request.get_full_path() if request.method in {"GET", "HEAD"} else ""
         return HttpResponseRedirect(second_factor_url(user, next_url))
+
+
+class RequestLimitsMiddleware:
+    """Answer what a page cannot take with a page of our own, never a bare one: an address longer than
+    `errors.MAX_URL_CHARACTERS` (414, nothing looked up), and a method a page does not answer (Django's 405 has an
+    empty body). Sits after the CSP middleware, so these pages carry the same headers as any other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from joinedup.web.views import errors
+
+        if len(request.get_full_path()) > errors.MAX_URL_CHARACTERS:
+            return errors.uri_too_long(request)
+        response = self.get_response(request)
+        if (response.status_code == 405 and not getattr(response, "streaming", False) and not response.content
+                and not request.path_info.startswith("/api/")):
+            allowed = response.get("Allow")
+            response = errors.method_not_allowed(request)
+            if allowed:
+                response["Allow"] = allowed
+        return response

@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 
 from joinedup.access import policy, sealing
 from joinedup.access.policy import (
+    may_administer_accounts,
     may_look_up_child_status,
     may_look_up_people,
     may_produce_returns,
@@ -19,6 +20,7 @@ from joinedup.access.policy import (
     may_view_staff_directory,
 )
 from joinedup.accounts.models import Role
+from joinedup.alerts.selectors import inbox_landing as alert_inbox_landing
 from joinedup.alerts.selectors import may_view_alerts
 from joinedup.alerts.selectors import unread_count as alert_unread_count
 from joinedup.casework.relationships import may_make_referral, may_record_contact, may_view_front_door
@@ -59,9 +61,9 @@ def navigation_for(user, path: str) -> list[NavItem]:
         items.append(("Look up a child", reverse("web:lookup")))
     if may_receive_notices(user):
         items.append(("Notices", reverse("web:notices")))
-    if may_view_alerts(user):
+    if may_view_alerts(user):  # the count is the new alerts the page it opens lists (a front door: its team's)
         unread = alert_unread_count(viewer=user)
-        items.append((f"Alerts ({unread} new)" if unread else "Alerts", reverse("web:alerts")))
+        items.append((f"Alerts ({unread} new)" if unread else "Alerts", _alerts_href(user)))
     if may_review_matches(user):
         items.append(("Matches to review", reverse("web:review-queue")))
     if may_produce_returns(user):
@@ -74,6 +76,9 @@ def navigation_for(user, path: str) -> list[NavItem]:
         items.append(("Audit trail", reverse("web:audit-trail")))
     if policy.may_review_access_claims(user):
         items.append(("Break-glass reviews", reverse("web:claims-review")))
+    if may_administer_accounts(user):
+        items += [("Agencies", reverse("web:admin-agencies")), ("Users", reverse("web:admin-users")),
+                  ("API tokens", reverse("web:admin-tokens"))]
     items.append(("Your account", reverse("web:account")))
     home = reverse("web:home")
     # The entry whose address is the longest start of the path is current ("/referrals/new/" is "Make a
@@ -81,6 +86,11 @@ def navigation_for(user, path: str) -> list[NavItem]:
     matches = [href for _text, href in items if (path == href if href == home else path.startswith(href))]
     current = max(matches, key=len) if matches else None
     return [NavItem(text, href, current=href == current) for text, href in items]
+
+
+def _alerts_href(user) -> str:
+    """The inbox a user works: a front-door team's members their team's, everyone else their own."""
+    return reverse("web:alerts-team" if alert_inbox_landing(user) == "team" else "web:alerts")
 
 
 def _href(name: str) -> str | None:
@@ -101,23 +111,36 @@ def _practice_items(user) -> list[tuple[str, str]]:
         wanted.append(("Meetings", "web:meetings"))
     if practice.may_see_concerns_log(user):
         wanted.append(("Concerns", "web:concerns"))
-    if practice.may_view_team_dashboard(user):
+    if _has_dashboard(user):
         wanted.append(("Dashboard", "web:dashboard"))
     return [(text, href) for text, name in wanted if (href := _href(name)) is not None]
 
 
+# Each role's home page in a sentence. It promises only what a card on that page opens (tests/web/test_home_promises.py
+# follows every link and maps each phrase to the page that keeps it).
 ROLE_PURPOSE: dict[str, str] = {
-    Role.SOCIAL_WORKER: "Your caseload, the whole multi-agency picture of each child, visits and alerts.",
-    Role.TEAM_MANAGER: "Your team's caseloads, supervision, escalations and allocation.",
+    Role.SOCIAL_WORKER: "Your caseload, the whole multi-agency picture of each child, visits due and alerts.",
+    Role.TEAM_MANAGER: "Your team's caseloads and visits due, supervision, alerts escalated to you and the dashboard.",
     Role.FRONT_DOOR: "Incoming contacts and referrals, what partners already know, and decisions within a working day.",
-    Role.PARTNER_PRACTITIONER: "Look a child up, learn whether there is a plan and whom to call, and see that what you sent was received.",
-    Role.PARTNERSHIP_MEMBER: "Multi-agency meetings, minutes with disagreements recorded, and audits.",
-    Role.DATA_PROTECTION_OFFICER: "Who saw what and why, break-glass reviews and sharing decisions.",
-    Role.HEAD_OF_SERVICE: "Demand, capacity, timeliness and statutory returns.",
-    Role.CASE_REVIEWER: "Pseudonymised multi-agency chronologies for case reviews.",
-    Role.SYSTEM_ADMINISTRATOR: "Agencies, teams, users and the credentials agencies' systems use.",
+    Role.PARTNER_PRACTITIONER: "Look a child up, learn whether there is a plan and whom to call, and see what the "
+                               "front door decided about your referrals.",
+    Role.PARTNERSHIP_MEMBER: "Multi-agency meetings, minutes with disagreements recorded, and concerns from anyone.",
+    Role.DATA_PROTECTION_OFFICER: "Who saw what and why, self-claims and break-glass to review, unsealings to review "
+                                  "and the concerns log.",
+    Role.HEAD_OF_SERVICE: "Demand, capacity and timeliness across the service, supervision and sealed records.",
+    Role.CASE_REVIEWER: "The pseudonymised multi-agency chronologies of the case reviews you are commissioned for.",
+    Role.SYSTEM_ADMINISTRATOR: "Agencies, teams, users and the API tokens agencies' systems use.",
     Role.PERFORMANCE: "The children in need census, the SSDA903 and Ofsted's Annex A, and the records to fix.",
 }
+
+
+def _has_dashboard(user) -> bool:
+    """The dashboard and caseloads open to a head of service, and to a team manager who has a team."""
+    return practice.may_view_team_dashboard(user) and (user.role == Role.HEAD_OF_SERVICE or user.team_id is not None)
+
+
+def _has_visits_due(user) -> bool:
+    return practice._csc(user) and user.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
 
 
 # The home page's blocks, in order: (who sees it, title, what it is for, where, link text). A body may name the
@@ -142,8 +165,12 @@ CARDS: tuple[tuple[Callable, str, str, str, str], ...] = (
      "dissented, and why.", "web:meetings", "Go to meetings"),
     (practice.may_see_concerns_log, "Concerns", "Concerns from relatives, neighbours, whistleblowers and professionals: "
      "each with a named responder and a deadline.", "web:concerns", "Go to the concerns log"),
-    (practice.may_view_team_dashboard, "Dashboard", "Demand, timeliness against every clock, children not seen, "
+    (_has_visits_due, "Visits due", "The statutory visits due to your children (a manager: the team's), overdue "
+     "first.", "web:visits-due", "See visits due"),
+    (_has_dashboard, "Dashboard", "Demand, timeliness against every clock, children not seen, "
      "supervision and unanswered concerns, drawn and downloadable.", "web:dashboard", "See the dashboard"),
+    (_has_dashboard, "Caseloads", "Each worker's weighted caseload against their limit: who has room for a new child.",
+     "web:caseloads", "See caseloads"),
     (may_look_up_people, "Find a person", "One person across every agency: their records, and who lived with them "
      "and when.", "web:person-search", "Find a person"),
     (may_look_up_child_status, "Look up a child", "Is the child on a child protection plan or looked after, and whom "
@@ -160,6 +187,12 @@ CARDS: tuple[tuple[Callable, str, str, str, str], ...] = (
     (may_view_staff_directory, "Colleagues", "People in {agency} you can contact.", "web:colleagues", "See colleagues"),
     (may_view_audit_trail, "Audit trail", "Every view and change of personal data: who, which agency and role, what, "
      "why and when.", "web:audit-trail", "Review the audit trail"),
+    (may_administer_accounts, "Agencies and teams", "Register agencies and their teams. An agency's kind decides which "
+     "roles its staff may hold.", "web:admin-agencies", "Manage agencies and teams"),
+    (may_administer_accounts, "Users", "Add people and agencies' systems, change roles and teams, deactivate "
+     "accounts, and e-mail a person a link to set a new password.", "web:admin-users", "Manage users"),
+    (may_administer_accounts, "API tokens", "The credentials agencies' systems use: issue one (its secret shown "
+     "once), see when each was last used, revoke.", "web:admin-tokens", "Manage API tokens"),
 )
 
 
@@ -175,7 +208,7 @@ def home_cards_for(user) -> list[HomeCard]:
         )
     ]
     for allowed, title, body, name, link_text in CARDS:
-        if allowed(user) and (href := _href(name)) is not None:
+        if allowed(user) and (href := _alerts_href(user) if name == "web:alerts" else _href(name)) is not None:
             cards.append(HomeCard(title=title, body=body.format(agency=user.agency), href=href, link_text=link_text))
     cards.extend(_sealing_cards(user))
     cards.extend(_access_cards(user))
@@ -201,11 +234,16 @@ def _access_cards(user) -> list[HomeCard]:
         body += f"; {summary['overdue']} overdue." if summary["overdue"] else "; none overdue."
         cards.append(HomeCard(title="Self-claims and break-glass", body=body, href=reverse("web:claims-review"),
                               link_text="Review them"))
-    for commission in claims.commissions_of(viewer=user):
+    commissions = list(claims.commissions_of(viewer=user))
+    for commission in commissions:
         cards.append(HomeCard(
             title=commission.reference,
             body=f"Commissioned until {commission.ends_on:%d %B %Y}: the child's chronology, pseudonymised.",
             href=reverse("web:chronology", args=[commission.person_id]), link_text="Open the chronology"))
+    if not commissions and user.is_authenticated and user.role == Role.CASE_REVIEWER:
+        cards.append(HomeCard(
+            title="Case reviews", body="No case review is commissioned for you now. When a head of service "
+                                       "commissions one, its pseudonymised chronology opens from here."))
     return cards
 
 

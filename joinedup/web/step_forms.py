@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from joinedup.casework import codes
+from joinedup.casework.services.steps import TEXT_LIMIT
 from joinedup.casework.state import CaseState
 from joinedup.web.forms_casework import DATE_FORMATS, DATETIME_FORMATS
 
@@ -206,6 +207,15 @@ class BoundField:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def limit(self) -> int:
+        """The most characters the service takes in a text field (its `TEXT_LIMIT`), else 0."""
+        return TEXT_LIMIT if self.spec.kind in ("text", "textarea") else 0
+
+    @property
+    def limit_text(self) -> str:
+        return f"{self.limit:,}"
 
     @property
     def anchor(self) -> str:

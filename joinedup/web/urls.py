@@ -86,3 +86,26 @@ urlpatterns += [
     path("returns/runs/<uuid:run_id>/download/", returns.run_download, name="return-run-download"),
     path("data-quality/", returns.data_quality, name="data-quality"),
 ]
+
+# The system administrator's screens (issue 19): agencies, teams, accounts, API tokens; and setting a password with a
+# one-time link.
+from joinedup.web.views import admin_screens  # noqa: E402
+
+urlpatterns += [
+    path("administration/agencies/", admin_screens.agencies, name="admin-agencies"),
+    path("administration/agencies/new/", admin_screens.agency_new, name="admin-agency-new"),
+    path("administration/agencies/<uuid:agency_id>/", admin_screens.agency_detail, name="admin-agency"),
+    path("administration/agencies/<uuid:agency_id>/teams/new/", admin_screens.team_new, name="admin-team-new"),
+    path("administration/teams/<uuid:team_id>/", admin_screens.team_detail, name="admin-team"),
+    path("administration/users/", admin_screens.users, name="admin-users"),
+    path("administration/users/new/", admin_screens.user_new, name="admin-user-new"),
+    path("administration/users/new-system/", admin_screens.user_new, {"system": True}, name="admin-system-account-new"),
+    path("administration/users/<uuid:user_id>/", admin_screens.user_detail, name="admin-user"),
+    path("administration/users/<uuid:user_id>/deactivate/", admin_screens.user_deactivate, name="admin-user-deactivate"),
+    path("administration/users/<uuid:user_id>/reactivate/", admin_screens.user_reactivate, name="admin-user-reactivate"),
+    path("administration/users/<uuid:user_id>/password/", admin_screens.user_password, name="admin-user-password"),
+    path("administration/tokens/", admin_screens.tokens, name="admin-tokens"),
+    path("administration/tokens/new/", admin_screens.token_new, name="admin-token-new"),
+    path("administration/tokens/<uuid:token_id>/revoke/", admin_screens.token_revoke, name="admin-token-revoke"),
+    path("account/set-password/", admin_screens.set_password, name="set-password"),
+]

@@ -25,9 +25,11 @@ What it does, as the product would, without a database:
    addresses of everyone it names — is evaluated with every rule; each day at 06:00 UTC the time-based
    rules run for children with an open plan, recent casework, a recent injury or an open alert (the
    product's schedule). One open alert per rule per child: a finding raises an alert when none is open
-   and updates the open one when its evidence, sentence, severity, context factors or due time changed
-   (as `alerts.services` does, each update audited); an open alert closes when its rule no longer finds
-   anything. Nobody acts on or dismisses an alert in the replay.
+   and updates the open one only when the finding is about something it never was (`Finding.subjects`: a
+   record it never cited, or R5's adult, R22's action) or its severity rises — the update is shown again and
+   audited, and counts as an alert; other changes (evidence ageing out of a window or corroborated, wording)
+   bring it up to date quietly and are reported as `alerts_refreshed_quietly` (as `alerts.services` does); an
+   open alert closes when its rule no longer finds anything. Nobody acts on or dismisses an alert in the replay.
 6. Two baselines run beside the catalogue in the same replay, as rules of the same shape: **any record**
    (an alert while any record naming the child was made in the last 183 days) and **any injury** (the
    same for records of an injury).
@@ -36,7 +38,7 @@ What it does, as the product would, without a database:
 
 Scoring (the only place the truth is read; docs/alerts.md "Evaluation" has the definitions): per group
 (catalogue, any_record, any_injury) — detection (an episode whose outcome falls in the evaluated period
-counts only when an alert for the victim, raised or updated before the outcome day, cites a record
+counts only when an alert for the victim, raised or updated (with news) before the outcome day, cites a record
 `truth/harm_evidence.csv` marks as evidence of that episode), median lead, PPV per rule and overall
 (raised alerts whose child was in a harm episode on the day), child-level sensitivity and specificity,
 alerts (raised and updated) per 1,000 children per month, alert-days per 1,000 child-months, and PPV
@@ -313,6 +315,10 @@ class Replay:
         self.raised = 0
         self.closed = 0
         self.evaluations = 0
+        # findings that changed without news (evidence aged out or corroborated, wording): brought up to date
+        # quietly, neither shown again nor counted as alerts (as `alerts.services`)
+        self.refreshed = 0
+        self.refreshed_by_rule: Counter = Counter()
 
     # -- people ---------------------------------------------------------------------------------
     def is_child(self, pid: str, on: dt.date) -> bool:
@@ -437,19 +443,30 @@ class Replay:
             return
         evidence = tuple(dict.fromkeys(finding.evidence))
         if alert is None:
-            self.open[key] = {"finding": finding, "evidence": evidence, "seen": set(evidence), "span": len(self.spans)}
+            self.open[key] = {"finding": finding, "evidence": evidence, "seen": set(evidence),
+                              "subjects": set(finding.subjects), "span": len(self.spans)}
             self.spans.append([child, rule.id, at, None])
             self.raised += 1
             self.severity[finding.severity] += 1
             self.log.append((child, rule.id, at, True, evidence))
             return
         before: Finding = alert["finding"]
-        if (evidence != alert["evidence"] or finding.sentence != before.sentence or finding.severity != before.severity
-                or finding.context_factors != before.context_factors or finding.due_at != before.due_at):
-            new = tuple(k for k in evidence if k not in alert["seen"])
+        # as `alerts.services`: an update (shown again, audited as new evidence) only when the finding is about
+        # something the alert never was, or its severity rises; any other change brings it up to date quietly
+        news = any(x not in alert["subjects"] for x in finding.subjects) or (
+            finding.severity == "raised" and before.severity != "raised")
+        if news:
+            new = tuple(k for k in evidence if k not in alert["seen"])  # what the person is now shown
             alert["seen"].update(new)
+            alert["subjects"].update(finding.subjects)
             alert["finding"], alert["evidence"] = finding, evidence
             self.log.append((child, rule.id, at, False, new))
+        elif (evidence != alert["evidence"] or finding.sentence != before.sentence
+              or finding.context_factors != before.context_factors or finding.due_at != before.due_at
+              or finding.severity != before.severity):
+            alert["finding"], alert["evidence"] = finding, evidence
+            self.refreshed += 1
+            self.refreshed_by_rule[rule.id] += 1
 
     def schedule_children(self, on: dt.date) -> list[str]:
         s = self.s
@@ -799,6 +816,7 @@ def _score(directory: Path, rp: Replay, *, start: dt.date, end: dt.date, live_fr
             "median_lead_days": statistics.median(leads) if leads else None,
             "alerts_raised": len(raised),
             "alerts_updated": updates,
+            "alerts_refreshed_quietly": sum(n for r, n in rp.refreshed_by_rule.items() if group_of(r) == g),
             "alerts_per_1000_children_per_month": per_1000(len(raised) + updates, child_months()),
             "raised_per_1000_children_per_month": per_1000(len(raised), child_months()),
             "alert_days_per_1000_child_months": per_1000(alert_days.get(g, 0.0), child_months()),
@@ -846,6 +864,7 @@ def _score(directory: Path, rp: Replay, *, start: dt.date, end: dt.date, live_fr
                 b = ppv_block(split_rule.get(rule_id, []))
                 per_rule[rule_id] = {
                     "kind": kinds.get(rule_id), "alerts_raised": b["alerts"], "alerts_updated": rule_updates[rule_id],
+                    "alerts_refreshed_quietly": rp.refreshed_by_rule[rule_id],
                     "on_harmed": b["on_harmed"], "ppv": b["ppv"],
                     "alert_days_per_1000_child_months": per_1000(rule_days[rule_id], child_months()),
                     "first_to_detect": first_rules.get(rule_id, 0),

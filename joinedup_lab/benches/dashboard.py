@@ -69,13 +69,14 @@ class Visits:
     open_now: set[tuple[int, str]] = field(default_factory=set)  # cases open now with a plan or in care
 
 
-def visit_records(cw: cb.Casework, pop: cb.Population, now: dt.datetime, rng: random.Random) -> Visits:
-    """A year of visits to the children on a plan or looked after, within their plans and placements."""
+def visit_records(cw: cb.Casework, pop: cb.Population, now: dt.datetime, rng: random.Random, *,
+                  days: int = 365) -> Visits:
+    """A year (`days`) of visits to the children on a plan or looked after, within their plans and placements."""
     from dateutil.relativedelta import relativedelta
 
     from joinedup.casework.clocks import add_working_days
 
-    today, horizon = now.date(), now.date() - dt.timedelta(days=365)
+    today, horizon = now.date(), now.date() - dt.timedelta(days=days)
     latest: dict[str, dict] = {}
     for record in [*cw.first, *cw.later]:  # a later version replaces the first
         latest[record["source_record_id"]] = record

@@ -787,6 +787,7 @@ def _people(pop: Population, person_ids: list[uuid.UUID], record_lists: list[lis
 
     from joinedup.ingest.bulk import insert_rows
     from joinedup.people.models import Person
+    from joinedup.people.search import search_text, search_words
 
     mentions: Counter = Counter()
     agencies: dict[int, set[str]] = {}
@@ -803,10 +804,10 @@ def _people(pop: Population, person_ids: list[uuid.UUID], record_lists: list[lis
     for n, pid in enumerate(person_ids):
         nhs = pop.nhs[n] if n in with_nhs else ""
         dob = pop.dob[n]
-        words = {w.lower() for w in (pop.given[n], pop.family[n], nhs, dob.isoformat()) if w}
+        words = search_words(pop.given[n], pop.family[n], nhs, dob.isoformat())
         values.append({"id": pid, "given_name": pop.given[n], "family_name": pop.family[n], "dob": dob,
                        "sex": pop.sex[n], "nhs_number": nhs, "mention_count": mentions[n],
-                       "agency_count": len(agencies.get(n, ())), "search_text": " " + " ".join(sorted(words)) + " ",
+                       "agency_count": len(agencies.get(n, ())), "search_text": search_text(words),
                        "merged_into_id": None, "created_at": now, "updated_at": now})
     columns, rows = _rows(Person, values)
     with transaction.atomic():

@@ -130,9 +130,10 @@ def _train_model(tmp: Path, seed: int) -> dict:
 def _person_fields(m: dict) -> tuple:
     """A stored person's display fields and search text from their one mention, as `people.services` writes them
     (given name, family name, date of birth, sex, NHS number, search text)."""
-    words = {w.lower() for w in (m["given_name"], m["family_name"], m["nhs_number"], m["dob"]) if w}
-    return (m["given_name"], m["family_name"], m["dob"], m["sex"], m["nhs_number"] or "",
-            " " + " ".join(sorted(words)) + " ")
+    from joinedup.people.search import search_text, search_words
+
+    words = search_words(m["given_name"], m["family_name"], m["nhs_number"], m["dob"])
+    return (m["given_name"], m["family_name"], m["dob"], m["sex"], m["nhs_number"] or "", search_text(words))
 
 
 def _store(rows: dict, progress, source: dict) -> None:

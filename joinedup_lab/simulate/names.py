@@ -454,6 +454,37 @@ for _table, _more in ((NICKNAMES, _MORE_NICKNAMES), (SPELLINGS, _MORE_SPELLINGS)
         _table[_name] = (*_table.get(_name, ()), *_forms)
 _KEYS = "qwertyuiopasdfghjklzxcvbnm"
 
+# Families whose names every agency writes as the family does: with accents, with apostrophes, or in their own
+# script (a family newly arrived, whose documents the agencies copied). (female forenames, male forenames,
+# surnames) per kind; the simulator's own lists. One household in `OWN_SPELLING_EVERY` is such a family, the kinds
+# taking turns (`own_spellings`).
+OWN_SPELLINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "irish": (("Siobhán", "Róisín", "Aoife", "Saoirse", "Caoimhe", "Bríd"),
+              ("Seán", "Ciarán", "Oisín", "Pádraig", "Eoin", "Darragh"),
+              ("O'Brien", "O'Connor", "O'Neill", "O'Sullivan", "O'Donnell", "Ó Ceallaigh")),
+    "polish": (("Małgorzata", "Zofia", "Łucja", "Agnieszka", "Bożena", "Jadwiga"),
+               ("Łukasz", "Paweł", "Michał", "Wojciech", "Jędrzej", "Grzegorz"),
+               ("Wójcik", "Woźniak", "Król", "Wróbel", "Nowak", "Mazur")),
+    "iberian": (("María", "Lucía", "Inês", "Begoña", "Conceição", "Sofía"),
+                ("José", "João", "Andrés", "Raúl", "Iñaki", "Tomás"),
+                ("Núñez", "Muñoz", "Peña", "Gonçalves", "Ibáñez", "Simões")),
+    "accented": (("Zoë", "Chloé", "Renée", "Anaïs", "Noémie", "Maëlle"),
+                 ("Noël", "Jérôme", "François", "Loïc", "Björn", "Zoltán"),
+                 ("D'Souza", "N'Diaye", "Lefèvre", "Müller", "Öztürk", "Dvořák")),
+    "arabic": (("مريم", "فاطمة", "عائشة", "ليلى", "نور", "سارة"),
+               ("محمد", "عمر", "يوسف", "أحمد", "علي", "خالد"),
+               ("حداد", "منصور", "الحسن", "العلي", "ناصر", "سليمان")),
+    "chinese": (("丽", "芳", "静", "婷", "秀英", "慧"),
+                ("伟", "强", "磊", "军", "志明", "浩"),
+                ("王", "李", "张", "刘", "陈", "黄")),
+    "cyrillic": (("Оксана", "Олена", "Юлія", "Наталія", "Анна", "Ірина"),
+                 ("Андрій", "Олександр", "Дмитро", "Богдан", "Сергій", "Юрій"),
+                 ("Шевченко", "Бондаренко", "Коваленко", "Ткаченко", "Кравченко", "Мельник")),
+}
+OWN_SPELLING_EVERY = 10
+# scripts and accents alternate, so that a small authority (70 households) has one family of each kind
+OWN_SPELLING_KINDS = ("irish", "arabic", "polish", "chinese", "accented", "cyrillic", "iberian")
+
 
 def typo(rng: random.Random, word: str) -> str:
     """One keyboard-style slip in a word: a dropped, doubled, swapped or replaced letter."""
@@ -467,7 +498,8 @@ def typo(rng: random.Random, word: str) -> str:
         return word[:i] + word[i] + word[i:]
     if op == 2:
         return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
-    return word[:i] + rng.choice(_KEYS) + word[i + 1 :]
+    keys = _KEYS if word.isascii() else word.lower()  # a slip in another script stays in that script
+    return word[:i] + rng.choice(keys) + word[i + 1 :]
 
 
 def given_for(rng: random.Random, sex: str) -> str:
@@ -481,3 +513,34 @@ def surname(rng: random.Random) -> str:
         a, b = rng.sample(SURNAMES, 2)
         return f"{a}-{b}"
     return rng.choice(SURNAMES)
+
+
+def own_spellings(rng: random.Random, index: int, members: list) -> str | None:
+    """Give one household in `OWN_SPELLING_EVERY` (by its index; the kinds of `OWN_SPELLINGS` in turn) names as the
+    family writes them: every surname its members hold (current, previous, the other parent's, before a deed poll)
+    becomes one of the kind's, and every forename one of the kind's for that sex, the same name for the same name
+    (a son named after his father stays so; twins stay apart). `rng`: the household's own stream, used for this
+    alone. Returns the kind, or None for the other households."""
+    if index % OWN_SPELLING_EVERY != OWN_SPELLING_EVERY // 2:
+        return None
+    kind = OWN_SPELLING_KINDS[(index // OWN_SPELLING_EVERY) % len(OWN_SPELLING_KINDS)]
+    female, male, surnames = OWN_SPELLINGS[kind]
+    pools = {"surname": rng.sample(surnames, len(surnames)), "female": rng.sample(female, len(female)),
+             "male": rng.sample(male, len(male))}
+    given_map: dict[tuple[str, str], str] = {}
+    family_map: dict[str, str] = {}
+
+    def renamed(table: dict, key, pool: list[str], old: str) -> str:
+        if key not in table:
+            table[key] = pool.pop(0) if pool else old
+        return table[key]
+
+    for p in members:
+        pool = pools["female" if p.sex == "female" else "male"]
+        p.given = renamed(given_map, (p.sex, p.given), pool, p.given)
+        for attr in ("family", "prev_family", "other_family", "deed_poll_from"):
+            old = getattr(p, attr)
+            if old:
+                setattr(p, attr, "-".join(renamed(family_map, part, pools["surname"], part)
+                                          for part in old.split("-")))
+    return kind

@@ -228,6 +228,8 @@ def build_household(world: World, rng: random.Random, index: int) -> Household:
     for p in hh.members:
         if p.role == "child":
             p.named_after_days = rng.choice((0, 1, 2, 3, 5, 7, 10, 14, 21, 28))
+    # names with accents, apostrophes or in another script, from their own stream: the rest is as it was
+    names.own_spellings(stream(world.config.seed, "own-spellings", index), index, hh.members)
     return hh
 
 

@@ -255,7 +255,7 @@ def apply_record_traps(
             parts.reverse()
         held.family = "-".join(parts)
         out.append(("surname_hyphenated", held.family))
-    if trng.random() < p["surname_upper"]:
+    if trng.random() < p["surname_upper"] and held.family.upper() != held.family:  # a script without capitals: no
         held.family = held.family.upper()
         out.append(("surname_upper", held.family))
     if draws is not None:

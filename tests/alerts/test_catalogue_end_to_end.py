@@ -23,6 +23,7 @@ from joinedup.accounts.services import agency_get_or_create, api_token_create, u
 from joinedup.alerts.models import Alert, AlertStatus, AlertStep, StepKind
 from joinedup.alerts.rules.catalogue import DOMESTIC_ABUSE, REPEAT_ATTENDANCES, SUBSTANCE
 from joinedup.alerts.services import alerts_run_scheduled
+from joinedup.audit.models import AuditEvent
 from joinedup.core.actor import ActorRef
 from joinedup.people.linkage.clean import nhs_check_digit
 from joinedup.people.models import MentionLink, Person
@@ -187,7 +188,7 @@ def world(django_db_setup, django_db_blocker):
             on_arrival = {(a.person_id, a.rule_id) for a in Alert.objects.all()}
             now = dt.datetime.now(dt.UTC)
             alerts_run_scheduled(at=now)
-            yield SimpleNamespace(now=now, on_arrival=on_arrival, children={
+            yield SimpleNamespace(now=now, on_arrival=on_arrival, clients=clients, children={
                 name: person_of(agency, local) for name, agency, local in (
                     ("ava", HOSPITAL, "H-AVA"), ("ben", HOSPITAL, "H-BEN"), ("cara", CSC, "S-CARA"),
                     ("dan", CSC, "S-DAN"), ("eve", CSC, "S-EVE"), ("finn", HOSPITAL, "H-FINN"))})
@@ -271,3 +272,30 @@ def test_an_open_r8_alert_is_not_updated_or_audited_again_while_nothing_changes(
         alerts_run_scheduled(at=world.now + dt.timedelta(days=days))
     assert not AlertStep.objects.filter(alert_id__in=before, kind=StepKind.UPDATED).exists()
     assert {a.pk: a.sentence for a in Alert.objects.filter(pk__in=before)} == before
+
+
+def test_an_open_alert_is_updated_only_when_it_is_about_something_new(world):
+    """Runs last (it posts records). Another record about the adult R5 already names brings the alert up to date
+    quietly (cited, audited, not shown again); an adult it never named updates it (a step, new evidence)."""
+    def post(record):
+        response = world.clients[record["agency_id"]].post("/api/v1/records/", record, content_type="application/json")
+        assert response.status_code == 201, response.content[:600]
+
+    a = alert(world, "cara", "R5")
+    steps, shown_at = a.steps.count(), a.evidence_updated_at
+    refreshes = AuditEvent.objects.filter(action="alert.refresh", object_id=str(a.pk))
+    quiet = refreshes.count()
+    post(rec(GP, "C8", "consultation", 2, [m("m1", "patient", CARA, "G-CARA"),
+                                           m("m2", "accompanying_adult", DEAN, "G-DEAN")], {"code": "review"}))
+    a.refresh_from_db()
+    assert key(GP, "C8") in a.evidence_keys and "Dean" in a.sentence
+    assert a.steps.count() == steps and a.evidence_updated_at == shown_at
+    assert refreshes.count() > quiet and key(GP, "C8") in refreshes.order_by("-pk").first().detail["added"]
+
+    kyle = {**person("Kyle", "Marsh", 0, "male", street="8 Quay Side", postcode="NB8 8QS", dob="1984-04-04")}
+    post(rec(GP, "C9", "consultation", 1, [m("m1", "patient", CARA, "G-CARA"),
+                                           m("m2", "accompanying_adult", kyle, "G-KYLE")], {"code": "review"}))
+    a.refresh_from_db()
+    assert "Kyle" in a.sentence and "Dean" in a.sentence
+    assert list(a.steps.values_list("kind", flat=True))[steps:] == [StepKind.UPDATED]
+    assert a.evidence_updated_at > shown_at

@@ -50,9 +50,12 @@ def test_recording_a_visit_on_a_phone_is_quick_and_the_draft_survives(phone, liv
 
 
 def test_the_bench_runs_on_a_fresh_sqlite_database_and_reports_json():
+    """As `joinedup bench visit-time` runs it: a fresh SQLite database migrated in a subprocess, seeded, served and
+    measured in another (the path the test above skips)."""
     out = io.StringIO()
     result = bench_visit_time.run(out=out)
-    assert result["required_fields"] <= 3 and result["seconds"] <= 60 and result["practitioner_seconds"] <= 60
+    assert result["required_fields"] == 3 and result["seconds"] <= 60 and result["practitioner_seconds"] <= 60
     assert result["visit_recorded"] is True and result["visits_recorded"] == 2
     assert all(result["draft"].values())
+    assert result["draft"]["restored_after_offline"] and result["draft"]["cleared_after_sent"]
     assert "SQLite: migrating" in out.getvalue() and "required fields" in out.getvalue()

@@ -22,23 +22,30 @@ from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 SYSTEM = ActorRef.system("test")
 CONFIG = SimulationConfig(children=120, years=2, seed=11)
+# The session fixtures below are imported into other test modules (each import is a fixture of its own, which
+# pytest would build again for each module): what they build is kept here, built once for the whole process.
+_BUILT: dict[str, object] = {}
 
 
 @pytest.fixture(scope="session")
 def authority(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("people-sim")
-    generate(CONFIG, out, progress=False)
-    return out
+    if "authority" not in _BUILT:
+        out = tmp_path_factory.mktemp("people-sim")
+        generate(CONFIG, out, progress=False)
+        _BUILT["authority"] = out
+    return _BUILT["authority"]
 
 
 @pytest.fixture(scope="session")
 def authority_records(authority) -> list[dict]:
-    records = []
-    for path, _agency in record_files(authority):
-        for item in read_items(path):
-            assert not item.problems, (path, item.line, item.problems)
-            records.append(item.record)
-    return records
+    if "records" not in _BUILT:
+        records = []
+        for path, _agency in record_files(authority):
+            for item in read_items(path):
+                assert not item.problems, (path, item.line, item.problems)
+                records.append(item.record)
+        _BUILT["records"] = records
+    return _BUILT["records"]
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +56,12 @@ def truth_person_of(authority) -> dict[tuple[str, str, str], str]:
 
 @pytest.fixture(scope="session")
 def trained_model(authority_records) -> dict:
+    if "model" not in _BUILT:
+        _BUILT["model"] = _train(authority_records)
+    return json.loads(json.dumps(_BUILT["model"]))
+
+
+def _train(authority_records: list[dict]) -> dict:
     mentions = []
     for rec in authority_records:
         for m in rec["mentions"]:

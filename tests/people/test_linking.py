@@ -61,6 +61,9 @@ def test_link_run_matches_the_truth_and_keeps_person_ids_stable(loaded, truth_pe
     assert IdentityRow.objects.count() == run.identity_rows
     assert BlockingKey.objects.count() >= run.identity_rows
     assert AuditEvent.objects.filter(action="linkage.run", object_id=str(run.pk)).exists()
+    # Nobody has decided anything yet: no link says a person's decision joined it (issue 19: the rows of an agency
+    # identity the model joined through another of its rows are that identity's, not "joined by a person's decision").
+    assert not MentionLink.objects.filter(method=LinkMethod.REVIEW).exists()
 
     before = dict(MentionLink.objects.values_list("mention_id", "person_id"))
     again = linkage_run(actor=SYSTEM, progress=lambda _line: None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from joinedup.accounts.models import Agency
@@ -90,6 +92,12 @@ def test_review_queue_decision_and_split_through_the_screens(family_in_authority
     # Split the police identity off Darren: it is not him.
     response = client.post(f"/people/{darren.pk}/", {"source_identity": f"{POLICE}:POL-T2", "reason": ""})
     assert response.status_code == 200 and "Say why" in response.content.decode()
+    too_long = "Police confirm a different man. " * 70  # 2,240 characters
+    html = client.post(f"/people/{darren.pk}/", {"source_identity": f"{POLICE}:POL-T2", "reason": too_long}
+                       ).content.decode()  # the error beside the reason, the reason kept, its records opened
+    assert "must be 2,000 characters or fewer" in html and 'href="#split-reason"' in html
+    assert re.search(r'<details class="govuk-details" open>', html)
+    assert re.search(r'<textarea[^>]*id="split-reason"[^>]*>\s*' + re.escape(too_long.strip()), html)
     response = client.post(f"/people/{darren.pk}/", {"source_identity": f"{POLICE}:POL-T2",
                                                       "reason": "Police confirm a different man of the same name."})
     assert response.status_code == 302
@@ -103,6 +111,8 @@ def test_review_queue_decision_and_split_through_the_screens(family_in_authority
     page = client.get(f"/review/{item.pk}/")
     assert page.status_code == 200 and "Are these the same person?" in page.content.decode()
     assert client.post(f"/review/{item.pk}/", {}).status_code == 200  # no choice: an error, nothing decided
+    html = client.post(f"/review/{item.pk}/", {"decision": "same", "reason": too_long}).content.decode()
+    assert "Keep the reason to 2,000 characters or fewer" in html and too_long.strip() in html
     item.refresh_from_db()
     assert item.status == ReviewStatus.OPEN
     assert client.post(f"/review/{item.pk}/", {"decision": "different", "reason": "Different mothers."}).status_code == 302

@@ -44,7 +44,7 @@ def test_the_returns_of_a_simulated_authority_pass_both_validators(simulated, se
     register_simulated_agencies(json.loads((simulated / "agencies.json").read_text()))
     call_command("ingest", str(simulated / "agencies" / CSC / "records.jsonl"), "--no-progress", "--workers", "0",
                  stdout=io.StringIO(), stderr=io.StringIO())
-    call_command("link", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("link", charts=str(tmp_path / "charts"), stdout=io.StringIO(), stderr=io.StringIO())  # not var/
 
     cin, lac = produce("cin", YEAR), produce("903", YEAR)
     tables = {name: len(rows) for name, rows in lac.tables.items()}

@@ -57,7 +57,7 @@ def test_the_demo_loads_the_practice_once_through_the_services(simulated, tmp_pa
     register_simulated_agencies(json.loads((simulated / "agencies.json").read_text()))
     call_command("ingest", str(simulated / "agencies" / CSC / "records.jsonl"), "--no-progress", "--workers", "0",
                  stdout=io.StringIO(), stderr=io.StringIO())
-    call_command("link", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("link", charts=str(tmp_path / "charts"), stdout=io.StringIO(), stderr=io.StringIO())  # not var/
     said = _demo(simulated, tmp_path / "c.json")
     line = next(x for x in said.splitlines() if x.startswith("Practice:"))
     assert "supervision sessions of sam.okafor by tara.lindqvist" in line and "/supervision/" in line

@@ -305,7 +305,7 @@ def test_batch_form_errors_keep_the_selection_and_the_reason(queue, make_user, s
     html = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in html and "Keep the reason to 2,000 characters or fewer" in html
-    assert "govuk-form-group--error" in html and 'id="reason-error"' in html
+    assert "govuk-form-group--error" in html and 'id="id_reason-error"' in html
     for pk in ticked:
         assert f'value="{pk}" checked' in html
     assert f'value="{queue["carl"].pk}" checked' not in html

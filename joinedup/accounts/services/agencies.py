@@ -33,10 +33,11 @@ def agency_get_or_create(*, actor: ActorRef, code: str, name: str, kind: str) ->
 
 
 @transaction.atomic
-def team_create(*, actor: ActorRef, agency: Agency, code: str, name: str, is_front_door: bool = False) -> Team:
+def team_create(*, actor: ActorRef, agency: Agency, code: str, name: str, is_front_door: bool = False,
+                phone: str = "") -> Team:
     """Add a team to an agency; the front-door team receives work nobody is allocated to."""
     team = Team.objects.create(
-        agency=agency, code=code, name=name, is_front_door=is_front_door,
+        agency=agency, code=code, name=name, is_front_door=is_front_door, phone=phone,
         created_by_id=actor.id, modified_by_id=actor.id,
     )
     audit_event_record(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from joinedup.accounts.models import ApiToken, User
 from joinedup.audit.actions import AuditAction
@@ -48,3 +49,15 @@ def api_token_revoke(*, actor: ActorRef, token: ApiToken, reason: str) -> ApiTok
         actor=actor, action=AuditAction.TOKEN_REVOKE, object_type="api_token", object_id=token.pk, reason=reason
     )
     return token
+
+
+LAST_USED_EVERY_SECONDS = 60  # a busy feed writes its token's "last used" at most once a minute
+
+
+def api_token_mark_used(*, token: ApiToken) -> None:
+    """Record when a token was last used (shown to the administrator beside it; not audited: the requests it makes
+    are). One conditional update, skipped while the time kept is under a minute old."""
+    now = utc_now()
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(seconds=LAST_USED_EVERY_SECONDS))
+    ).update(last_used_at=now)

@@ -28,7 +28,7 @@ def user_create(
     *,
     actor: ActorRef,
     username: str,
-    password: str,
+    password: str | None,
     agency: Agency,
     role: str,
     first_name: str = "",
@@ -37,22 +37,27 @@ def user_create(
     team: Team | None = None,
     job_title: str = "",
     phone: str = "",
+    is_system_account: bool = False,
 ) -> User:
-    """Create a user in an agency with a role; the password must pass the password rules."""
+    """Create a user in an agency with a role; the password must pass the password rules. Without a password
+    (None) the account cannot sign in until one is set (a one-time link) or, for a system account, ever."""
     if role not in Role.values:
         raise ValueError(f"role: {role!r} is not a role; expected one of {', '.join(Role.values)}")
     if team is not None and team.agency_id != agency.pk:
         raise ValueError(f"team: {team} belongs to another agency than {agency}")
     user = User(
         username=username, first_name=first_name, last_name=last_name, email=email,
-        agency=agency, team=team, role=role, job_title=job_title, phone=phone,
+        agency=agency, team=team, role=role, job_title=job_title, phone=phone, is_system_account=is_system_account,
     )
-    validate_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        validate_password(password, user)
+        user.set_password(password)
     user.save()
     audit_event_record(
         actor=actor, action=AuditAction.USER_CREATE, object_type="user", object_id=user.pk,
-        detail={"agency": agency.code, "role": role},
+        detail={"agency": agency.code, "role": role, **({"system_account": True} if is_system_account else {})},
     )
     return user
 

@@ -103,6 +103,14 @@ class Finding:
     context_factors: tuple[str, ...] = ()
     due_at: dt.datetime | None = None  # for process failures: when the missing step fell due
     owner: str = ""  # who the records say must take the missing step, as written (R22: a supervision action's owner)
+    # What the finding is about, when not every record it cites is news: R5 the adults, R22 the overdue actions.
+    # Empty: the records it cites. An open alert is updated (shown again, "new evidence") only when it is about
+    # something it was not about before, or its severity rises; otherwise it is brought up to date quietly.
+    about: tuple[str, ...] = ()
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.about or self.evidence))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ and each declares it (`Rule.inputs`; a test checks every input is in the format'
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -456,7 +457,8 @@ def r5_unknown_adult(ctx: ChildContext, at: dt.datetime, params: dict[str, Any])
     sentence = (f"{who}{seen_by} {'was' if len(names) == 1 else 'were'} recorded living with or caring for the child "
                 "but {} not on children's social care's household record: identify and check every adult "
                 "around the child.".format("is" if len(names) == 1 else "are"))
-    return _finding("R5", ctx, at, sentence, [known.key, *keys])
+    found = _finding("R5", ctx, at, sentence, [known.key, *keys])
+    return dataclasses.replace(found, about=tuple(f"adult:{m.person_id}" for m in adults))
 
 
 # --- R7: transience for a child under enquiry or on a plan -------------------------------------------

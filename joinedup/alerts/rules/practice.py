@@ -307,7 +307,8 @@ def r22_supervision_action(ctx: ChildContext, at: dt.datetime, params: dict[str,
     sentences = [f"An action agreed in supervision on {d(e.occurred_on)} has not been recorded as done: "
                  f"“{_quote(a.what)}”, owner {a.owner or 'not named'}, due by {d(a.due_on)}." for _, e, a in overdue]
     found = _finding("R22", ctx, at, sentences, [e.key for _, e, _ in overdue], overdue[0][0])
-    return dataclasses.replace(found, owner=overdue[0][2].owner)
+    return dataclasses.replace(found, owner=overdue[0][2].owner,
+                               about=tuple(f"action:{e.key}|{a.written}" for _, e, a in overdue))
 
 
 # --- R23: concern unanswered past its deadline ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 import jellyfish
+from anyascii import anyascii
 
 from .nicknames import FAMILY_CANONICAL, GIVEN_CANONICAL, canonical_forms
 
@@ -44,15 +45,22 @@ _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
+_APOSTROPHES = str.maketrans(dict.fromkeys("'’‘ʼʻ`´", None))
+
+
 @lru_cache(maxsize=200_000)
 def fold(text: str | None) -> str:
-    """Lower case, accents removed, anything but letters and single spaces dropped (hyphens become spaces)."""
+    """Lower case, accents removed, anything but letters and single spaces dropped (hyphens become spaces). A name in
+    another script is romanised first (anyascii: "Ткаченко" → "tkachenko", "王" → "wang", "Łukasz" → "lukasz"), so
+    that every engine compares the same letters a-z (DuckDB's string distances count bytes, not characters)."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    ascii_text = ascii_text.replace("-", " ").replace("'", "").replace("’", "")
-    return _SPACES.sub(" ", _NOT_LETTERS.sub(" ", ascii_text)).strip()
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = folded.replace("-", " ").translate(_APOSTROPHES)
+    if not folded.isascii():
+        folded = " ".join(anyascii(word) for word in folded.split())
+    return _SPACES.sub(" ", _NOT_LETTERS.sub(" ", folded.lower())).strip()
 
 
 @lru_cache(maxsize=100_000)

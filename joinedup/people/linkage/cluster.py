@@ -47,6 +47,12 @@ REASON_TWINS = "twins or a multiple birth: same surname and date of birth, diffe
 REASON_ESTIMATE = "an estimated date of birth or an age that does not fit"
 REASON_MULTIPLE_BIRTH = "no forename, and could be any child of a multiple birth"
 REASON_NHS_KEYING = "NHS number recorded for another person with a different name (keying error?)"
+# The guard compares people, not only the pair: when the two rows' own identifiers agree (or one has none) and the
+# conflict is between records already joined to each, the reason says so (a reviewer sees the pair's records).
+REASON_NHS_LINKED = "conflicting NHS numbers on records already linked to each"
+REASON_UPN_LINKED = "conflicting UPNs on records already linked to each"
+REASON_DOB_LINKED = "conflicting dates of birth on records already linked to each"
+_LINKED = {REASON_NHS: REASON_NHS_LINKED, REASON_UPN: REASON_UPN_LINKED, REASON_DOB: REASON_DOB_LINKED}
 
 
 class ReviewPair(NamedTuple):
@@ -206,6 +212,16 @@ def identifier_conflict(a: _Group, b: _Group) -> str | None:
         if first > last or (years and not any(first <= y <= last for y in years)):
             return REASON_ESTIMATE
     return None
+
+
+def pair_conflict_reason(reason: str, row_a: Mapping[str, Any] | None, row_b: Mapping[str, Any] | None) -> str:
+    """The guard's reason for refusing an edge, as the pair shows it: an identifier conflict stays as it is only when
+    the two rows themselves conflict on that identifier; otherwise the conflict is on records already linked to
+    each (neither row need hold a UPN for "conflicting UPNs on records already linked to each")."""
+    if reason not in _LINKED:
+        return reason
+    own = identifier_conflict(group_of([row_a or {}]), group_of([row_b or {}]))
+    return reason if own == reason else _LINKED[reason]
 
 
 def multiple_births(
@@ -373,7 +389,7 @@ def cluster(
             continue
         reason = identifier_conflict(ga, gb)
         if reason is not None:
-            refused.append(ReviewPair(a, b, p, reason))
+            refused.append(ReviewPair(a, b, p, pair_conflict_reason(reason, attributes.get(a), attributes.get(b))))
             continue
         union(ra, rb)
     # Phase 2: clusters with no identifier (a name and a postcode) join a cluster only when exactly one
@@ -401,7 +417,8 @@ def cluster(
             if reason is None:
                 choices[s_root] = e
             else:  # an estimated date of birth or an age that cannot be the person's
-                refused.append(ReviewPair(e[1], e[2], e[0], reason))
+                refused.append(ReviewPair(e[1], e[2], e[0],
+                                          pair_conflict_reason(reason, attributes.get(e[1]), attributes.get(e[2]))))
         if len(choices) == 1:
             union(find(w), find(next(iter(choices))))
         elif len(choices) > 1:

@@ -26,6 +26,7 @@ from .cluster import (
     REASON_UNCERTAIN,
     group_of,
     identifier_conflict,
+    pair_conflict_reason,
     twins_conflict,
 )
 from .family import different_given, nhs_keying_errors, person_key
@@ -145,7 +146,7 @@ def match_person(
     for person, rows in candidates.items():
         if person == owner:
             continue
-        best = max((scorer.score(row, r)[0] for r in rows), default=0.0)
+        best, best_row = max(((scorer.score(row, r)[0], r) for r in rows), key=lambda sr: sr[0], default=(0.0, None))
         best_overall = max(best_overall, best)
         if best < review_low:
             continue
@@ -158,7 +159,7 @@ def match_person(
             if conflict is None:
                 matched.append((best, person))
             else:
-                review.append((person, best, conflict))
+                review.append((person, best, pair_conflict_reason(conflict, row, best_row)))
         else:
             review.append((person, best, REASON_UNCERTAIN))
     matched.sort(key=lambda m: (-m[0], str(m[1])))

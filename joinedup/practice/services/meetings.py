@@ -61,7 +61,16 @@ from joinedup.practice.models import (
     Stance,
 )
 from joinedup.practice.relationships import may_approve_meeting, may_record_meeting, may_view_meeting
-from joinedup.practice.services.meetings_input import AttendeeIn, DecisionIn, ItemIn, PositionIn, document, moment, text
+from joinedup.practice.services.meetings_input import (
+    NAME_LIMIT,
+    AttendeeIn,
+    DecisionIn,
+    ItemIn,
+    PositionIn,
+    document,
+    moment,
+    text,
+)
 
 CHILD_KINDS = frozenset({MeetingKind.STRATEGY_DISCUSSION, MeetingKind.INITIAL_CONFERENCE,
                          MeetingKind.REVIEW_CONFERENCE, MeetingKind.CORE_GROUP})
@@ -144,9 +153,9 @@ def meeting_start(*, user: User, kind: str, title: str, held_at: Any, chair: str
         errors["kind"] = "Select what kind of meeting it was"
     elif not may_record_meeting(user, kind) or user.agency_id is None:
         raise PermissionError("may not record this kind of meeting")
-    title = text(title, "title", errors, required="Enter the meeting's title", limit=200)
+    title = text(title, "title", errors, required="Enter the meeting's title", limit=NAME_LIMIT)
     held = moment(held_at, "held_at", errors, label="the meeting was held")
-    chair = text(chair, "chair", errors, limit=200)
+    chair = text(chair, "chair", errors, limit=NAME_LIMIT)
     persons: list[Person] = []
     case = None
     if kind == MeetingKind.PARTNERSHIP:
@@ -214,11 +223,11 @@ def meeting_draft_update(*, user: User, meeting_id, revision: int | None, data: 
     errors: dict[str, str] = {}
     changed: dict[str, Any] = {}
     if "title" in data:
-        changed["title"] = text(data["title"], "title", errors, required="Enter the meeting's title", limit=200)
+        changed["title"] = text(data["title"], "title", errors, required="Enter the meeting's title", limit=NAME_LIMIT)
     if "held_at" in data:
         changed["held_at"] = moment(data["held_at"], "held_at", errors, label="the meeting was held")
     if "chair" in data:
-        changed["chair"] = text(data["chair"], "chair", errors, limit=200)
+        changed["chair"] = text(data["chair"], "chair", errors, limit=NAME_LIMIT)
     attendees, items = document(data, errors)
     if errors:
         raise StepInvalid(errors)

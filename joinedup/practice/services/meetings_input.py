@@ -15,6 +15,8 @@ from joinedup.practice.models import Stance
 
 TEXT_LIMIT = 4000
 DISCUSSION_LIMIT = 20000
+NAME_LIMIT = 200  # a meeting's title and chair; an attendee's name, agency and role
+ITEM_TITLE_LIMIT = 300
 MAX_ATTENDEES = 60
 MAX_ITEMS = 60
 MAX_DECISIONS = 30
@@ -109,10 +111,11 @@ def _attendees(raw: Any, errors: dict[str, str]) -> list[AttendeeIn]:
         if not isinstance(a, dict):
             errors[at] = "Each attendee has a name, agency, role and whether they were present"
             continue
-        name = text(a.get("name"), f"{at}.name", errors, required="Enter the attendee's name", limit=200)
+        name = text(a.get("name"), f"{at}.name", errors, required="Enter the attendee's name", limit=NAME_LIMIT)
         agency = text(a.get("agency"), f"{at}.agency", errors, required=f"Enter {name or 'the attendee'}'s agency",
-                       limit=200)
-        role = text(a.get("role"), f"{at}.role", errors, required=f"Enter {name or 'the attendee'}'s role", limit=200)
+                       limit=NAME_LIMIT)
+        role = text(a.get("role"), f"{at}.role", errors, required=f"Enter {name or 'the attendee'}'s role",
+                    limit=NAME_LIMIT)
         present = True if a.get("present") is None else flag(
             a.get("present"), f"{at}.present", errors, "Select whether they were present or sent apologies")
         out.append(AttendeeIn(name, agency, role, bool(present)))
@@ -154,7 +157,7 @@ def _items(raw: Any, attendees: list[AttendeeIn], errors: dict[str, str]) -> lis
         if not isinstance(item, dict):
             errors[at] = "Each item has a title, the discussion and its decisions"
             continue
-        title = text(item.get("title"), f"{at}.title", errors, required="Enter the item's title", limit=300)
+        title = text(item.get("title"), f"{at}.title", errors, required="Enter the item's title", limit=ITEM_TITLE_LIMIT)
         discussion = text(item.get("discussion"), f"{at}.discussion", errors, limit=DISCUSSION_LIMIT)
         decisions = []
         for j, d in enumerate(_list(item.get("decisions"), f"{at}.decisions", errors, MAX_DECISIONS, "decisions")):

@@ -23,6 +23,7 @@ from joinedup.audit.services import audit_read_many
 from joinedup.core.time import utc_now
 from joinedup.people.selectors import person_in_scope, person_search
 from joinedup.web.forms import PersonSearchForm
+from joinedup.web.forms_base import Form
 
 
 class ClaimForm(PersonSearchForm):
@@ -42,6 +43,8 @@ class ClaimForm(PersonSearchForm):
                                       "required": "Say why you need to see this person",
                                       "min_length": "Say why in at least 10 characters"})
     person = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    error_subjects = {"reason_text": "Why you need to see this person"}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -95,7 +98,7 @@ def claim_end(request, claim_id):
     return redirect("web:home")
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     outcome = forms.ChoiceField(choices=ClaimOutcome.choices, widget=forms.RadioSelect, label="Finding",
                                 error_messages={"required": "Select a finding"})
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
@@ -134,7 +137,7 @@ def claims_review(request):
     })
 
 
-class CommissionForm(forms.Form):
+class CommissionForm(Form):
     reviewer = forms.ModelChoiceField(queryset=None, label="Case reviewer",
                                       error_messages={"required": "Select the case reviewer"})
     reference = forms.CharField(max_length=200, label="Review",

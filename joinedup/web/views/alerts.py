@@ -5,6 +5,8 @@ or disagrees, from the alert page; the proposals wait for them in the team's inb
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,38 +22,87 @@ from joinedup.alerts.models import AlertStatus
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
+from joinedup.web.forms_base import Form
 
 
-class ActForm(forms.Form):
+class ActForm(Form):
     action = forms.CharField(max_length=4000, strip=True, error_messages={
         "required": "Enter what was done"})
     link = forms.CharField(max_length=500, required=False, strip=True, error_messages={
         "max_length": "The link or reference must be 500 characters or fewer"})
 
 
-class DismissForm(forms.Form):
+class DismissForm(Form):
     reason = forms.CharField(max_length=4000, strip=True, error_messages={
         "required": "Enter why no action is needed"})
 
 
-class AgreeForm(forms.Form):
+class ReassignForm(Form):
+    """Give the alert to a colleague (`selectors.reassign_candidates`), with an optional note."""
+
+    to = forms.ChoiceField(error_messages={"required": "Choose who to give the alert to",
+                                           "invalid_choice": "Choose a colleague from the list"})
+    reason = forms.CharField(max_length=2000, required=False, strip=True, error_messages={
+        "max_length": "The note must be 2,000 characters or fewer"})
+
+    def __init__(self, data=None, *, people=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.people = {str(u.pk): u for u in people}
+        self.fields["to"].choices = [("", "Choose a colleague"), *(
+            (pk, f"{u.get_full_name() or u.username} ({u.get_role_display()}{', ' + u.team.name if u.team else ''})")
+            for pk, u in self.people.items())]
+
+
+class AgreeForm(Form):
     note = forms.CharField(max_length=4000, required=False, strip=True)
 
 
-class DisagreeForm(forms.Form):
+class DisagreeForm(Form):
     reason = forms.CharField(max_length=4000, strip=True, error_messages={
         "required": "Enter why the alert stays open"})
+
+
+class InboxFilterForm(Form):
+    """An inbox's filters (GET): each offers what the inbox holds (`selectors.inbox_choices`)."""
+
+    rule = forms.ChoiceField(label="Rule", required=False,
+                             error_messages={"invalid_choice": "Choose a rule from the list"})
+    kind = forms.ChoiceField(label="Kind", required=False,
+                             error_messages={"invalid_choice": "Choose a kind from the list"})
+    severity = forms.ChoiceField(label="Severity", required=False,
+                                 choices=[("", "Any severity"), ("raised", "Higher: context factors"),
+                                          ("standard", "Standard")],
+                                 error_messages={"invalid_choice": "Choose a severity from the list"})
+    child = forms.ChoiceField(label="Child", required=False,
+                              error_messages={"invalid_choice": "Choose a child from the list"})
+
+    def __init__(self, data, *, choices: selectors.InboxChoices):
+        super().__init__(data)
+        self.fields["rule"].choices = [("", "All rules"), *choices.rules]
+        self.fields["kind"].choices = [("", "All kinds"), *choices.kinds]
+        self.fields["child"].choices = [("", "All children"), *choices.children]
+
+    def filters(self) -> selectors.InboxFilters:
+        """The filters chosen (one the form refuses is left out; its error says why)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return selectors.InboxFilters(**{f: data.get(f) or "" for f in ("rule", "kind", "severity", "child")})
 
 
 def _inbox(request, *, team: bool):
     if not selectors.may_view_alerts(request.user) or (team and not request.user.team_id):
         raise Http404
     closed = request.GET.get("show") == "closed"
-    qs = (selectors.team_inbox_for if team else selectors.inbox_for)(viewer=request.user, closed=closed)
+    filter_form = InboxFilterForm({f: request.GET.get(f, "") for f in ("rule", "kind", "severity", "child")},
+                                  choices=selectors.inbox_choices(viewer=request.user, team=team, closed=closed))
+    filters = filter_form.filters()
+    qs = (selectors.team_inbox_for if team else selectors.inbox_for)(viewer=request.user, closed=closed,
+                                                                      filters=filters)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     shown = selectors.alerts_shown(page, viewer=request.user)  # field groups the viewer may not see: restricted
     for a in page:
         a.shown = shown[a.pk]
+        a.kind_tag = selectors.KIND_TAGS.get(a.rule_kind, "govuk-tag--grey")
     # Proposals waiting for the viewer's agreement: a team manager's in the team inbox, a head of service's in their
     # own; a team manager's own inbox says how many wait in the team's.
     awaiting = selectors.awaiting_agreement_for(viewer=request.user)
@@ -61,12 +112,21 @@ def _inbox(request, *, team: bool):
     awaiting_elsewhere = awaiting.count() if not team and role == Role.TEAM_MANAGER else 0
     audit_read_many(actor=actor_for(request.user), action=AuditAction.ALERT_LIST, object_type="alert",
                     object_ids=list(dict.fromkeys([*(a.pk for a in page), *(a.pk for a in shown_awaiting)])),
-                    reason=("team " if team else "own ") + ("closed" if closed else "open"))
+                    reason=("team " if team else "own ") + ("closed" if closed else "open"),
+                    detail={"filters": {k: v for k, v in vars(filters).items() if v}} if filters.active else None)
+    query = urlencode([("show", "closed")] * closed + [(k, v) for k, v in vars(filters).items() if v])
     return render(request, "web/alerts/inbox.html", {
-        "page": page, "team": team, "closed": closed, "query": "show=closed&" if closed else "",
+        "page": page, "team": team, "closed": closed, "query": f"{query}&" if query else "",
         "team_name": request.user.team.name if request.user.team_id else "",
         "awaiting": shown_awaiting, "awaiting_elsewhere": awaiting_elsewhere,
+        "filter_form": filter_form, "filters": filters,
+        "show": "closed" if closed else "",
     })
+
+
+def _landing(user) -> str:
+    """The inbox the menu's Alerts entry opens for this user (`selectors.inbox_landing`)."""
+    return "web:alerts-team" if selectors.inbox_landing(user) == "team" else "web:alerts"
 
 
 @require_GET
@@ -98,7 +158,10 @@ def alert_detail(request, alert_id):
     dismiss_form = DismissForm(request.POST if do == "dismiss" else None, prefix="dismiss")
     agree_form = AgreeForm(request.POST if do == "agree" else None, prefix="agree")
     disagree_form = DisagreeForm(request.POST if do == "disagree" else None, prefix="disagree")
-    forms_by_do = {"act": act_form, "dismiss": dismiss_form, "agree": agree_form, "disagree": disagree_form}
+    colleagues = selectors.reassign_candidates(viewer=request.user, alert=alert)
+    reassign_form = ReassignForm(request.POST if do == "reassign" else None, people=colleagues, prefix="reassign")
+    forms_by_do = {"act": act_form, "dismiss": dismiss_form, "agree": agree_form, "disagree": disagree_form,
+                   "reassign": reassign_form}
     propose = services.needs_agreement(request.user, alert)  # an escalate alert: act and dismiss become proposals
     if request.method == "POST":
         try:
@@ -120,6 +183,16 @@ def alert_detail(request, alert_id):
                 messages.success(request, "You disagreed. The alert stays open with your reason, recorded on the alert "
                                           "and in the child's chronology.")
                 return redirect("web:alert", alert_id=alert.pk)
+            if do == "reassign" and not colleagues:
+                raise PermissionError("alert: not theirs to reassign")
+            if do == "reassign" and reassign_form.is_valid():
+                to = reassign_form.people[reassign_form.cleaned_data["to"]]
+                services.alert_reassign(user=request.user, alert=alert, to=to,
+                                        reason=reassign_form.cleaned_data["reason"])
+                messages.success(request, f"The alert is now with {to.get_full_name() or to.username}. It is new in "
+                                          "their alerts, and the change is in its history.")
+                visible = selectors.alert_for_viewer(viewer=request.user, alert_id=alert.pk) is not None
+                return redirect("web:alert", alert_id=alert.pk) if visible else redirect(_landing(request.user))
             if do == "acknowledge":
                 services.alert_acknowledge(user=request.user, alert=alert)
                 messages.success(request, "Alert acknowledged. It stays in your alerts until you act on it or dismiss it.")
@@ -139,7 +212,9 @@ def alert_detail(request, alert_id):
         except PermissionError as exc:
             raise Http404 from exc
         except ValueError as exc:
-            forms_by_do.get(do, dismiss_form).add_error(None, str(exc).split(": ", 1)[-1])
+            field, _, message = str(exc).partition(": ")
+            form = forms_by_do.get(do, dismiss_form)
+            form.add_error(field if form is reassign_form and field in form.fields else None, message or field)
     picture = selectors.alert_picture(alert=alert, viewer=request.user)
     shown = selectors.alerts_shown([alert], viewer=request.user)[alert.pk]
     steps = list(alert.steps.order_by("at", "id"))
@@ -160,6 +235,8 @@ def alert_detail(request, alert_id):
         "propose": propose,
         "may_agree": services.may_agree(request.user, alert) and alert.proposed_by_id != request.user.pk,
         "escalate_hours": f"{services.escalate_after().total_seconds() / 3600:g}",
+        "reassign_form": reassign_form,
+        "back": _landing(request.user),
         "errors": [e for f in forms_by_do.values() for e in f.non_field_errors()],
         "has_errors": any(f.errors for f in forms_by_do.values()),
     })

@@ -19,6 +19,7 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record
 from joinedup.casework import selectors as casework
+from joinedup.casework.call_lines import call_lines
 from joinedup.casework.lookup import children_matching
 from joinedup.casework.relationships import may_allocate, may_make_referral, may_mark_significant, may_view_chronology
 from joinedup.casework.services import allocation_set, notice_mark_read, partner_lookup_record
@@ -236,6 +237,7 @@ def lookup(request):
         sealed = sealed_for(user, [p.pk for p in found])  # a sealed child is never found (access.sealing)
         found = [p for p in found if p.pk not in sealed]
         results = []
+        agency_id = None
         if len(found) == 1:
             child = found[0]
             status, contact = _status(child)
@@ -248,11 +250,13 @@ def lookup(request):
         else:
             audit_event_record(actor=actor_for(user), action=AuditAction.PERSON_LOOKUP, object_type="person",
                                object_id="", reason=data["reason"], detail={"matches": len(found)})
+        # the front door's number in its hours, the emergency duty team's out of hours (casework.call_lines)
         return render(request, "web/chronology/lookup.html", {"form": form, "results": results,
-                                                              "ambiguous": len(found) > 1})
+                                                              "ambiguous": len(found) > 1,
+                                                              "lines": call_lines(agency_id=agency_id)})
     audit_event_record(actor=actor_for(user), action=AuditAction.PERSON_LOOKUP, object_type="person", object_id="",
                        detail={"form": True})
-    return render(request, "web/chronology/lookup.html", {"form": form, "results": results})
+    return render(request, "web/chronology/lookup.html", {"form": form, "results": results, "lines": call_lines()})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

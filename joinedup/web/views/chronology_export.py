@@ -25,6 +25,7 @@ from joinedup.chronology.export import (
 from joinedup.chronology.selectors import chronology_for
 from joinedup.core.time import utc_now
 from joinedup.people.selectors import person_in_scope
+from joinedup.web.forms_base import Form
 
 _YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -33,25 +34,26 @@ def _yes(value: str) -> bool:
     return value == "yes"
 
 
-class ExportForm(forms.Form):
+class ExportForm(Form):
     """What to export, and how much to take out."""
 
     format = forms.ChoiceField(
         label="Format", choices=[("pdf", "PDF (to read or publish)"), ("csv", "CSV (for a spreadsheet)")],
-        initial="pdf", error_messages={"required": "Select PDF or CSV", "invalid_choice": "Select PDF or CSV"},
+        initial="pdf", widget=forms.RadioSelect, error_messages={"required": "Select PDF or CSV", "invalid_choice": "Select PDF or CSV"},
     )
     shift_dates = forms.TypedChoiceField(
-        label="Shift every date by a fixed offset?", choices=_YES_NO, coerce=_yes, initial="yes",
+        label="Shift every date by a fixed offset?", choices=_YES_NO, coerce=_yes, initial="yes", widget=forms.RadioSelect,
         help_text="Intervals, order, ages and weekdays are kept; the real dates are not shown.",
         error_messages={"required": "Select whether to shift dates", "invalid_choice": "Select yes or no"},
     )
     replace_agencies = forms.TypedChoiceField(
         label="Replace agency names with their kind?", choices=_YES_NO, coerce=_yes, initial="no",
+        widget=forms.RadioSelect,
         help_text="For anonymous public scrutiny: “Acute hospital 1” instead of the hospital's name.",
         error_messages={"required": "Select whether to replace agency names", "invalid_choice": "Select yes or no"},
     )
     household = forms.TypedChoiceField(
-        label="Include the household's events?", choices=_YES_NO, coerce=_yes, initial="no",
+        label="Include the household's events?", choices=_YES_NO, coerce=_yes, initial="no", widget=forms.RadioSelect,
         help_text="Events of the people who lived with the child, while they lived there.",
         error_messages={"required": "Select whether to include the household", "invalid_choice": "Select yes or no"},
     )

@@ -29,7 +29,11 @@ from joinedup.people.selectors import person_for_viewer, person_search
 from joinedup.practice.relationships import may_record_concern
 from joinedup.practice.selectors.concerns import STATUS_FILTERS, concern_for_viewer, concern_rows, concerns_for
 from joinedup.practice.services.concerns import (
+    CONTACT_LIMIT,
+    HOW_LIMIT,
+    NAME_LIMIT,
     RAISED_BY,
+    TEXT_LIMIT,
     concern_raiser_told,
     concern_record,
     concern_respond,
@@ -38,6 +42,7 @@ from joinedup.practice.services.concerns import (
 )
 from joinedup.practice.settings import practice_settings
 from joinedup.web.forms import PersonSearchForm
+from joinedup.web.forms_base import Form
 from joinedup.web.forms_casework import DATE_FORMATS, DATETIME_FORMATS
 
 PAGE_SIZE = 50
@@ -104,14 +109,16 @@ def concerns_log(request):
 # --- recording a concern -------------------------------------------------------------------------------------
 
 
-class ConcernForm(forms.Form):
-    """What was said and by whom. Only the dates are parsed here; `concern_record` names what is missing."""
+class ConcernForm(Form):
+    """What was said and by whom. Only the dates are parsed here; `concern_record` names what is missing. The limits
+    are the service's, so that the page shows the one the service holds to."""
 
     raised_by = forms.CharField(required=False)
-    raiser_name = forms.CharField(required=False, max_length=400, label="Their name (optional)")
-    raiser_contact = forms.CharField(required=False, max_length=600, label="How to reach them (optional)")
+    raiser_name = forms.CharField(required=False, max_length=NAME_LIMIT, label="Their name (optional)")
+    raiser_contact = forms.CharField(required=False, max_length=CONTACT_LIMIT, label="How to reach them (optional)")
     identity_withheld = forms.CharField(required=False)
-    summary = forms.CharField(required=False, max_length=8000, label="What is the concern?")
+    summary = forms.CharField(required=False, max_length=TEXT_LIMIT, label="What is the concern?")
+    error_subjects = {"summary": "What the concern is"}
     responder = forms.CharField(required=False, label="Who will answer it?")
     received_at = forms.DateTimeField(required=False, input_formats=DATETIME_FORMATS,
                                       label="When was it received? (optional)",
@@ -222,16 +229,18 @@ def _raiser_roles() -> str:
 # --- one concern: answering it, telling the raiser ---------------------------------------------------------------
 
 
-class RespondForm(forms.Form):
-    response = forms.CharField(required=False, max_length=8000, label="What was done?")
+class RespondForm(Form):
+    response = forms.CharField(required=False, max_length=TEXT_LIMIT, label="What was done?")
+    error_subjects = {"response": "What was done"}
     responded_at = forms.DateTimeField(required=False, input_formats=DATETIME_FORMATS,
                                        label="When was it answered? (optional)",
                                        error_messages={"invalid": MOMENT_INVALID.format(what="when it was answered")})
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
-class ToldForm(forms.Form):
-    how = forms.CharField(required=False, max_length=600, label="How were they told?")
+class ToldForm(Form):
+    how = forms.CharField(required=False, max_length=HOW_LIMIT, label="How were they told?")
+    error_subjects = {"how": "How they were told"}
     told_at = forms.DateTimeField(required=False, input_formats=DATETIME_FORMATS,
                                   label="When were they told? (optional)",
                                   error_messages={"invalid": MOMENT_INVALID.format(what="when they were told")})

@@ -210,9 +210,12 @@ def review_item(request, item_id):
     right = selectors.identity_summary(source_identity=item.right_source_identity)
     labels = list(dict.fromkeys([*left["values"], *right["values"]]))
     rows = [(label, left["values"].get(label, []), right["values"].get(label, [])) for label in labels]
+    conflict = selectors.review_conflict(item=item)  # the identifiers of the records already joined to each
+    if conflict is not None:
+        rows.append(conflict)
     return render(request, "web/people/review_item.html", {
         "item": item, "row": row, "form": form, "left": left, "right": right, "rows": rows,
-        "fields": sorted((item.fields or {}).items()), "place": place, "filters": filters,
+        "fields": selectors.review_fields(item=item), "place": place, "filters": filters,
         "filter_query": filter_query, "is_open": item.status == ReviewStatus.OPEN,
         "next_url": _with_query(reverse("web:review-item", args=[place.next_id]), filter_query)
         if place.next_id is not None and place.next_id != item.pk else "",

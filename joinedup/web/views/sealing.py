@@ -18,20 +18,29 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record
 from joinedup.people.selectors import person_for_viewer
+from joinedup.web.forms_base import Form
 
 
-class SealForm(forms.Form):
-    reason = forms.CharField(max_length=2000, strip=True, error_messages={
+class SealForm(Form):
+    reason = forms.CharField(max_length=2000, strip=True, widget=forms.Textarea, error_messages={
         "required": "Enter why this record is sealed (for example, the adoption order)",
         "max_length": "The reason must be 2,000 characters or fewer"})
 
 
-class UnsealRequestForm(forms.Form):
+class UnsealRequestForm(Form):
     reference = forms.CharField(max_length=32, strip=True, error_messages={
         "required": "Enter the seal's reference (the head of service who sealed it gives it to you)"})
-    reason = forms.CharField(max_length=2000, strip=True, error_messages={
+    reason = forms.CharField(max_length=2000, strip=True, widget=forms.Textarea, error_messages={
         "required": "Enter why you need to see the sealed record",
         "max_length": "The reason must be 2,000 characters or fewer"})
+
+
+class UnsealDecisionForm(Form):
+    """A decision on a request to unseal: the note (needed to refuse; the service says so)."""
+
+    note = forms.CharField(required=False, max_length=2000, strip=True, widget=forms.Textarea,
+                           label="Your reason (needed to refuse)",
+                           error_messages={"max_length": "Your reason must be 2,000 characters or fewer"})
 
 
 def _sentence(message: str) -> str:
@@ -77,12 +86,16 @@ def register(request):
     user = request.user
     if not _may_use_register(user):
         raise Http404
+    decision = UnsealDecisionForm(request.POST if request.method == "POST" else None)
+    failed_request = ""
     if request.method == "POST":
         do, request_id = request.POST.get("do", ""), request.POST.get("request", "")
         try:
             if do in ("approve", "refuse"):
+                if not decision.is_valid():  # the note too long: shown again on its request, as typed
+                    raise sealing.SealError("note", "")
                 decided = sealing.unseal_decide(user=user, request_id=request_id, approve=do == "approve",
-                                                note=request.POST.get("note", ""))
+                                                note=decision.cleaned_data["note"])
                 messages.success(request, f"Unsealing of {decided.seal.reference} "
                                           f"{'approved' if do == 'approve' else 'refused'}.")
             elif do == "review":
@@ -93,8 +106,14 @@ def register(request):
         except sealing.SealError as exc:
             if exc.field in ("request", "user"):
                 raise Http404 from exc
-            messages.error(request, _sentence(exc.message) + ".")
-        return redirect("web:sealed")
+            if exc.field != "note":
+                messages.error(request, _sentence(exc.message) + ".")
+                return redirect("web:sealed")
+            if exc.message:
+                decision.add_error("note", _sentence(exc.message))
+            failed_request = request_id
+        else:
+            return redirect("web:sealed")
     lists = sealing.unseal_requests_for(viewer=user)
     seals = list(sealing.seals_visible_to(viewer=user)[:200])
     audit_event_record(actor=actor_for(user), action=AuditAction.SEAL_LIST, object_type="seal", object_id="",
@@ -102,7 +121,7 @@ def register(request):
                                "requests": sorted({str(r.pk) for rows in lists.values() for r in rows})})
     return render(request, "web/sealing/register.html", {
         "seals": seals, **lists, "may_request": policy.may_request_unseal(user),
-        "hours": sealing.unseal_hours(),
+        "hours": sealing.unseal_hours(), "form": decision, "failed_request": failed_request,
     })
 
 

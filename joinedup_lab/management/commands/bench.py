@@ -6,7 +6,8 @@ Each benchmark lives with the code it measures; this command only parses argumen
 (joinedup_lab.benches.match, which draws names from the simulator), `chronology`
 (joinedup_lab.benches.chronology), `frontdoor` (joinedup_lab.benches.frontdoor), `contact-time` (joinedup_lab.benches.contact_time,
 a browser script), `dashboard` (joinedup_lab.benches.dashboard), `visit-time` (joinedup_lab.benches.visit_time, a browser
-script on a phone-sized screen), `access` (joinedup_lab.benches.access: leaks and audit coverage). `alerts` (joinedup_lab.benches.alerts; this command hands it the simulator, which alerts may not import).
+script on a phone-sized screen), `access` (joinedup_lab.benches.access: leaks and audit coverage). `alerts` (joinedup_lab.benches.alerts; this command hands it the simulator, which alerts may not import). `returns`
+(joinedup_lab.benches.returns: the three statutory returns' time and peak memory).
 """
 
 import json
@@ -115,6 +116,23 @@ class Command(BaseCommand):
                          help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
         acc.add_argument("--json", action="store_true", help=json_help)
 
+        ret = sub.add_parser("returns", help="Produce the three statutory returns (CIN census, SSDA903, Annex A) for a "
+                                             "large authority: seconds and peak memory of producing them.")
+        ret.add_argument("--children", type=int, default=70000)
+        ret.add_argument("--years", type=int, default=3, help="Years of children's social care records.")
+        ret.add_argument("--seed", type=int, default=1)
+        ret.add_argument("--postgresql", action="store_true", help="Also on a throwaway PostgreSQL (or --postgres-url).")
+        ret.add_argument("--postgres-url", default=None)
+        ret.add_argument("--here", action="store_true",
+                         help="Build and measure in DATABASE_URL's database (migrated, empty); used by the bench itself.")
+        ret.add_argument("--produce", choices=["cin", "903", "annex-a"], default=None,
+                         help="With --here: produce only this return from the database as it is (a fresh process per "
+                              "return, so its peak memory is the return's); used by the bench itself.")
+        ret.add_argument("--year", type=int, default=None, help="With --produce: the collection year's end.")
+        ret.add_argument("--on", default=None, help="With --produce: Annex A's inspection date (YYYY-MM-DD).")
+        ret.add_argument("--folder", default=None, help="With --produce: where to write the files.")
+        ret.add_argument("--json", action="store_true", help=json_help)
+
         timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
                                                      "fields, keystrokes and seconds.")
         timing.add_argument("--json", action="store_true", help=json_help)
@@ -191,6 +209,8 @@ class Command(BaseCommand):
                 result = bench_access.run(**sizes, postgres_url=options["postgres_url"],
                                           postgresql=options["postgresql"] or bool(options["postgres_url"]),
                                           out=self.stderr)
+        elif name == "returns":
+            result = self._returns(options)
         elif name == "visit-time":
             from joinedup_lab.benches import visit_time as bench_visit_time
 
@@ -206,3 +226,26 @@ class Command(BaseCommand):
                 persons=options["persons"], samples=options["samples"], seed=options["seed"], out=self.stderr
             )
         self.stdout.write(json.dumps(result, sort_keys=True))
+
+    def _returns(self, options) -> dict:
+        import datetime as dt
+        from pathlib import Path
+
+        from django.core.management.base import CommandError
+
+        from joinedup_lab.benches import returns as bench_returns
+
+        if options["produce"]:
+            if not (options["here"] and options["year"] and options["on"] and options["folder"]):
+                raise CommandError("--produce: give --here, --year, --on and --folder with it.")
+            try:
+                on = dt.date.fromisoformat(options["on"])
+            except ValueError as exc:
+                raise CommandError("--on: give the inspection date as YYYY-MM-DD.") from exc
+            return bench_returns.produce_here(options["produce"], year=options["year"], on=on,
+                                              folder=Path(options["folder"]), out=self.stderr)
+        sizes = {k: options[k] for k in ("children", "years", "seed")}
+        if options["here"]:
+            return bench_returns.run_here(**sizes, out=self.stderr)
+        return bench_returns.run(**sizes, postgres_url=options["postgres_url"],
+                                 postgresql=options["postgresql"] or bool(options["postgres_url"]), out=self.stderr)

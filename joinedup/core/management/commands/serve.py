@@ -10,6 +10,21 @@ from django.core.management.base import BaseCommand, CommandError
 from joinedup.core.gunicorn_logging import ACCESS_LOG_FORMAT
 
 
+def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
+    """The command line `joinedup serve` runs gunicorn with (tests start the same to try it)."""
+    return [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+        # No personal data in any log line: the access log without query strings or Referer, and both logs
+        # through joinedup's SafeFormatter (joinedup.core.logging).
+        "--access-logformat", ACCESS_LOG_FORMAT, "--logger-class", "joinedup.core.gunicorn_logging.SafeGunicornLogger",
+        "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # Request lines up to gunicorn's largest limit (8,190 bytes), so that an address too long for a page
+        # (joinedup.web.views.errors.MAX_URL_CHARACTERS) is answered with joinedup's page, not gunicorn's bare "414".
+        "--limit-request-line", "8190",
+    ]
+
+
 class Command(BaseCommand):
     help = "Run the system checks (including database durability) and serve joinedup with gunicorn."
 
@@ -29,12 +44,5 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Serving joinedup on http://{host}:{port}/ (Ctrl-C to stop)"))
         sys.stdout.flush()
-        argv = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-            # No personal data in any log line: the access log without query strings or Referer, and both logs
-            # through joinedup's SafeFormatter (joinedup.core.logging).
-            "--access-logformat", ACCESS_LOG_FORMAT, "--logger-class", "joinedup.core.gunicorn_logging.SafeGunicornLogger",
-            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        ]
+        argv = gunicorn_argv(host=host, port=port, workers=workers)
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
