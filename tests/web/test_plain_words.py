@@ -104,8 +104,8 @@ def _seed(world):  # noqa: F811
             "primary_need": "N3", "factors": ["16A", "4B"], "authorised_on": "2024-03-06",
             "actions": ["2024-03-11 | Sam Okafor (sam.okafor) | See the child at school"]}),
         rec(CSC, "P-CSC-2", "cin_plan", [m("m1", "subject", RUBY, "CSC-P1"),
-                                         m("m2", "carer", JADE, "CSC-P2", address=HOME,
-                                           relationship_to_subject="mother")],
+                                         m("m2", "carer", JADE, "CSC-P2", address={**HOME, "postcode": None},
+                                           relationship_to_subject="mothers_partner")],
             on="2024-03-10", detail={"code": "cin_plan", "category": "physical_abuse", "child_seen": True}),
     ])
     assert {o.status for o in result.outcomes} == {"created"}, result.outcomes
