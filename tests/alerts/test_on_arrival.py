@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.test import Client
 
@@ -23,40 +21,32 @@ def api(staff):
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
-def _post(api, record) -> float:
-    started = time.perf_counter()
+def _post(api, record) -> None:
     response = api.post("/api/v1/records/", record, content_type="application/json")
-    elapsed = time.perf_counter() - started
     assert response.status_code == 201, response.content[:500]
-    return elapsed
 
 
-def test_an_injury_posted_to_the_api_reaches_the_allocated_workers_alerts_within_a_second(staff, api, signed_in):
+def test_an_injury_posted_to_the_api_reaches_the_allocated_workers_alerts_when_the_request_returns(staff, api, signed_in):
     ingest_and_link([r for r in family_records() if r["source_record_id"] != "A-ED-1"])
     milo = person_of(CSC, "CSC-K1")
     allocation_set(actor_user=staff.manager, person=milo, worker=staff.worker)
     assert not Alert.objects.filter(person=milo, rule_id="T1").exists()
 
-    started = time.perf_counter()
     _post(api, injury("A-ED-1", "2024-04-02", local="SAH-K9"))
     alert = Alert.objects.get(person=milo, rule_id="T1")
-    seen = time.perf_counter() - started
     assert alert.status == AlertStatus.NEW and alert.routed_to == staff.worker
     assert alert.evidence_keys == [f"{HOSPITAL}:A-ED-1"]
     assert alert in inbox_for(viewer=staff.worker)
     page = signed_in(staff.worker).get(f"/alerts/{alert.pk}/")
     assert page.status_code == 200 and b"1 injury recorded (forearm)." in page.content
-    assert seen < 1.0, seen
 
-    # A second injury updates the same alert (no second alert), again within a second.
-    started = time.perf_counter()
+    # A second injury updates the same alert (no second alert), again before the request returns. (How fast is
+    # measured by the benches, never asserted in a unit test.)
     _post(api, injury("A-ED-2", "2024-05-11", site="ear", local="SAH-K9"))
     alert = Alert.objects.get(person=milo, rule_id="T1")
-    seen = time.perf_counter() - started
     assert alert.evidence_keys == [f"{HOSPITAL}:A-ED-1", f"{HOSPITAL}:A-ED-2"]
     assert alert.sentence == "2 injuries recorded (forearm, ear)."
     assert Alert.objects.filter(person=milo, rule_id="T1").count() == 1
-    assert seen < 1.0, seen
 
 
 def test_a_faulty_rule_does_not_stop_a_record_being_received(staff, api, settings):
@@ -77,9 +67,8 @@ def test_a_correction_naming_another_child_closes_the_first_childs_alert(staff, 
     corrected = {**first, "version": 2, "amended_at": "2024-04-03T09:00:00Z",
                  "mentions": [{"mention_id": "m3", "role": "patient", "given_name": "Ruby", "family_name": "Hale",
                                "dob": "2020-02-02", "local_person_id": "SAH-R1"}]}
-    elapsed = _post(api, corrected)
+    _post(api, corrected)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.RESOLVED
     ruby = person_of(HOSPITAL, "SAH-R1")
     assert Alert.objects.get(person=ruby, rule_id="T1").evidence_keys == [f"{HOSPITAL}:A-ED-1"]
-    assert elapsed < 1.0, elapsed
