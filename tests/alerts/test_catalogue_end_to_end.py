@@ -95,14 +95,14 @@ def records() -> list[dict]:
         # Ava, 4 months: a coded cheek bruise, no explanation given (R1, R2)
         rec(HOSPITAL, "A1", "ed_attendance", 5, [m("m1", "patient", AVA, "H-AVA")], {
             "code": "injury", "injuries": [inj("left cheek", "60819002", "bruise 2cm", status="not_given")]}),
-        # Ben, 3: injuries with different explanations (R3), not brought after one (R8), three attendances (R10)
+        # Ben, 3: arm injuries 10 days apart with different explanations (R3), not brought after one (R8), three attendances (R10)
         rec(HOSPITAL, "B4", "ed_attendance", 150, [m("m1", "patient", BEN, "H-BEN")], {"code": "fever"}),
         rec(HOSPITAL, "B5", "ed_attendance", 90, [m("m1", "patient", BEN, "H-BEN")], {"code": "fever"}),
-        rec(GP, "B1", "consultation", 60, [m("m1", "patient", BEN, "G-BEN")], {
+        rec(GP, "B1", "consultation", 30, [m("m1", "patient", BEN, "G-BEN")], {
             "code": "injury", "injury": inj("forearm", "14975008", "bruise", "fell off the sofa")}),
         rec(HOSPITAL, "B2", "ed_attendance", 20, [m("m1", "patient", BEN, "H-BEN")], {
             "code": "injury", "injuries": [inj("knee", "72696002", "graze", "tripped on the stairs"),
-                                           inj("shin", "78234002", "bruise", "tripped on the stairs")]}),
+                                           inj("hand", "85562004", "bruise", "tripped on the stairs")]}),
         rec(GP, "B3", "missed_appointment", 12, [m("m1", "patient", BEN, "G-BEN")],
             {"code": "was_not_brought", "not_brought": True}),
         # Cara, 6, on a plan: moves (R7), an injury with the flag not seen (R9), nobody told (R4), brought by an
@@ -217,7 +217,7 @@ def test_each_childs_records_from_every_agency_were_linked_to_one_person(world):
 EXPECTED = [
     ("ava", "R1", [(HOSPITAL, "A1")], "not independently mobile", True),
     ("ava", "R2", [(HOSPITAL, "A1")], "bruising at a TEN-4-FACESp site", True),
-    ("ben", "R3", [(GP, "B1"), (HOSPITAL, "B2")], "different explanations", True),
+    ("ben", "R3", [(GP, "B1"), (HOSPITAL, "B2")], "explanations for injuries to the arm within 10 days", True),
     ("ben", "R8", [(HOSPITAL, "B2"), (GP, "B3")], "the child was not seen", False),
     ("cara", "R4", [(CSC, "C1"), (HOSPITAL, "C4")], "no record that the social worker and the police were told",
      False),

@@ -157,15 +157,24 @@ def test_r2_near_misses_forearm_not_ear_and_age_four():
 # --- R3 ----------------------------------------------------------------------------------------------
 
 
-def test_r3_fires_for_two_injuries_in_six_months_with_different_explanations_across_agencies():
-    a = injury("2024-03-01", explanation="fell off the sofa")
-    b = injury("2024-05-20", explanation="the dog jumped up at him", agency=GP, kind="consultation")
+def test_r3_fires_for_different_explanations_of_injuries_close_in_time_and_site_across_agencies():
+    a = injury("2024-05-08", site="left forearm", explanation="fell off the sofa")
+    b = injury("2024-05-20", site="right hand", explanation="the dog jumped up at him", agency=GP, kind="consultation")
     f = fire("R3", ctx([a, b]), at("2024-05-21"))
-    assert f is not None and set(f.evidence) == {a.key, b.key} and "2 agencies" in f.sentence
+    assert f is not None and set(f.evidence) == {a.key, b.key}
+    assert "injuries to the arm within 12 days" in f.sentence and "2 agencies" in f.sentence
+    assert "fell off the sofa" in f.sentence and "the dog jumped up at him" in f.sentence
+
+
+def test_r3_fires_for_two_accounts_of_the_same_injury():
+    ed = injury("2024-05-19", site="cheek", site_code="60819002", explanation="walked into a door")
+    gp = injury("2024-05-20", site="face", explanation="his sister threw a toy", agency=GP, kind="consultation")
+    f = fire("R3", ctx([ed, gp]), at("2024-05-21"))
+    assert f is not None and "the head or face within 1 day" in f.sentence
 
 
 def test_r3_reads_the_explanation_status_code():
-    given = injury("2024-03-01", explanation="fell off the sofa")
+    given = injury("2024-05-10", site="shin", explanation="fell off the sofa")
     not_given = ev("ed_attendance", "2024-05-20", detail={"code": "injury", "injury": {
         "site": "shin", "description": "bruise", "explanation_status": "not_given"}})
     f = fire("R3", ctx([given, not_given]), at("2024-05-21"))
@@ -175,11 +184,28 @@ def test_r3_reads_the_explanation_status_code():
     assert fire("R3", ctx([given, not_asked]), at("2024-05-21")) is None  # not asked is not an account
 
 
-def test_r3_near_misses_same_explanation_or_too_far_apart():
-    same = [injury("2024-03-01", explanation="fell over"), injury("2024-05-20", explanation="Fell over.")]
+def test_r3_reads_the_site_code_before_the_text():
+    coded = injury("2024-05-10", site="left side", site_code="14975008", explanation="fell off the sofa")
+    text = injury("2024-05-20", site="wrist", explanation="caught it in a door")
+    assert fire("R3", ctx([coded, text]), at("2024-05-21")) is not None  # forearm (code) and wrist: both the arm
+    leg = injury("2024-05-20", site="left side", site_code="72696002", explanation="caught it in a door")
+    assert fire("R3", ctx([coded, leg]), at("2024-05-21")) is None  # forearm and knee by code
+
+
+def test_r3_near_misses_same_explanation_another_place_too_far_apart_or_no_site():
+    same = [injury("2024-05-10", explanation="fell over"), injury("2024-05-20", explanation="Fell over.")]
     assert fire("R3", ctx(same), at("2024-05-21")) is None
-    apart = [injury("2024-01-01", explanation="fell"), injury("2024-09-20", explanation="tripped")]
-    assert fire("R3", ctx(apart), at("2024-09-21")) is None
+    elsewhere = [injury("2024-05-10", site="forearm", explanation="fell off the sofa"),
+                 injury("2024-05-20", site="knee", explanation="tripped on the stairs")]
+    assert fire("R3", ctx(elsewhere), at("2024-05-21")) is None  # an arm and a leg: ordinary childhood
+    months = [injury("2024-03-01", site="forearm", explanation="fell off the sofa"),
+              injury("2024-05-20", site="forearm", explanation="tripped on the stairs")]
+    assert fire("R3", ctx(months), at("2024-05-21")) is None  # 80 days apart
+    just = [injury("2024-04-29", site="forearm", explanation="fell off the sofa"),
+            injury("2024-05-20", site="forearm", explanation="tripped on the stairs")]
+    assert fire("R3", ctx(just), at("2024-05-21")) is not None  # 21 days: still close
+    unsited = [injury("2024-05-10", site="", explanation="fell"), injury("2024-05-20", site="", explanation="tripped")]
+    assert fire("R3", ctx(unsited), at("2024-05-21")) is None
 
 
 # --- R4 ----------------------------------------------------------------------------------------------
@@ -461,7 +487,7 @@ def test_no_rule_fires_for_an_ordinary_child(rule):
 
 
 def test_a_rule_sees_only_what_it_is_given_and_findings_cite_event_keys():
-    a = injury("2024-03-01", explanation="fell off the sofa")
+    a = injury("2024-05-10", explanation="fell off the sofa")
     b = injury("2024-05-20", explanation="bumped into the table")
     full = ctx([a, b])
     f = fire("R3", full, at("2024-05-21"))

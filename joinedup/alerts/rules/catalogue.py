@@ -40,7 +40,7 @@ from joinedup.chronology.kinds import kind_info
 from .base import CONSIDER, CONTEXT_ONLY, ESCALATE, PROCESS_FAILURE, SUSPECT, ChildContext, Finding, Rule
 from .casework import CASEWORK_RULES
 from .practice import PRACTICE_RULES
-from .sites import OTHER_SITE_CODES, TEN4_SITE_CODES, TEN4_SITE_WORDS
+from .sites import AREA_OF_REGION, AREA_WORDS, OTHER_SITE_CODES, TEN4_SITE_CODES, TEN4_SITE_WORDS
 
 UTC = dt.UTC
 DAY = dt.timedelta(days=1)
@@ -347,21 +347,46 @@ def _account_text(inj: Injury) -> str:
         inj.explanation_status, "explanation not recorded")
 
 
+def body_area(inj: Injury) -> str:
+    """The body area of the injury's site ("head or face", "neck", "trunk", "arm", "leg"): its SNOMED CT code
+    first, the recorded text by whole words when no code was sent or the code is in neither table; "" when
+    neither says."""
+    region = TEN4_SITE_CODES.get(inj.site_code) or OTHER_SITE_CODES.get(inj.site_code)
+    if region:
+        return AREA_OF_REGION.get(region, "")
+    for area, words in AREA_WORDS:
+        if _has_any(inj.site, words):
+            return area
+    return ""
+
+
 def r3_repeat_injuries(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
-    hurt = _injuries(ctx, at, params["window_days"])
-    days = {e.occurred_on for e in hurt}
-    if len(days) < params["min_presentations"]:
+    """Accounts that differ for the same injury, or for injuries close in time and site: two injuries to the
+    same body area no more than `close_days` apart (the same injury told to two agencies, or a second injury
+    where the first was), with accounts (`given` words, or "no explanation given") that differ. Two injuries
+    to different places, or months apart, with different explanations are ordinary childhood and do not fire."""
+    told = [(e, i, area, account) for e in _injuries(ctx, at, params["window_days"])
+            for i in (e.injuries or (e.injury,))
+            if (account := _account(i)) and (area := body_area(i))]
+    close = dt.timedelta(days=params["close_days"])
+    pairs = [(a, b) for n, a in enumerate(told) for b in told[n + 1:]
+             if a[2] == b[2] and a[3] != b[3] and abs(b[0].occurred_on - a[0].occurred_on) <= close]
+    if not pairs:
         return None
-    explanations = {a for e in hurt for i in e.injuries if (a := _account(i))}
-    explainers = {i.explained_by for e in hurt for i in e.injuries if i.explained_by and _account(i)}
-    if len(explanations) < 2 and len(explainers) < 2:
-        return None
-    agencies = sorted({_who(e) for e in hurt})
-    accounts = "; ".join(f"{_d(e.occurred_on)} {_who(e)}: {_account_text(e.injury)}" for e in hurt[-4:] if e.injury)
-    sentence = (f"{len(days)} injury presentations in {params['window_days'] // 30} months across "
-                f"{len(agencies)} agenc{'y' if len(agencies) == 1 else 'ies'} with different explanations "
-                f"({accounts}): explanations that change between accounts should make us suspect maltreatment.")
-    return _finding("R3", ctx, at, sentence, (e.key for e in hurt))
+    cited = {id(x): x for pair in pairs for x in pair}
+    involved = sorted(cited.values(), key=lambda x: (x[0].occurred_at, x[0].key))
+    records = list({x[0].key: x[0] for x in involved}.values())
+    agencies = sorted({_who(e) for e in records})
+    areas = sorted({x[2] for x in involved})
+    accounts = "; ".join(f"{_d(e.occurred_on)} {_who(e)}, {i.description or 'injury'} to the "
+                         f"{i.site or 'unrecorded site'}: {_account_text(i)}" for e, i, _, _ in involved[-4:])
+    span = max(abs(b[0].occurred_on - a[0].occurred_on).days for a, b in pairs)
+    apart = "on the same day" if span == 0 else f"within {span} day{'s' if span != 1 else ''}"
+    sentence = (f"Different explanations for injuries to the {' and the '.join(areas)} {apart}, recorded by "
+                f"{len(agencies)} agenc{'y' if len(agencies) == 1 else 'ies'} ({accounts}): explanations of the "
+                "same injury, or of injuries close in time and place, that change between accounts should make "
+                "us suspect maltreatment.")
+    return _finding("R3", ctx, at, sentence, (e.key for e in records))
 
 
 # --- R4: injury to a child on a plan or under enquiry, nobody told within 24 hours -------------------
@@ -739,8 +764,8 @@ _NEGLECT = ("detail.neglect_signs", "detail.neglect", "detail.home_conditions")
 INPUTS: dict[str, tuple[str, ...]] = {
     "R1": (*_INJURY, "detail.independently_mobile", "mentions.dob"),
     "R2": (*_INJURY, "detail.injury.site_code", "detail.injury.pattern", "mentions.dob"),
-    "R3": (*_INJURY, "detail.injury.explanation_status", "detail.injury.explanation_given",
-           "detail.injury.explained_by"),
+    "R3": (*_INJURY, "detail.injury.site_code", "detail.injury.explanation_status",
+           "detail.injury.explanation_given"),
     "R4": (*_INJURY, *_PLAN, *_ENQUIRY, "detail.notified", "occurred_at", "agency_id"),
     "R5": ("mentions.address", "mentions.role", "mentions.dob", "mentions.age", "agency_id", *_PLAN),
     "R6": _CONTEXT,
@@ -785,10 +810,11 @@ RULES: tuple[Rule, ...] = (
         inputs=INPUTS["R2"],
     ),
     Rule(
-        "R3", "Repeated injuries with different explanations",
-        "Two or more injury presentations within 6 months, at any agencies, where the explanations given differ.",
+        "R3", "Different explanations for the same or nearby injuries",
+        "Different explanations, at any agencies, for the same injury or for injuries to the same part of the "
+        "body no more than 21 days apart.",
         f"{NICE}: an explanation that is inconsistent between accounts or over time.",
-        SUSPECT, {"window_days": 183, "min_presentations": 2}, r3_repeat_injuries,
+        SUSPECT, {"window_days": 183, "close_days": 21}, r3_repeat_injuries,
         inputs=INPUTS["R3"],
     ),
     Rule(

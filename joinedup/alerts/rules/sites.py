@@ -62,3 +62,31 @@ OTHER_SITE_CODES: dict[str, str] = {
 TEN4_SITE_WORDS = ("torso", "chest", "abdomen", "abdominal", "stomach", "back", "lower back", "buttock", "buttocks",
                    "genitals", "genital", "groin", "ear", "ears", "neck", "frenulum", "angle of jaw", "jaw", "cheek",
                    "cheeks", "eyelid", "eyelids", "subconjunctival", "subconjunctiva")
+
+
+# R3 compares accounts of injuries close in time *and site*: the body area each site lies in. Left and right are
+# not told apart (the codes above do not), so a bruise to the left forearm and one to the right hand are both
+# "arm". A site in no area (nothing recorded, or words this table does not hold) is compared with nothing.
+AREA_OF_REGION: dict[str, str] = {  # a code's region (the tables above) → its area; never matched against text
+    "torso": "trunk", "neck": "neck",
+    "ear": "head or face", "cheek": "head or face", "eyelid": "head or face", "subconjunctiva": "head or face",
+    "head": "head or face", "forehead": "head or face", "face": "head or face", "nose": "head or face",
+    "lip": "head or face", "mouth": "head or face", "eye": "head or face",
+    "upper limb": "arm", "upper arm": "arm", "shoulder": "arm", "elbow": "arm", "forearm": "arm", "hand": "arm",
+    "lower limb": "leg", "hip": "leg", "thigh": "leg", "knee": "leg", "lower leg": "leg", "shin": "leg",
+    "ankle": "leg", "foot": "leg",
+}
+
+# The text fallback for the area: whole words of the recorded site (checked in this order).
+AREA_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("neck", ("neck", "throat")),
+    ("head or face", ("head", "scalp", "forehead", "face", "facial", "temple", "cheek", "cheeks", "ear", "ears",
+                      "eye", "eyes", "eyelid", "eyelids", "eyebrow", "nose", "lip", "lips", "mouth", "jaw", "chin",
+                      "frenulum", "subconjunctival", "subconjunctiva")),
+    ("arm", ("arm", "arms", "forearm", "forearms", "shoulder", "shoulders", "elbow", "elbows", "wrist", "wrists",
+             "hand", "hands", "finger", "fingers", "thumb", "palm")),
+    ("leg", ("leg", "legs", "hip", "hips", "thigh", "thighs", "knee", "knees", "shin", "shins", "calf", "ankle",
+             "ankles", "foot", "feet", "toe", "toes", "heel")),
+    ("trunk", ("torso", "chest", "abdomen", "abdominal", "stomach", "tummy", "back", "buttock", "buttocks", "bottom",
+               "rib", "ribs", "genitals", "genital", "groin", "trunk")),
+)
