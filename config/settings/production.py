@@ -22,6 +22,17 @@ SECRET_KEY = _required("SECRET_KEY", "it signs sessions and CSRF tokens")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters.")
 
+# The database: a server named by DATABASE_URL, or the embedded SQLite file only when the operator says so. A
+# missing variable never quietly becomes a file on the web server's disk.
+if not os.environ.get("DATABASE_URL", "").strip():
+    if not env_bool("JOINEDUP_EMBEDDED"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set: name the PostgreSQL server (postgres://user@host/joinedup), or set "
+            "JOINEDUP_EMBEDDED=1 to run on the embedded SQLite file var/joinedup.sqlite3 on purpose. "
+            "joinedup refuses to start without one or the other.")
+elif env_bool("JOINEDUP_EMBEDDED"):
+    raise ImproperlyConfigured("DATABASE_URL and JOINEDUP_EMBEDDED=1 are both set: choose one database.")
+
 _required("ALLOWED_HOSTS", "list the host names this service answers to, comma-separated")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if "*" in ALLOWED_HOSTS:

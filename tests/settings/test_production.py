@@ -31,6 +31,18 @@ def test_production_without_its_secrets_refuses_to_start(env, complaint):
     assert complaint in result.stderr
 
 
+def test_production_without_a_database_refuses_to_start_unless_embedded_on_purpose():
+    secrets = {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "joinedup.example"}
+    missing = run([JOINEDUP, "check"], **secrets, DATABASE_URL="")
+    assert missing.returncode != 0 and "DATABASE_URL is not set" in missing.stderr
+    both = run([JOINEDUP, "check"], **secrets, JOINEDUP_EMBEDDED="1")
+    assert both.returncode != 0 and "choose one database" in both.stderr
+    probe = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    embedded = run([JOINEDUP, "shell", "-c", probe], **secrets, DATABASE_URL="", JOINEDUP_EMBEDDED="1")
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.strip().splitlines()[-1] == "django.db.backends.sqlite3"
+
+
 def test_wsgi_application_refuses_to_load_without_secrets():
     result = run([sys.executable, "-c", "import config.wsgi"])
     assert result.returncode != 0
