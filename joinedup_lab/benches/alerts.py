@@ -895,6 +895,9 @@ def _score(directory: Path, rp: Replay, *, start: dt.date, end: dt.date, live_fr
             "median_lead_at_least_30_days": (cat["median_lead_days"] or 0) >= 30,
             "ppv_at_least_3x_any_injury": bool(inj["ppv"]) and (cat["ppv"] or 0) >= 3 * inj["ppv"],
             "at_most_20_alerts_per_1000_children_per_month": (cat["alerts_per_1000_children_per_month"] or 0) <= 20,
+            # ADR 0015: the ceiling holds for the alerts about the child; process failures are reported beside it
+            "at_most_20_child_risk_alerts_per_1000_children_per_month": (
+                cat["child_risk_alerts_per_1000_children_per_month"] or 0) <= 20,
         },
         "groups": out_groups,
         "realistic_prevalence_per_10k": REALISTIC_PREVALENCE_PER_10K,

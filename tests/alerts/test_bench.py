@@ -184,7 +184,12 @@ def test_every_group_is_reported_with_the_catalogue_per_rule(simulated):
     assert set(catalogue["by_age_band"]) == {"0-1", "1-4", "5-10", "11-17"} and {"female", "male"} <= set(
         catalogue["by_sex"])
     assert set(out["targets"]) == {"detection_rate_at_least_0_85", "median_lead_at_least_30_days",
-                                   "ppv_at_least_3x_any_injury", "at_most_20_alerts_per_1000_children_per_month"}
+                                   "ppv_at_least_3x_any_injury", "at_most_20_alerts_per_1000_children_per_month",
+                                   "at_most_20_child_risk_alerts_per_1000_children_per_month"}
+    assert out["targets"]["at_most_20_child_risk_alerts_per_1000_children_per_month"] == (
+        catalogue["child_risk_alerts_per_1000_children_per_month"] <= 20)
+    assert out["targets"]["at_most_20_alerts_per_1000_children_per_month"] == (
+        catalogue["alerts_per_1000_children_per_month"] <= 20)
     assert any("replayed" in line for line in lines)
     assert out["seed"] == 3 and out["holdout_seed"] is False and out["simulated_children"] == 300
 
