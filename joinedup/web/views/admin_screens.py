@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -71,6 +72,25 @@ def _administrator(request) -> None:
         raise Http404
 
 
+def _found(value):
+    """What a selector found for the administrator, or 404."""
+    if value is None:
+        raise Http404
+    return value
+
+
+def _submit(request, form, write) -> tuple[bool, Any]:
+    """On a valid POST, the service's write with the form's answers: (True, what it returned). Its refusal
+    (`AccountInvalid`) goes onto the form's fields, and a GET or an invalid form does nothing: (False, None)."""
+    if request.method != "POST" or not form.is_valid():
+        return False, None
+    try:
+        return True, write(form.cleaned_data)
+    except AccountInvalid as exc:
+        apply_errors(form, exc.errors)
+        return False, None
+
+
 def _uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -94,14 +114,10 @@ def agencies(request):
 def agency_new(request):
     _administrator(request)
     form = AgencyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agency = agency_add(admin=request.user, **form.cleaned_data)
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, f"{agency.name} is registered. Add its teams and accounts.")
-            return redirect("web:admin-agency", agency.pk)
+    done, agency = _submit(request, form, lambda data: agency_add(admin=request.user, **data))
+    if done:
+        messages.success(request, f"{agency.name} is registered. Add its teams and accounts.")
+        return redirect("web:admin-agency", agency.pk)
     return render(request, "web/administration/agency_form.html", {"form": form, "agency": None})
 
 
@@ -110,19 +126,13 @@ def agency_new(request):
 def agency_detail(request, agency_id):
     """An agency: its details (to change), its teams, and where to add teams and accounts."""
     _administrator(request)
-    agency = selectors.agency_for_admin(viewer=request.user, agency_id=agency_id)
-    if agency is None:
-        raise Http404
+    agency = _found(selectors.agency_for_admin(viewer=request.user, agency_id=agency_id))
     initial = {"name": agency.name, "kind": agency.kind}
     form = AgencyForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agency = agency_change(admin=request.user, agency=agency, **form.cleaned_data)
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, f"{agency.name} is saved.")
-            return redirect("web:admin-agency", agency.pk)
+    done, saved = _submit(request, form, lambda data: agency_change(admin=request.user, agency=agency, **data))
+    if done:
+        messages.success(request, f"{saved.name} is saved.")
+        return redirect("web:admin-agency", saved.pk)
     return render(request, "web/administration/agency.html", {
         "agency": agency, "form": form, "teams": selectors.teams_for_admin(viewer=request.user, agency=agency)})
 
@@ -131,18 +141,12 @@ def agency_detail(request, agency_id):
 @login_required
 def team_new(request, agency_id):
     _administrator(request)
-    agency = selectors.agency_for_admin(viewer=request.user, agency_id=agency_id)
-    if agency is None:
-        raise Http404
+    agency = _found(selectors.agency_for_admin(viewer=request.user, agency_id=agency_id))
     form = TeamForm(request.POST or None, agency=agency)
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = team_add(admin=request.user, agency=agency, **form.cleaned_data)
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, f"{team.name} is added to {agency.name}.")
-            return redirect("web:admin-agency", agency.pk)
+    done, team = _submit(request, form, lambda data: team_add(admin=request.user, agency=agency, **data))
+    if done:
+        messages.success(request, f"{team.name} is added to {agency.name}.")
+        return redirect("web:admin-agency", agency.pk)
     return render(request, "web/administration/team_form.html", {"form": form, "agency": agency, "team": None})
 
 
@@ -150,21 +154,15 @@ def team_new(request, agency_id):
 @login_required
 def team_detail(request, team_id):
     _administrator(request)
-    team = selectors.team_for_admin(viewer=request.user, team_id=team_id)
-    if team is None:
-        raise Http404
+    team = _found(selectors.team_for_admin(viewer=request.user, team_id=team_id))
     agency = team.agency
     initial = {"name": team.name, "phone": team.phone, "is_front_door": team.is_front_door}
     form = TeamForm(request.POST or None, initial=initial, editing=True, agency=agency)
-    if request.method == "POST" and form.is_valid():
-        data = {"is_front_door": False, **form.cleaned_data}
-        try:
-            team = team_change(admin=request.user, team=team, **data)
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, f"{team.name} is saved.")
-            return redirect("web:admin-agency", agency.pk)
+    done, saved = _submit(request, form, lambda data: team_change(admin=request.user, team=team,
+                                                                  **{"is_front_door": False, **data}))
+    if done:
+        messages.success(request, f"{saved.name} is saved.")
+        return redirect("web:admin-agency", agency.pk)
     return render(request, "web/administration/team_form.html", {"form": form, "agency": agency, "team": team})
 
 
@@ -250,25 +248,23 @@ def user_new(request, system: bool = False):
     teams = selectors.teams_for_admin(viewer=request.user, agency=agency).filter(is_active=True)
     form_class = SystemAccountForm if system else PersonAccountForm
     form = form_class(request.POST or None, agency=agency, teams=teams)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if system:
-                user = account_create_system(admin=request.user, username=data["username"], name=data["first_name"],
-                                             agency=agency, role=data["role"])
-            else:
-                user = account_create_person(admin=request.user, agency=agency,
-                                             team=_team(request, agency, data["team"]),
-                                             **{k: data[k] for k in ("username", "first_name", "last_name", "email",
-                                                                     "role", "job_title", "phone")})
-                _send_password_link(request, user, new=True)
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            _tell_the_dpo_of_role(request, user, granted=user.role)
-            messages.success(request, f"The account {user.username} is made." + (
-                "" if system else f" A link to set a password is being e-mailed to {user.email}."))
-            return redirect("web:admin-user", user.pk)
+
+    def create(data):
+        if system:
+            return account_create_system(admin=request.user, username=data["username"], name=data["first_name"],
+                                         agency=agency, role=data["role"])
+        user = account_create_person(admin=request.user, agency=agency, team=_team(request, agency, data["team"]),
+                                     **{k: data[k] for k in ("username", "first_name", "last_name", "email", "role",
+                                                             "job_title", "phone")})
+        _send_password_link(request, user, new=True)
+        return user
+
+    done, user = _submit(request, form, create)
+    if done:
+        _tell_the_dpo_of_role(request, user, granted=user.role)
+        messages.success(request, f"The account {user.username} is made." + (
+            "" if system else f" A link to set a password is being e-mailed to {user.email}."))
+        return redirect("web:admin-user", user.pk)
     return render(request, "web/administration/user_form.html", {
         "form": form, "agency": agency, "account": None, "system": system})
 
@@ -279,9 +275,7 @@ def user_new(request, system: bool = False):
 def user_detail(request, user_id):
     """One account: its details and state; change them (not one's own), and the actions on it."""
     _administrator(request)
-    account = selectors.account_for_admin(viewer=request.user, user_id=user_id)
-    if account is None:
-        raise Http404
+    account = _found(selectors.account_for_admin(viewer=request.user, user_id=user_id))
     yourself = account.pk == request.user.pk
     teams = selectors.teams_for_admin(viewer=request.user, agency=account.agency).filter(is_active=True)
     form_class = SystemAccountForm if account.is_system_account else PersonAccountForm
@@ -289,21 +283,15 @@ def user_detail(request, user_id):
                "role": account.role, "team": str(account.team_id or ""), "job_title": account.job_title,
                "phone": account.phone}
     form = form_class(request.POST or None, initial=initial, agency=account.agency, teams=teams, editing=True)
-    if request.method == "POST" and not yourself and form.is_valid():
-        data = form.cleaned_data
-        role_before = account.role
-        try:
-            account = account_change(admin=request.user, user=account, team=_team(request, account.agency,
-                                                                                     data.get("team")),
-                                     **{k: data.get(k, "") for k in ("first_name", "last_name", "email", "role",
-                                                                     "job_title", "phone", "reason")})
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            if account.role != role_before:
-                _tell_the_dpo_of_role(request, account, granted=account.role)
-            messages.success(request, f"The account {account.username} is saved.")
-            return redirect("web:admin-user", account.pk)
+    role_before = account.role
+    done, saved = (False, None) if yourself else _submit(request, form, lambda data: account_change(
+        admin=request.user, user=account, team=_team(request, account.agency, data.get("team")),
+        **{k: data.get(k, "") for k in ("first_name", "last_name", "email", "role", "job_title", "phone", "reason")}))
+    if done:
+        if saved.role != role_before:
+            _tell_the_dpo_of_role(request, saved, granted=saved.role)
+        messages.success(request, f"The account {saved.username} is saved.")
+        return redirect("web:admin-user", saved.pk)
     if request.method == "GET":
         audit_event_record(actor=actor_for(request.user), action=AuditAction.USER_VIEW, object_type="user",
                            object_id=account.pk, detail={"view": "administration"})
@@ -316,28 +304,25 @@ def user_detail(request, user_id):
 def _account_action(request, user_id, *, action: str):
     """Deactivate, reactivate or e-mail a set-password link: a page that says what will happen, and its form."""
     _administrator(request)
-    account = selectors.account_for_admin(viewer=request.user, user_id=user_id)
-    if account is None:
-        raise Http404
+    account = _found(selectors.account_for_admin(viewer=request.user, user_id=user_id))
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if action == "deactivate":
-                account_deactivate(admin=request.user, user=account, reason=form.cleaned_data["reason"])
-                done = f"The account {account.username} is deactivated: it cannot sign in and its tokens stop."
-            elif action == "reactivate":
-                account_reactivate(admin=request.user, user=account, reason=form.cleaned_data["reason"])
-                _tell_the_dpo_of_role(request, account, granted=account.role)
-                done = f"The account {account.username} is active again."
-            else:
-                _send_password_link(request, account, new=False)
-                done = (f"{account.username}'s password no longer works. A link to set a new one is being e-mailed "
-                        f"to {account.email}.")
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, done)
-            return redirect("web:admin-user", account.pk)
+
+    def act(data) -> str:
+        if action == "deactivate":
+            account_deactivate(admin=request.user, user=account, reason=data["reason"])
+            return f"The account {account.username} is deactivated: it cannot sign in and its tokens stop."
+        if action == "reactivate":
+            account_reactivate(admin=request.user, user=account, reason=data["reason"])
+            _tell_the_dpo_of_role(request, account, granted=account.role)
+            return f"The account {account.username} is active again."
+        _send_password_link(request, account, new=False)
+        return (f"{account.username}'s password no longer works. A link to set a new one is being e-mailed "
+                f"to {account.email}.")
+
+    done, said = _submit(request, form, act)
+    if done:
+        messages.success(request, said)
+        return redirect("web:admin-user", account.pk)
     if request.method == "GET":
         audit_event_record(actor=actor_for(request.user), action=AuditAction.USER_VIEW, object_type="user",
                            object_id=account.pk, detail={"view": f"administration: {action}"})
@@ -396,23 +381,23 @@ def token_new(request):
     holders = selectors.token_holders_for_admin(viewer=request.user)
     wanted = _uuid(request.GET.get("user"))
     form = TokenForm(request.POST or None, holders=holders, initial={"user": str(wanted) if wanted else ""})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def issue(data):
         holder = holders.filter(pk=_uuid(data["user"])).first() if _uuid(data["user"]) else None
-        try:
-            token, secret = account_token_issue(admin=request.user, user=holder, name=data["name"], days=data["days"])
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            tell_the_dpo_after_commit(
-                agency_id=holder.agency_id, subject="API token issued",
-                body=(f"{who(request.user)} issued an API token ({token.prefix}…, \"{token.name}\") to the system "
-                      f"account {holder.username} ({holder.agency.name}, {holder.get_role_display()}), expiring "
-                      f"{token.expires_at:%d %B %Y}.\n\nThe audit trail in joinedup holds the details."),
-                what="an API token issued")
-            response = render(request, "web/administration/token_issued.html", {"token": token, "secret": secret})
-            response["Cache-Control"] = "no-store"
-            return response
+        return holder, *account_token_issue(admin=request.user, user=holder, name=data["name"], days=data["days"])
+
+    done, issued = _submit(request, form, issue)
+    if done:
+        holder, token, secret = issued
+        tell_the_dpo_after_commit(
+            agency_id=holder.agency_id, subject="API token issued",
+            body=(f"{who(request.user)} issued an API token ({token.prefix}…, \"{token.name}\") to the system "
+                  f"account {holder.username} ({holder.agency.name}, {holder.get_role_display()}), expiring "
+                  f"{token.expires_at:%d %B %Y}.\n\nThe audit trail in joinedup holds the details."),
+            what="an API token issued")
+        response = render(request, "web/administration/token_issued.html", {"token": token, "secret": secret})
+        response["Cache-Control"] = "no-store"
+        return response
     return render(request, "web/administration/token_form.html", {"form": form, "holders": holders})
 
 
@@ -420,19 +405,14 @@ def token_new(request):
 @login_required
 def token_revoke(request, token_id):
     _administrator(request)
-    token = selectors.token_for_admin(viewer=request.user, token_id=token_id)
-    if token is None:
-        raise Http404
+    token = _found(selectors.token_for_admin(viewer=request.user, token_id=token_id))
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account_token_revoke(admin=request.user, token=token, reason=form.cleaned_data["reason"])
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, f"The token {token.prefix}… ({token.name}) is revoked: requests using it are "
-                                      "refused from now on.")
-            return redirect("web:admin-tokens")
+    done, _ = _submit(request, form, lambda data: account_token_revoke(admin=request.user, token=token,
+                                                                        reason=data["reason"]))
+    if done:
+        messages.success(request, f"The token {token.prefix}… ({token.name}) is revoked: requests using it are "
+                                  "refused from now on.")
+        return redirect("web:admin-tokens")
     return render(request, "web/administration/token_revoke.html", {"token": token, "form": form})
 
 
@@ -447,14 +427,11 @@ def set_password(request):
     uidb64, token = source.get("u", ""), source.get("t", "")
     user = selectors.password_link_user(uidb64=uidb64, token=token)
     form = SetPasswordForm(request.POST if request.method == "POST" and user is not None else None)
-    if user is not None and request.method == "POST" and form.is_valid():
-        try:
-            account_password_set(user=user, token=token, **form.cleaned_data)
-        except AccountInvalid as exc:
-            apply_errors(form, exc.errors)
-        else:
-            messages.success(request, "Your password is set. Sign in with it now.")
-            return redirect("web:sign-in")
+    done, _ = (False, None) if user is None else _submit(
+        request, form, lambda data: account_password_set(user=user, token=token, **data))
+    if done:
+        messages.success(request, "Your password is set. Sign in with it now.")
+        return redirect("web:sign-in")
     response = render(request, "web/administration/set_password.html", {
         "form": form, "link_user": user, "u": uidb64 if user else "", "t": token if user else "",
         "link_days": max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400))})
