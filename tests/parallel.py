@@ -32,6 +32,7 @@ SECONDS = {
     "tests/people/test_link_command.py": 30,
     "tests/simulate/test_sim_pregnancy_given_only.py": 30,
     "tests/api/test_schemathesis.py": 30,
+    "tests/browser/test_screen_sizes.py": 60,
     "tests/browser/test_visit_time.py": 30,
     "tests/access/test_canary.py": 25,
     "tests/alerts/test_bench.py": 25,

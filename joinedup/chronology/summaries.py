@@ -85,6 +85,8 @@ class Grid:
     rows: list[GridRow]  # agencies in the order of their first event
     totals: list[Counts]  # per column, over all agencies
     total: Counts
+    months_in_all: int = 0  # from the first event's month to the last's, whatever the period shown
+    earlier: int = 0  # events before the period shown (a grid of the latest months)
 
     @property
     def is_empty(self) -> bool:
@@ -106,13 +108,32 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def who_knew_what(events: Iterable[Event]) -> Grid:
-    """Agencies × months from the first event's month to the last's, with counts per cell and totals."""
+def _months_back(month: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months before `month`."""
+    index = month.year * 12 + month.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def who_knew_what(events: Iterable[Event], *, months: int | None = None) -> Grid:
+    """Agencies × months from the first event's month to the last's, with counts per cell and totals.
+
+    `months`: only the latest that many months of the record (ending with the month of its newest event, not
+    today: a record that stopped years ago still shows its last months); `earlier` counts the events before them.
+    """
+    if months is not None and months < 1:
+        raise ValueError("months: give 1 or more, or None for every month.")
     events = sorted(events, key=lambda e: e.sort_key)
     if not events:
         return Grid(columns=[], rows=[], totals=[], total=Counts())
     first = _month(min(e.occurred_on for e in events))
     last = _month(max(e.occurred_on for e in events))
+    months_in_all = (last.year - first.year) * 12 + last.month - first.month + 1
+    earlier = 0
+    if months is not None and months < months_in_all:
+        first = _months_back(last, months - 1)
+        kept = [e for e in events if e.occurred_on >= first]
+        earlier = len(events) - len(kept)
+        events = kept
     columns: list[Column] = []
     index: dict[dt.date, int] = {}
     month = first
@@ -134,7 +155,8 @@ def who_knew_what(events: Iterable[Event]) -> Grid:
         for i, cell in enumerate(row.cells):
             totals[i] += cell
         total += row.total
-    return Grid(columns=columns, rows=list(rows.values()), totals=totals, total=total)
+    return Grid(columns=columns, rows=list(rows.values()), totals=totals, total=total, months_in_all=months_in_all,
+                earlier=earlier)
 
 
 @dataclass(frozen=True)

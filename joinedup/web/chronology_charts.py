@@ -397,3 +397,125 @@ def timeline_svg(chron, *, width: int = WIDTH, href_of=None) -> str:
     w(f'<figcaption class="govuk-body-s">{"".join(key)}<br>Select a shape to go to the event in the list. '
       f'Shapes with a number stand for that many events close together.</figcaption></figure>')
     return "".join(out)
+
+
+COMPACT_MARKS_PER_MONTH = 3  # a month's injuries (or hospital attendances, or concerns) listed one by one; more: counted
+
+
+def _glyph(cat: str, own: bool = True) -> str:
+    """The picture's shape for a category as a character (◆ injury, ✚ hospital, ▲ concern; hollow for a household
+    member's event), coloured by the stylesheet: a few bytes where an inline picture would be two hundred."""
+    char = {"injury": "◆◇", "hospital": "✚✙", "concern": "▲△"}[cat][0 if own else 1]
+    return f'<span class="app-tlc__i app-tlc__i--{cat}" aria-hidden="true">{char}</span>'
+
+
+def timeline_compact(chron, *, href_of=None, newest_first: bool = False) -> str:
+    """The timeline's form for a phone (markup to mark safe): the same facts as the picture, month by month down
+    the page — plans in force, injuries, hospital attendances and concerns (each a link to its entry in the list,
+    as in the picture), a count of other contacts by agency, people arriving and leaving — with the months in
+    which nothing was recorded folded into one line. The stylesheet shows it below the tablet breakpoint and the
+    picture above it, so each reader meets one of them.
+    """
+    events: list[Event] = list(chron.all_events)
+    if not events:
+        return ""
+    own_id = str(getattr(chron.person, "pk", ""))
+    listed = {event_anchor(e) for e in chron.events}
+    plans: list[PlanPeriod] = list(chron.plans)
+    movements = list(chron.movements)
+    days = [e.occurred_on for e in events] + [p.start for p in plans] + [p.end for p in plans if p.end]
+    days += [m.on for m in movements]
+    first, last = _month_start(min(days)), _month_start(max(days))
+
+    by_month: dict[dt.date, list[tuple[Event, str]]] = defaultdict(list)  # (event, its category), time order
+    for e in sorted(events, key=lambda e: e.sort_key):
+        by_month[_month_start(e.occurred_on)].append((e, category(e)))
+    moves_by_month: dict[dt.date, list] = defaultdict(list)
+    for mv in movements:
+        moves_by_month[_month_start(mv.on)].append(mv)
+    starts: dict[dt.date, list[PlanPeriod]] = defaultdict(list)
+    ends: dict[dt.date, list[PlanPeriod]] = defaultdict(list)
+    for p in plans:
+        starts[_month_start(p.start)].append(p)
+        if p.end:
+            ends[_month_start(p.end)].append(p)
+
+    def link(e: Event, text: str) -> str:
+        anchor = event_anchor(e)
+        if anchor not in listed:
+            return f"{escape(text)} (not in the filtered list)"
+        href = href_of(anchor) if href_of is not None else f"#{anchor}"
+        return f'<a href="{escape(href)}">{escape(text)}</a>'
+
+    def in_force_in(month: dt.date) -> list[PlanPeriod]:
+        return [p for p in plans if p.start < _add_months(month, 1) and (p.end is None or p.end > month)]
+
+    def tags(in_force: list[PlanPeriod]) -> str:
+        return "".join(f' <strong class="app-tag app-tlc__plan">{escape(PLAN_STYLE.get(p.plan, ("", "", 0, p.plan))[3])}'
+                       "</strong>" for p in in_force)
+
+    months: list[str] = []  # each month's item, oldest first
+    quiet_from: dt.date | None = None
+    month = first
+    while month <= last:
+        evs = by_month.get(month, [])
+        moves = moves_by_month.get(month, [])
+        in_force = in_force_in(month)
+        if not evs and not moves and not starts.get(month) and not ends.get(month):
+            quiet_from = quiet_from or month
+            month = _add_months(month, 1)
+            continue
+        if quiet_from is not None:  # months with nothing recorded, folded (and a plan in force through them said)
+            end = _add_months(month, -1)
+            span = f"{quiet_from:%B %Y}" if quiet_from == end else f"{quiet_from:%B %Y} to {end:%B %Y}"
+            quiet_plans = in_force_in(quiet_from)
+            plan_class = f" app-tlc__month--{quiet_plans[0].plan}" if quiet_plans else ""
+            months.append(f'<li class="app-tlc__quiet{plan_class}">Nothing recorded, {span}{tags(quiet_plans)}</li>')
+            quiet_from = None
+        facts: list[str] = []
+        for p in starts.get(month, []):
+            facts.append(f"{escape(PLAN_LABELS.get(p.plan, p.plan))}{f' ({escape(p.detail)})' if p.detail else ''} "
+                         f"began {_day(p.start)}" + ("" if p.end else ", still open"))
+        for p in ends.get(month, []):
+            facts.append(f"{escape(PLAN_LABELS.get(p.plan, p.plan))} ended {_day(p.end)}")
+        for cat in ("injury", "hospital", "concern"):
+            marked = [e for e, c in evs if c == cat]
+            if not marked:
+                continue
+            what = {"injury": ("injury", "injuries"), "hospital": ("hospital attendance", None),
+                    "concern": ("concern", None)}[cat]
+            if len(marked) > COMPACT_MARKS_PER_MONTH:
+                text = f"{_plural(len(marked), *what)} (the first is linked)"
+                facts.append(f"{_glyph(cat)} {link(marked[0], text)}")
+                continue
+            for e in marked:
+                text = f"{e.occurred_on.day} {e.occurred_on:%b}, {e.agency_name}: {e.kind_label}"
+                if e.injury:
+                    text += f", {e.injury.description} to {e.injury.site}"
+                own = e.person_id == own_id or not chron.household
+                if not own:
+                    text += f" ({e.person_label})"
+                facts.append(f"{_glyph(cat, own)} {link(e, text)}")
+        others = [e.agency_name for e, c in evs if c == "other"]
+        if others:  # counted; the list below the timeline has each
+            names = sorted(set(others))
+            facts.append(f"{_plural(len(others), 'other contact')}: "
+                         + (escape(names[0]) if len(names) == 1 else _plural(len(names), "agency", "agencies")))
+        for mv in moves:
+            who = mv.label + (" (adult)" if mv.is_adult else " (child)" if mv.is_adult is False else "")
+            text = f"{who} {'arrived in' if mv.arriving else 'left'} the household, {_day(mv.on)}"
+            if mv.unknown_to_csc_household:
+                text += " – not in children's social care's household record"
+            facts.append(escape(text))
+        plan_class = f" app-tlc__month--{in_force[0].plan}" if in_force else ""
+        months.append(f'<li class="app-tlc__month{plan_class}"><span class="app-tlc__when">{month:%B %Y}</span>'
+                      f'{tags(in_force)}'
+                      f'<ul class="app-tlc__facts">{"".join(f"<li>{f}</li>" for f in facts)}</ul></li>')
+        month = _add_months(month, 1)
+    if newest_first:  # the months newest first; within a month: plans, then marks, then counts, then the household
+        months.reverse()
+    person = getattr(chron.person, "display_name", "the child")
+    order = "newest" if newest_first else "oldest"
+    return (f'<div class="app-timeline-compact"><p class="govuk-body-s">{escape(person)}’s timeline month by month, '
+            f'{order} first: plans, injuries, hospital attendances and concerns (each a link to its entry in the '
+            f'list), other contacts counted, and people arriving and leaving.</p><ol class="app-tlc">{"".join(months)}</ol></div>')

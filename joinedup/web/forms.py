@@ -177,6 +177,10 @@ class ChronologyFilterForm(Form):
                           error_messages={"invalid": "Enter the end date as day/month/year, for example 31/3/2025"})
     significant = forms.BooleanField(required=False, label="Significant events only")
     household = forms.BooleanField(required=False, label="Add the events of people living with the child at the time")
+    sort = forms.ChoiceField(required=False, label="Order", choices=[("oldest", "Oldest first"),
+                                                                     ("newest", "Newest first")],
+                             error_messages={"invalid_choice": "Choose the order of the list: oldest first or "
+                                                               "newest first"})
 
     def __init__(self, *args, agencies=(), kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -188,6 +192,21 @@ class ChronologyFilterForm(Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "The end date must be the same as or after the start date")
         return data
+
+
+class WhoKnewPeriodForm(Form):
+    """Which months the who-knew-what grid shows: the latest 6, 12 or 24 of the record, or all of it."""
+
+    period = forms.ChoiceField(required=False, label="Months shown", choices=[
+        ("6", "Latest 6 months"), ("12", "Latest 12 months"), ("24", "Latest 24 months"), ("all", "All months")],
+        error_messages={"invalid_choice": "Choose the months to show: the latest 6, 12 or 24, or all of them"})
+
+    DEFAULT = "12"
+
+    def months(self) -> int | None:
+        """The months to show (None: all of them); the default when the period is missing or not one offered."""
+        period = (self.cleaned_data.get("period") if self.is_valid() else None) or self.DEFAULT
+        return None if period == "all" else int(period)
 
 
 class LookupForm(Form):

@@ -29,11 +29,25 @@ from joinedup.practice import relationships as practice
 
 @dataclass(frozen=True)
 class NavItem:
-    """One menu entry."""
+    """One menu entry. `more`: listed under the menu's "More" (the row would not fit on one line otherwise)."""
 
     text: str
     href: str
     current: bool = False
+    more: bool = False
+
+
+# The menu is one row at 1,280 px wide (the page's 960 px column): each entry is estimated at 8 px a character
+# of its label (Arial at 16 px is narrower, about 7.3) and 20 px between entries. When a role's entries would not
+# fit, the ones used least are listed under "More", in this order, until the row fits.
+MENU_ROW_PX = 960
+MENU_CHAR_PX = 8
+MENU_GAP_PX = 20
+MENU_MORE_PX = 48  # "More" and its arrow
+ALERTS_LABEL_CHARS = len("Alerts (999 new)")  # the count changes: the row is judged with the longest it shows
+MORE_FIRST = ("web:colleagues", "web:data-quality", "web:review-queue", "web:lookup", "web:notices",
+              "web:audit-trail", "web:claims-review", "web:admin-tokens", "web:returns", "web:concerns",
+              "web:meetings", "web:supervision", "web:referrals")
 
 
 @dataclass(frozen=True)
@@ -47,8 +61,9 @@ class HomeCard:
 
 
 def navigation_for(user, path: str) -> list[NavItem]:
-    """The menu for a signed-in user; the entry for the current page is marked."""
-    items = [("Home", reverse("web:home"))]
+    """The menu for a signed-in user; the entry for the current page is marked. The home page is the service name
+    in the header, and the user's account and signing out are at the header's right (base.html)."""
+    items = []
     if may_view_front_door(user):
         items.append(("Front door", reverse("web:front-door")))
     if may_make_referral(user):
@@ -79,13 +94,36 @@ def navigation_for(user, path: str) -> list[NavItem]:
     if may_administer_accounts(user):
         items += [("Agencies", reverse("web:admin-agencies")), ("Users", reverse("web:admin-users")),
                   ("API tokens", reverse("web:admin-tokens"))]
-    items.append(("Your account", reverse("web:account")))
-    home = reverse("web:home")
     # The entry whose address is the longest start of the path is current ("/referrals/new/" is "Make a
     # referral", not also "Your referrals").
-    matches = [href for _text, href in items if (path == href if href == home else path.startswith(href))]
+    matches = [href for _text, href in items if path.startswith(href)]
     current = max(matches, key=len) if matches else None
-    return [NavItem(text, href, current=href == current) for text, href in items]
+    more = _under_more(items)
+    return [NavItem(text, href, current=href == current, more=href in more) for text, href in items]
+
+
+def _label_px(text: str) -> int:
+    chars = ALERTS_LABEL_CHARS if text.startswith("Alerts") else len(text)
+    return chars * MENU_CHAR_PX
+
+
+def _under_more(items: list[tuple[str, str]]) -> set[str]:
+    """The addresses of the entries listed under "More": none when the row fits, else the least used first."""
+    def width(shown: list[tuple[str, str]], more: bool) -> int:
+        entries = [_label_px(text) for text, _href in shown] + ([MENU_MORE_PX] if more else [])
+        return sum(entries) + MENU_GAP_PX * (len(entries) - 1)
+
+    if width(items, more=False) <= MENU_ROW_PX:
+        return set()
+    order = [href for name in MORE_FIRST if (href := _href(name)) is not None]
+    moved: set[str] = set()
+    for href in order:
+        if not any(h == href for _t, h in items):
+            continue
+        moved.add(href)
+        if width([i for i in items if i[1] not in moved], more=True) <= MENU_ROW_PX:
+            break
+    return moved
 
 
 def _alerts_href(user) -> str:

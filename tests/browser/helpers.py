@@ -43,3 +43,13 @@ def press(page: Page, button: str, *, exact: bool = False) -> None:
     """A button pressed by keyboard: focus it, Enter."""
     page.get_by_role("button", name=button, exact=exact).focus()
     page.keyboard.press("Enter")
+
+
+def menu_link(page: Page, name: str):
+    """An entry of the menu, in its row or under "More" (opened when the entry is there): joinedup.web.navigation
+    lists a role's least used entries under "More" when the row would not fit at 1,280 px."""
+    menu = page.get_by_role("navigation", name="Menu")
+    link = menu.get_by_role("link", name=name)
+    if not link.first.is_visible():
+        menu.locator("summary", has_text="More").click()
+    return link

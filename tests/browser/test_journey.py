@@ -32,9 +32,9 @@ def test_sign_in_home_menu_sign_out(page: Page, live_server, make_user, make_tea
     assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert_accessible(page)
 
-    for link, heading in [("Colleagues", "Colleagues in"), ("Audit trail", "Audit trail"),
-                          ("Your account", "Your account")]:
-        page.get_by_role("navigation", name="Menu").get_by_role("link", name=link).click()
+    for nav, link, heading in [("Menu", "Colleagues", "Colleagues in"), ("Menu", "Audit trail", "Audit trail"),
+                               ("Account", "Your account", "Your account")]:
+        page.get_by_role("navigation", name=nav).get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
         assert_accessible(page)
 

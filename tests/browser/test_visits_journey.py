@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from joinedup.casework.models import CaseClock, Notice
 from joinedup.ingest.models import SourceRecord
 from joinedup_lab.benches import visit_time as bench_visit_time
-from tests.browser.helpers import assert_accessible, enter_code, press
+from tests.browser.helpers import assert_accessible, enter_code, menu_link, press
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -124,7 +124,7 @@ def test_a_visit_seen_and_a_visit_not_seen(page: Page, live_server):
     # The team manager's notices.
     page.context.clear_cookies()
     sign_in(page, live_server, seeded.manager_username)
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Notices").click()
+    menu_link(page, "Notices").click()  # a team manager's: under "More"
     notice = page.locator("tbody tr").filter(has_text=f"{child} was not seen on a visit")
     expect(notice).to_contain_text("An accompanied revisit is due by")
     expect(notice).to_contain_text("Nobody answered; curtains drawn at 4pm.")

@@ -3,6 +3,8 @@ partners' look-up; allocation; notices."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -30,9 +32,9 @@ from joinedup.chronology.summaries import injury_explanations, who_knew_what
 from joinedup.core.time import utc_now
 from joinedup.people.selectors import person_for_viewer, person_in_scope, persons_named_in
 from joinedup.practice.selectors.caseloads import allocation_caseloads, allocation_check_for
-from joinedup.web.chronology_charts import event_anchor, timeline_svg
+from joinedup.web.chronology_charts import event_anchor, timeline_compact, timeline_svg
 from joinedup.web.chronology_rows import render_rows
-from joinedup.web.forms import AllocationForm, ChronologyFilterForm, LookupForm, MarkForm
+from joinedup.web.forms import AllocationForm, ChronologyFilterForm, LookupForm, MarkForm, WhoKnewPeriodForm
 from joinedup.web.views.cases import child_cases
 from joinedup.web.views.chronology_export import pseudonymised_chronology
 
@@ -114,6 +116,8 @@ def chronology(request, person_id):
     )
     chron = full
     filters_used = selectors.Filters()
+    # Oldest first (a chronology's usual order) unless the reader chose newest first; links keep the choice.
+    newest = form.is_bound and form.is_valid() and form.cleaned_data["sort"] == "newest"
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = selectors.Filters(
@@ -128,13 +132,15 @@ def chronology(request, person_id):
                        detail={"household": household, "filtered": bool(request.GET),
                                "records": sorted({e.record_pk for e in chron.events if e.record_pk})[:5000]})
     # The list is paged (the picture always shows everything): a page of a long chronology stays small.
-    pages = max(1, -(-len(chron.events) // PAGE_SIZE))
+    listed = list(reversed(chron.events)) if newest else chron.events
+    pages = max(1, -(-len(listed) // PAGE_SIZE))
     try:
         page = min(max(1, int(request.GET.get("page", "1"))), pages)
     except ValueError:
         page = 1
-    page_of = {event_anchor(e): i // PAGE_SIZE + 1 for i, e in enumerate(chron.events)}
-    shown = chron.events[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    page_of = {event_anchor(e): i // PAGE_SIZE + 1 for i, e in enumerate(listed)}
+    shown = listed[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    after = listed[page * PAGE_SIZE] if page < pages else None  # the first event of the next page
     base_query = request.GET.copy()
     base_query.pop("page", None)
 
@@ -152,20 +158,24 @@ def chronology(request, person_id):
     if may_view_alerts(request.user) and not (filters_used.agencies or filters_used.kinds
                                                or filters_used.significant_only):
         # Alert steps (raised, acknowledged, acted on, dismissed, escalated) are part of the child's story.
-        first, last = (shown[0].occurred_at, shown[-1].occurred_at) if shown else (None, None)
         for step in alert_steps_for_person(person, viewer=request.user):
-            if shown and ((page > 1 and step.at < first) or (page < pages and step.at >= last)):
-                continue  # each step on the page whose events surround it
+            if shown and not _on_this_page(step.at, shown[0].occurred_at, after and after.occurred_at, page,
+                                           newest=newest):
+                continue  # each step on the one page whose events surround it
             if (filters_used.start and step.at.date() < filters_used.start) or (
                     filters_used.end and step.at.date() > filters_used.end):
                 continue
             rows.append((step.at, None, f"alert-step-{step.alert_id}-{step.at:%Y%m%d%H%M%S}", step))
-        rows.sort(key=lambda r: r[0])
+        rows.sort(key=lambda r: r[0], reverse=newest)  # stable: events at one time keep the list's order
     rows = [(e, anchor, step) for _at, e, anchor, step in rows]
+    kept_sort = {"sort": "newest"} if newest else {}
     return render(request, "web/chronology/chronology.html", {
         "person": person, "chron": chron, "rows": rows, "form": form, "household": household,
         "rows_html": render_rows(rows, person_pk=person.pk, household=household, may_mark=may_mark),
         "timeline": timeline_svg(chron, href_of=href_of), "status": status, "contact": contact,
+        "timeline_compact": timeline_compact(chron, href_of=href_of, newest_first=newest),
+        "newest": newest, "sort_links": _sort_links(request.GET, newest),
+        "household_query": urlencode({"household": "on", **kept_sort}), "own_query": urlencode(kept_sort),
         "checkboxes": [
             (name, legend, [(f"id_{name}_{i}", value, label, value in request.GET.getlist(name))
                             for i, (value, label) in enumerate(form.fields[name].choices)])
@@ -176,8 +186,29 @@ def chronology(request, person_id):
         "query": request.GET.urlencode(), "may_allocate": may_allocate(request.user),
         **child_cases(request.user, person),
         "filtered": form.is_bound and form.is_valid() and any(
-            v for k, v in form.cleaned_data.items() if k != "household"),
+            v for k, v in form.cleaned_data.items() if k not in ("household", "sort")),
     })
+
+
+def _on_this_page(at, first, next_first, page: int, *, newest: bool) -> bool:
+    """Whether a moment belongs to this page of the list: from the page's first event up to (not including) the
+    next page's first, the first page open before and the last open after (in the list's order, either way)."""
+    if newest:
+        return (page == 1 or at <= first) and (next_first is None or at > next_first)
+    return (page == 1 or at >= first) and (next_first is None or at < next_first)
+
+
+def _sort_links(query, newest: bool) -> list[tuple[str, str, bool]]:
+    """(label, address, chosen) for each order of the list, keeping the filters (a new order starts at page 1)."""
+    out = []
+    for value, label in (("oldest", "Oldest first"), ("newest", "Newest first")):
+        q = query.copy()
+        q.pop("page", None)
+        q.pop("sort", None)
+        if value == "newest":
+            q["sort"] = "newest"
+        out.append((label, f"?{q.urlencode()}#events" if q else "?#events", (value == "newest") == newest))
+    return out
 
 
 @require_GET
@@ -189,13 +220,23 @@ def who_knew(request, person_id):
     if merged_from is not None:
         return redirect("web:who-knew", person_id=person.pk)
     household = request.GET.get("household") == "on"
+    # The grid shows the latest 12 months of the record unless another period is chosen: a child known for years
+    # would otherwise be a grid thousands of pixels wide (it scrolls in its own region, newest months in view).
+    data = request.GET.copy()
+    if not data.get("period"):
+        data["period"] = WhoKnewPeriodForm.DEFAULT
+    period = WhoKnewPeriodForm(data)
     chron = selectors.chronology_for(person=person, viewer=request.user, household=household)
     audit_event_record(actor=actor_for(request.user), action=AuditAction.CHRONOLOGY_VIEW, object_type="person",
                        object_id=person.pk, subject_person_id=person.pk, person_ids=_named(person, chron.all_events),
                        detail={"view": "who_knew", "household": household})
+    chosen = period.cleaned_data["period"] if period.is_valid() and request.GET.get("period") else ""
+    kept = {"period": chosen} if chosen else {}  # the links to and from the household's records keep the period
     return render(request, "web/chronology/who_knew.html", {
-        "person": person, "chron": chron, "grid": who_knew_what(chron.all_events),
-        "explanations": injury_explanations(chron.all_events), "household": household,
+        "person": person, "chron": chron, "grid": who_knew_what(chron.all_events, months=period.months()),
+        "explanations": injury_explanations(chron.all_events), "household": household, "period_form": period,
+        "household_query": urlencode({**kept, "household": "on"}), "own_query": urlencode(kept),
+        "all_query": urlencode({"period": "all", **({"household": "on"} if household else {})}),
         **child_cases(request.user, person),
     })
 

@@ -32,3 +32,35 @@ if (signOut) {
     }
   });
 }
+
+// Any screen size (issue 19). On a phone a table wider than the page scrolls sideways within itself (the
+// stylesheet), not the page; while it does, it takes the keyboard's focus so that keyboard users can scroll it too.
+// The table stays a table, named by its caption.
+const tables = [...document.querySelectorAll("main table")].filter((t) => !t.closest(".app-scroll-region"));
+const fitTables = () => {
+  for (const table of tables) {
+    if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
+    else table.removeAttribute("tabindex");
+  }
+};
+fitTables();
+window.addEventListener("resize", fitTables);
+
+// The who-knew-what grid (and any region marked so) opens scrolled to its newest months, on the right.
+for (const region of document.querySelectorAll("[data-app-scroll-to-end]")) {
+  region.scrollLeft = region.scrollWidth;
+}
+
+// The menu's "More": closed by Escape (focus back on "More") or a click anywhere else.
+const more = document.querySelector("[data-app-menu-more]");
+if (more) {
+  document.addEventListener("click", (event) => {
+    if (more.open && !more.contains(event.target)) more.open = false;
+  });
+  more.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && more.open) {
+      more.open = false;
+      more.querySelector("summary").focus();
+    }
+  });
+}
