@@ -301,6 +301,24 @@ SDQ_REASONS: dict[str, str] = {
     "SDQ5": "No score: the child refused",
 }
 
+# SSDA903 REASON_PLACE_CHANGE (why a placement ended and another began) and PREV_PERM (the order a child left a
+# previous permanence under), as the DfE's guide describes them; a code not listed is shown as written.
+REASONS_PLACEMENT_CHANGE: dict[str, str] = {
+    "CARPL": "A change to the care plan", "CLOSE": "The provider resigned or closed",
+    "ALLEG": "An allegation (section 47 enquiry)", "STAND": "Concerns about the standard of care",
+    "APPRR": "The carer's approval was removed", "CREQB": "The carer asked for it to end: the child's behaviour",
+    "CREQO": "The carer asked for it to end: another reason", "CHILD": "The child asked for it to end",
+    "LAREQ": "The responsible authority asked for it to end", "PLACE": "A change in the placement's status only",
+    "CUSTOD": "The child went into custody", "OTHER": "Another reason",
+}
+PREVIOUS_PERMANENCE: dict[str, str] = {
+    "P1": "Adoption", "P2": "Special guardianship order",
+    "P3": "Residence order or child arrangements order", "Z1": "Not known",
+}
+UPN_UNKNOWN_REASONS: dict[str, str] = {
+    "UN1": "The child is adopted", "UN6": "Under 6 and not yet at school", "UN7": "A referral with no further action",
+}
+
 
 def detail_code_lists() -> dict[str, dict[str, str]]:
     """Which code list the value of each detail key of a casework record is from (for `joinedup.core.labels`)."""
@@ -312,4 +330,6 @@ def detail_code_lists() -> dict[str, dict[str, str]]:
         "rag": RAG_RATINGS, "source_code": REFERRAL_SOURCES, "raised_by": RAISED_BY,
         "conference_type": CONFERENCE_TYPES, "ethnicity": ETHNICITIES, "disabilities": DISABILITIES,
         "participation": REVIEW_PARTICIPATION, "sdq_reason": SDQ_REASONS,
+        "reason_placement_change": REASONS_PLACEMENT_CHANGE, "previous_permanence": PREVIOUS_PERMANENCE,
+        "upn_unknown_reason": UPN_UNKNOWN_REASONS,
     }

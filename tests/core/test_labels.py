@@ -28,6 +28,10 @@ def test_codes_of_registered_lists_become_their_labels():
     assert labels.value_text("U4", "placement_type").startswith("Foster placement with another carer")
     assert labels.value_text("WBRI", "ethnicity") == "White: British"
     assert labels.value_text("N3", "text") == "N3"  # free text is never read as a code
+    # the looked-after codes a record page used to show as written (issue 19)
+    assert labels.value_text("CARPL", "reason_placement_change") == "A change to the care plan"
+    assert labels.value_text("Z1", "previous_permanence") == "Not known"
+    assert labels.value_text("UN7", "upn_unknown_reason") == "A referral with no further action"
 
 
 def test_other_values_in_words():
