@@ -15,6 +15,8 @@ RETURNS_VENV := var/returns-venv
 ## setup: create .venv, install pinned Python and npm dependencies, compile the GOV.UK Frontend assets.
 # The three are independent and mostly wait on downloads and disks: they are made side by side.
 setup:
+	@$(MAKE) --no-print-directory -q $(VENV)/.installed $(STATIC_BUILD)/app.css $(RETURNS_VENV)/.installed || echo \
+		"==> Setting up the Python environments and GOV.UK Frontend, side by side (about a minute the first time)"
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV)/.installed $(STATIC_BUILD)/app.css \
 		$(RETURNS_VENV)/.installed
 
@@ -22,7 +24,9 @@ $(VENV)/.installed: requirements/app.txt requirements/lab.txt requirements/spark
 	@echo "==> Python environment ($(PYTHON))"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"joinedup needs Python 3.11, found {sys.version}"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(PIP) install -r requirements/test.txt
+	@# --no-compile: Python compiles a module when it is first imported; compiling all 1.4 GB here (Spark's
+	@# thousands of files, never imported by the demo) took a third of the time.
+	@$(PIP) install --no-compile -r requirements/test.txt
 	@$(PIP) install --no-deps --no-build-isolation -e .
 	@# The lab (joinedup_lab, development only) is used from the checkout: put the checkout on the venv's path.
 	@echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/joinedup-lab.pth"
@@ -31,7 +35,7 @@ $(VENV)/.installed: requirements/app.txt requirements/lab.txt requirements/spark
 $(RETURNS_VENV)/.installed: requirements/returns.txt
 	@echo "==> Returns validators' environment ($(RETURNS_VENV), Python 3.11)"
 	@test -x $(RETURNS_VENV)/bin/python || $(PYTHON) -m venv $(RETURNS_VENV)
-	@$(RETURNS_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements/returns.txt
+	@$(RETURNS_VENV)/bin/python -m pip --disable-pip-version-check -q install --no-compile -r requirements/returns.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -48,24 +52,38 @@ $(STATIC_BUILD)/app.css: node_modules/.installed $(wildcard joinedup/web/assets/
 	@cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC_BUILD)/
 
 ## demo: set up, migrate the embedded SQLite database, load the demo authority, serve on 127.0.0.1:8000.
+# The demo authority is smaller than the simulator's default (README.md has its counts and timings): every screen has
+# plenty to show, and a first `make demo` takes under five minutes on two busy cores. A re-run keeps what is there.
+DEMO_CHILDREN := 2000
+JOINEDUP := JOINEDUP_ENV=development $(BIN)/joinedup
 demo: setup
-	@echo "==> Database (var/joinedup.sqlite3)"
-	@JOINEDUP_ENV=development $(BIN)/joinedup migrate --no-input
-	@JOINEDUP_ENV=development $(BIN)/joinedup collectstatic --no-input -v 0
-	@echo "==> Simulated authority (var/simulated; kept if already there)"
-	@test -f var/simulated/agencies.json || JOINEDUP_ENV=development $(BIN)/joinedup simulate --out var/simulated \
-		--start $$(date -u -d '3 years ago' +%Y-%m-01)
+	@echo "==> Database (var/joinedup.sqlite3) with the demo's agencies, teams and users; beside it, the simulated"
+	@echo "    authority (var/simulated, $(DEMO_CHILDREN) children over 3 years; kept if it is there)"
+	@$(MAKE) --no-print-directory -j2 demo-database demo-simulated
 	@echo "==> Ingesting the agencies' records (idempotent: a re-run stores nothing new)"
-	@JOINEDUP_ENV=development $(BIN)/joinedup ingest --register-agencies var/simulated
-	@echo "==> Linking mentions into people and households (about 2 minutes the first time)"
-	@JOINEDUP_ENV=development $(BIN)/joinedup link --if-needed
-	@echo "==> Demo users"
-	@JOINEDUP_ENV=development $(BIN)/joinedup demo --simulated var/simulated
-	@echo "==> Alerts: routing to the demo teams, and the time-based rules"
-	@JOINEDUP_ENV=development $(BIN)/joinedup alerts run
-	@echo "==> Serving http://127.0.0.1:8000/ — sign in with a demo user's password (above, and var/demo-credentials.json),"
-	@echo "    then the code from their authenticator key, or from: $(BIN)/joinedup demo-code USERNAME"
-	@JOINEDUP_ENV=development $(BIN)/joinedup serve --host 127.0.0.1 --port 8000
+	@$(JOINEDUP) ingest --register-agencies --link-follows var/simulated
+	@test ! -d var/simulated/statutory-returns || $(JOINEDUP) ingest --link-follows \
+		var/simulated/statutory-returns  # early help assessments and adopters (docs/simulator.md)
+	@echo "==> Linking mentions into people and households, then their casework and alerts (about 90 s the first time)"
+	@$(JOINEDUP) link --if-needed
+	@echo "==> The demo's casework: allocations, the front door's new contacts, the practice file"
+	@$(JOINEDUP) demo --simulated var/simulated --no-sign-in-details
+	@echo "==> Alerts: the time-based rules (overdue visits and reviews, children not seen), then escalation"
+	@$(JOINEDUP) alerts run
+	@echo
+	@$(JOINEDUP) demo-users
+	@echo
+	@$(JOINEDUP) serve --host 127.0.0.1 --port 8000
+
+.PHONY: demo-database demo-simulated
+demo-database:
+	@$(JOINEDUP) migrate --no-input -v 0
+	@$(JOINEDUP) collectstatic --no-input -v 0
+	@# The demo users and teams before linking, so that the alerts linking raises go to the demo teams at once.
+	@$(JOINEDUP) demo --users-only
+demo-simulated:
+	@test -f var/simulated/agencies.json || $(JOINEDUP) simulate --out var/simulated --children $(DEMO_CHILDREN) \
+		--start $$(date -u -d '3 years ago' +%Y-%m-01) --no-progress
 
 ## test: ruff, import-linter, migrations check and the whole suite on a throwaway PostgreSQL, then SQLite.
 test: setup

@@ -16,7 +16,8 @@ SETTINGS_BY_ENV = {
 }
 
 # Friendlier names for a few commands; anything else is passed to Django as it is.
-ALIASES = {"serve": "serve", "demo": "demo_load", "demo-code": "demo_code", "token": "api_token"}
+ALIASES = {"serve": "serve", "demo": "demo_load", "demo-code": "demo_code", "demo-users": "demo_users",
+           "token": "api_token"}
 
 
 def configure_settings() -> None:

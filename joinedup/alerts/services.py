@@ -33,6 +33,7 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
 from joinedup.chronology.kinds import KINDS
 from joinedup.core.actor import ActorRef
+from joinedup.core.progress import progress_bar
 from joinedup.core.time import utc_now
 from joinedup.ingest.models import Mention, SourceRecord
 from joinedup.people.models import MentionLink, Person, ResidenceEpisode
@@ -449,6 +450,7 @@ def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = Non
     total = Evaluation()
     started = time.perf_counter()
     step = max(1, len(children) // 20)
+    bar = progress_bar(progress, total=len(children), desc="Alerts", unit=" children")
     for n, pid in enumerate(children, 1):
         person = Person.objects.filter(pk=pid).first()
         if person is None:
@@ -459,9 +461,16 @@ def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = Non
         except Exception:  # one child's failure (logged) must not stop the others' alerts
             logger.exception("alerts: evaluation failed for person %s", pid)
             total.failed_children += 1
-        if progress is not None and (n % step == 0 or n == len(children)):
+        if bar is not None:
+            bar.update(1)
+            if n % step == 0:
+                bar.set_postfix_str(f"{total.raised:,} raised", refresh=False)
+        elif progress is not None and (n % step == 0 or n == len(children)):
             progress(f"Alerts: {n:,} of {len(children):,} children evaluated in {time.perf_counter() - started:.1f} s "
                      f"({total}).")
+    if bar is not None:
+        bar.close()
+        progress(f"Alerts: {len(children):,} children evaluated in {time.perf_counter() - started:.1f} s ({total}).")
     return len(children), total
 
 

@@ -17,7 +17,6 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -44,6 +43,7 @@ from joinedup.api.casework_serializers import (
     case_id_of,
 )
 from joinedup.api.pagination import StrictLimitOffsetPagination
+from joinedup.api.parsers import JSONParser
 from joinedup.api.views import HasAgencyRole, _BodyRequiredSchema
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data

@@ -1,6 +1,15 @@
-"""API errors as one JSON shape: {"errors": [{"field", "problem"}]}, naming each field at fault."""
+"""API errors as one JSON shape: {"errors": [{"field", "problem"}]}, naming each field at fault.
 
+A body that cannot be parsed is 422 naming the body (field ""), never the field "detail"; a body over Django's
+`DATA_UPLOAD_MAX_MEMORY_SIZE` is 413 in this shape (also when DEBUG is on, where Django would answer with its
+technical HTML page).
+"""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -26,9 +35,18 @@ def _flatten(detail, prefix: str = "") -> list[dict[str, str]]:
 
 def exception_handler(exc, context):
     """DRF's handler with a uniform body; validation errors answer 422 naming each field."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response({"errors": [{"field": "", "problem": f"the body is larger than {limit / 1_048_576:.1f} MiB "
+                                     f"({limit:,} bytes), the most joinedup reads in one request (a batch of records: "
+                                     "send fewer in each request)"}]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, ParseError):
+        response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+        response.data = {"errors": [{"field": "", "problem": str(exc.detail)}]}
+        return response
     if response.status_code == status.HTTP_400_BAD_REQUEST and isinstance(response.data, (dict, list)):
         response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
         response.data = {"errors": _flatten(response.data)}

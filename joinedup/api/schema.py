@@ -22,6 +22,7 @@ COMMON_ERRORS = {
     "404": "Not found, or not visible to you (joinedup never confirms that a record exists).",
 }
 INPUT_ERRORS = {"422": "The request body or a query parameter broke the rules: each field's problem is named."}
+BODY_ERRORS = {"413": "The request body is larger than joinedup reads in one request (2.5 MiB)."}
 
 
 def add_error_responses(result, generator, request, public):
@@ -37,6 +38,8 @@ def add_error_responses(result, generator, request, public):
             )
             if takes_input:
                 codes.update(INPUT_ERRORS)
+            if "requestBody" in operation:
+                codes.update(BODY_ERRORS)
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": ref})
     return result

@@ -88,7 +88,7 @@ class AgencyRecordSerializer(serializers.Serializer):
     agency_id = serializers.RegexField(r"^[a-z0-9]+(-[a-z0-9]+)*$", help_text="Your agency's id.")
     source_system = serializers.CharField(max_length=100)
     source_record_id = serializers.CharField(max_length=100)
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, max_value=2_147_483_647)
     amended_at = serializers.DateTimeField(required=False, help_text="Required when version is 2 or more.")
     kind = serializers.ChoiceField(choices=RECORD_KINDS)
     occurred_at = serializers.DateTimeField(required=False)
@@ -152,6 +152,9 @@ class RecordOutcomeSerializer(serializers.Serializer):
     current = serializers.BooleanField(help_text="Whether this version became the record's current version.")
     received_at = serializers.DateTimeField(allow_null=True, help_text="When this content was first received.")
     errors = ProblemSerializer(many=True)
+    warnings = ProblemSerializer(
+        many=True, help_text="What looked odd but plausible (a birth after the event, recorded before it happened): "
+                             "the record was stored as sent, and the warnings are kept with its version.")
     linkage = RecordLinkageSerializer(
         allow_null=True, required=False,
         help_text="How its mentions were linked to people (null when the record was refused).")

@@ -7,7 +7,6 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +15,7 @@ from joinedup.accounts.models import Agency, Role
 from joinedup.accounts.selectors import user_get_for_viewer, users_visible_to
 from joinedup.accounts.services import actor_for
 from joinedup.api.casework_serializers import ErrorsSerializer
+from joinedup.api.parsers import JSONParser
 from joinedup.api.serializers import (
     AgencyRecordSerializer,
     AgencySerializer,
@@ -138,6 +138,11 @@ role's token (or session) is refused with `403` naming why, before the body is r
   agency's.
 - A batch: `200` with one outcome per record, in order; good records are stored and each refused one
   names its problems (a batch is never refused as a whole for one bad record).
+- A stored record that is odd but plausible (a birth after the event, recorded before it happened, the sending
+  system's clock ahead) is stored with `warnings` (each `{field, problem}`, as errors), kept with its version.
+- A body that is not JSON, or nested too deeply to read, is `422` naming the body (`field` ""); a body over
+  2.5 MiB is `413`. Limits (1 MiB a record, nesting, text without NUL, `version` up to 2,147,483,647, dates from
+  1900, no event in the future) are in docs/formats/README.md ("Limits, refusals and warnings").
 - Each stored record's outcome says how its mentions were linked to people on arrival (`linkage`: the person
   id and method of each mention), or that they were not and why — for example, before joinedup has a trained
   linkage model the default model shipped with joinedup is used (`model`: `default`), and if no model can be

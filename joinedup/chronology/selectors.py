@@ -291,6 +291,10 @@ def record_names_person(*, record_pk: int, person: Person) -> bool:
     return Mention.objects.filter(record_id=record_pk, link__person_id__in=_ids_of(person)).exists()
 
 
+# The roles in which a plan record names the child it is about (casework.projection.CHILD_ROLES, a layer above).
+PLAN_CHILD_ROLES = ("subject", "unborn")
+
+
 @dataclass(frozen=True)
 class ChildStatus:
     """What a partner agency needs at the door: is the child on a plan or looked after, and who holds the case."""
@@ -306,9 +310,10 @@ class ChildStatus:
 
 
 def child_status(*, person: Person, on: dt.date) -> ChildStatus:
-    """From children's social care's plan records naming the child (their current versions)."""
+    """From children's social care's plan records naming the person as the child (their current versions): a parent
+    or carer named on their child's plan is not on it themselves."""
     rows = Mention.objects.filter(
-        link__person_id__in=_ids_of(person), withdrawn=False,
+        link__person_id__in=_ids_of(person), withdrawn=False, role__in=PLAN_CHILD_ROLES,
         record__kind__in=["cp_plan", "looked_after_episode", "cin_plan"],
         record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE,
         record__occurred_on__lte=on,

@@ -75,6 +75,13 @@ FIELD_LABELS: dict[str, str] = {
     "explanation_status": "explanation", "site_code": "site (SNOMED CT)", "nfa": "no further action",
     "sensitivity": "sensitive information", "ethnicity": "ethnicity", "disabilities": "disabilities",
     "participation": "how the child took part", "status": "status", "route": "route", "outcome": "outcome",
+    "organisation": "organisation completing it", "family_id": "adoptive family reference",
+    "disabled": "has a disability", "fostering_for_adoption": "fostering for adoption",
+    "stage1_started_on": "stage 1 started on", "stage1_ended_on": "stage 1 ended on",
+    "stage2_started_on": "stage 2 started on", "stage2_ended_on": "stage 2 ended on",
+    "application_submitted_on": "application submitted on", "approved_on": "approved on",
+    "placed_on": "children placed on", "children_placed": "children placed",
+    "adoption_order_on": "adoption order on", "leaving_reason": "why they left the process",
     "decision": "decision", "decisions": "decisions", "dissent": "dissent", "escalated": "escalated",
     # a person's identifiers, as the linkage model compares them
     "given_name": "given name", "family_name": "family name", "nhs_number": "NHS number", "dob": "date of birth",

@@ -170,23 +170,48 @@ def csv_rows_to_records(rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
     return out
 
 
+CSV_TRUE = frozenset({"true", "yes", "y", "1", "t"})
+CSV_FALSE = frozenset({"false", "no", "n", "0", "f", ""})
+
+
+def csv_boolean(cell: str | None) -> bool | None:
+    """A CSV cell as true or false, in any case: true, yes, y, 1 (or t); false, no, n, 0 (or f); None when empty.
+    Anything else raises ValueError (csv_row_to_mention passes such a cell on, for the format check to refuse it)."""
+    text = (cell or "").strip().lower()
+    if not text:
+        return None
+    if text in CSV_TRUE:
+        return True
+    if text in CSV_FALSE:
+        return False
+    raise ValueError("not a true or false value")
+
+
 def csv_row_to_mention(row: dict[str, str]) -> dict[str, Any]:
-    """The mention one CSV row carries."""
+    """The mention one CSV row carries. A true-or-false cell that cannot be read is passed on as written, for the
+    format check to refuse (`address_protected` then makes an address, so that it is never read as not protected)."""
     m: dict[str, Any] = {c: row[c] for c in MENTION_COLUMNS if row.get(c)}
     lines = [row[f"address_line_{i}"] for i in range(1, ADDRESS_LINES + 1) if row.get(f"address_line_{i}")]
-    if lines:
+    try:
+        protected = csv_boolean(row.get("address_protected"))
+    except ValueError:
+        protected = row.get("address_protected")
+    if lines or not isinstance(protected, bool | None):
         addr: dict[str, Any] = {"lines": lines, "postcode": row.get("postcode") or None}
         if row.get("uprn"):
             addr["uprn"] = row["uprn"]
-        if row.get("address_protected") == "true":
-            addr["protected"] = True
+        if protected is True or isinstance(protected, str):  # a text: refused by the format check, by field
+            addr["protected"] = protected
         m["address"] = addr
     estimated = (row.get("dob_estimated") or "").strip()
     if estimated:
-        m["dob_estimated"] = {"true": True, "false": False}.get(estimated.lower(), estimated)
+        try:
+            m["dob_estimated"] = csv_boolean(estimated)
+        except ValueError:
+            m["dob_estimated"] = estimated
     age = (row.get("age") or "").strip()
     if age:
-        m["age"] = int(age) if age.isascii() and age.lstrip("-").isdigit() else age
+        m["age"] = int(age) if age.isascii() and age.lstrip("-").isdigit() and len(age) <= 6 else age
     if row.get("other_names"):
         m["other_names"] = other_names_from_cell(row["other_names"])
     return m
@@ -524,3 +549,145 @@ def _mention_from(res: dict[str, Any]) -> dict[str, Any]:
             addr["protected"] = True
         m["address"] = addr
     return m
+
+
+# --- Checking a FHIR Bundle before it is converted ----------------------------------------------------------------
+
+_VERSION_ID = re.compile(r"[0-9]{1,10}")
+
+
+def fhir_bundle_problems(bundle: dict[str, Any]) -> list[dict[str, str]]:
+    """What stops `fhir_bundle_to_records` reading a Bundle, each named by its FHIR path (`entry[2].resource.name[0]
+    .given`) in plain words; empty when the mapping can read it. What it reads is then checked as an agency record
+    (its problems named by the record's fields). Values are never repeated."""
+    problems: list[dict[str, str]] = []
+
+    def need(ok: bool, path: str, problem: str) -> bool:
+        if not ok:
+            problems.append({"field": path, "problem": problem})
+        return ok
+
+    identifier = bundle.get("identifier")
+    if need(isinstance(identifier, dict), "identifier", "is required: an object with the record's system and value"):
+        system = identifier.get("system")
+        need(isinstance(system, str) and len(system.split(":")) >= 4 and bool(system.split(":")[3]),
+             "identifier.system", "must be urn:joinedup:agency:<agency id>:record")
+        need("value" in identifier, "identifier.value", "is required: the record's id in the agency's system")
+    meta = bundle.get("meta")
+    version: int | None = None
+    if need(isinstance(meta, dict), "meta", "is required: an object with versionId (and lastUpdated for a "
+            "version above 1)"):
+        raw = meta.get("versionId")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            version = raw
+        elif isinstance(raw, str) and _VERSION_ID.fullmatch(raw):
+            version = int(raw)
+        need(version is not None, "meta.versionId", "must be the record's version, a whole number (e.g. \"1\")")
+        if version is not None and version > 1:
+            need("lastUpdated" in meta, "meta.lastUpdated", "is required for a version above 1: when it was amended")
+    need("timestamp" in bundle, "timestamp", "is required: when the agency recorded it")
+    entries = bundle.get("entry")
+    if not need(isinstance(entries, list), "entry", "is required: a list of entries, each with a resource"):
+        return problems
+    for i, entry in enumerate(entries):
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if not need(isinstance(res, dict) and isinstance(res.get("resourceType"), str), f"entry[{i}].resource",
+                    "must be a FHIR resource: an object with a resourceType"):
+            continue
+        _resource_problems(res, f"entry[{i}].resource", need)
+    return problems
+
+
+def _resource_problems(res: dict[str, Any], path: str, need: Any) -> None:
+    rt = res["resourceType"]
+    _extensions_ok(res, path, need)
+    if rt in ("Patient", "RelatedPerson"):
+        for j, ident in enumerate(_list(res, "identifier", path, need)):
+            if need(isinstance(ident, dict), f"{path}.identifier[{j}]", "must be an object with system and value"):
+                need(isinstance(ident.get("system"), str), f"{path}.identifier[{j}].system", "is required: the "
+                     "identifier's system, as text")
+                need("value" in ident, f"{path}.identifier[{j}].value", "is required")
+        for j, name in enumerate(_list(res, "name", path, need)):
+            if not need(isinstance(name, dict), f"{path}.name[{j}]", "must be a HumanName (an object)"):
+                continue
+            need(isinstance(name.get("use"), str | None), f"{path}.name[{j}].use", "must be text (official, old, "
+                 "maiden, nickname, anonymous…)")
+            given = name.get("given")
+            need(not given or (isinstance(given, list) and all(isinstance(g, str) for g in given)),
+                 f"{path}.name[{j}].given", "must be a list of given names, as text")
+        if res.get("_birthDate") and need(isinstance(res["_birthDate"], dict), f"{path}._birthDate",
+                                          "must be an object (the birthDate element's extensions)"):
+            _extensions_ok(res["_birthDate"], f"{path}._birthDate", need)
+        for j, ext in enumerate(res.get("extension") if isinstance(res.get("extension"), list) else ()):
+            if isinstance(ext, dict) and ext.get("url") == EXT + "recorded-age":
+                age = ext.get("valueAge")
+                need(isinstance(age, dict) and "value" in age, f"{path}.extension[{j}].valueAge",
+                     "is required: an Age with a value in years")
+        addresses = _list(res, "address", path, need, falsy_is_none=True)
+        if addresses and need(isinstance(addresses[0], dict), f"{path}.address[0]", "must be an Address (an object)"):
+            need(isinstance(addresses[0].get("line"), list), f"{path}.address[0].line",
+                 "is required: the address lines, as a list")
+            _extensions_ok(addresses[0], f"{path}.address[0]", need)
+    elif rt == "Encounter":
+        need(isinstance(res.get("period", {}), dict), f"{path}.period", "must be a Period (an object with start)")
+    elif rt == "Condition":
+        sites = _list(res, "bodySite", path, need, falsy_is_none=True)
+        if sites and need(isinstance(sites[0], dict), f"{path}.bodySite[0]", "must be a CodeableConcept (an object)"):
+            for k, coding in enumerate(_list(sites[0], "coding", f"{path}.bodySite[0]", need, falsy_is_none=True)):
+                need(isinstance(coding, dict), f"{path}.bodySite[0].coding[{k}]", "must be a Coding (an object)")
+        need(isinstance(res.get("code") or {}, dict), f"{path}.code", "must be a CodeableConcept (an object)")
+        notes = _list(res, "note", path, need, falsy_is_none=True)
+        if notes:
+            need(isinstance(notes[0], dict) and "text" in notes[0], f"{path}.note[0].text",
+                 "is required: the explanation given, as text")
+        if res.get("severity"):
+            need(isinstance(res["severity"], dict) and "text" in res["severity"], f"{path}.severity.text",
+                 "is required: the severity, as text")
+    elif rt == "Observation":
+        code = res.get("code")
+        need(isinstance(code, dict) and isinstance(code.get("text"), str), f"{path}.code.text",
+             "is required: the detail key, as text")
+        if not any(k in res for k in ("valueBoolean", "valueInteger", "dataAbsentReason")):
+            value = res.get("valueString")
+            if not need("valueString" in res, f"{path}.valueString", "is required: an Observation holds "
+                        "valueString, valueBoolean, valueInteger or dataAbsentReason"):
+                return
+            if _has_extension(res, "json-value"):
+                need(_json_text_ok(value), f"{path}.valueString",
+                     "must be JSON text (the extension json-value says it holds a list or object as JSON)")
+
+
+def _list(obj: dict[str, Any], key: str, path: str, need: Any, *, falsy_is_none: bool = False) -> list[Any]:
+    """obj[key] when it is a list; [] when absent (or, where the mapping reads it so, any false value); otherwise
+    a problem."""
+    if key not in obj or (falsy_is_none and not obj[key]):
+        return []
+    value = obj[key]
+    return value if need(isinstance(value, list), f"{path}.{key}", "must be a list") else []
+
+
+def _extensions_ok(obj: dict[str, Any], path: str, need: Any) -> None:
+    for j, ext in enumerate(_list(obj, "extension", path, need)):
+        need(isinstance(ext, dict) and isinstance(ext.get("url"), str), f"{path}.extension[{j}]",
+             "must be an Extension: an object with a url")
+
+
+def _has_extension(res: dict[str, Any], name: str) -> bool:
+    """Whether a resource (its extensions checked or not) carries extension `name` with a true value."""
+    extensions = res.get("extension")
+    if not isinstance(extensions, list):
+        return False
+    for e in extensions:
+        if isinstance(e, dict) and e.get("url") == EXT + name:
+            return bool(e.get("valueString", e.get("valueBoolean", e.get("valueInteger"))))
+    return False
+
+
+def _json_text_ok(text: Any) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True

@@ -54,6 +54,13 @@ class SourceRecordVersion(models.Model):
     received_at = models.DateTimeField()
     received_via = models.CharField(max_length=8, help_text='"api", "file" or "joinedup" (written by its casework services).')
     received_by_id = models.UUIDField(null=True, blank=True, help_text="The user who sent it; empty for the system.")
+    # Null when nothing looked odd (and for versions received before warnings were kept): a nullable column with
+    # no default is added in place on SQLite, so the table (and its append-only triggers) is not rebuilt.
+    warnings = models.JSONField(
+        null=True, blank=True,
+        help_text='What looked implausible when it was received but was kept (a birth after the event, recorded '
+                  'before it happened…): [{"field", "problem"}] (docs/formats/README.md).',
+    )
 
     class Meta:
         constraints = [

@@ -34,7 +34,7 @@ from joinedup.ingest.validation import Problem
 Unit = tuple[int, str] | Item  # a JSON line not parsed yet, or an item read already (CSV, JSON)
 Prepared = list[tuple[Item, PreparedRecord | None]]  # each item with its prepared record, if it had one
 _FIELDS = ("problems", "agency_code", "source_record_id", "version", "canonical", "sha256", "vendor", "db_columns",
-           "db_mentions")
+           "db_mentions", "warnings")
 
 
 def read_units(path: Path) -> Iterator[Unit]:

@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from joinedup.ingest.addresses import address_key, normalise_postcode
 from joinedup.ingest.bulk import Adapter
+from joinedup.ingest.limits import (
+    MAX_RECORD_BYTES,
+    MAX_VERSION,
+    checked_json,
+    showable_text,
+    size_problem,
+    time_problems,
+    warnings,
+)
 from joinedup.ingest.validation import Problem, record_problems
+
+logger = logging.getLogger(__name__)
+# The last line of defence: a record whose checking raised is refused in these words (and the error logged, without
+# its message), never allowed to stop the other records. The property tests (tests/ingest/test_bad_input.py) show
+# that no input they try reaches it.
+CHECK_FAILED = ("could not be checked: joinedup met an error reading it (logged for the system's administrators); "
+                "nothing of it was stored")
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -137,6 +154,7 @@ class PreparedRecord:
     vendor: str = ""  # the database the two below are converted for
     db_columns: tuple[Any, ...] = ()  # RECORD_FIELDS
     db_mentions: list[tuple[Any, ...]] = field(default_factory=list)  # mention_id, then MENTION_FIELDS
+    warnings: list[Problem] = field(default_factory=list)  # odd but plausible: stored beside the version
 
     def columns(self) -> dict[str, Any]:
         """The SourceRecord summary columns, as Python values."""
@@ -162,22 +180,53 @@ def _json_lines(lines: list[str]) -> str:
     return "[" + ",".join(map(_json_string, lines)) + "]"
 
 
-def prepare_record(record: Any, db: Adapter | None = None) -> PreparedRecord:
+def prepare_record(record: Any, db: Adapter | None = None, now: datetime | None = None) -> PreparedRecord:
     """Check one record against the agency record format and derive its columns (no database is used).
 
-    `db` says which database the columns are converted for (by default the current one).
+    `db` says which database the columns are converted for (by default the current one); `now` is when it is
+    received (by default the current time): an event after it is refused, and odd dates become `warnings`.
+    Whatever the record holds, this returns: a record that cannot be read is refused, naming the field.
     """
-    prepared = PreparedRecord(record, record_problems(record))
+    try:
+        return _prepare(record, db or Adapter(), now or datetime.now(UTC))
+    except Exception:
+        logger.exception("ingest: checking a record raised; the record is refused")
+        prepared = PreparedRecord(record, [{"field": "", "problem": CHECK_FAILED}])
+        _identify(prepared, record)
+        return prepared
+
+
+def _identify(prepared: PreparedRecord, record: Any) -> None:
+    """The record's agency, id and version, where it gives them (its outcome names them, refused or not): only
+    text that can be shown (no NUL, nothing that is not UTF-8, at most 200 characters) is repeated."""
     if isinstance(record, dict):
         srid, code, version = record.get("source_record_id"), record.get("agency_id"), record.get("version")
-        prepared.source_record_id = srid if isinstance(srid, str) else ""
-        prepared.agency_code = code if isinstance(code, str) else ""
-        prepared.version = version if isinstance(version, int) and not isinstance(version, bool) else None
+        prepared.source_record_id = srid if showable_text(srid) else ""
+        prepared.agency_code = code if showable_text(code) else ""
+        if isinstance(version, float) and version.is_integer() and abs(version) <= MAX_VERSION:
+            version = int(version)  # JSON Schema's integer: 2.0 is 2
+        prepared.version = version if isinstance(version, int) and not isinstance(version, bool) \
+            and abs(version) <= MAX_VERSION else None
+
+
+def _prepare(record: Any, db: Adapter, now: datetime) -> PreparedRecord:
+    problems = record_problems(record)
+    if not problems:
+        problems = time_problems(record, now)
+    prepared = PreparedRecord(record, problems)
+    _identify(prepared, record)
     if prepared.problems:
         return prepared
-    prepared.canonical = canonical_json(record)
-    prepared.sha256 = record_sha256(record, prepared.canonical)
-    convert_for(prepared, db or Adapter(), record)
+    checked = checked_json(record)  # the canonical JSON the checks already wrote, usually
+    canonical, data = checked if checked is not None else (canonical_json(record), b"")
+    data = data or canonical.encode()
+    if len(data) > MAX_RECORD_BYTES:
+        prepared.problems = [size_problem(record, len(data))]
+        return prepared
+    prepared.canonical = canonical
+    prepared.sha256 = hashlib.sha256(data).hexdigest()
+    prepared.warnings = warnings(record, now)
+    convert_for(prepared, db, record)
     return prepared
 
 

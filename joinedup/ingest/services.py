@@ -11,6 +11,14 @@
 - `refused`: the record broke the format or may not be sent by this actor; nothing is written and
   `errors` names each field at fault.
 
+A stored record that is odd but plausible (a birth after the event, recorded before it happened) carries
+`warnings` (the same shape as `errors`), kept with its version (`SourceRecordVersion.warnings`).
+
+One record never costs another: every record is checked before anything is written (`prepare_record`, which
+refuses rather than raises), and should the database still refuse a value (a `DataError`, or SQLite's
+`OverflowError`), the batch is written again record by record, each in a savepoint, and only the record at
+fault is refused.
+
 Records are processed in batches (ids allocated up front, rows inserted in bulk, one look-up of the
 existing keys per batch), so file ingests run at thousands of records a second. The whole call is one
 transaction with one audit row (`record.ingest`: counts and the ids of the records written) when
@@ -27,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from joinedup.accounts.models import Agency, Role
 from joinedup.audit.actions import AuditAction
@@ -53,7 +61,11 @@ AUDIT_ID_LIMIT = 5000  # the audit row names the records written, up to this man
 
 RECORD_COLUMNS = ("id", "agency_id", "source_record_id", *RECORD_FIELDS, "current_id", "first_received_at")
 VERSION_COLUMNS = ("id", "record_id", "version", "sequence", "sha256", "payload", "received_at", "received_via",
-                   "received_by_id")
+                   "received_by_id", "warnings")
+# A value the database would not take (beyond what `prepare_record` checks): the record is refused on its own.
+STORE_FAILED = ("could not be stored: the database refused one of its values (logged for the system's "
+                "administrators); nothing of it was stored")
+_UNSTORABLE = (DataError, OverflowError)
 MENTION_COLUMNS = ("id", "record_id", "agency_id", "mention_id", *MENTION_FIELDS)
 
 
@@ -71,6 +83,7 @@ class Outcome:
     received_at: datetime | None = None
     errors: list[Problem] = field(default_factory=list)
     forbidden: bool = False  # refused because the actor may not send this agency's records
+    warnings: list[Problem] = field(default_factory=list)  # stored, but odd (docs/formats/README.md)
 
     def as_dict(self) -> dict[str, Any]:
         """The outcome as the API and the CLI report it."""
@@ -84,6 +97,7 @@ class Outcome:
             "current": self.current,
             "received_at": self.received_at.isoformat().replace("+00:00", "Z") if self.received_at else None,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
 
@@ -191,6 +205,7 @@ def _check(ctx: _Context, index: int, prepared: PreparedRecord) -> _Accepted | O
     if problems:
         outcome.errors = problems
         return outcome
+    outcome.warnings = list(prepared.warnings)
     return _Accepted(outcome, prepared, agency)
 
 
@@ -289,6 +304,7 @@ def _write(ctx: _Context, held: dict[tuple[str, str], _Held], pending: list[tupl
         version_rows.append((
             pk, h.record_id, item.prepared.version, item.outcome.sequence, item.prepared.sha256,
             item.prepared.canonical, now, ctx.via, actor_id,
+            db.json(item.prepared.warnings) if item.prepared.warnings else None,
         ))
     agency_ids = {h.agency.code: db.uuid(h.agency.pk) for h in held.values()}
     record_rows = [
@@ -376,6 +392,27 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[tuple[int, Prep
         yield batch
 
 
+def _ingest_one_by_one(ctx: _Context, batch: list[tuple[int, PreparedRecord]]) -> None:
+    """Write a batch the database refused as a whole one record at a time, each in a savepoint: the record it
+    refuses is refused (STORE_FAILED, logged without its values), the others are stored."""
+    result = ctx.result
+    for index, prepared in batch:
+        lists = (result.outcomes, result.mention_ids, result.withdrawn_mention_ids, result.record_ids)
+        lengths = [len(items) for items in lists]
+        try:
+            with transaction.atomic():
+                _ingest_batch(ctx, [(index, prepared)])
+        except _UNSTORABLE:
+            for items, length in zip(lists, lengths, strict=True):
+                del items[length:]
+            logger.exception("ingest: the database refused record %d of a batch; it is refused", index)
+            result.outcomes.append(Outcome(
+                index=index, status="refused", source_record_id=prepared.source_record_id,
+                agency_id=prepared.agency_code, version=prepared.version,
+                errors=[{"field": "", "problem": STORE_FAILED}],
+            ))
+
+
 @transaction.atomic
 def records_ingest(
     *,
@@ -410,6 +447,11 @@ def records_ingest(
                     del items[length:]
                 if attempt == 2:
                     raise
+            except _UNSTORABLE:
+                for items, length in zip(lists, lengths, strict=True):
+                    del items[length:]
+                _ingest_one_by_one(ctx, batch)
+                break
     counts = result.counts()
     if counts["created"] or counts["new_version"]:
         ids = result.record_ids

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from joinedup.ingest.limits import MAX_VERSION, bound_problems, showable_name, value_problems
 from joinedup.ingest.schema import fast_validator, load_schema
 
 Problem = dict[str, str]
@@ -35,11 +36,15 @@ _PATTERN_PROBLEMS = {
     "worker_id": "must be the social worker's Social Work England registration number: SW then digits (e.g. SW123456)",
     "placement_urn": "must be an Ofsted unique reference number: SC and 6 digits, 6 or 7 digits, or XXXXXXX",
     "previous_permanence_la": "must be a 3-digit local authority number, or WAL, SCO, NIR or NUK",
+    "family_id": "must be the adoption agency's id for the household: 1 to 40 letters, digits, '-' or '_'",
 }
 _DATE_PROBLEM = "must be a real date written YYYY-MM-DD"
 _DATETIME_PROBLEM = "must be a real date and time written like 2023-04-02T09:30:00Z (Z or an offset from UTC)"
+# An adopter's journey, in the order its steps come (Ofsted's Annex A list 11); each on or after the enquiry.
+ADOPTER_STEPS = ("stage1_started_on", "stage1_ended_on", "stage2_started_on", "stage2_ended_on",
+                 "application_submitted_on", "approved_on", "matched_on", "placed_on", "adoption_order_on")
 _DATE_FIELDS = {"occurred_on", "ended_on", "dob", "expected_due_on", "uasc_ended_on", "first_child_born_on",
-                "previous_permanence_on", "matched_on"}
+                "previous_permanence_on", *ADOPTER_STEPS}
 _DATETIME_FIELDS = {"occurred_at", "recorded_at", "amended_at"}
 _CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury", "injuries": "an injury",
                "other_names": "an entry of other_names"}
@@ -95,6 +100,9 @@ def _translate(error: Any, record: Any) -> list[Problem]:
 
     if kind in {"Type", "Minimum", "Maximum"} and _mention_field(parts) in _MENTION_PROBLEMS:
         return [{"field": path, "problem": _MENTION_PROBLEMS[_mention_field(parts)]}]
+    if kind == "Type" and parts[-2:] == ["address", "protected"]:
+        return [{"field": path, "problem": "must be true or false (in a CSV file's address_protected: true, yes, y or "
+                 "1; false, no, n, 0 or empty): a value that cannot be read is never taken to mean not protected"}]
     if kind == "Required":
         prop = error.kind.property
         if schema_path[:2] == ["allOf", 0]:
@@ -110,6 +118,9 @@ def _translate(error: Any, record: Any) -> list[Problem]:
         container = _CONTAINERS.get(_last_name(parts), "a record" if not parts else "this object")
         return [
             {"field": _join(path, prop), "problem": f"is not a field of {container} in the agency record format"}
+            if showable_name(prop) else
+            {"field": path, "problem": f"has a field that is not part of {container} in the agency record format "
+             "(its name is not shown: longer than 60 characters, or not only letters, digits, '_' and '-')"}
             for prop in error.kind.unexpected
         ]
     if kind == "AnyOf" and schema_path[:1] == ["allOf"] and _allof_description(schema_path):
@@ -164,6 +175,9 @@ def _translate(error: Any, record: Any) -> list[Problem]:
         return [{"field": path, "problem": f"must have at most {error.kind.limit} items"}]
     if kind == "Minimum":
         return [{"field": path, "problem": f"must be {error.kind.limit} or more"}]
+    if kind == "Maximum" and parts == ["version"]:
+        return [{"field": path, "problem": f"must be a whole number from 1 to {MAX_VERSION:,} (the largest version "
+                 "joinedup stores)"}]
     if kind == "Maximum":
         return [{"field": path, "problem": f"must be {error.kind.limit} or less"}]
     if kind == "PropertyNames":
@@ -238,12 +252,66 @@ def rule_problems(record: dict[str, Any]) -> list[Problem]:
     if isinstance(disabilities, list) and "NONE" in disabilities and len(disabilities) > 1:
         problems.append({"field": "detail.disabilities",
                          "problem": "NONE (no disability) cannot be given with other disability codes"})
+    if record["kind"] == "early_help_assessment":
+        problems += _early_help_problems(record)
+    elif record["kind"] == "adopter_journey":
+        problems += _adopter_problems(record)
+    return problems
+
+
+def _day(record: dict[str, Any]) -> str:
+    """The record's day as written (YYYY-MM-DD): occurred_on, or occurred_at's date."""
+    return str(record.get("occurred_on") or str(record.get("occurred_at") or "")[:10])
+
+
+def _early_help_problems(record: dict[str, Any]) -> list[Problem]:
+    ended = record.get("ended_on")
+    if ended and ended < _day(record):
+        return [{"field": "ended_on", "problem": "must not be before the day the assessment started (the record's "
+                 "occurred_on): ended_on is the day the early help assessment was completed"}]
+    return []
+
+
+def _adopter_problems(record: dict[str, Any]) -> list[Problem]:
+    """An adopter's journey: one adopter (the `applicant`, with the agency's id for them), each step on or after
+    the enquiry, and a reason whenever the adopter left the process (and only then)."""
+    problems: list[Problem] = []
+    applicants = [i for i, m in enumerate(record["mentions"]) if m["role"] == "applicant"]
+    if not applicants:
+        problems.append({"field": "mentions", "problem": "must name the adopter, as a mention with role applicant "
+                         "(an adopter_journey record is one adopter's journey)"})
+    for i in applicants[1:]:
+        problems.append({"field": f"mentions[{i}].role", "problem": "is a second applicant: send each adopter's "
+                         "journey as a record of its own (a couple's records share detail.family_id)"})
+    if applicants and not record["mentions"][applicants[0]].get("local_person_id"):
+        problems.append({"field": f"mentions[{applicants[0]}].local_person_id",
+                         "problem": "is required for the adopter of an adopter_journey record: the adoption agency's "
+                         "id for them (Ofsted's individual adopter identifier)"})
+    detail, enquiry = record["detail"], _day(record)
+    for key in ADOPTER_STEPS:
+        if detail.get(key) and detail[key] < enquiry:
+            problems.append({"field": f"detail.{key}", "problem": "must not be before the enquiry (the record's "
+                             "occurred_on is the day the enquiry was received)"})
+    ended = record.get("ended_on")
+    if ended and ended < enquiry:
+        problems.append({"field": "ended_on", "problem": "must not be before the enquiry (the record's occurred_on); "
+                         "ended_on is the day the adopter left the adoption process"})
+    if ended and not detail.get("leaving_reason"):
+        problems.append({"field": "detail.leaving_reason", "problem": "is required when ended_on is given (the "
+                         "adopter left the process): withdrew, on_hold or refused"})
+    if detail.get("leaving_reason") and not ended:
+        problems.append({"field": "ended_on", "problem": "is required when detail.leaving_reason is given: the day "
+                         "the adopter left the adoption process"})
     return problems
 
 
 def record_problems(record: Any) -> list[Problem]:
-    """Every problem with one record: the schema first, then the format's other rules."""
+    """Every problem with one record: what no record may hold (joinedup.ingest.limits), the schema, then the
+    format's other rules and the bounds of its dates."""
+    problems = value_problems(record) if isinstance(record, dict) else []
+    if problems:
+        return problems
     problems = schema_problems(record)
     if problems:
         return problems
-    return rule_problems(record)
+    return bound_problems(record) + rule_problems(record)

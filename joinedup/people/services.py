@@ -25,8 +25,11 @@ from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
 from joinedup.core.actor import ActorRef
+from joinedup.core.bulk import rows_update
+from joinedup.core.progress import progress_bar
 from joinedup.core.time import utc_now
 from joinedup.ingest.addresses import address_key
+from joinedup.ingest.bulk import insert_rows
 from joinedup.ingest.models import Mention
 from joinedup.people import engine
 from joinedup.people.models import (
@@ -292,25 +295,40 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
             link.person_id, link.method, link.match_probability, link.identity_uid, link.reason = values
             link.fields, link.matched_identity_uid, link.linked_at = fields, other, now
             to_update.append(link)
-    progress(f"Writing {len(to_create):,} new and {len(to_update):,} changed links…")
-    MentionLink.objects.bulk_create(to_create, batch_size=BATCH)
-    MentionLink.objects.bulk_update(
-        to_update, ["person", "method", "match_probability", "fields", "identity_uid", "matched_identity_uid",
-                    "reason", "linked_at"], batch_size=BATCH,
-    )
+    progress(f"Writing {len(to_create):,} new and {len(to_update):,} changed links, and {len(rows):,} identity rows "
+             "with their blocking keys…")
+    bar = progress_bar(progress, total=len(to_create) + len(to_update) + 2 * len(rows), desc="Writing", unit=" rows")
+
+    def written(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    for start in range(0, len(to_create), BATCH):
+        MentionLink.objects.bulk_create(to_create[start:start + BATCH], batch_size=BATCH)
+        written(len(to_create[start:start + BATCH]))
+    rows_update(MentionLink, to_update, ["person", "method", "match_probability", "fields", "identity_uid",
+                                         "matched_identity_uid", "reason", "linked_at"])
+    written(len(to_update))
 
     # The online index: identity rows and their blocking keys, rebuilt.
     BlockingKey.objects.all().delete()
     IdentityRow.objects.all().delete()
-    IdentityRow.objects.bulk_create(
-        [IdentityRow(uid=uid, person_id=person_of_uid[uid], source_identity=row["source_identity"],
-                     agency_code=row.get("agency") or "", attrs=row) for uid, row in rows.items()],
-        batch_size=BATCH,
-    )
-    BlockingKey.objects.bulk_create(
-        (BlockingKey(key=key, identity_id=uid) for uid, row in rows.items() for key in engine.keys_for(row)),
-        batch_size=BATCH,
-    )
+    uids = list(rows)
+    for start in range(0, len(uids), BATCH):
+        chunk = uids[start:start + BATCH]
+        IdentityRow.objects.bulk_create(
+            [IdentityRow(uid=uid, person_id=person_of_uid[uid], source_identity=rows[uid]["source_identity"],
+                         agency_code=rows[uid].get("agency") or "", attrs=rows[uid]) for uid in chunk],
+            batch_size=BATCH,
+        )
+        written(len(chunk))
+    for start in range(0, len(uids), BATCH):  # a few keys a row: sent as plain rows (executemany or COPY)
+        chunk = uids[start:start + BATCH]
+        insert_rows(BlockingKey._meta.db_table, ["key", "identity_id"],
+                    [(key, uid) for uid in chunk for key in engine.keys_for(rows[uid])])
+        written(len(chunk))
+    if bar is not None:
+        bar.close()
 
     first_mention = {}
     for i, uid in enumerate(row_of):
@@ -374,6 +392,7 @@ def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, 
 def persons_refresh(person_ids: Iterable) -> None:
     """Recompute each person's display name, date of birth, NHS number, counts and search text from their mentions."""
     person_ids = list(person_ids)
+    words_of: dict[tuple, set[str]] = {}
     for start in range(0, len(person_ids), BATCH):
         chunk = person_ids[start:start + BATCH]
         values: dict = defaultdict(lambda: defaultdict(Counter))
@@ -390,7 +409,10 @@ def persons_refresh(person_ids: Iterable) -> None:
             for key, val in (("family", family), ("dob", dob), ("sex", sex), ("nhs", nhs)):
                 if val:
                     v[key][val] += 1
-            words[pid].update(search_words(given, family, nhs, dob.isoformat() if dob else ""))
+            said = (given, family, nhs, dob)
+            if said not in words_of:  # most of a person's mentions repeat the same name: fold each once
+                words_of[said] = search_words(given, family, nhs, dob.isoformat() if dob else "")
+            words[pid].update(words_of[said])
             agencies[pid].add(agency_id)
             counts[pid] += 1
         people = list(Person.objects.filter(pk__in=chunk))
@@ -405,11 +427,8 @@ def persons_refresh(person_ids: Iterable) -> None:
             person.dob, person.sex, person.nhs_number = top("dob", None), top("sex", ""), top("nhs", "")
             person.mention_count, person.agency_count = counts.get(person.pk, 0), len(agencies.get(person.pk, ()))
             person.search_text = search_text(words.get(person.pk, ()))
-        Person.objects.bulk_update(
-            people, ["given_name", "family_name", "dob", "sex", "nhs_number", "mention_count", "agency_count",
-                     "search_text"],
-            batch_size=BATCH,
-        )
+        rows_update(Person, people, ["given_name", "family_name", "dob", "sex", "nhs_number", "mention_count",
+                                     "agency_count", "search_text"])
 
 
 def residence_rebuild(person_ids: Iterable | None) -> None:

@@ -6,9 +6,14 @@ liiatools reads them (../shared/docs/returns.md §3); categorical values are in 
 "a) WBRI", "a) 1A: Individual: family member…", "N1 - Abuse, neglect and exploitation"); dates are Excel dates.
 
 Every value comes from the records the CIN census and the SSDA903 read (`returns.source`), plus the casework
-projection's contacts (for contacts that never became a referral) and the allocations at the inspection date
-(team and worker). A column no record holds yet (the IRO's contact, dental checks, pathway plan reviews, personal
-advisers; early help assessments, list 2; adopters, list 11) is left blank, never filled with a constant: see
+projection's contacts (for contacts that never became a referral), the allocations at the inspection date (team
+and worker), children's social care's early help assessments (`early_help_assessment`, list 2: each assessment
+open at some time in the six months) and its adoption service's adopters (`adopter_journey`, list 11: each adopter
+in contact with the agency in the twelve months). The IRO's last contact with a child in care (list 8) is the
+latest review the child attended (participation PN1–PN4: the IRO chairs it); a dental check is the
+`looked_after_outcomes` record that says there was one (its day, the 31 March it describes). A column no record
+holds yet (the permanence plan, placement location and LA, a care leaver's personal adviser, eligibility category
+and pathway plan review, list 10's family identifier) is left blank, never filled with a constant: see
 docs/returns.md.
 """
 
@@ -31,7 +36,7 @@ from joinedup.casework.models import Allocation, Case, Contact
 from joinedup.casework.projection import CHILD_ROLES
 from joinedup.casework.state import CareEpisode, CaseState
 from joinedup.ingest.models import Mention
-from joinedup.returns.source import EXTRA_KINDS, ChildFacts
+from joinedup.returns.source import EARLY_HELP_KIND, EXTRA_KINDS, AdopterFacts, ChildFacts
 
 COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
 TEAM = ["Allocated Team", "Allocated Worker"]
@@ -98,6 +103,9 @@ PLACEMENT_CHANGES = frozenset({"S", "P", "T", "U", "B"})  # reasons for a new ep
 ADOPTION_PLACEMENTS = frozenset({"A3", "A4", "A5", "A6"})
 FOSTERING_FOR_ADOPTION = frozenset({"U2", "U5"})
 PROTECTION_STATUSES = frozenset({"L1", "L2"})  # police protection, emergency protection order
+ATTENDED_REVIEW = frozenset({"PN1", "PN2", "PN3", "PN4"})  # the child was at the review the IRO chaired
+LEAVING_ADOPTION = {"withdrew": "1 - Adopter withdrew from process", "on_hold": "2 - Process put on hold",
+                    "refused": "3 - Application refused"}
 
 
 def _lettered(table: Iterable[str], code: str, label: str = "") -> str:
@@ -175,12 +183,24 @@ class Allocated:
 class AnnexA:
     window: Window
     sheets: dict[str, list[list]] = field(default_factory=lambda: {name: [] for name in LISTS})
-    children: dict[object, ChildFacts] = field(default_factory=dict)  # person id → facts, everyone in a list
+    children: dict[object, ChildFacts] = field(default_factory=dict)  # person id → facts, every child in a list
+    adopters: set = field(default_factory=set)  # joinedup's person ids of the adopters in list 11 (when linked)
 
     def add(self, sheet: str, f: ChildFacts, row: list) -> None:
         assert len(row) == len(LISTS[sheet]), (sheet, len(row))
         self.sheets[sheet].append(row)
         self.children[f.person_id] = f
+
+    def add_adopter(self, a: AdopterFacts, row: list) -> None:
+        assert len(row) == len(LISTS["List 11"]), len(row)
+        self.sheets["List 11"].append(row)
+        if a.person_id is not None:
+            self.adopters.add(a.person_id)
+
+    @property
+    def people(self) -> list:
+        """Everyone the workbook names (children and adopters): whom its audit row names."""
+        return list(dict.fromkeys([*self.children, *sorted(self.adopters - set(self.children), key=str)]))
 
     def rows(self, sheet: str) -> list[dict]:
         """A list's rows as {column: value} (tests and the page's counts)."""
@@ -189,15 +209,19 @@ class AnnexA:
 
 def people_for(window: Window) -> list:
     """Children who may be in a list: a case open in the twelve months to the inspection date, a contact in the
-    six, or a looked-after extra (a care leaver's contact, an adoption decision) in the twelve."""
+    six, a looked-after extra (a care leaver's contact, an adoption decision) in the twelve, or an early help
+    assessment open at some time in the six."""
     start, end = window.year_start, window.on
     ids = set(Case.objects.filter(opened_on__lte=end).exclude(closed_on__lt=start).values_list("person_id", flat=True))
     ids.update(Contact.objects.filter(received_at__date__gte=window.start, received_at__date__lte=end)
                .values_list("person_id", flat=True))
-    ids.update(Mention.objects.filter(
-        withdrawn=False, role__in=CHILD_ROLES, record__kind__in=EXTRA_KINDS - {"person_registration"},
-        record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE, link__person__isnull=False,
-        occurred_on__lte=end, occurred_on__gte=start,
+    mentions = Mention.objects.filter(withdrawn=False, role__in=CHILD_ROLES, link__person__isnull=False,
+                                      record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+    ids.update(mentions.filter(
+        record__kind__in=EXTRA_KINDS - {"person_registration"}, occurred_on__lte=end, occurred_on__gte=start,
+    ).values_list("link__person_id", flat=True))
+    ids.update(mentions.filter(record__kind=EARLY_HELP_KIND, record__occurred_on__lte=end).filter(
+        Q(record__ended_on__isnull=True) | Q(record__ended_on__gte=window.start),
     ).values_list("link__person_id", flat=True))
     return sorted(ids, key=str)
 
@@ -242,13 +266,16 @@ def _before(day: dt.date | None, on: dt.date) -> dt.date | None:
     return day if day is not None and day <= on else None
 
 
-def annex_a(facts: Iterable[ChildFacts], *, on: dt.date, allocated: dict | None = None) -> AnnexA:
-    """The eleven lists for these children at the inspection date `on`."""
+def annex_a(facts: Iterable[ChildFacts], *, on: dt.date, allocated: dict | None = None,
+            adopters: Iterable[AdopterFacts] = ()) -> AnnexA:
+    """The eleven lists for these children (read with their early help assessments) and these adopters at the
+    inspection date `on`."""
     window = Window(on)
     allocated = allocated or {}
     out = AnnexA(window)
     for f in sorted(facts, key=lambda f: f.la_child_id):
         _contacts(out, f, window)
+        _early_help(out, f, window)
         cases = sorted(f.cases, key=lambda c: c.opened_on)
         _referrals(out, f, cases, window, allocated)
         _assessments(out, f, cases, window, allocated)
@@ -258,8 +285,10 @@ def annex_a(facts: Iterable[ChildFacts], *, on: dt.date, allocated: dict | None 
         _looked_after(out, f, window, allocated)
         _care_leaver(out, f, window, allocated)
         _adoption(out, f, window)
+    for a in adopters:
+        _adopter(out, a, window)
     for sheet, rows in out.sheets.items():
-        date_col = 5 if sheet != "List 10" else 7
+        date_col = {"List 10": 7, "List 11": 6}.get(sheet, 5)  # the list's first date
         rows.sort(key=lambda r: (str(r[0]), str(r[date_col] if len(r) > date_col else "")))
     return out
 
@@ -268,6 +297,16 @@ def _contacts(out: AnnexA, f: ChildFacts, w: Window) -> None:
     for r in sorted((r for r in f.records.values() if r.kind == "csc_contact" and w.holds(r.occurred_on)),
                     key=lambda r: (r.occurred_at, r.key)):
         out.add("List 1", f, [*_common(f, w.on), r.occurred_on, referral_source(str(r.detail.get("source_code") or ""))])
+
+
+def _early_help(out: AnnexA, f: ChildFacts, w: Window) -> None:
+    """List 2: each early help assessment open at some time in the six months (started, or completed, in them, or
+    still open: Ofsted's "current early help"); a completion after the inspection date is not known then."""
+    for r in f.early_help:
+        completed = _before(r.ended_on, w.on)
+        if not w.overlaps(r.occurred_on, completed):
+            continue
+        out.add("List 2", f, [*_common(f, w.on), r.occurred_on, completed, str(r.detail.get("organisation") or "")])
 
 
 def _referrals(out: AnnexA, f: ChildFacts, cases: list[CaseState], w: Window, allocated: dict) -> None:
@@ -390,11 +429,14 @@ def _looked_after(out: AnnexA, f: ChildFacts, w: Window, allocated: dict) -> Non
     if last_missing is not None:
         offered = yes_no(_bool(last_missing.detail.get("return_interview_offered")))
         accepted = yes_no(_bool(last_missing.detail.get("return_interview_accepted")))
+    iro = [r.occurred_on for r in f.reviews if r.occurred_on <= w.on
+           and str(r.detail.get("participation") or "") in ATTENDED_REVIEW]
     health = [r.occurred_on for r in f.outcomes if r.detail.get("health_assessment") is True and r.occurred_on <= w.on]
     teeth = [r.occurred_on for r in f.outcomes if r.detail.get("teeth_check") is True and r.occurred_on <= w.on]
     out.add("List 8", f, [
         *_common(f, w.on), _disability(f), started, latest.category_of_need, yes_no(again), status_from,
-        legal_status(latest.legal_status), max(reviews, default=None), max(visits, default=None), "", None,
+        legal_status(latest.legal_status), max(reviews, default=None), max(visits, default=None), "",
+        max(iro, default=None),
         max(health, default=None), max(teeth, default=None), placements, ceased,
         latest.reason_ended if ceased else "", placed, placement_type(latest.placement_type),
         placement_provider(latest.placement_provider), latest.placement_postcode,
@@ -446,6 +488,29 @@ def _date(value) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def _adopter(out: AnnexA, a: AdopterFacts, w: Window) -> None:
+    """List 11: an adopter in contact with the agency in the twelve months (`source.adopter_journeys`), each step
+    as the records said on the inspection date (a later one is not known then)."""
+    if a.record.occurred_on > w.on or (a.finished_on is not None and a.finished_on < w.year_start):
+        return
+    d = a.record.detail
+
+    def step(key: str) -> dt.date | None:
+        return _before(a.day(key), w.on)
+
+    disabled, ffa = _bool(d.get("disabled")), _bool(d.get("fostering_for_adoption"))
+    placed = step("placed_on")
+    children = d.get("children_placed") if placed is not None and isinstance(d.get("children_placed"), int) else None
+    left = _before(a.record.ended_on, w.on)
+    reason = LEAVING_ADOPTION.get(str(d.get("leaving_reason") or ""), "") if left else ""
+    out.add_adopter(a, [
+        a.adopter_id, a.family_id, GENDER.get(a.sex, GENDER["U"]), ethnicity(str(d.get("ethnicity") or "")),
+        UNKNOWN if disabled is None else yes_no(disabled), UNKNOWN if ffa is None else yes_no(ffa),
+        a.record.occurred_on, step("stage1_started_on"), step("stage1_ended_on"), step("stage2_started_on"),
+        step("stage2_ended_on"), step("application_submitted_on"), step("approved_on"), step("matched_on"), placed,
+        children, step("adoption_order_on"), left, reason])
 
 
 # --- the workbook --------------------------------------------------------------------------------------------------

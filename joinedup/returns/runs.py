@@ -37,7 +37,7 @@ from joinedup.core.time import utc_now
 from joinedup.returns import annex_a as annex
 from joinedup.returns.models import ReturnFailure, ReturnRun
 from joinedup.returns.services import ReturnRefused, produce
-from joinedup.returns.source import Year, collection_paused, facts_for
+from joinedup.returns.source import Year, adopter_journeys, collection_paused, facts_for
 from joinedup.returns.ssda903 import write_tables
 from joinedup.returns.validators import ValidatorUnavailable, failures, validate
 
@@ -80,14 +80,16 @@ def annex_a_make(on: dt.date, *, progress=None, now: dt.datetime | None = None) 
     if progress is not None:
         progress(f"Annex A: {len(ids):,} children with casework in the twelve months to {on:%d %B %Y}")
     with collection_paused():
-        facts = list(facts_for(ids, progress=progress))
-        made = annex.annex_a(facts, on=on, allocated=annex.allocations_on(ids, on))
+        facts = list(facts_for(ids, progress=progress, early_help=True))
+        made = annex.annex_a(facts, on=on, allocated=annex.allocations_on(ids, on),
+                             adopters=adopter_journeys(window.year_start, on))
         return AnnexMade(made, annex.workbook(made, now=now))
 
 
 def _annex_detail(made: AnnexMade) -> dict:
     return {"return": "annex-a", "on": made.annex.window.on.isoformat(),
             "from": made.annex.window.start.isoformat(), "children": len(made.annex.children),
+            "adopters": len(made.annex.sheets["List 11"]),
             "rows": {name: len(rows) for name, rows in made.annex.sheets.items()},
             "sha256": hashlib.sha256(made.content).hexdigest()}
 
@@ -95,13 +97,13 @@ def _annex_detail(made: AnnexMade) -> dict:
 @transaction.atomic
 def annex_a_produce(*, actor: ActorRef, on: dt.date, out: Path, progress=None,
                     now: dt.datetime | None = None) -> AnnexMade:
-    """`joinedup returns annex-a`: write the workbook to `out` and audit it, naming every child in it."""
+    """`joinedup returns annex-a`: write the workbook to `out` and audit it, naming every child and adopter in it."""
     made = annex_a_make(on, progress=progress, now=now)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(made.content)
     audit_event_record(actor=actor, action=AuditAction.RETURN_PRODUCE, object_type="return",
                        object_id=f"annex-a:{on.isoformat()}", detail={**_annex_detail(made), "files": [out.name]},
-                       person_ids=list(made.annex.children))
+                       person_ids=made.annex.people)
     return made
 
 
@@ -197,7 +199,8 @@ def run_execute(run: ReturnRun, *, user) -> ReturnRun:
         if run.kind == ReturnRun.Kind.ANNEX_A:
             made = annex_a_make(run.on, progress=progress)
             path.write_bytes(made.content)
-            people = list(made.annex.children)
+            people = made.annex.people  # the children and the adopters: whom the audit row names
+            children = len(made.annex.children)
             detail = _annex_detail(made)
             summary["rows"] = detail["rows"]
         else:
@@ -216,7 +219,8 @@ def run_execute(run: ReturnRun, *, user) -> ReturnRun:
                         z.write(table, table.name)
                 summary["rows"] = {t: len(r) for t, r in produced.tables.items()}
             people = [f.person_id for f in produced.children.values()]
-            detail = {"return": run.kind, "year": Year(run.year).label, "children": len(people)}
+            children = len(people)
+            detail = {"return": run.kind, "year": Year(run.year).label, "children": children}
             progress("Running the validators local authorities use", 85, force=True)
             try:
                 (validation,) = validate([produced])
@@ -246,7 +250,7 @@ def run_execute(run: ReturnRun, *, user) -> ReturnRun:
             summary["audit_event"] = str(event.pk)
             ReturnRun.objects.filter(pk=run.pk).update(
                 status=ReturnRun.Status.DONE, progress="Done", percent=100, finished_at=utc_now(),
-                updated_at=utc_now(), children=len(people), files=[name], sha256=digest, summary=summary,
+                updated_at=utc_now(), children=children, files=[name], sha256=digest, summary=summary,
                 message=message)
     except ReturnRefused as exc:
         _failed(run, str(exc))

@@ -65,6 +65,7 @@ KIND_LABELS = {
     "missing_episode": "Missing episode", "care_leaver_contact": "Care leaver contact",
     "looked_after_outcomes": "Outcomes (31 March)", "adoption_decision": "Adoption decision",
     "worker_allocation": "Social worker allocation", "csc_contact": "Contact", "visit": "Visit",
+    "early_help_assessment": "Early help assessment", "adopter_journey": "Adopter's journey",
 }
 
 

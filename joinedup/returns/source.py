@@ -13,7 +13,12 @@ Each child's facts come from the records, never from constants:
   where it says it belongs, so the validators and the data-quality page name it rather than the return
   silently leaving it out (`ChildFacts.unplaced`);
 - the looked-after extras: reviews, missing episodes, care-leaver contacts, outcomes (OC2), adoption
-  decisions and social worker allocations, each a record kind of its own.
+  decisions and social worker allocations, each a record kind of its own;
+- for Annex A only (`facts_for(..., early_help=True)`): the child's early help assessments
+  (`early_help_assessment`, list 2).
+
+Adopters are not children: `adopter_journeys(start, end)` reads the adoption agency's `adopter_journey` records
+(one adopter each, the `applicant`) for Annex A's list 11.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ EXTRA_KINDS = frozenset({
     "adoption_decision", "worker_allocation",
 })
 RETURN_KINDS = CASEWORK_KINDS | EXTRA_KINDS
+EARLY_HELP_KIND = "early_help_assessment"  # Annex A list 2 (read only when asked: the census and the 903 do not)
+ADOPTER_KIND = "adopter_journey"  # Annex A list 11: about an adult, not a child
 CHUNK = 500
 Progress = Callable[[str], None]
 _ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -111,6 +118,7 @@ class ChildFacts:
     outcomes: list[CaseworkRecord] = field(default_factory=list)
     adoption: list[CaseworkRecord] = field(default_factory=list)
     workers: list[CaseworkRecord] = field(default_factory=list)
+    early_help: list[CaseworkRecord] = field(default_factory=list)  # read only for Annex A (early_help=True)
 
     @property
     def name(self) -> str:
@@ -182,18 +190,20 @@ def people_looked_after_in_year(year: Year) -> list:
     return [p for p in people_in_year(year) if p in wanted]
 
 
-def _identities(person_ids: list) -> dict[object, list[dict]]:
-    """The child's children's social care mentions, the latest first."""
+def _identities(person_ids: list, kinds=RETURN_KINDS) -> dict[object, list[dict]]:
+    """The child's children's social care mentions, the latest first. Early help assessments name the child only
+    when nothing else does (a child known to early help alone), so the child is named as the census names them."""
     out: dict[object, list[dict]] = defaultdict(list)
     rows = Mention.objects.filter(  # by the links' person index first, as casework.projection reads them
         id__in=MentionLink.objects.filter(person_id__in=person_ids).values("mention_id"),
-        withdrawn=False, role__in=CHILD_ROLES, record__kind__in=RETURN_KINDS, agency_id__in=childrens_social_care_ids(),
+        withdrawn=False, role__in=CHILD_ROLES, record__kind__in=kinds, agency_id__in=childrens_social_care_ids(),
     ).values("link__person_id", "local_person_id", "given_name", "family_name", "dob", "expected_due_on", "sex",
-             "upn", "occurred_on", "record__agency__code", "record__source_record_id", "id")
+             "upn", "occurred_on", "record__agency__code", "record__source_record_id", "record__kind", "id")
     for row in rows:
         out[row["link__person_id"]].append(row)
-    for rows_ in out.values():
+    for person_id, rows_ in out.items():
         rows_.sort(key=lambda r: (r["occurred_on"], r["id"]), reverse=True)
+        out[person_id] = [r for r in rows_ if r["record__kind"] != EARLY_HELP_KIND] or rows_
     return out
 
 
@@ -227,17 +237,22 @@ def _date(value) -> dt.date | None:
         return None
 
 
-def facts_for(person_ids: Iterable, *, progress: Progress | None = None, visits: bool = True) -> Iterator[ChildFacts]:
+def facts_for(person_ids: Iterable, *, progress: Progress | None = None, visits: bool = True,
+              early_help: bool = False) -> Iterator[ChildFacts]:
     """Each child's facts, reading in chunks. `visits=False`: without the social work visits (about half of a
     looked-after child's or a child on a plan's records), which only Annex A and the dashboards read; the cases,
-    plans, episodes and the child's identity are the same either way."""
+    plans, episodes and the child's identity are the same either way. `early_help=True` (Annex A): with the
+    child's early help assessments too (a child known to early help alone is named from them)."""
     ids = list(person_ids)
     clocks = clocks_from_settings()
     kinds = RETURN_KINDS if visits else RETURN_KINDS - {"visit"}
+    identity_kinds = RETURN_KINDS
+    if early_help:
+        kinds, identity_kinds = kinds | {EARLY_HELP_KIND}, RETURN_KINDS | {EARLY_HELP_KIND}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         records = casework_records(chunk, kinds=kinds)
-        identities = _identities(chunk)
+        identities = _identities(chunk, identity_kinds)
         for person_id in chunk:
             yield _facts(person_id, records.get(person_id, []), identities.get(person_id, []), clocks)
         if progress is not None and len(ids) > CHUNK:
@@ -282,6 +297,8 @@ def _facts(person_id, records: list[CaseworkRecord], identity: list[dict], clock
     f.outcomes = extras.get("looked_after_outcomes", [])
     f.adoption = extras.get("adoption_decision", [])
     f.workers = extras.get("worker_allocation", [])
+    f.early_help = sorted((r for r in records if r.kind == EARLY_HELP_KIND),
+                          key=lambda r: (r.occurred_on, r.recorded_at, r.key))
     cw = fold(casework, clocks=clocks)
     f.cases = cw.cases
     for issue in cw.issues:
@@ -291,6 +308,55 @@ def _facts(person_id, records: list[CaseworkRecord], identity: list[dict], clock
     for case in f.cases:
         case.episodes.sort(key=lambda e: (e.started_on, e.key))
     return f
+
+
+# --- adopters (Annex A list 11) ----------------------------------------------------------------------------
+
+
+@dataclass
+class AdopterFacts:
+    """One adopter's journey with the adoption agency: the current version of its `adopter_journey` record."""
+
+    person_id: object | None  # joinedup's person, when the adopter's mention is linked
+    adopter_id: str  # the agency's id for the adopter (the applicant mention's local person id)
+    sex: str  # F, M, U
+    record: CaseworkRecord
+
+    @property
+    def family_id(self) -> str:
+        return str(self.record.detail.get("family_id") or "")
+
+    def day(self, key: str) -> dt.date | None:
+        return _date(self.record.detail.get(key))
+
+    @property
+    def finished_on(self) -> dt.date | None:
+        """When the journey ended: the adopter left the process, or the adoption order was made (the earlier)."""
+        ends = [d for d in (self.record.ended_on, self.day("adoption_order_on")) if d is not None]
+        return min(ends, default=None)
+
+
+def adopter_journeys(start: dt.date, end: dt.date) -> list[AdopterFacts]:
+    """Every adopter in contact with a children's social care agency's adoption service at some time from `start`
+    to `end`: the enquiry on or before `end`, the journey not finished (left, or an adoption order) before
+    `start`. Finished is judged by what the records said on `end`: a later step is not known then."""
+    rows = Mention.objects.filter(
+        withdrawn=False, role="applicant", record__kind=ADOPTER_KIND, agency_id__in=childrens_social_care_ids(),
+        record__occurred_on__lte=end,
+    ).values_list("record_id", "local_person_id", "sex", "link__person_id", "record__current__payload")
+    out: list[AdopterFacts] = []
+    seen: set = set()
+    for record_pk, local_id, sex, person_id, payload in rows.order_by("record_id", "id"):
+        if record_pk in seen:
+            continue  # one row per record: its first applicant (the format allows one)
+        seen.add(record_pk)
+        adopter = AdopterFacts(person_id, local_id, _SEX.get(sex, "U"),
+                               CaseworkRecord.from_payload(payload, record_pk=record_pk))
+        finished = adopter.finished_on
+        if adopter.record.occurred_on > end or (finished is not None and finished < start):
+            continue
+        out.append(adopter)
+    return sorted(out, key=lambda a: (a.family_id, a.adopter_id, a.record.occurred_on, a.record.key))
 
 
 # --- records the fold could not place ---------------------------------------------------------------------

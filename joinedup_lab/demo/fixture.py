@@ -56,6 +56,29 @@ AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("millfield-primary-school", "Millfield Primary School", AgencyKind.SCHOOL),
 )
 
+# Colleagues who hold the other children on a plan or looked after (a child on a plan always has an allocated
+# worker): social workers in the demo teams, and the child protection team's manager. They do not sign in to the demo
+# (no password; the administrator's screens can give them one); they are listed on the caseload, supervision and
+# colleagues screens. Children are shared out among the social workers family by family, the lightest caseload first.
+COLLEAGUES: tuple[DemoUser, ...] = (
+    DemoUser("grace.mensah", "Grace", "Mensah", "northbrook-childrens-services", Role.SOCIAL_WORKER, "assessment-north",
+             "Social worker"),
+    DemoUser("tom.whitfield", "Tom", "Whitfield", "northbrook-childrens-services", Role.SOCIAL_WORKER,
+             "assessment-north", "Social worker"),
+    DemoUser("aisha.karim", "Aisha", "Karim", "northbrook-childrens-services", Role.SOCIAL_WORKER, "assessment-north",
+             "Senior social worker"),
+    DemoUser("maria.costa", "Maria", "Costa", "northbrook-childrens-services", Role.TEAM_MANAGER, "child-protection",
+             "Team manager"),
+    DemoUser("dan.kowalski", "Dan", "Kowalski", "northbrook-childrens-services", Role.SOCIAL_WORKER, "child-protection",
+             "Social worker"),
+    DemoUser("lucy.brennan", "Lucy", "Brennan", "northbrook-childrens-services", Role.SOCIAL_WORKER, "child-protection",
+             "Social worker"),
+    DemoUser("ravi.nair", "Ravi", "Nair", "northbrook-childrens-services", Role.SOCIAL_WORKER, "child-protection",
+             "Social worker"),
+    DemoUser("ellen.hughes", "Ellen", "Hughes", "northbrook-childrens-services", Role.SOCIAL_WORKER, "child-protection",
+             "Senior social worker"),
+)
+
 USERS: tuple[DemoUser, ...] = (
     DemoUser("sam.okafor", "Sam", "Okafor", "northbrook-childrens-services", Role.SOCIAL_WORKER, "assessment-north",
              "Social worker", "01632 960 114"),

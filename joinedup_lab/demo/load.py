@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import string
@@ -9,13 +10,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 
 from joinedup.accounts.mfa import key_hex_from_base32, secret_base32, totp_device_of
-from joinedup.accounts.models import Agency, Team, User
+from joinedup.accounts.models import Agency, AgencyKind, Role, Team, User
 from joinedup.accounts.services import agency_get_or_create, team_create, user_create, user_set_password
 from joinedup.accounts.services.mfa import totp_device_provision
 from joinedup.core.actor import ActorRef
-from joinedup_lab.demo.fixture import AGENCIES, DEMO_ALLOCATIONS, PREFERRED_ALLOCATIONS, TEAM_PHONES, USERS, DemoUser
+from joinedup.people.models import Person
+from joinedup_lab.demo.fixture import (
+    AGENCIES,
+    COLLEAGUES,
+    DEMO_ALLOCATIONS,
+    PREFERRED_ALLOCATIONS,
+    TEAM_PHONES,
+    USERS,
+    DemoUser,
+)
 
 DEMO_ACTOR = ActorRef.system("demo-loader")
 
@@ -43,6 +54,28 @@ def demo_authenticator(user: User, secret: str | None) -> str:
         device = totp_device_provision(actor=DEMO_ACTOR, user=user,
                                        key_hex=key_hex_from_base32(secret) if secret else None)
     return secret_base32(device)
+
+
+def sign_in_details(credentials_path: Path) -> list[str]:
+    """The lines that tell the person running the demo how to sign in: each demo user's username, password, role
+    and agency (from `credentials_path` and the database), then the second step. Raises ValueError naming what is
+    missing when the demo users are not loaded."""
+    credentials = read_credentials(credentials_path)
+    loaded = {u.username: u for u in User.objects.filter(username__in=[spec.username for spec in USERS])
+              .select_related("agency")}
+    missing = [spec.username for spec in USERS if spec.username not in loaded or spec.username not in credentials]
+    if missing:
+        raise ValueError(f"{credentials_path}: the demo users are not all loaded ({', '.join(missing)} missing); "
+                         "run `joinedup demo` first")
+    width = max(len(spec.username) for spec in USERS)
+    lines = ["Demo users (synthetic data only) — sign in at http://127.0.0.1:8000/sign-in/"]
+    for spec in USERS:
+        user = loaded[spec.username]
+        lines.append(f"  {spec.username:<{width}}  {credentials[spec.username]['password']}  "
+                     f"{user.get_role_display()}, {user.agency.name if user.agency_id else spec.agency}")
+    lines += ["", f"Passwords and authenticator keys are kept in {credentials_path}.",
+              second_factor_instructions(credentials_path)]
+    return lines
 
 
 def second_factor_instructions(credentials_path: Path) -> str:
@@ -87,6 +120,15 @@ def load_demo(
             entry["totp_secret"] = demo_authenticator(existing, entry.get("totp_secret"))
             if spec.phone:
                 User.objects.filter(username=spec.username, phone="").update(phone=spec.phone)
+        for spec in COLLEAGUES:  # they hold the other children on plans; no password: they do not sign in
+            if not User.objects.filter(username=spec.username).exists():
+                agency = Agency.objects.get(code=spec.agency)
+                user_create(
+                    actor=DEMO_ACTOR, username=spec.username, password=None, agency=agency, role=spec.role,
+                    first_name=spec.first_name, last_name=spec.last_name, job_title=spec.job_title,
+                    team=Team.objects.get(agency=agency, code=spec.team), email=f"{spec.username}@{spec.agency}.example",
+                )
+                progress(f"Added colleague {spec.username}")
         for (agency_code, team_code), phone in TEAM_PHONES.items():
             Team.objects.filter(agency__code=agency_code, code=team_code, phone="").update(phone=phone)
     credentials_path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +155,6 @@ def allocate_open_cases(limit: int = DEMO_ALLOCATIONS, prefer: list | tuple = ()
     from joinedup.casework.models import Allocation
     from joinedup.casework.services import allocation_set
     from joinedup.ingest.models import Mention
-    from joinedup.people.models import Person
 
     worker = User.objects.filter(username="sam.okafor").first()
     manager = User.objects.filter(username="tara.lindqvist").first() or worker
@@ -151,15 +192,77 @@ DEMO_CONTACTS = (
 )
 
 
+PLAN_KINDS = ("cp_plan", "cin_plan", "looked_after_episode")
+
+
+def children_on_plans(on: dt.date) -> set:
+    """The children on a child protection or child in need plan, or looked after, on the day: children's social
+    care's plan records open that day naming them as the child."""
+    from joinedup.casework.projection import CHILD_ROLES
+    from joinedup.ingest.models import Mention
+
+    return set(
+        Mention.objects.filter(
+            record__kind__in=PLAN_KINDS, record__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE, role__in=CHILD_ROLES,
+            withdrawn=False, record__occurred_on__lte=on, link__person__isnull=False,
+            link__person__merged_into__isnull=True,
+        ).filter(Q(record__ended_on__isnull=True) | Q(record__ended_on__gt=on))
+        .values_list("link__person_id", flat=True)
+    )
+
+
+def allocate_children_on_plans(on: dt.date | None = None) -> int:
+    """Every child on a plan or looked after with no allocated worker is allocated to one of the demo's colleagues
+    (a child on a plan always has a social worker): a family's children (their cases' episode) to one worker, each
+    family to the social worker with the lightest weighted caseload, by their team manager. Children already
+    allocated keep their worker, so a second run allocates only children whose plan began since. Returns how many
+    were allocated now."""
+    from joinedup.casework.models import Allocation, Case
+    from joinedup.casework.services import allocation_set
+    from joinedup.practice.settings import practice_settings
+
+    on = on or dt.date.today()
+    allocated = set(Allocation.objects.filter(ended_at__isnull=True).values_list("person_id", flat=True))
+    waiting = children_on_plans(on) - allocated
+    workers = list(User.objects.filter(username__in=[c.username for c in COLLEAGUES], role=Role.SOCIAL_WORKER,
+                                       is_active=True).select_related("team").order_by("username"))
+    if not waiting or not workers:
+        return 0
+    managers = {u.team_id: u for u in User.objects.filter(role=Role.TEAM_MANAGER, is_active=True,
+                                                          team__in=[w.team_id for w in workers])}
+    policy = practice_settings()
+    open_cases = {}
+    for person_id, stage, ref in Case.objects.filter(is_open=True).order_by("opened_on").values_list(
+            "person_id", "stage", "case_ref"):
+        open_cases[person_id] = (stage, ref)
+    load = dict.fromkeys((w.pk for w in workers), 0.0)
+    for worker_id, person_id in Allocation.objects.filter(ended_at__isnull=True, worker__in=workers).values_list(
+            "worker_id", "person_id"):
+        if person_id in open_cases:
+            load[worker_id] += policy.weight(open_cases[person_id][0])
+    families: dict[str, list] = {}
+    for person_id in waiting:  # the family's episode: "EP000341" of its children's cases "EP000341-1", "EP000341-2"
+        case = open_cases.get(person_id)
+        families.setdefault(case[1].rsplit("-", 1)[0] if case else f"child {person_id}", []).append(person_id)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=waiting)}
+    done = 0
+    with transaction.atomic():
+        for family in sorted(families, key=lambda f: (-len(families[f]), f)):  # the largest families first
+            worker = min(workers, key=lambda w: (load[w.pk], w.username))
+            for person_id in sorted(families[family], key=str):
+                allocation_set(actor_user=managers.get(worker.team_id, worker), person=people[person_id],
+                               worker=worker)
+                load[worker.pk] += policy.weight(open_cases.get(person_id, ("",))[0])
+                done += 1
+    return done
+
+
 def record_demo_contacts() -> int:
     """Once: the front door takes a few contacts about children other agencies know now, and a partner makes a
     referral, through the casework services (so the queue has live clocks). Returns how many were recorded."""
-    import datetime as dt
-
     from joinedup.casework.models import Case, Contact
     from joinedup.casework.services import contact_record
     from joinedup.ingest.models import Mention
-    from joinedup.people.models import Person
 
     front_door = User.objects.filter(username="femi.adeyemi").first()
     nurse = User.objects.filter(username="priya.shah").first()

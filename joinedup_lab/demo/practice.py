@@ -30,6 +30,7 @@ from django.db import transaction
 
 from joinedup.accounts.models import User
 from joinedup.casework.services.recording import recorded_as_of
+from joinedup.core.progress import progress_bar
 
 PRACTICE_FILE = Path("practice") / "practice.jsonl"
 CSC_AGENCY = "northbrook-childrens-services"  # the simulated children's services (and the demo's own)
@@ -110,7 +111,7 @@ def _moment(value: str | None) -> dt.datetime | None:
 
 
 @contextmanager
-def _alerts_once(progress: Callable[[str], None]) -> Iterator[None]:
+def _alerts_once(progress: Callable[[str], None], before: Callable[[], None] = lambda: None) -> Iterator[None]:
     """Evaluate the alerts of the children the load touched once, at the end, rather than after every record
     (as `joinedup link` does after a batch): the same evaluation, without repeating it for a child at every
     record written about them."""
@@ -130,9 +131,10 @@ def _alerts_once(progress: Callable[[str], None]) -> Iterator[None]:
     finally:
         persons_linked.disconnect(dispatch_uid="demo.practice.collect")
         persons_linked.connect(evaluate_linked, dispatch_uid="alerts.evaluate_linked")
+    before()
     if touched:
         progress(f"Evaluating the alerts of the {len(touched)} people the practice touched")
-        alerts_evaluate_people(person_ids=touched)
+        alerts_evaluate_people(person_ids=touched, progress=progress)
 
 
 def _people(local_ids: set[str]) -> dict[str, Any]:
@@ -196,13 +198,21 @@ def load_practice(simulated: Path, progress: Callable[[str], None] = lambda mess
     local_ids = {c["child"] for i in items for c in i.get("children", [])}
     people = _people(local_ids)
     done = PracticeLoaded()
-    with _alerts_once(progress):
-        _supervision(supervision, [i for i in items if i["type"] == "supervision"], people, users, done, progress)
-        mine = {c["child"] for i in items if i["type"] == "supervision" for c in i["children"]}
-        chosen = _chosen_meetings([i for i in items if i["type"] == "meeting"], mine, done)
-        _meetings(meetings, meetings_escalation, chosen, people, users, done, progress)
-        _concerns(concerns, _chosen_concerns([i for i in items if i["type"] == "concern"], done), people, users,
-                  done, progress)
+    sessions = [i for i in items if i["type"] == "supervision"]
+    mine = {c["child"] for i in sessions for c in i["children"]}
+    chosen = _chosen_meetings([i for i in items if i["type"] == "meeting"], mine, done)
+    chosen_concerns = _chosen_concerns([i for i in items if i["type"] == "concern"], done)
+    bar = progress_bar(progress, total=len(sessions) + len(chosen) + len(chosen_concerns), desc="Practice",
+                       unit=" items")
+
+    def tick() -> None:
+        if bar is not None:
+            bar.update(1)
+
+    with _alerts_once(progress, before=lambda: bar.close() if bar is not None else None):
+        _supervision(supervision, sessions, people, users, done, progress, tick)
+        _meetings(meetings, meetings_escalation, chosen, people, users, done, progress, tick)
+        _concerns(concerns, chosen_concerns, people, users, done, progress, tick)
     _commission_review(users, progress)
     return done
 
@@ -287,13 +297,14 @@ def _allocated_to_worker(person, worker: User, manager: User) -> bool:
 
 
 def _supervision(S: ModuleType, sessions: list[dict], people: dict, users: dict[str, User], done: PracticeLoaded,
-                 progress: Callable[[str], None]) -> None:
+                 progress: Callable[[str], None], tick: Callable[[], None] = lambda: None) -> None:
     from joinedup.practice.models import SupervisionAction, SupervisionSession
 
     worker, manager = users[WORKER], users[MANAGER]
     oldest = dt.date.today() - dt.timedelta(days=getattr(S, "OLDEST_DAYS", 366) - 1)  # the service's limit
     pending: list[tuple[dt.datetime, int, User]] = []
     for session in sorted(sessions, key=lambda s: s["held_on"]):
+        tick()
         held_on = dt.date.fromisoformat(session["held_on"])
         if SupervisionSession.objects.filter(worker=worker, manager=manager, held_on=held_on).exists():
             done.kept += 1
@@ -360,13 +371,15 @@ def _attendee(a: dict[str, Any], users: dict[str, User], ours: bool) -> dict[str
 
 
 def _meetings(M: ModuleType, E: ModuleType, meetings: list[dict], people: dict,
-              users: dict[str, User], done: PracticeLoaded, progress: Callable[[str], None]) -> None:
+              users: dict[str, User], done: PracticeLoaded, progress: Callable[[str], None],
+              tick: Callable[[], None] = lambda: None) -> None:
     from joinedup.casework.models import Allocation
     from joinedup.practice.models import Meeting
 
     worker, manager, head = users[WORKER], users[MANAGER], users[HEAD]
     now = dt.datetime.now(dt.UTC)
     for m in meetings:
+        tick()
         held_at = _moment(m["held_at"])
         if held_at is None or held_at > now:
             continue
@@ -438,12 +451,13 @@ def _meeting(M: ModuleType, E: ModuleType, m: dict, held_at: dt.datetime, person
 
 
 def _concerns(C: ModuleType, concerns: list[dict], people: dict, users: dict[str, User], done: PracticeLoaded,
-              progress: Callable[[str], None]) -> None:
+              progress: Callable[[str], None], tick: Callable[[], None] = lambda: None) -> None:
     from joinedup.practice.models import Concern
 
     manager, head, front_door = users[MANAGER], users[HEAD], users[FRONT_DOOR]
     now = dt.datetime.now(dt.UTC)
     for c in concerns:
+        tick()
         received = _moment(c["received_at"])
         if received is None or received > now:
             continue

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import csc_annex_a
 from .community import simulate_housing, simulate_police, simulate_schools
 from .config import NoiseConfig, RateConfig, SimulationConfig
 from .context import Context
@@ -62,6 +63,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
 
         bar = tqdm(total=config.children, unit="child", desc="simulating Northbrook", leave=False)
     index = 0
+    held_at_csc: dict[str, dict] = {}  # what children's services holds of each household's people (csc_annex_a)
     while counted < config.children:
         index += 1
         rng = stream(config.seed, "household", index)
@@ -79,6 +81,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         emit_harm(ctx, rng, hh)
         simulate_hardship(ctx, stream(config.seed, "hardship-records", index), hh)
         simulate_sensitive(ctx, stream(config.seed, "sensitive", index), hh)  # last: no other record changes
+        held_at_csc[hh.hid] = csc_annex_a.held_at_csc(ctx.emit)  # read only
         households.append(hh)
         n = sum(1 for c in hh.children() if c.dob <= world.start and age_on(c.dob, world.start) < 18)
         counted += n
@@ -86,6 +89,7 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
             bar.update(n)
     if bar is not None:
         bar.close()
+    placed_for_adoption = csc_annex_a.adoptions(ctx.emit)  # read from the feed before it is written
     counts = write_agencies(out, ctx.emit)
     rates = config.rates
     partnership_meetings(stream(config.seed, "partnership"), ctx.practice, rates.meeting_dissent, rates.dissent_escalated)
@@ -111,6 +115,9 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
     )
     write_lines(t / "harm_evidence.csv", "episode_id,agency_id,source_record_id\n", ctx.evidence_rows)
     (t / "README.md").write_text(TRUTH_README, encoding="utf-8")
+    # Last, after every feed and truth file is written and into a folder of its own: early help assessments and
+    # adopters (Annex A lists 2 and 11), so that nothing written above moves (csc_annex_a's docstring).
+    annex = csc_annex_a.write(out, ctx, households, held_at_csc, placed_for_adoption)
     months = 12 * config.years
     summary = Summary(
         config.children,
@@ -130,6 +137,8 @@ def generate(config: SimulationConfig, out_dir: Path | str, progress: bool = Tru
         "config": config.as_dict(),
         "summary": asdict(summary),
         "practice": {"from": iso(ctx.practice.cut), "to": iso(ctx.practice.end - 1), **ctx.practice.counts()},
+        csc_annex_a.FOLDER: {"records": annex.records, "early_help_assessments": annex.early_help,
+                             "adopters": annex.adopters},
     }
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"

@@ -57,6 +57,24 @@ def test_demo_load_is_idempotent_and_keeps_passwords_and_authenticator_keys(tmp_
     assert client.get("/").status_code == 200
 
 
+def test_demo_users_prints_the_sign_in_details_the_loader_kept(tmp_path, capsys):
+    credentials = tmp_path / "demo.json"
+    with pytest.raises(CommandError, match=r"--credentials: .*not all loaded.*run `joinedup demo` first"):
+        call_command("demo_users", "--credentials", str(credentials))
+    call_command("demo_load", "--credentials", str(credentials), "--users-only")
+    loaded = capsys.readouterr().out
+    kept = json.loads(credentials.read_text())
+    assert "joinedup demo-users" in loaded and not any(entry["password"] in loaded for entry in kept.values())
+    assert User.objects.filter(username="grace.mensah", role="social_worker").exclude(team=None).exists()
+    assert "grace.mensah" not in kept  # colleagues hold children; they do not sign in to the demo
+    call_command("demo_users", "--credentials", str(credentials))
+    printed = capsys.readouterr().out
+    for spec in USERS:
+        assert f"{spec.username}" in printed and kept[spec.username]["password"] in printed
+    assert printed.rstrip().endswith("(each code works once, for 30 seconds either side of the clock).")
+    assert "joinedup demo-code USERNAME" in printed
+
+
 def test_demo_reads_an_older_credentials_file_of_passwords_only(tmp_path):
     credentials = tmp_path / "demo.json"
     credentials.write_text(json.dumps({USERS[0].username: "kept-Password-12345"}))

@@ -21,7 +21,7 @@ from django.core.management import get_commands
 import joinedup.web.urls, joinedup.api.urls  # every screen and API operation
 print(any(a.startswith("joinedup_lab") for a in settings.INSTALLED_APPS))
 print(sorted(m for m in sys.modules if m.startswith("joinedup_lab")))
-print(sorted(c for c in ("bench", "simulate", "demo_load", "demo_code") if c in get_commands()))
+print(sorted(c for c in ("bench", "simulate", "demo_load", "demo_code", "demo_users") if c in get_commands()))
 """
 
 

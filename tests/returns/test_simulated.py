@@ -20,6 +20,7 @@ from joinedup.returns.source import Year
 from joinedup.returns.validators import failures, validate
 from joinedup_lab.demo.load import register_simulated_agencies
 from joinedup_lab.simulate.agencies import CSC
+from joinedup_lab.simulate.csc_annex_a import FOLDER
 from joinedup_lab.simulate.generate import SimulationConfig, generate
 
 pytestmark = [pytest.mark.django_db]
@@ -42,8 +43,9 @@ def simulated(tmp_path_factory) -> Path:
 def test_the_returns_of_a_simulated_authority_pass_both_validators(simulated, settings, tmp_path):
     settings.JOINEDUP_RETURNS = {**settings.JOINEDUP_RETURNS, "la_number": "318", "la_gss": "E09000027"}
     register_simulated_agencies(json.loads((simulated / "agencies.json").read_text()))
-    call_command("ingest", str(simulated / "agencies" / CSC / "records.jsonl"), "--no-progress", "--workers", "0",
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    for records in (simulated / "agencies" / CSC / "records.jsonl", simulated / FOLDER / "records.jsonl"):
+        call_command("ingest", str(records), "--no-progress", "--workers", "0",  # the feed, then early help and adopters
+                     stdout=io.StringIO(), stderr=io.StringIO())
     call_command("link", charts=str(tmp_path / "charts"), stdout=io.StringIO(), stderr=io.StringIO())  # not var/
 
     cin, lac = produce("cin", YEAR), produce("903", YEAR)
@@ -70,3 +72,4 @@ def test_the_returns_of_a_simulated_authority_pass_both_validators(simulated, se
     assert [s.title for s in book.worksheets] == [f"List {n}" for n in range(1, 12)]
     rows = {s.title: s.max_row - 1 for s in book.worksheets}
     assert rows["List 8"] > 0 and rows["List 7"] > 0 and rows["List 6"] > 0, rows
+    assert rows["List 2"] > 0 and rows["List 11"] > 0, rows  # early help assessments and adopters

@@ -14,7 +14,9 @@ import pytest
 from django.core.management import call_command
 
 from joinedup.casework.models import Allocation
+from joinedup.chronology.selectors import child_status
 from joinedup.ingest.models import SourceRecord
+from joinedup.people.models import MentionLink, Person
 from joinedup.practice.models import (
     Concern,
     DissentEscalation,
@@ -24,7 +26,7 @@ from joinedup.practice.models import (
     SupervisionAction,
     SupervisionSession,
 )
-from joinedup_lab.demo.load import register_simulated_agencies
+from joinedup_lab.demo.load import children_on_plans, register_simulated_agencies
 from joinedup_lab.demo.practice import PRACTICE_FILE, load_practice
 from joinedup_lab.simulate.agencies import CSC
 from joinedup_lab.simulate.generate import SimulationConfig, generate
@@ -61,6 +63,20 @@ def test_the_demo_loads_the_practice_once_through_the_services(simulated, tmp_pa
     said = _demo(simulated, tmp_path / "c.json")
     line = next(x for x in said.splitlines() if x.startswith("Practice:"))
     assert "supervision sessions of sam.okafor by tara.lindqvist" in line and "/supervision/" in line
+
+    # Coherent: every child on a plan or looked after has a social worker; nobody is both looked after and on a child
+    # in need plan; a parent named on their child's plan is not on it themselves.
+    today = dt.date.today()
+    on_plans = children_on_plans(today)
+    workers = dict(Allocation.objects.filter(ended_at__isnull=True).values_list("person_id", "worker__role"))
+    assert on_plans and all(workers.get(p) in ("social_worker", "team_manager") for p in on_plans)
+    statuses = [child_status(person=p, on=today) for p in Person.objects.filter(pk__in=on_plans)]
+    assert not any(s.looked_after and s.child_in_need for s in statuses)
+    plan_kinds = ["cp_plan", "cin_plan", "looked_after_episode"]
+    carers = set(MentionLink.objects.filter(mention__role="carer", mention__record__kind__in=plan_kinds)
+                 .values_list("person_id", flat=True)) - on_plans
+    assert carers and not any(s.on_cp_plan or s.looked_after or s.child_in_need
+                              for s in (child_status(person=p, on=today) for p in Person.objects.filter(pk__in=carers)))
 
     sessions = list(SupervisionSession.objects.select_related("worker", "manager"))
     assert sessions and {(s.worker.username, s.manager.username) for s in sessions} == {

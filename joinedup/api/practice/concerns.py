@@ -15,7 +15,6 @@ import uuid
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +23,7 @@ from joinedup.accounts.services import actor_for
 from joinedup.api.casework import CONFLICT, REFUSED, _one_query_value, _validated
 from joinedup.api.casework_input import Code, Flag, Listing, Moment, Pattern, Text, WholeNumber, _Strict
 from joinedup.api.casework_serializers import ErrorsSerializer
+from joinedup.api.parsers import JSONParser
 from joinedup.api.views import HasAgencyRole, _BodyRequiredSchema
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data

@@ -15,13 +15,13 @@ import uuid
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from joinedup.accounts.services import actor_for
 from joinedup.api.casework import CONFLICT, REFUSED, _validated
 from joinedup.api.casework_input import Code, Listing, Pattern, Text, WholeNumber
+from joinedup.api.parsers import JSONParser
 from joinedup.api.views import HasAgencyRole
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data

@@ -18,13 +18,13 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from joinedup.accounts.services import actor_for
 from joinedup.api.casework import CONFLICT, _one_query_value
 from joinedup.api.casework_serializers import ErrorsSerializer
+from joinedup.api.parsers import JSONParser
 from joinedup.api.practice import meetings_io as io
 from joinedup.api.views import HasAgencyRole, _BodyRequiredSchema
 from joinedup.audit.actions import AuditAction

@@ -14,13 +14,13 @@ import uuid
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from joinedup.accounts.services import actor_for
 from joinedup.api.casework_input import MAX_ID, Day, Pattern, Text, _Strict
 from joinedup.api.casework_serializers import ConflictSerializer, ErrorsSerializer
+from joinedup.api.parsers import JSONParser
 from joinedup.api.views import HasAgencyRole, _BodyRequiredSchema
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data

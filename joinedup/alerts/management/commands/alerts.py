@@ -26,6 +26,7 @@ from joinedup.alerts.services import (
     escalate_after,
 )
 from joinedup.core.actor import ActorRef
+from joinedup.core.progress import command_reporter
 
 
 def _when(value: str) -> dt.datetime:
@@ -56,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, job: str, **options):
         at = _when(options["at"]) if options.get("at") else None
-        progress = self.stderr.write
+        progress = command_reporter(self.stderr)  # plain lines, and a bar on a terminal for the children evaluated
         actor = ActorRef.system(f"joinedup alerts {job}")
         rules = catalogue_rules()
         if not rules:

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -10,11 +11,18 @@ from django.core.management.base import BaseCommand, CommandError
 from joinedup.core.gunicorn_logging import ACCESS_LOG_FORMAT
 
 
+def control_socket_path(port: int) -> Path:
+    """Where gunicorn's control socket (for `gunicornc`: workers, reload, shutdown) is made: in joinedup's own var/
+    directory, one per port (two servers never share one), not in the home directory of whoever runs it."""
+    return Path(settings.VAR_DIR) / f"gunicorn-{port}.ctl"
+
+
 def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
     """The command line `joinedup serve` runs gunicorn with (tests start the same to try it)."""
     return [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+        "--control-socket", str(control_socket_path(port)),
         # No personal data in any log line: the access log without query strings or Referer, and both logs
         # through joinedup's SafeFormatter (joinedup.core.logging).
         "--access-logformat", ACCESS_LOG_FORMAT, "--logger-class", "joinedup.core.gunicorn_logging.SafeGunicornLogger",
@@ -45,4 +53,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Serving joinedup on http://{host}:{port}/ (Ctrl-C to stop)"))
         sys.stdout.flush()
         argv = gunicorn_argv(host=host, port=port, workers=workers)
+        control_socket_path(port).parent.mkdir(parents=True, exist_ok=True)
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn

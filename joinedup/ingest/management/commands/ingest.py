@@ -2,8 +2,10 @@
 
 Paths are files or folders; a simulated authority's folder (from `joinedup simulate`) is read agency by
 agency. Each file's records are checked and stored like records sent to the API, in transactions of
-`--batch-size` records. A summary per file names the first refusals by line, field and problem; the
-exit status is 1 if any record was refused. Identity linkage is not done here: run `joinedup link` after.
+`--batch-size` records. A summary per file names the first refusals by line, field and problem, and the
+first warnings (records stored, but odd: a birth after the event…); the exit status is 1 if any record was
+refused (warnings alone leave it 0). A bad record never stops the file: it is refused on its own and the
+records before and after it are stored. Identity linkage is not done here: run `joinedup link` after.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ class Command(BaseCommand):
             f"(default {DEFAULT_WORKERS})",
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        parser.add_argument(
+            "--link-follows",
+            action="store_true",
+            help="the caller links next (as `make demo` does): the summary does not ask for `joinedup link`",
+        )
         parser.add_argument("--json", action="store_true", help="end with a one-line JSON summary")
 
     def handle(self, *args: Any, paths: list[Path], batch_size: int, limit: int | None, **options: Any) -> None:
@@ -71,7 +78,7 @@ class Command(BaseCommand):
             raise CommandError("no record files found (expected .jsonl, .ndjson, .csv or .json)")
 
         totals = dict.fromkeys(STATUSES, 0)
-        mentions = files_read = lines_done = 0
+        mentions = files_read = lines_done = warned = 0
         remaining = limit
         lines = {f: 0 if options["no_progress"] else count_lines(f) for f, _ in files}
         bar = tqdm(total=sum(lines.values()), unit=" lines", file=sys.stderr, disable=options["no_progress"], smoothing=0.1)
@@ -91,9 +98,10 @@ class Command(BaseCommand):
                 if remaining is not None and remaining <= 0:
                     break
                 files_read += 1
-                counts, refusals, written, read = self._ingest_file(
+                counts, refusals, written, read, warnings = self._ingest_file(
                     preparer, file, agency_code, batch_size, remaining, bar
                 )
+                warned += warnings[0]
                 lines_done += lines[file]
                 bar.update(max(0, lines_done - bar.n))  # the header and blank lines count as read too
                 mentions += written
@@ -101,7 +109,7 @@ class Command(BaseCommand):
                     remaining -= read
                 for status in STATUSES:
                     totals[status] += counts[status]
-                self._report_file(file, counts, refusals)
+                self._report_file(file, counts, refusals, warnings)
         finally:
             bar.close()
             preparer.close()
@@ -115,13 +123,19 @@ class Command(BaseCommand):
             f"Total: {records:,} records from {files_read} file(s) in {seconds:.1f} s ({rate:,.0f} records/s): "
             + ", ".join(f"{totals[s]:,} {LABELS[s]}" for s in STATUSES)
         )
-        self.stdout.write(f"{mentions:,} mentions await linkage: run `joinedup link`")
+        if not mentions:
+            self.stdout.write("No new mentions: nothing to link.")
+        elif options["link_follows"]:
+            self.stdout.write(f"{mentions:,} mentions to link next.")
+        else:
+            self.stdout.write(f"{mentions:,} mentions await linkage: run `joinedup link`")
         if options["json"]:
             # This process's peak plus the largest worker's (both run at once): an upper bound.
             rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             rss_kb += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if options["workers"] else 0
             self.stdout.write(json.dumps({
-                "records": records, **totals, "mentions_written": mentions, "seconds": round(seconds, 3),
+                "records": records, **totals, "with_warnings": warned, "mentions_written": mentions,
+                "seconds": round(seconds, 3),
                 "records_per_second": round(rate, 1), "peak_rss_mb": round(rss_kb / 1024, 1),
             }, sort_keys=True))
         if totals["refused"]:
@@ -138,19 +152,22 @@ class Command(BaseCommand):
                     actor=INGEST_ACTOR, code=entry["id"], name=entry["name"], kind=entry["kind"]
                 )
                 added += created
-            self.stdout.write(f"{manifest}: {added} agencies registered")
+            self.stdout.write(f"{manifest}: {added} agencies registered" if added else
+                              f"{manifest}: its agencies are registered already")
 
     def _ingest_file(
         self, preparer: Preparer, file: Path, agency_code: str | None, batch_size: int, remaining: int | None,
         bar: tqdm,
-    ) -> tuple[dict[str, int], list[tuple[int, Outcome]], int, int]:
-        """Ingest one file; returns its counts, its refusals (line, outcome), mentions written and records read."""
+    ) -> tuple[dict[str, int], list[tuple[int, Outcome]], int, int, tuple[int, list[tuple[int, Outcome]]]]:
+        """Ingest one file; returns its counts, its refusals (line, outcome), mentions written, records read and
+        its warnings (how many records had them; the first, by line)."""
         restrict = None
         if agency_code:  # the file is in an agency's folder: it may hold that agency's records only
             restrict = Agency.objects.filter(code=agency_code).first() or Agency(id=None, code=agency_code)
         counts = dict.fromkeys(STATUSES, 0)
         refusals: list[tuple[int, Outcome]] = []
-        mentions = read = 0
+        warned: list[tuple[int, Outcome]] = []
+        mentions = read = with_warnings = 0
         last_line = 0
         # Reading and checking (pure Python) run in a worker process or thread while this one stores.
         for chunk in preparer.batches(file, batch_size, remaining):
@@ -167,12 +184,19 @@ class Command(BaseCommand):
                 counts[outcome.status] += 1
                 if outcome.status == "refused" and len(refusals) < SHOW_REFUSALS:
                     refusals.append((item.line, outcome))
+                if outcome.warnings and outcome.status in ("created", "new_version"):
+                    with_warnings += 1
+                    if len(warned) < SHOW_REFUSALS:
+                        warned.append((item.line, outcome))
             line = chunk[-1][0].line
             bar.update(max(0, line - last_line))
             last_line = line
-        return counts, refusals, mentions, read
+        return counts, refusals, mentions, read, (with_warnings, warned)
 
-    def _report_file(self, file: Path, counts: dict[str, int], refusals: list[tuple[int, Outcome]]) -> None:
+    def _report_file(
+        self, file: Path, counts: dict[str, int], refusals: list[tuple[int, Outcome]],
+        warnings: tuple[int, list[tuple[int, Outcome]]] = (0, []),
+    ) -> None:
         records = sum(counts.values())
         self.stdout.write(
             f"{file}: {records:,} records — " + ", ".join(f"{counts[s]:,} {LABELS[s]}" for s in STATUSES)
@@ -183,4 +207,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  line {line}: {field}: {problem['problem']}")
         if counts["refused"] > len(refusals):
             self.stdout.write(f"  … and {counts['refused'] - len(refusals):,} more refused")
+        with_warnings, warned = warnings
+        if with_warnings:
+            self.stdout.write(f"  {with_warnings:,} stored with warnings (kept as sent; check them with the agency):")
+            for line, outcome in warned:
+                for problem in outcome.warnings[:3]:
+                    self.stdout.write(f"  line {line}: warning: {problem['field'] or '(record)'}: {problem['problem']}")
+            if with_warnings > len(warned):
+                self.stdout.write(f"  … and {with_warnings - len(warned):,} more with warnings")
 

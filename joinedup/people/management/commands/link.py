@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.core.actor import ActorRef
+from joinedup.core.progress import command_reporter
 from joinedup.people.services import linkage_needed, linkage_run
 
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         }
         run = linkage_run(
             actor=ActorRef.system("joinedup link"), engine_name=engine, train=train, charts_dir=charts_dir,
-            progress=lambda line: self.stderr.write(line), spark_options=spark_options,
+            progress=command_reporter(self.stderr), spark_options=spark_options,
         )
         self.stdout.write(
             f"{run.mentions:,} mentions, {run.identity_rows:,} identity rows → {run.persons:,} people "

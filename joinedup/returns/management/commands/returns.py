@@ -77,7 +77,8 @@ class Command(BaseCommand):
         progress = None if no_progress else (lambda line: self.stderr.write(line))
         made = annex_a_produce(actor=ActorRef.system("joinedup returns"), on=day, out=Path(out), progress=progress)
         rows = ", ".join(f"{name.removeprefix('List ')}: {len(r)}" for name, r in made.annex.sheets.items())
-        self.stdout.write(f"{len(made.annex.children):,} children; rows per list {rows}; written: {out}")
+        self.stdout.write(f"{len(made.annex.children):,} children, {len(made.annex.sheets['List 11']):,} adopters; "
+                          f"rows per list {rows}; written: {out}")
 
 
 def validate_one(produced):
