@@ -17,8 +17,8 @@ RETURNS_VENV := var/returns-venv
 setup:
 	@$(MAKE) --no-print-directory -q $(VENV)/.installed $(STATIC_BUILD)/app.css $(RETURNS_VENV)/.installed || echo \
 		"==> Setting up the Python environments and GOV.UK Frontend, side by side (about a minute the first time)"
-	@$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV)/.installed $(STATIC_BUILD)/app.css \
-		$(RETURNS_VENV)/.installed
+	@# Not --output-sync: the Python environment's progress bar (scripts/pip_progress.py) shows as it goes.
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed $(STATIC_BUILD)/app.css $(RETURNS_VENV)/.installed
 
 $(VENV)/.installed: requirements/app.txt requirements/lab.txt requirements/spark.txt requirements/test.txt pyproject.toml
 	@echo "==> Python environment ($(PYTHON))"
@@ -26,7 +26,7 @@ $(VENV)/.installed: requirements/app.txt requirements/lab.txt requirements/spark
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# --no-compile: Python compiles a module when it is first imported; compiling all 1.4 GB here (Spark's
 	@# thousands of files, never imported by the demo) took a third of the time.
-	@$(PIP) install --no-compile -r requirements/test.txt
+	@$(BIN)/python scripts/pip_progress.py "Python packages" requirements/test.txt --no-compile
 	@$(PIP) install --no-deps --no-build-isolation -e .
 	@# The lab (joinedup_lab, development only) is used from the checkout: put the checkout on the venv's path.
 	@echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/joinedup-lab.pth"

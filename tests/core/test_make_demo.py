@@ -89,3 +89,20 @@ def test_rows_update_writes_each_rows_own_values_as_the_orm_would():
     rows_update(Person, [first], ["dob", "given_name"])
     assert Person.objects.filter(pk=first.pk, dob=dt.date(2019, 2, 28), given_name="Ann").exists()
     rows_update(Person, [], ["dob"])  # nothing to write: nothing done
+
+
+def test_setup_counts_the_pins_its_progress_bar_waits_for(tmp_path):
+    """scripts/pip_progress.py counts every pinned name of the requirement files it is given, following `-r`,
+    against the distributions installed: here, the environment the tests run in has them all."""
+    import importlib.util
+    import sysconfig
+
+    spec = importlib.util.spec_from_file_location("pip_progress", ROOT / "scripts" / "pip_progress.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "base.txt").write_text("Django==5.2.19\n# a comment\njsonschema_rs==0.60.3  # inline\n")
+    (tmp_path / "top.txt").write_text("-r base.txt\nPyYAML==6.0.3\n-r base.txt\n")
+    assert module.pins(tmp_path / "top.txt") == {"django", "jsonschema-rs", "pyyaml"}
+    wanted = module.pins(ROOT / "requirements" / "test.txt")
+    assert {"django", "splink", "pytest", "pyspark"} <= wanted and len(wanted) >= 100
+    assert wanted <= module.installed(Path(sysconfig.get_paths()["purelib"]))
