@@ -113,8 +113,8 @@ def test_a_visit_that_did_not_see_the_child_raises_r21_when_the_revisit_falls_du
 def test_a_visit_not_seeing_the_child_still_open_when_another_visit_does_not_see_them(
         child_in_a_case, csc, front_door, front_door_team):  # noqa: F811
     child, case_ref = child_in_a_case
-    for hours in (3, 2):
-        _record(front_door, child, csc, "visit", utc_now() - dt.timedelta(hours=hours),
+    for seconds in (3, 2):  # just now: on the referral's day whatever the hour (it opened the case today)
+        _record(front_door, child, csc, "visit", utc_now() - dt.timedelta(seconds=seconds),
                 {"child_seen": False, "seen_alone": False, "visit_type": "statutory", "case_id": case_ref})
     alerts_run_scheduled(at=utc_now() + dt.timedelta(days=14))
     assert len(_open(child, "R21").evidence_keys) == 2

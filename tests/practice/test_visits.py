@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -139,9 +140,13 @@ def test_seen_alone_is_required_by_default_only_on_a_plan_for_a_child_of_four_or
     assert not result.visit.seen_alone_required and result.revisit is None
     result = record(front_door, no_plan, child_seen=True, seen_alone=False, seen_alone_required=True)
     assert result.revisit is not None  # the worker said the plan requires it
-    # Off a plan, a revisit is due in five working days (counted as weekdays: a Sunday's is due on Friday).
-    start, due = result.revisit.started_at.date(), result.revisit.due_at.date()
+    # Off a plan, a revisit is due in five working days (counted as weekdays: a Sunday's is due on Friday; a visit
+    # before the working day starts, 09:00 UK time, counts that day as the first).
+    uk = ZoneInfo("Europe/London")
+    started = result.revisit.started_at.astimezone(uk)
+    start, due = started.date(), result.revisit.due_at.astimezone(uk).date()
     weekdays = sum(1 for n in range(1, (due - start).days + 1) if (start + dt.timedelta(days=n)).weekday() < 5)
+    weekdays += start.weekday() < 5 and started.time() < dt.time(9)
     assert weekdays >= 5 and (due - start).days <= 9
 
 
