@@ -36,6 +36,9 @@ MAX_RECORD_BYTES = 1_048_576  # 1 MiB of canonical JSON (UTF-8): a long case not
 MAX_DEPTH = 16  # lists and objects within each other; the deepest the format has is 5 (mentions[i].other_names[j])
 MAX_VERSION = 2_147_483_647  # the largest `version` both databases store (PostgreSQL's integer); in the schema
 EARLIEST_DAY = "1900-01-01"  # no agency holds a record from before
+# Roles in which a person may be born after the day a record is about: an unborn child, and a household
+# member or occupant added to a later version of a tenancy or household record that began before their birth.
+BORN_LATER_ROLES = frozenset({"unborn", "household_member", "occupant"})
 LATEST_DAY = "2199-12-31"  # a bound for a record's dates that may lie ahead (a planned end)
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks disagree and days begin at different times: a day's grace
 MAX_PROBLEMS = 20  # a record with thousands of bad strings is refused naming the first twenty
@@ -300,7 +303,7 @@ def warnings(record: dict[str, Any], now: datetime) -> list[Problem]:
     day = _day(record)
     for i, mention in enumerate(record.get("mentions") or ()):
         dob = mention.get("dob")
-        if isinstance(dob, str) and day and dob > day:
+        if isinstance(dob, str) and day and dob > day and mention.get("role") not in BORN_LATER_ROLES:
             found.append({"field": f"mentions[{i}].dob", "problem": "is after the day the record is about "
                           "(occurred_on or occurred_at): a birth after the event; the record was kept as sent "
                           "(check the date of birth)"})

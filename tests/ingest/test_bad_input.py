@@ -246,6 +246,18 @@ def test_a_plausible_record_is_stored_with_a_warning(probe, tmp_path, make_recor
     assert SourceRecordVersion.objects.get(record__source_record_id="ODD-API").warnings == response.json()["warnings"]
 
 
+@pytest.mark.parametrize("role", ["unborn", "household_member", "occupant"])
+def test_a_person_who_may_be_born_after_the_day_is_no_warning(role, tmp_path, make_record):
+    """An unborn child, or a baby added to a later version of a tenancy that began before they were born."""
+    later = changed(changed(make_record(source_record_id="LATER"), "mentions", 1, "dob", "2023-05-01"),
+                    "mentions", 1, "role", role)
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(line(later) + b"\n")
+    status, report = ingest(path)
+    assert status == 0 and "warning" not in report, report
+    assert SourceRecordVersion.objects.get(record__source_record_id="LATER").warnings is None
+
+
 # --- CSV: true-or-false cells, the byte-order mark, bytes that are not UTF-8 -----------------------------------------
 
 def csv_file(tmp_path: Path, records: list[dict[str, Any]], change=None, *, prefix: bytes = b"") -> Path:
