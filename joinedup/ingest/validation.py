@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from joinedup.ingest.limits import MAX_VERSION, bound_problems, showable_name, value_problems
+from joinedup.ingest.limits import MAX_VERSION, bound_problems, path_of, showable_name, value_problems
 from joinedup.ingest.schema import fast_validator, load_schema
 
 Problem = dict[str, str]
@@ -55,15 +55,8 @@ _MENTION_PROBLEMS = {
 }
 
 
-def field_path(parts: Sequence[str | int]) -> str:
-    """A JSON path as the API names fields: ["mentions", 0, "dob"] → "mentions[0].dob"."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+# A JSON path as the API names fields: ["mentions", 0, "dob"] → "mentions[0].dob" (one definition, in limits).
+field_path = path_of
 
 
 def _join(path: str, name: str) -> str:
