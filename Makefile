@@ -83,7 +83,7 @@ demo-database:
 	@$(JOINEDUP) demo --users-only
 demo-simulated:
 	@test -f var/simulated/agencies.json || $(JOINEDUP) simulate --out var/simulated --children $(DEMO_CHILDREN) \
-		--start $$(date -u -d '3 years ago' +%Y-%m-01) --no-progress
+		--start $$(date -u -d '3 years ago' +%Y-%m-01)  # its bar is the step's: migrating is silent
 
 ## test: ruff, import-linter, migrations check and the whole suite on a throwaway PostgreSQL, then SQLite.
 test: setup

@@ -106,3 +106,12 @@ def test_setup_counts_the_pins_its_progress_bar_waits_for(tmp_path):
     wanted = module.pins(ROOT / "requirements" / "test.txt")
     assert {"django", "splink", "pytest", "pyspark"} <= wanted and len(wanted) >= 100
     assert wanted <= module.installed(Path(sysconfig.get_paths()["purelib"]))
+
+
+def test_no_step_of_make_demo_turns_its_progress_off():
+    """Each long step shows how far it has got (issue 19): the simulator's bar, ingest's, link's, the alerts'."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    recipes = re.findall(r"^(demo|demo-database|demo-simulated):.*\n((?:\t.*\n)+)", text, re.MULTILINE)
+    assert {name for name, _ in recipes} == {"demo", "demo-database", "demo-simulated"}
+    assert all("--no-progress" not in body for _, body in recipes)
+    assert any("simulate --out" in body for _, body in recipes)
