@@ -1,23 +1,19 @@
 """Who holds an alert: the allocated social worker, else the responsible authority's front-door team; process
 failures copy the holding team's manager; a rule can send its alerts elsewhere (`Rule.route`: the head of
-service, the owner the finding names, or the team manager told whatever the kind). docs/alerts-operations.md,
+service, or the team manager told whatever the kind). docs/alerts-operations.md,
 "Routing". Reads only; `alerts.services` writes the route onto the alert.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-
-from django.db.models import Q
 
 from joinedup.accounts.models import Agency, AgencyKind, Role, Team, User
 from joinedup.alerts.rules.base import (
     PROCESS_FAILURE,
     ROUTE_HEAD_OF_SERVICE,
     ROUTE_MANAGER_TOO,
-    ROUTE_OWNER,
     ROUTE_USUAL,
 )
 from joinedup.casework.selectors import current_allocation
@@ -80,30 +76,15 @@ def head_of_service(agency: Agency | None, *, besides: User | None = None) -> Us
     return qs.order_by("last_name", "first_name", "username").first()
 
 
-def user_named(name: str, *, agency: Agency | None) -> User | None:
-    """The one active user of the authority the records name ("Sam Patel", or a username); None when nobody, or more
-    than one person, has that name."""
-    name = " ".join((name or "").split())
-    if agency is None or not name:
-        return None
-    if (bracketed := re.search(r"\(([^()\s]+)\)$", name)) is not None:  # "Sam Patel (sam.patel)": the username
-        return User.objects.filter(username=bracketed.group(1), agency=agency, is_active=True).first()
-    found = [u for u in User.objects.filter(Q(username=name) | Q(last_name__iexact=name.split()[-1]),
-                                            agency=agency, is_active=True)
-             if u.username == name or " ".join(u.get_full_name().split()).casefold() == name.casefold()]
-    return found[0] if len(found) == 1 else None
-
-
-def route_for(*, person: Person, rule_kind: str, on: dt.date, base: Route | None = None, route: str = ROUTE_USUAL,
-              owner: str = "") -> Route:
+def route_for(*, person: Person, rule_kind: str, on: dt.date, base: Route | None = None,
+              route: str = ROUTE_USUAL) -> Route:
     """To the allocated social worker; with none, to the responsible authority's front-door team. Process failures
     go to the team manager of the holding team as well. (`base`: the route already found for this child, without a
     manager.)
 
     A rule can send its alerts elsewhere (`Rule.route`): to the authority's head of service (R23, a concern
-    unanswered; with nobody in that role, as usual); to the owner the finding names (`owner`: R22, a supervision
-    action's owner, when exactly one active user of the authority has that name) and their team's manager; or
-    as usual with the team manager told whatever the rule's kind (R21, a child not seen)."""
+    unanswered; with nobody in that role, as usual); or as usual with the team manager told whatever the rule's
+    kind (R21, a child not seen)."""
     found = base if base is not None else base_route(person=person, on=on)
     if route == ROUTE_HEAD_OF_SERVICE:
         head = head_of_service(found.agency)
@@ -111,11 +92,7 @@ def route_for(*, person: Person, rule_kind: str, on: dt.date, base: Route | None
             return Route(head, None, None, found.agency, f"the head of service at {found.agency.name}")
         found = Route(found.routed_to, found.team, None, found.agency,
                       found.reason + "; no head of service at the authority")
-    elif route == ROUTE_OWNER and owner:
-        user = user_named(owner, agency=found.agency)
-        if user is not None:
-            found = Route(user, user.team, None, found.agency, f"{owner}, who owns the overdue action")
-    if rule_kind == PROCESS_FAILURE or route in (ROUTE_MANAGER_TOO, ROUTE_OWNER):
+    if rule_kind == PROCESS_FAILURE or route == ROUTE_MANAGER_TOO:
         manager = team_manager(found.team, besides=found.routed_to)
         if manager is not None:
             found = Route(found.routed_to, found.team, manager, found.agency, found.reason + "; its team manager told")

@@ -27,7 +27,7 @@ from joinedup.accounts.services import actor_for
 from joinedup.alerts.context import child_context, children_among
 from joinedup.alerts.models import OPEN_STATUSES, PROPOSABLE_OUTCOMES, Alert, AlertStatus, AlertStep, StepKind
 from joinedup.alerts.routing import Route, base_route, head_of_service, route_for, team_manager
-from joinedup.alerts.rules.base import ESCALATE, PROCESS_FAILURE, ROUTE_OWNER, ROUTE_USUAL, Finding, Rule
+from joinedup.alerts.rules.base import ESCALATE, PROCESS_FAILURE, ROUTE_USUAL, Finding, Rule
 from joinedup.alerts.rules.catalogue import RETIRED_RULES
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
@@ -235,10 +235,9 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
         if not base:
             base.append(base_route(person=person, on=at.date()))
         how = rule.route if rule is not None else ROUTE_USUAL
-        owner = finding.owner if finding is not None and how == ROUTE_OWNER else ""
-        key = (kind == PROCESS_FAILURE, how, owner)
+        key = (kind == PROCESS_FAILURE, how)
         if key not in routes:
-            routes[key] = route_for(person=person, rule_kind=kind, on=at.date(), base=base[0], route=how, owner=owner)
+            routes[key] = route_for(person=person, rule_kind=kind, on=at.date(), base=base[0], route=how)
         return routes[key]
 
     by_id = {r.id: r for r in rules}
@@ -287,8 +286,6 @@ def alerts_evaluate_for_person(*, person: Person, at: dt.datetime | None = None,
         if not in_force:
             in_force.update({r.id: r for r in catalogue_rules()})
         rule = in_force.get(alert.rule_id)
-        if rule is not None and rule.route == ROUTE_OWNER:
-            continue  # its owner is known only when its rule runs: it stays with them
         if _reroute(alert, route(rule, alert.rule_kind), now=now, actor=actor):  # it follows the child's allocation
             out.rerouted += 1
     return out

@@ -26,7 +26,7 @@ What it does, as the product would, without a database:
    rules run for children with an open plan, recent casework, a recent injury or an open alert (the
    product's schedule). One open alert per rule per child: a finding raises an alert when none is open
    and updates the open one only when the finding is about something it never was (`Finding.subjects`: a
-   record it never cited, or R5's adult, R22's action) or its severity rises — the update is shown again and
+   record it never cited, or R5's adult) or its severity rises — the update is shown again and
    audited, and counts as an alert; other changes (evidence ageing out of a window or corroborated, wording)
    bring it up to date quietly and are reported as `alerts_refreshed_quietly` (as `alerts.services` does); an
    open alert closes when its rule no longer finds anything. Nobody acts on or dismisses an alert in the replay.

@@ -1,8 +1,8 @@
-"""R20–R23, the practice rules: a statutory visit overdue and an accompanied revisit overdue (read from the casework
-fold's visit and revisit clocks), a supervision action overdue, a concern unanswered past its deadline. For every rule
+"""R20, R21 and R23, the practice rules: a statutory visit overdue and an accompanied revisit overdue (read from the
+casework fold's visit and revisit clocks), a concern unanswered past its deadline. For every rule
 a case that fires and near misses that do not (met on time, the plan ended, not yet due), across Christmas where the
 working days matter, sentences without a running count, and only what was received by the time: a replay before the
-record that met the step does not see it. R13 is retired. Pure: no database.
+record that met the step does not see it. R13 and R22 are retired. Pure: no database.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from joinedup.alerts.rules.base import (
     PROCESS_FAILURE,
     ROUTE_HEAD_OF_SERVICE,
     ROUTE_MANAGER_TOO,
-    ROUTE_OWNER,
     ROUTE_USUAL,
 )
 from joinedup.alerts.rules.casework import CLOCKS
 from joinedup.alerts.rules.catalogue import RETIRED_RULES, RULES, RULES_BY_ID
-from joinedup.alerts.rules.practice import PRACTICE_RULES, Action
+from joinedup.alerts.rules.practice import PRACTICE_RULES
 from joinedup.casework.clocks import Clocks
 from joinedup.chronology.events import Event
 
@@ -58,20 +57,20 @@ def looked_after(on: str) -> Event:
 # --- the catalogue --------------------------------------------------------------------------------------------
 
 
-def test_r20_to_r23_are_named_time_based_rules_with_their_routes_and_the_clocks_in_their_params():
-    assert [r.id for r in PRACTICE_RULES] == ["R20", "R21", "R22", "R23"]
-    assert [r.id for r in RULES][-4:] == ["R20", "R21", "R22", "R23"]
+def test_r20_r21_r23_are_named_time_based_rules_with_their_routes_and_the_clocks_in_their_params():
+    assert [r.id for r in PRACTICE_RULES] == ["R20", "R21", "R23"]
+    assert [r.id for r in RULES][-3:] == ["R20", "R21", "R23"]
     kinds = {r.id: (r.kind, r.route) for r in PRACTICE_RULES}
     assert kinds == {"R20": (PROCESS_FAILURE, ROUTE_USUAL), "R21": (ESCALATE, ROUTE_MANAGER_TOO),
-                     "R22": (PROCESS_FAILURE, ROUTE_OWNER), "R23": (PROCESS_FAILURE, ROUTE_HEAD_OF_SERVICE)}
+                     "R23": (PROCESS_FAILURE, ROUTE_HEAD_OF_SERVICE)}
     for r in PRACTICE_RULES:
         assert r.time_based and r.name and r.explanation and r.evidence
         assert r.params["clocks"] is CLOCKS
 
 
-def test_r13_is_retired_and_its_id_never_reused():
-    assert "R13" not in RULES_BY_ID and "R13" in RETIRED_RULES
-    assert "R20" in RETIRED_RULES["R13"] and "R22" in RETIRED_RULES["R13"]
+def test_r13_and_r22_are_retired_and_their_ids_never_reused():
+    assert "R13" not in RULES_BY_ID and "R13" in RETIRED_RULES and "R22" not in RULES_BY_ID and "R22" in RETIRED_RULES
+    assert "R20" in RETIRED_RULES["R13"] and "supervision page" in RETIRED_RULES["R22"]
     assert not set(RETIRED_RULES) & set(RULES_BY_ID)
 
 
@@ -245,79 +244,6 @@ def test_r21_near_misses_the_case_closed_and_a_visit_outside_any_case():
 def test_r21_names_no_time_for_a_visit_recorded_by_day_only():
     f = fire("R21", ctx(referral("2026-12-01"), visit("2027-01-04", seen=False)), "2027-01-12")
     assert "on the visit on 4 January 2027 they were not seen" in f.sentence
-
-
-# --- R22: supervision action overdue ---------------------------------------------------------------------------
-
-MEDICAL = "2027-03-05 | Sam Patel | Arrange a child protection medical"
-SCHOOL = "2027-03-12 | Jo Hart | Speak to the school about attendance"
-
-
-def supervision(on: str, actions: list[str], done: list[str] | None = None, *, recorded: str | None = None,
-                version: int = 1, case_id: str = "", **kw) -> Event:
-    detail = {"session_id": "S1", "decision": "Stay on the plan.", "actions": actions, "actions_done": done or [],
-              "case_id": case_id}
-    return rec("supervision", on, detail=detail, recorded=recorded, version=version, **kw)
-
-
-def test_r22_fires_after_the_actions_due_day_naming_the_action_and_its_owner():
-    sup = supervision("2027-03-01", [MEDICAL, SCHOOL])
-    c = ctx(sup)
-    assert fire("R22", c, "2027-03-05T23:59") is None  # due by the end of 5 March (GMT)
-    f = fire("R22", c, "2027-03-06T00:01")
-    assert f is not None and f.evidence == (sup.key,) and f.owner == "Sam Patel"
-    assert f.due_at == dt.datetime(2027, 3, 5, 23, 59, 59, 999999, tzinfo=UTC)
-    assert f.sentence == ("An action agreed in supervision on 1 March 2027 has not been recorded as done: “Arrange a "
-                          "child protection medical”, owner Sam Patel, due by 5 March 2027.")
-    same_sentence_a_day_apart("R22", c, "2027-03-08", "2027-03-09")
-    both = fire("R22", c, "2027-03-15")
-    assert both.sentence.count("An action agreed") == 2 and "owner Jo Hart, due by 12 March 2027" in both.sentence
-    assert both.owner == "Sam Patel" and both.due_at == f.due_at  # the earliest due
-
-
-def test_r22_near_misses_done_not_yet_due_and_not_the_childs_own():
-    assert fire("R22", ctx(supervision("2027-03-01", [MEDICAL], [MEDICAL], version=2)), "2027-04-01") is None
-    spaced = "2027-03-05|Sam  Patel |Arrange a child protection medical"
-    assert fire("R22", ctx(supervision("2027-03-01", [MEDICAL], [spaced], version=2)), "2027-04-01") is None
-    assert fire("R22", ctx(supervision("2027-03-01", [MEDICAL])), "2027-03-05") is None
-    assert fire("R22", ctx(supervision("2027-03-01", [MEDICAL], role="carer")), "2027-04-01") is None
-    assert fire("R22", ctx(supervision("2027-03-01", [MEDICAL], agency=POLICE)), "2027-04-01") is None
-    assert fire("R22", ctx(supervision("2027-03-01", ["soon | Sam Patel | Something", "2027-03-05 | Sam"])),
-                "2027-04-01") is None  # not in the documented form: the rule cannot read it
-
-
-def test_r22_stops_when_the_case_the_supervision_discussed_has_closed():
-    ref = referral("2027-02-01")  # case C1
-    sup = supervision("2027-03-01", [MEDICAL], case_id="C1")
-    assert fire("R22", ctx(ref, sup), "2027-04-01") is not None
-    c = ctx(ref, sup, closure("2027-03-20"))
-    assert fire("R22", c, "2027-03-10") is not None  # overdue while the case was open (closed later)
-    assert fire("R22", c, "2027-04-01") is None
-    no_case_id = supervision("2027-03-01", [MEDICAL])  # the case open on the session's day
-    assert fire("R22", ctx(ref, no_case_id, closure("2027-03-20")), "2027-04-01") is None
-    other = supervision("2027-03-01", [MEDICAL], case_id="C9")  # a case the fold does not know: still due
-    assert fire("R22", ctx(ref, other, closure("2027-03-20")), "2027-04-01") is not None
-
-
-def test_r22_a_replay_before_the_supervision_record_was_received_does_not_see_it():
-    c = ctx(supervision("2027-03-01", [MEDICAL], recorded="2027-03-10T09:00:00Z"))
-    assert fire("R22", c, "2027-03-08") is None
-    assert fire("R22", c, "2027-03-10T10:00") is not None
-
-
-def test_r22_a_replay_before_the_action_was_marked_done_sees_it_open():
-    done_later = supervision("2027-03-01", [MEDICAL], [MEDICAL], version=2)
-    done_later.detail["actions_done_on"] = ["2027-03-20"]
-    c = ctx(done_later)
-    assert fire("R22", c, "2027-03-10") is not None  # overdue then: marked done only on the 20th
-    assert fire("R22", c, "2027-03-21") is None
-
-
-def test_action_parsing():
-    assert Action.parse(MEDICAL) == Action(dt.date(2027, 3, 5), "Sam Patel", "Arrange a child protection medical",
-                                           MEDICAL.casefold())
-    assert Action.parse("2027-03-05 | | Ring the GP").owner == ""
-    assert Action.parse(None) is None and Action.parse("2027-02-30 | A | B") is None
 
 
 # --- R23: concern unanswered past its deadline ------------------------------------------------------------------

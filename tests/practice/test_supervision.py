@@ -26,6 +26,7 @@ from joinedup.practice.models import SupervisionAction, SupervisionDiscussion, S
 from joinedup.practice.selectors.supervision import (
     actions_open_for_owner,
     actions_open_for_team,
+    actions_overdue_for,
     child_supervision,
     session_for_viewer,
     sessions_for,
@@ -256,6 +257,31 @@ def test_open_actions_of_an_owner_and_of_a_team(authority):
     assert actions_open_for_owner(viewer=a.other_worker, owner=a.worker) is None
     assert actions_open_for_team(viewer=a.manager).count() == 3
     assert actions_open_for_team(viewer=a.worker) is None
+
+
+def test_overdue_actions_are_on_the_home_page_of_their_owner_and_their_manager_until_done(authority):
+    """R22 retired (ADR 0016): an action past its due day is work on its owner's and their manager's home page,
+    counted as the supervision page lists it, not an alert."""
+    a = authority
+    session = two_children_session(a, held_on=today() - dt.timedelta(days=6))  # due in 3, 7 and 5 days: two past
+    mine = actions_overdue_for(viewer=a.worker)
+    assert (mine.mine, mine.team) == (2, 0)
+    assert (actions_overdue_for(viewer=a.manager).mine, actions_overdue_for(viewer=a.manager).team) == (0, 2)
+    assert not actions_overdue_for(viewer=a.colleague)  # hers is due tomorrow
+    assert not actions_overdue_for(viewer=a.other_worker)
+    assert actions_overdue_for(viewer=a.colleague, today=today() + dt.timedelta(days=2)).mine == 1
+
+    page = html(client_of(a.worker).get("/"))
+    assert "You have 2 actions from supervision past their due date." in page and 'href="/supervision/"' in page
+    page = html(client_of(a.manager).get("/"))
+    assert "Your team has 2 actions from supervision past their due date." in page
+    assert not re.search(r"You have \d+ action", page)
+    assert "Supervision actions overdue" not in html(client_of(a.colleague).get("/"))
+
+    for action in SupervisionAction.objects.filter(discussion__session=session, owner=a.worker):
+        supervision_action_done(user=a.worker, action=action)
+    assert not actions_overdue_for(viewer=a.worker) and not actions_overdue_for(viewer=a.manager)
+    assert "Supervision actions overdue" not in html(client_of(a.worker).get("/"))
 
 
 # --- who sees sessions -----------------------------------------------------------------------------------

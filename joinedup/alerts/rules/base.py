@@ -23,7 +23,6 @@ CONTEXT_ONLY = "context_only"
 # Where a rule's alerts go (`Rule.route`; `alerts.routing.route_for`, docs/alerts-operations.md "Routing").
 ROUTE_USUAL = ""  # the allocated worker, else the responsible authority's front door; process failures copy the manager
 ROUTE_MANAGER_TOO = "manager_too"  # as usual, and the holding team's manager told whatever the rule's kind (R21)
-ROUTE_OWNER = "owner"  # the user the finding names as its owner (`Finding.owner`) and their manager; else as usual (R22)
 ROUTE_HEAD_OF_SERVICE = "head_of_service"  # the responsible authority's head of service (R23)
 KIND_LABELS = {
     CONSIDER: "Consider",
@@ -102,8 +101,7 @@ class Finding:
     severity: str = "standard"  # "standard" or "raised" (context factors present)
     context_factors: tuple[str, ...] = ()
     due_at: dt.datetime | None = None  # for process failures: when the missing step fell due
-    owner: str = ""  # who the records say must take the missing step, as written (R22: a supervision action's owner)
-    # What the finding is about, when not every record it cites is news: R5 the adults, R22 the overdue actions.
+    # What the finding is about, when not every record it cites is news: R5 the adults.
     # Empty: the records it cites. An open alert is updated (shown again, "new evidence") only when it is about
     # something it was not about before, or its severity rises; otherwise it is brought up to date quietly.
     about: tuple[str, ...] = ()

@@ -1,4 +1,4 @@
-"""The rule catalogue, R1–R23 (R13 retired): named, evidence-cited rules over a child's chronology and household.
+"""The rule catalogue, R1–R23 (R13 and R22 retired): named, evidence-cited rules over a child's chronology and household.
 
 Pure: no database and no clock. Every rule takes the child as joinedup knew them at `at` (only records
 received by then) and returns one `Finding` — a sentence a practitioner would use and the exact records
@@ -12,11 +12,12 @@ finding's `context_factors` and raises its severity when R6's threshold is met (
 with R10's repeat attendances).
 
 Time-based rules (`time_based=True`: R4's 24-hour window, R8 child not seen, R15–R19 the statutory casework
-clocks, R20–R23 overdue visits, revisits, supervision actions and concerns) are also evaluated by the schedule,
-because nothing arrives when a step is missed. R15–R19 live in `casework.py`: they read the clocks of the casework
-fold (`casework.lifecycle.fold`), the same clocks the case screens show; R20–R23 live in `practice.py` (R20 and R21
-read the fold's visit and revisit clocks). R13 (visits or supervision overdue) is retired (`RETIRED_RULES`): its id
-is never reused.
+clocks, R20, R21 and R23 overdue visits, revisits and concerns) are also evaluated by the schedule, because
+nothing arrives when a step is missed. R15–R19 live in `casework.py`: they read the clocks of the casework fold
+(`casework.lifecycle.fold`), the same clocks the case screens show; R20, R21 and R23 live in `practice.py` (R20 and
+R21 read the fold's visit and revisit clocks). R13 (visits or supervision overdue) and R22 (supervision action
+overdue: now on the supervision and home pages, ADR 0016) are retired (`RETIRED_RULES`): their ids are never
+reused.
 
 Rules read only what the agency record format documents (docs/formats/README.md, "What the alert rules read"),
 and each declares it (`Rule.inputs`; a test checks every input is in the format's documentation): coded body sites
@@ -910,15 +911,17 @@ RULES: tuple[Rule, ...] = (
         inputs=INPUTS["R14"],
     ),
     *CASEWORK_RULES,  # R15–R19: contact decision, assessment, initial conference, core group, review overdue
-    *PRACTICE_RULES,  # R20–R23: statutory visit, accompanied revisit, supervision action, concern overdue
+    *PRACTICE_RULES,  # R20, R21, R23: statutory visit, accompanied revisit, concern overdue (R22 retired)
 )
 
 # Rules taken out of the catalogue. An id is never reused; an open alert of a retired rule closes as "no longer
 # applies" at the child's next evaluation (`alerts.services.alerts_evaluate_for_person`), saying why.
 RETIRED_RULES: dict[str, str] = {
     "R13": "R13 (visit or supervision overdue) has been retired: overdue visits are R20 (statutory visit overdue) "
-           "and R21 (accompanied revisit overdue), read from the casework clocks; overdue supervision actions are "
-           "R22, and supervision frequency is on the supervision dashboard.",
+           "and R21 (accompanied revisit overdue), read from the casework clocks; overdue supervision actions and "
+           "supervision frequency are on the supervision page.",
+    "R22": "R22 (supervision action overdue) has been retired: an overdue supervision action is on its owner's and "
+           "their manager's supervision page and home page, marked overdue, where it is marked done (ADR 0016).",
 }
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

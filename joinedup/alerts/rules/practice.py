@@ -1,20 +1,20 @@
-"""Process-failure rules over practice (issue 13), R20–R23: a statutory visit overdue, a child not seen whose
-accompanied revisit is overdue, a supervision action overdue, a concern unanswered past its deadline.
+"""Process-failure rules over practice (issue 13), R20, R21 and R23: a statutory visit overdue, a child not seen
+whose accompanied revisit is overdue, a concern unanswered past its deadline. (R22, a supervision action overdue,
+was retired in issue 16: overdue actions are on their owner's and their manager's supervision page and home page,
+where they are marked done; docs/adr/0016-supervision-actions-are-work-not-alerts.md.)
 
 R20 and R21 read the casework fold's `visit` and `revisit` clocks (`casework.visits`), exactly as R15–R19 read the
-other clocks (`rules.casework`: the same fold, made once per context, the same `overdue_at`). R22 and R23 read the
-child's `supervision` and `concern` records (docs/formats/README.md, "Practice"): children's social care records
-naming the child as the subject (or unborn child), which the fold does not place.
+other clocks (`rules.casework`: the same fold, made once per context, the same `overdue_at`). R23 reads the
+child's `concern` records (docs/formats/README.md, "Practice"): children's social care records naming the child as
+the subject (or unborn child), which the fold does not place.
 
 What a rule sees at `at`, as for R15–R19:
 
 - only records received by `at` (`recorded_at`);
 - a clock (or a concern's answer) met after `at` was still open at `at`: a later version of a record keeps its
-  first `recorded_at`, so a replay at an earlier time would otherwise see the later answer. A supervision action
-  marked done carries no date (`actions_done` holds the action's own words), so a replay before the version that
-  marked it done sees it done (docs/alerts.md says so);
+  first `recorded_at`, so a replay at an earlier time would otherwise see the later answer;
 - something met late is history, not an alert; a clock stopped (the plan ended, the child left care, the case
-  closed; for R22, the case the supervision discussed closed) is not an alert.
+  closed) is not an alert.
 
 Sentences name what is overdue, since when and when it fell due, never a running count ("overdue by 3 days"):
 one open alert per rule per child is updated whenever its sentence changes.
@@ -22,9 +22,7 @@ one open alert per rule per child is updated whenever its sentence changes.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -39,7 +37,6 @@ from .base import (
     PROCESS_FAILURE,
     ROUTE_HEAD_OF_SERVICE,
     ROUTE_MANAGER_TOO,
-    ROUTE_OWNER,
     ChildContext,
     Finding,
     Rule,
@@ -220,97 +217,6 @@ def r21_revisit(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> F
                     overdue[0][0].due_at)
 
 
-# --- R22: supervision action overdue -----------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Action:
-    """One action agreed in supervision, as the record writes it: "<due YYYY-MM-DD> | <owner> | <what>"."""
-
-    due_on: dt.date
-    owner: str
-    what: str
-    written: str
-
-    @classmethod
-    def parse(cls, value: object) -> Action | None:
-        return _parse_action(str(value or ""))
-
-
-@lru_cache(maxsize=100_000)
-def _parse_action(value: str) -> Action | None:
-    parts = [p.strip() for p in value.split("|", 2)]
-    if len(parts) != 3 or not parts[2]:
-        return None
-    try:
-        due = dt.date.fromisoformat(parts[0])
-    except ValueError:
-        return None
-    return Action(due, parts[1], parts[2], _same(value))
-
-
-@lru_cache(maxsize=100_000)
-def _same_cached(value: str) -> str:
-    return " | ".join(" ".join(p.split()) for p in value.split("|", 2)).casefold()
-
-
-def _same(value: object) -> str:
-    """An action's words compared with those in `actions_done` (spacing around the bars does not matter)."""
-    return _same_cached(str(value or ""))
-
-
-def _strings(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _case_closed(e: Event, work: Casework, on: dt.date) -> bool:
-    """Whether the case the supervision discussed (its `case_id`, else the case open on the session's day) had
-    closed by the day: its actions are no longer due."""
-    case_id = str(e.detail.get("case_id") or "")
-    day = e.occurred_on
-    case = next((c for c in work.cases if c.agency == e.agency_code and (
-        c.case_ref == case_id if case_id else c.opened_on <= day and (c.closed_on is None or day <= c.closed_on))),
-        None)
-    return case is not None and case.closed_on is not None and case.closed_on <= on
-
-
-def _done_after(on: str, today: dt.date) -> bool:
-    """Whether an action was marked done only after `today` (`actions_done_on`; a replay must not see it yet)."""
-    try:
-        return dt.date.fromisoformat(on) > today
-    except ValueError:
-        return False  # no date: done as far as this version says
-
-
-def r22_supervision_action(ctx: ChildContext, at: dt.datetime, params: dict[str, Any]) -> Finding | None:
-    clocks = params["clocks"]
-    overdue: list[tuple[dt.datetime, Event, Action]] = []
-    today = at.astimezone(clocks.tz).date()
-    records = _own_records(ctx, at, "supervision")
-    work = casework_of(ctx, at, clocks) if records else None
-    for e in records:
-        if work is not None and _case_closed(e, work, today):
-            continue
-        done_on = _strings(e.detail.get("actions_done_on"))
-        done = {_same(x) for i, x in enumerate(_strings(e.detail.get("actions_done")))
-                if not _done_after(done_on[i] if i < len(done_on) else "", today)}
-        for raw in _strings(e.detail.get("actions")):
-            action = Action.parse(raw)
-            if action is None or action.written in done:
-                continue
-            due = end_of_day(action.due_on, clocks)
-            if at > due:
-                overdue.append((due, e, action))
-    if not overdue:
-        return None
-    overdue.sort(key=lambda o: (o[0], o[1].occurred_at, o[1].key))
-    sentences = [f"An action agreed in supervision on {d(e.occurred_on)} has not been recorded as done: "
-                 f"“{_quote(a.what)}”, owner {a.owner or 'not named'}, due by {d(a.due_on)}." for _, e, a in overdue]
-    found = _finding("R22", ctx, at, sentences, [e.key for _, e, _ in overdue], overdue[0][0])
-    return dataclasses.replace(found, owner=overdue[0][2].owner,
-                               about=tuple(f"action:{e.key}|{a.written}" for _, e, a in overdue))
-
-
 # --- R23: concern unanswered past its deadline ---------------------------------------------------------------
 
 
@@ -364,15 +270,6 @@ PRACTICE_RULES: tuple[Rule, ...] = (
         f"not seen; {WORKING_TOGETHER}: children seen, and seen alone.",
         ESCALATE, {"clocks": CLOCKS}, r21_revisit, time_based=True,
         inputs=("kind:visit", "detail.child_seen", "detail.seen_alone", "detail.seen_alone_required", "detail.not_seen_reason", "detail.not_seen_alone_reason", "detail.case_id"), route=ROUTE_MANAGER_TOO,
-    ),
-    Rule(
-        "R22", "Supervision action overdue",
-        "An action agreed about the child in supervision, with an owner and a due date, not recorded as done by "
-        "the end of its due date, while the case is open. Goes to the action's owner (when joinedup knows them by "
-        "name) and their manager.",
-        "Haringey SCR 'Child A' (2008/2009): insufficient evidence of supervision; local supervision policy.",
-        PROCESS_FAILURE, {"clocks": CLOCKS}, r22_supervision_action, time_based=True,
-        inputs=("kind:supervision", "detail.actions", "detail.actions_done", "detail.actions_done_on", "detail.case_id"), route=ROUTE_OWNER,
     ),
     Rule(
         "R23", "Concern unanswered past its deadline",

@@ -220,6 +220,30 @@ def actions_open_for_team(*, viewer, team: Team | None = None) -> QuerySet[Super
                                   discussion__session__agency_id=viewer.agency_id)
 
 
+@dataclass(frozen=True)
+class ActionsOverdue:
+    """How many supervision actions are past their due day: the viewer's own, and (for a team manager or the head
+    of service) their team's others. The home page shows them (ADR 0016: overdue actions are work, not alerts)."""
+
+    mine: int
+    team: int
+
+    def __bool__(self) -> bool:
+        return bool(self.mine or self.team)
+
+
+def actions_overdue_for(*, viewer, today: dt.date | None = None) -> ActionsOverdue:
+    """The viewer's overdue actions (due before `today`, UK time, not done) and their team's others, counted as
+    the supervision page lists them (`actions_open_for_owner`, `actions_open_for_team`)."""
+    day = today or local_today()
+    mine = actions_open_for_owner(viewer=viewer)
+    team = actions_open_for_team(viewer=viewer)
+    return ActionsOverdue(
+        mine=mine.filter(due_on__lt=day).count() if mine is not None else 0,
+        team=team.filter(due_on__lt=day).exclude(owner=viewer).count() if team is not None else 0,
+    )
+
+
 # --- supervision on time (the managers' dashboard) -------------------------------------------------------------
 
 

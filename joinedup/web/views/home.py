@@ -19,6 +19,7 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record, audit_read_many
 from joinedup.core.time import utc_now
+from joinedup.practice.selectors.supervision import actions_overdue_for
 from joinedup.web.forms import AuditFilterForm
 from joinedup.web.navigation import ROLE_PURPOSE, home_cards_for
 
@@ -26,11 +27,14 @@ from joinedup.web.navigation import ROLE_PURPOSE, home_cards_for
 @require_GET
 @login_required
 def home(request):
-    """A home page per role: what this person comes to joinedup to do."""
+    """A home page per role: what this person comes to joinedup to do, and the supervision actions past their due
+    day that are theirs (or, for a manager, their team's): work to do, not alerts (ADR 0016). Counts only: no
+    personal data is read here."""
     user = request.user
     return render(request, "web/home.html", {
         "purpose": ROLE_PURPOSE.get(user.role, ""),
         "cards": home_cards_for(user),
+        "actions_overdue": actions_overdue_for(viewer=user),
     })
 
 
