@@ -226,11 +226,17 @@ class PlanPeriod:
         return self.start <= day and (self.end is None or day < self.end)
 
 
+# The roles in which a plan record names the child it is about (casework.projection.CHILD_ROLES, a layer above).
+PLAN_CHILD_ROLES = frozenset({"subject", "unborn"})
+
+
 def plan_periods(events: list[Event]) -> list[PlanPeriod]:
-    """Plan and care periods from the child's plan records (an ended plan carries ended_on)."""
+    """Plan and care periods from the child's own plan records (an ended plan carries ended_on): a plan record that
+    names the person in another role — a teenage mother named as the parent on her baby's plan — is the baby's
+    plan, not hers. (Events built without roles, in rule tests, count as the child's own.)"""
     out = []
     for e in events:
-        if e.plan:
+        if e.plan and (not e.roles or PLAN_CHILD_ROLES.intersection(e.roles)):
             key = next((k for k in ("category", "legal_status", "primary_need") if e.detail.get(k)), "")
             detail = _humane(e.detail.get(key) or "", key)  # "(physical abuse)"
             out.append(PlanPeriod(e.plan, e.occurred_on, e.ended_on, detail, e.key))

@@ -18,6 +18,7 @@ from django.db.models import Count
 
 from joinedup.access.sealing import sealed_for
 from joinedup.accounts.models import AgencyKind
+from joinedup.chronology.events import PLAN_CHILD_ROLES as _PLAN_CHILD_ROLES
 from joinedup.chronology.events import Event, PlanPeriod, event_from_payload, plan_periods
 from joinedup.chronology.models import SignificantMark
 from joinedup.chronology.restriction import restrict_events, restricted_payload
@@ -291,8 +292,7 @@ def record_names_person(*, record_pk: int, person: Person) -> bool:
     return Mention.objects.filter(record_id=record_pk, link__person_id__in=_ids_of(person)).exists()
 
 
-# The roles in which a plan record names the child it is about (casework.projection.CHILD_ROLES, a layer above).
-PLAN_CHILD_ROLES = ("subject", "unborn")
+PLAN_CHILD_ROLES = tuple(sorted(_PLAN_CHILD_ROLES))  # the roles in which a plan record names its child
 
 
 @dataclass(frozen=True)

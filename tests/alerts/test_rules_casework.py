@@ -347,3 +347,16 @@ def test_an_overdue_assessment_or_review_raises_r16_or_r19_and_no_other_process_
 def test_no_casework_rule_fires_without_casework(rule):
     c = ctx(rec("consultation", "2027-02-01T10:00", agency=("elm-tree-surgery", "gp_practice")))
     assert rule(c, at("2027-06-01")) is None
+
+
+def test_a_plan_naming_the_person_as_a_parent_is_not_their_plan():
+    """A teenage mother named as the parent on her baby's plan is not on a plan herself (plan_periods reads the
+    child's own role), so R4, R8, R9 and the clocks do not treat her as a child on a plan."""
+    from joinedup.chronology.events import plan_periods
+
+    babys = rec("cp_plan", "2027-01-10", detail={"category": "neglect"}, role="parent")
+    own = rec("cp_plan", "2027-02-01", detail={"category": "emotional"})
+    unborn = rec("cp_plan", "2027-03-01", detail={"category": "neglect"}, role="unborn")
+    assert [p.event_key for p in plan_periods([babys, own, unborn])] == [own.key, unborn.key]
+    assert plan_periods([babys]) == []
+    assert ctx(babys).plans == []
