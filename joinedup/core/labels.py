@@ -82,6 +82,8 @@ FIELD_LABELS: dict[str, str] = {
     "application_submitted_on": "application submitted on", "approved_on": "approved on",
     "placed_on": "children placed on", "children_placed": "children placed",
     "adoption_order_on": "adoption order on", "leaving_reason": "why they left the process",
+    "adopters_family_id": "adoptive family reference", "personal_adviser": "personal adviser",
+    "eligibility_category": "leaving care eligibility", "pathway_plan_reviewed_on": "pathway plan last reviewed on",
     "decision": "decision", "decisions": "decisions", "dissent": "dissent", "escalated": "escalated",
     # a person's identifiers, as the linkage model compares them
     "given_name": "given name", "family_name": "family name", "nhs_number": "NHS number", "dob": "date of birth",

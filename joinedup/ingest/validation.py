@@ -37,6 +37,8 @@ _PATTERN_PROBLEMS = {
     "placement_urn": "must be an Ofsted unique reference number: SC and 6 digits, 6 or 7 digits, or XXXXXXX",
     "previous_permanence_la": "must be a 3-digit local authority number, or WAL, SCO, NIR or NUK",
     "family_id": "must be the adoption agency's id for the household: 1 to 40 letters, digits, '-' or '_'",
+    "adopters_family_id": "must be the adoption agency's id for the adoptive family (their adopter_journey "
+                          "records' family_id): 1 to 40 letters, digits, '-' or '_'",
 }
 _DATE_PROBLEM = "must be a real date written YYYY-MM-DD"
 _DATETIME_PROBLEM = "must be a real date and time written like 2023-04-02T09:30:00Z (Z or an offset from UTC)"
@@ -44,7 +46,7 @@ _DATETIME_PROBLEM = "must be a real date and time written like 2023-04-02T09:30:
 ADOPTER_STEPS = ("stage1_started_on", "stage1_ended_on", "stage2_started_on", "stage2_ended_on",
                  "application_submitted_on", "approved_on", "matched_on", "placed_on", "adoption_order_on")
 _DATE_FIELDS = {"occurred_on", "ended_on", "dob", "expected_due_on", "uasc_ended_on", "first_child_born_on",
-                "previous_permanence_on", *ADOPTER_STEPS}
+                "previous_permanence_on", "pathway_plan_reviewed_on", *ADOPTER_STEPS}
 _DATETIME_FIELDS = {"occurred_at", "recorded_at", "amended_at"}
 _CONTAINERS = {"mentions": "a mention", "address": "an address", "injury": "an injury", "injuries": "an injury",
                "other_names": "an entry of other_names"}
@@ -249,6 +251,8 @@ def rule_problems(record: dict[str, Any]) -> list[Problem]:
         problems += _early_help_problems(record)
     elif record["kind"] == "adopter_journey":
         problems += _adopter_problems(record)
+    elif record["kind"] == "care_leaver_contact":
+        problems += _care_leaver_problems(record)
     return problems
 
 
@@ -262,6 +266,14 @@ def _early_help_problems(record: dict[str, Any]) -> list[Problem]:
     if ended and ended < _day(record):
         return [{"field": "ended_on", "problem": "must not be before the day the assessment started (the record's "
                  "occurred_on): ended_on is the day the early help assessment was completed"}]
+    return []
+
+
+def _care_leaver_problems(record: dict[str, Any]) -> list[Problem]:
+    reviewed = record["detail"].get("pathway_plan_reviewed_on")
+    if reviewed and reviewed > _day(record):
+        return [{"field": "detail.pathway_plan_reviewed_on", "problem": "must not be after the day of the contact "
+                 "(the record's occurred_on): it is the latest pathway plan review known at the contact"}]
     return []
 
 

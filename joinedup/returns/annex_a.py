@@ -11,10 +11,12 @@ and worker), children's social care's early help assessments (`early_help_assess
 open at some time in the six months) and its adoption service's adopters (`adopter_journey`, list 11: each adopter
 in contact with the agency in the twelve months). The IRO's last contact with a child in care (list 8) is the
 latest review the child attended (participation PN1–PN4: the IRO chairs it); a dental check is the
-`looked_after_outcomes` record that says there was one (its day, the 31 March it describes). A column no record
-holds yet (the permanence plan, placement location and LA, a care leaver's personal adviser, eligibility category
-and pathway plan review, list 10's family identifier) is left blank, never filled with a constant: see
-docs/returns.md.
+`looked_after_outcomes` record that says there was one (its day, the 31 March it describes). A care leaver's
+personal adviser and eligibility category (list 9) are those the latest `care_leaver_contact` in the six months
+records, the latest pathway plan review the latest any contact up to the inspection date records; list 10's family
+identifier is the adoptive family the `adoption_decision` names (`adopters_family_id`, the adopters' `family_id` in
+list 11). A column no record holds yet (the permanence plan, placement location and LA) is left blank, never filled
+with a constant: see docs/returns.md. `annex_a_check.check` checks the workbook's structure.
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ ADOPTION_PLACEMENTS = frozenset({"A3", "A4", "A5", "A6"})
 FOSTERING_FOR_ADOPTION = frozenset({"U2", "U5"})
 PROTECTION_STATUSES = frozenset({"L1", "L2"})  # police protection, emergency protection order
 ATTENDED_REVIEW = frozenset({"PN1", "PN2", "PN3", "PN4"})  # the child was at the review the IRO chaired
+# A care leaver's entitlement (Children (Leaving Care) Act 2000), as Ofsted's list 9 words it.
+ELIGIBILITY = {"relevant": "a) Relevant child", "former_relevant": "b) Former relevant child",
+               "qualifying": "c) Qualifying care leaver", "eligible": "d) Eligible child"}
 LEAVING_ADOPTION = {"withdrew": "1 - Adopter withdrew from process", "on_hold": "2 - Process put on hold",
                     "refused": "3 - Application refused"}
 
@@ -455,8 +460,12 @@ def _care_leaver(out: AnnexA, f: ChildFacts, w: Window, allocated: dict) -> None
     last = contacts[-1]
     accommodation = str(last.detail.get("accommodation") or "")
     suitable = {"1": "a) Suitable", "2": "b) Not suitable"}.get(accommodation[1:2], "") if accommodation != "0" else ""
-    out.add("List 9", f, [*_common(f, w.on), yes_no(f.uasc), _disability(f), *_team(f, allocated), "", "", None,
-                          str(last.detail.get("in_touch") or ""), last.occurred_on,
+    eligibility = str(last.detail.get("eligibility_category") or "")
+    reviewed = [d for r in f.care_leaver if r.occurred_on <= w.on
+                if (d := _before(_date(r.detail.get("pathway_plan_reviewed_on")), w.on)) is not None]
+    out.add("List 9", f, [*_common(f, w.on), yes_no(f.uasc), _disability(f), *_team(f, allocated),
+                          str(last.detail.get("personal_adviser") or ""), ELIGIBILITY.get(eligibility, eligibility),
+                          max(reviewed, default=None), str(last.detail.get("in_touch") or ""), last.occurred_on,
                           accommodation[:1] if accommodation and accommodation != "0" else accommodation, suitable,
                           str(last.detail.get("activity") or "")])
 
@@ -477,9 +486,12 @@ def _adoption(out: AnnexA, f: ChildFacts, w: Window) -> None:
                        and e.started_on <= w.on), None)
         ffa = next((e.started_on for e in episodes if e.placement_type in FOSTERING_FOR_ADOPTION
                     and e.started_on <= w.on), None)
+        matched = _date(r.detail.get("matched_on"))
+        # the adoptive family the child is matched or placed with, once matched (a later match is not known then)
+        family = str(r.detail.get("adopters_family_id") or "") if matched is None or matched <= w.on else ""
         common = _common(f, w.on)
-        out.add("List 10", f, [common[0], "", *common[1:], _disability(f), entered, r.occurred_on, order,
-                               _date(r.detail.get("matched_on")), placed, _before(adopted, w.on), reversed_on,
+        out.add("List 10", f, [common[0], family, *common[1:], _disability(f), entered, r.occurred_on, order,
+                               _before(matched, w.on), placed, _before(adopted, w.on), reversed_on,
                                str(r.detail.get("reason_reversed") or "") if reversed_on else "", ffa])
 
 

@@ -1,13 +1,18 @@
 """What children's social care records that only Ofsted's Annex A reads (docs/formats/README.md, "Early help
-assessments and adopters"): early help assessments of children (`early_help_assessment`, list 2) and the
-authority's adoption service's adopters (`adopter_journey`, list 11).
+assessments and adopters"): early help assessments of children (`early_help_assessment`, list 2), the
+authority's adoption service's adopters (`adopter_journey`, list 11), and what lists 9 and 10 need of records
+the feed already holds: a care leaver's personal adviser, eligibility category and latest pathway plan review, and
+the adoptive family a child placed for adoption was matched with (later versions of the feed's
+`care_leaver_contact` and `adoption_decision` records).
 
 **Nothing written before moves.** These records are made after everything else (the agencies' feeds and the
 truth files are already on disk), from streams of their own (`stream(seed, "early-help", household)`,
 `stream(seed, "adopters", …)`), and written to a folder of their own, `statutory-returns/` (`records.jsonl`, with
 `truth/mentions.csv`, `truth/persons.csv` for the adopters and `truth/traps.csv` for the noise on identities first
-written here). So every record, truth row and trap of a seed is byte for byte what the simulator wrote before
-this module existed, and whatever reads the agencies' feeds (`joinedup bench alerts`, `bench linkage`,
+written here). The later versions of feed records are made from streams of their own too
+(`stream(seed, "care-leavers", …)`, `stream(seed, "adoption-family", …)`) and read the feed as written
+(`agencies/<children's services>/records.jsonl`, never changed). So every record, truth row and trap of a seed is
+byte for byte what the simulator wrote before this module existed, and whatever reads the agencies' feeds (`joinedup bench alerts`, `bench linkage`,
 `joinedup ingest` of the folder) sees exactly what it saw; `make demo` and the returns' test ingest the folder
 after the feeds. The records are children's services' own (`northbrook-childrens-services`: the case system's
 early help module and adoption service), numbered after its last feed record, and a child children's services
@@ -28,6 +33,17 @@ already knows is written under the identity the case system holds for them.
   child's episode ended E11/E12 — and other households enquire too: some leave at the enquiry or in a stage,
   some are put on hold or refused, some are approved and wait or are matched with another authority's child.
 
+- **Care leavers' contacts** (list 9): each `care_leaver_contact` of the feed gets a version 2 (or one after its
+  latest) soon after it was recorded, adding `eligibility_category` — worked out from the young person's true time
+  in care: 13 weeks or more since their 14th birthday, some of it after their 16th, makes them relevant at 16 or
+  17 (eligible while still in care) and former relevant from 18; anyone else a qualifying care leaver — their
+  `personal_adviser` (always for a relevant or former relevant young person, whose adviser is a duty; for some
+  qualifying care leavers; one adviser each from the leaving care team) and `pathway_plan_reviewed_on` (for those
+  with a pathway plan: the latest review before the contact, within six months for most, overdue for a few).
+- **The adoptive family** (list 10): each `adoption_decision` of a child placed with the adopters above gets a
+  version on the day of the match adding `adopters_family_id`, the adopters' `family_id` (brothers and sisters
+  placed together share it).
+
 Vocabulary is the simulator's own (below; the schools' names from `agencies.py`).
 """
 
@@ -46,8 +62,8 @@ from .community import school_for
 from .context import Context, carers
 from .noise import Held
 from .population import Household, Person
-from .records import Emitter
-from .streams import add_years, age_on, iso, poisson, stream
+from .records import Emitter, dumps
+from .streams import add_years, age_on, derive_seed, iso, iso_dt, poisson, stream
 from .writers import person_rows, write_lines
 
 FOLDER = "statutory-returns"
@@ -95,6 +111,14 @@ ADOPTION_TEXT = {"enquiry": "Enquiry about adopting.", "stage1": "Registration o
                  "left": "Closed: left the adoption process."}
 
 
+# --- care leavers (list 9) ---------------------------------------------------------------------------------------
+
+ADVISERS = 6  # the leaving care team's personal advisers
+QUALIFYING_WITH_ADVISER = 0.4  # a qualifying care leaver with a personal adviser (advice and assistance)
+PATHWAY_REVIEW_OVERDUE = 0.08  # the latest pathway plan review more than six months before the contact
+CARE_LEAVER_TEXT = "Leaving care team: pathway plan and personal adviser recorded."
+
+
 def _pick(rng: random.Random, table: tuple[tuple[Any, int], ...]) -> Any:
     return rng.choices([k for k, _ in table], [w for _, w in table])[0]
 
@@ -110,6 +134,7 @@ class Adoption:
     adopters: tuple[int, str]  # one or two, and their sexes (SSDA903 SEX_ADOPTR)
     by_foster_carer: bool
     children: list[str] = field(default_factory=list)  # case ids
+    family_id: str = ""  # the adoptive family's id (their adopter_journey records' family_id), once written
 
 
 @dataclass
@@ -117,6 +142,8 @@ class Written:
     early_help: int = 0
     adopters: int = 0
     records: int = 0
+    care_leaver_contacts: int = 0  # later versions of the feed's care_leaver_contact records
+    adoption_decisions: int = 0  # later versions of the feed's adoption_decision records
 
 
 def held_at_csc(emit: Emitter) -> dict[str, list[Held]]:
@@ -392,9 +419,11 @@ def adopters(ctx: Context, placed: list[Adoption]) -> tuple[int, list[Household]
         rng = stream(seed, "adopters", "placed", a.family, a.placed)
         j = _matched_journey(rng, a)
         if j.enquiry < add_years(ctx.start, -4):
-            continue  # long before the period: not in any list
+            a.family_id = f"AF-{a.family}-{a.placed}"  # long before the period: not in list 11 (no journey written)
+            continue
         people = _adopters(ctx, rng, a.adopters[1], j.enquiry)
-        written += _write_journey(ctx, rng, people, j, family(people))
+        a.family_id = family(people)
+        written += _write_journey(ctx, rng, people, j, a.family_id)
     rng = stream(seed, "adopters", "enquiries")
     begin = add_years(ctx.start, -2)
     per_year = ENQUIRIES_PER_10K_CHILDREN_YEAR * ctx.config.children / 10000
@@ -405,6 +434,111 @@ def adopters(ctx: Context, placed: list[Adoption]) -> tuple[int, list[Household]
         people = _adopters(ctx, own, _pick(own, HOUSEHOLDS), day)
         written += _write_journey(ctx, own, people, j, family(people))
     return written, families
+
+
+# --- later versions of the feed's records (lists 9 and 10) --------------------------------------------------------
+
+
+def _feed_latest(out: Path, kinds: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The latest version of each of children's services' records of these kinds, read from the feed as written."""
+    latest: dict[str, dict[str, Any]] = {}
+    marks = tuple(f'"kind":"{k}"' for k in kinds)
+    with (out / "agencies" / CSC / "records.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if not any(m in line for m in marks):
+                continue
+            rec = json.loads(line)
+            seen = latest.get(rec["source_record_id"])
+            if seen is None or seen["version"] < rec["version"]:
+                latest[rec["source_record_id"]] = rec
+    return latest
+
+
+def _moment(stamp: str) -> int:
+    """An ISO UTC timestamp the simulator wrote, as minutes from day 0."""
+    day = date.fromisoformat(stamp[:10]).toordinal()
+    return day * 1440 + int(stamp[11:13]) * 60 + int(stamp[14:16])
+
+
+def _amended(emit: Emitter, rec: dict[str, Any], at: int, changes: dict[str, Any]) -> None:
+    """The record's next version, amended at `at` (minutes from day 0; never before its latest), with `changes`."""
+    at = max(at, _moment(rec.get("amended_at") or rec["recorded_at"]) + 1)
+    new = dict(rec, version=rec["version"] + 1, amended_at=iso_dt(at // 1440, at % 1440),
+               detail={**rec["detail"], **changes})
+    emit.lines[CSC].append((new["amended_at"] + new["source_record_id"], dumps(new)))
+
+
+def eligibility(dob: int, spans: list[tuple[int, int]], day: int) -> str:
+    """A care leaver's entitlement on `day` from their time in care (`spans`: start, end): looked after for 13
+    weeks or more since their 14th birthday, some of it after their 16th, makes a young person eligible while in
+    care at 16 or 17, relevant after leaving care then, former relevant from 18; anyone else is qualifying."""
+    at14, at16, at18 = add_years(dob, 14), add_years(dob, 16), add_years(dob, 18)
+    since14 = sum(max(0, min(e, day) - max(s, at14)) for s, e in spans)
+    if since14 >= 91 and any(e > at16 for _, e in spans):
+        if day >= at18:
+            return "former_relevant"
+        return "eligible" if any(s <= day < e for s, e in spans) else "relevant"
+    return "qualifying"
+
+
+def care_leavers(ctx: Context, households: list[Household], feed: dict[str, dict[str, Any]]) -> int:
+    """A later version of each care leaver's contact: eligibility, personal adviser, latest pathway plan review."""
+    seed = ctx.config.seed
+    names_rng = stream(seed, "care-leavers", "advisers")
+    advisers = [f"{names.given_for(names_rng, s)} {names.surname(names_rng)}"
+                for s in ("female", "male", "female", "female", "male", "female")[:ADVISERS]]
+    contacts = {srid: rec for srid, rec in feed.items() if rec["kind"] == "care_leaver_contact"}
+    if not contacts:
+        return 0
+    who: dict[str, str] = {}  # source record id → the young person's true id
+    prefix = f"{CSC},"
+    for row in ctx.emit.truth:
+        if row.startswith(prefix):
+            _, srid, mention, pid = row.rstrip("\n").split(",")
+            if mention == "m1" and srid in contacts:
+                who[srid] = pid
+    wanted = set(who.values())
+    people = {p.pid: p for hh in households for p in hh.members if p.pid in wanted}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for row in ctx.csc_episodes:
+        pid, kind, start, end, _ = row.rstrip("\n").split(",", 4)
+        if kind == "looked_after" and pid in wanted:
+            spans.setdefault(pid, []).append((date.fromisoformat(start).toordinal(),
+                                              date.fromisoformat(end).toordinal() if end else ctx.end))
+    written = 0
+    for srid in sorted(contacts):
+        rec, person = contacts[srid], people.get(who.get(srid, ""))
+        if person is None:
+            continue
+        rng = stream(seed, "care-leavers", srid)
+        day = date.fromisoformat(rec["occurred_on"]).toordinal()
+        category = eligibility(person.dob, spans.get(person.pid, []), day)
+        changes: dict[str, Any] = {"eligibility_category": category, "text": CARE_LEAVER_TEXT}
+        planned = category != "qualifying"
+        if planned or rng.random() < QUALIFYING_WITH_ADVISER:
+            changes["personal_adviser"] = advisers[derive_seed(seed, "care-leavers", "adviser", person.pid) % ADVISERS]
+        if planned:
+            back = rng.randint(183, 330) if rng.random() < PATHWAY_REVIEW_OVERDUE else rng.randint(0, 175)
+            changes["pathway_plan_reviewed_on"] = iso(max(day - back, add_years(person.dob, 16)))
+        _amended(ctx.emit, rec, _moment(rec["recorded_at"]) + rng.randrange(20, 600), changes)
+        written += 1
+    return written
+
+
+def adoption_families(ctx: Context, placed: list[Adoption], feed: dict[str, dict[str, Any]]) -> int:
+    """A later version of each placed child's adoption decision, on the day of the match, naming the adoptive
+    family (`adopters_family_id`: their adopters' family_id)."""
+    decisions = {str(r["detail"].get("case_id") or ""): r for r in feed.values() if r["kind"] == "adoption_decision"}
+    written = 0
+    for a in placed:
+        for case in a.children:
+            rec = decisions.get(case)
+            if rec is None or not a.family_id:
+                continue
+            rng = stream(ctx.config.seed, "adoption-family", rec["source_record_id"])
+            _amended(ctx.emit, rec, a.matched * 1440 + 600 + rng.randrange(420), {"adopters_family_id": a.family_id})
+            written += 1
+    return written
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -425,6 +559,9 @@ def write(out: Path, ctx: Context, households: list[Household], held: dict[str, 
     emit.start_household()
     written, families = adopters(ctx, placed)
     done.adopters = written
+    feed = _feed_latest(out, ("care_leaver_contact", "adoption_decision"))
+    done.care_leaver_contacts = care_leavers(ctx, households, feed)
+    done.adoption_decisions = adoption_families(ctx, placed, feed)
     folder = out / FOLDER
     (folder / "truth").mkdir(parents=True, exist_ok=True)
     items = sorted(emit.lines[CSC])
@@ -449,9 +586,11 @@ def write(out: Path, ctx: Context, households: list[Household], held: dict[str, 
 
 README = """# Early help assessments and adopters (children's services)
 
-Records only Ofsted's Annex A reads (lists 2 and 11), kept apart from the agencies' feeds so that those stay
+Records only Ofsted's Annex A reads (lists 2, 9, 10 and 11), kept apart from the agencies' feeds so that those stay
 as they were for a seed (joinedup_lab/simulate/csc_annex_a.py): `records.jsonl` holds
-northbrook-childrens-services' `early_help_assessment` and `adopter_journey` records. Ingest it after the feeds:
+northbrook-childrens-services' `early_help_assessment` and `adopter_journey` records, and later versions of its
+feed's `care_leaver_contact` records (eligibility category, personal adviser, latest pathway plan review) and
+`adoption_decision` records (the adoptive family's id). Ingest it after the feeds:
 
     joinedup ingest --register-agencies DIR && joinedup ingest DIR/statutory-returns && joinedup link
 

@@ -2,7 +2,8 @@
 system sends `early_help_assessment` and `adopter_journey` records through the API (linked on arrival), and the
 workbook lists exactly those open in Ofsted's windows (six months for list 2, twelve for list 11) with the values the
 records say; a bad value is refused naming the field. Also: list 8's last IRO contact (the latest review the child
-attended) and the simulator's early help and adopters leave every record it wrote before as it was."""
+attended) and the simulator's early help and adopters (and its later versions of care leavers' contacts and
+adoption decisions, lists 9 and 10) leave every record it wrote before as it was."""
 
 from __future__ import annotations
 
@@ -240,3 +241,26 @@ def test_the_simulators_early_help_and_adopters_leave_every_other_record_as_it_w
     assert matched and matched <= {r["detail"].get("matched_on") for r in journeys if "placed_on" in r["detail"]}
     helped = [r for r in latest.values() if r["kind"] == "early_help_assessment"]
     assert any("ended_on" in r for r in helped) and any("ended_on" not in r for r in helped)
+
+    # lists 9 and 10: a later version of each care leaver's contact and each placed child's adoption decision in the
+    # feed, carrying everything the feed's latest version said and the new fields
+    fed = {}
+    for line in feed:
+        r = json.loads(line)
+        if r["kind"] in ("care_leaver_contact", "adoption_decision") and r["version"] > fed.get(
+                r["source_record_id"], {"version": 0})["version"]:
+            fed[r["source_record_id"]] = r
+    later = {k: r for k, r in latest.items() if r["kind"] in ("care_leaver_contact", "adoption_decision")}
+    assert later and set(later) <= set(fed)
+    for srid, r in later.items():
+        before = fed[srid]
+        assert r["version"] == before["version"] + 1 and r["amended_at"] > (before.get("amended_at") or "")
+        assert r["mentions"] == before["mentions"]
+        assert {k: v for k, v in before["detail"].items() if k != "text"}.items() <= r["detail"].items()
+    contacts = [srid for srid, r in fed.items() if r["kind"] == "care_leaver_contact"]
+    assert all(later[srid]["detail"]["eligibility_category"] in ("relevant", "former_relevant", "qualifying",
+                                                                "eligible") for srid in contacts)
+    families = {r["detail"]["family_id"]: r["detail"]["matched_on"] for r in journeys if "placed_on" in r["detail"]}
+    decisions = [r for r in later.values() if r["kind"] == "adoption_decision"]
+    assert decisions and all(families[r["detail"]["adopters_family_id"]] == r["detail"]["matched_on"]
+                             for r in decisions if not r["detail"]["adopters_family_id"].startswith("AF-"))

@@ -2,7 +2,7 @@
 (with the care rates raised so that it has looked-after children, plans, care leavers and an adoption) is
 generated, its children's social care records ingested and linked as the demo does, all three returns produced,
 and both validators run once: 0 errors on the CIN census and the SSDA903 (their queries are listed in
-docs/returns.md with the reason each remains). PostgreSQL pass only (it takes about half a minute)."""
+docs/returns.md with the reason each remains); Annex A passes joinedup's structural check with 0 problems. PostgreSQL pass only (it takes about half a minute)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from joinedup.returns.annex_a_check import check
+from joinedup.returns.runs import annex_a_make
 from joinedup.returns.services import produce
 from joinedup.returns.source import Year
 from joinedup.returns.validators import failures, validate
@@ -73,3 +75,12 @@ def test_the_returns_of_a_simulated_authority_pass_both_validators(simulated, se
     rows = {s.title: s.max_row - 1 for s in book.worksheets}
     assert rows["List 8"] > 0 and rows["List 7"] > 0 and rows["List 6"] > 0, rows
     assert rows["List 2"] > 0 and rows["List 11"] > 0, rows  # early help assessments and adopters
+    assert rows["List 10"] > 0, rows  # adoption decisions, with their adoptive families
+    # joinedup's structural check (Ofsted publishes no validator): 0 problems; and at an inspection date whose six
+    # months hold a care leaver's contact (list 9)
+    problems = check(out, on=dt.date(2026, 3, 27))
+    assert problems == [], [str(p) for p in problems[:20]]
+    earlier = annex_a_make(dt.date(2025, 12, 31))
+    assert len(earlier.annex.sheets["List 9"]) > 0 and len(earlier.annex.sheets["List 10"]) > 0
+    problems = check(earlier.content, on=dt.date(2025, 12, 31))
+    assert problems == [], [str(p) for p in problems[:20]]

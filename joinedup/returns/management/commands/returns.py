@@ -2,7 +2,8 @@
 children in need census and the SSDA903 from the records, audited; `--validate` runs the validators local
 authorities use on what was produced and lists each child failing a rule with the record to fix.
 `joinedup returns annex-a --on 2026-03-27 --out FILE.xlsx`: Ofsted's ILACS Annex A (lists 1–11, the six months
-before the inspection date), audited."""
+before the inspection date), audited; `--validate` runs joinedup's own structural check on the workbook
+(`annex_a_check`: Ofsted publishes no row validator)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.core.actor import ActorRef
+from joinedup.returns.annex_a_check import check as annex_a_check
 from joinedup.returns.runs import annex_a_produce
 from joinedup.returns.services import ReturnRefused, return_produce
 from joinedup.returns.source import Year
@@ -32,7 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True,
                             help="the XML file (cin), the folder (903) or the xlsx file (annex-a) to write")
         parser.add_argument("--validate", action="store_true",
-                            help="run the DfE-aligned validators on the return and list every child failing a rule")
+                            help="run the DfE-aligned validators on the return and list every child failing a rule "
+                                 "(annex-a: joinedup's structural check of the workbook)")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, kind, year, out, on=None, validate: bool = False, no_progress: bool = False, **options):
@@ -66,8 +69,6 @@ class Command(BaseCommand):
             raise CommandError(f"The {kind} return has {len(result.errors)} errors.")
 
     def _annex_a(self, on, out, validate: bool, no_progress: bool) -> None:
-        if validate:
-            raise CommandError("--validate: no validator exists for Annex A (docs/returns.md); leave it out.")
         try:
             day = dt.date.fromisoformat(on or "")
         except ValueError as exc:
@@ -79,6 +80,14 @@ class Command(BaseCommand):
         rows = ", ".join(f"{name.removeprefix('List ')}: {len(r)}" for name, r in made.annex.sheets.items())
         self.stdout.write(f"{len(made.annex.children):,} children, {len(made.annex.sheets['List 11']):,} adopters; "
                           f"rows per list {rows}; written: {out}")
+        if not validate:
+            return
+        problems = annex_a_check(Path(out), on=day)
+        self.stdout.write(f"Structural check: {len(problems)} problems")
+        for problem in problems[:200]:
+            self.stdout.write(f"  {problem}")
+        if problems:
+            raise CommandError(f"The Annex A workbook has {len(problems)} structural problems.")
 
 
 def validate_one(produced):
