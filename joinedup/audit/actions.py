@@ -113,3 +113,5 @@ class AuditAction(models.TextChoices):
     RETURN_PRODUCE = "returns.produce", "Statutory return produced (CIN census, SSDA903, Annex A)"
     RETURN_DOWNLOAD = "returns.download", "Statutory return downloaded"
     DATA_QUALITY_VIEW = "returns.data_quality_view", "Data-quality page viewed (children failing a return's rules)"
+    DATABASE_BACKUP = "database.backup", "Database backed up (joinedup backup)"
+    DATABASE_RESTORE = "database.restore", "Database restored from a backup (joinedup restore)"
