@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -50,9 +51,35 @@ def postgres_bindir() -> Path | None:
     return max(versions, key=lambda b: int(b.parent.name) if b.parent.name.isdigit() else 0)
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A throwaway PostgreSQL cluster: its URL, and what stopping, killing and restarting it need."""
+
+    url: str
+    data: Path
+    bindir: Path
+    as_pg: tuple[str, ...]  # run its tools as the postgres user (when joinedup runs as root)
+    options: str  # the server's command-line options (port, socket, settings)
+    log: Path
+
+    def pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.as_pg, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args], check=check,
+                              capture_output=True, text=True)
+
+    def start(self) -> None:
+        self.pg_ctl("-l", str(self.log), "-w", "-o", self.options, "start")
+
+    def postmaster_pid(self) -> int | None:
+        """The running server's process id (the first line of postmaster.pid), if it is running."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a PostgreSQL cluster on 127.0.0.1 in a temporary folder; yield its URL; stop and remove it."""
+def throwaway_cluster() -> Iterator[Cluster]:
+    """Start a PostgreSQL cluster on 127.0.0.1 in a temporary folder; yield it; stop and remove it."""
     bindir = postgres_bindir()
     if bindir is None:
         raise FileNotFoundError("no PostgreSQL installation under /usr/lib/postgresql")
@@ -71,16 +98,23 @@ def throwaway_postgres() -> Iterator[str]:
     def pg(*args: str) -> None:
         subprocess.run([*as_pg, *args], check=True, capture_output=True)
 
+    cluster = Cluster(f"postgres://postgres@127.0.0.1:{port}/joinedup_bench", data, bindir, tuple(as_pg),
+                      f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {SERVER_SETTINGS}", log)
     try:
         pg(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
-        pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-           f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {SERVER_SETTINGS}", "start")
+        cluster.start()
         pg(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "joinedup_bench")
-        yield f"postgres://postgres@127.0.0.1:{port}/joinedup_bench"
+        yield cluster
     finally:
-        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], check=False,
-                       capture_output=True)
+        cluster.pg_ctl("-m", "fast", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a PostgreSQL cluster on 127.0.0.1 in a temporary folder; yield its URL; stop and remove it."""
+    with throwaway_cluster() as cluster:
+        yield cluster.url
 
 
 STATIC_FROM_APPS = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -11,7 +11,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from joinedup.core.logging import logging_config
+from joinedup.api.rates import parse_rate
+from joinedup.core.logging import log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("JOINEDUP_VAR_DIR", BASE_DIR / "var"))
@@ -71,6 +72,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz for the load balancer: before host checks, the TLS redirect and sessions.
     "joinedup.core.health.HealthMiddleware",
+    # /metrics for operators (loopback or the metrics token; anyone else: the ordinary 404), as early, for the same
+    # reasons; then django-prometheus's first middleware (requests and their latency through the whole chain).
+    "joinedup.core.metrics.MetricsMiddleware",
+    "joinedup.core.metrics.RouteMetricsBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "joinedup.core.middleware.RequestIdMiddleware",
@@ -88,6 +93,8 @@ MIDDLEWARE = [
     # An address too long for a page (414) and a method a page does not answer (405), answered with our pages.
     "joinedup.web.middleware.RequestLimitsMiddleware",
     "joinedup.audit.middleware.PersonalDataMiddleware",
+    # Latency and responses by route (the URL pattern's name, never the path): django-prometheus's last middleware.
+    "joinedup.core.metrics.RouteMetricsMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -285,7 +292,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "joinedup.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Per API token: JOINEDUP_API_RATE requests a window, counted in the database so every process shares the count.
+    "DEFAULT_THROTTLE_CLASSES": ["joinedup.api.throttling.ApiTokenRateThrottle"],
 }
+# Requests each API token may make: "600/min" (the default), "20/s", "10000/hour", "100000/day"; "off" for no limit.
+# Over it: 429 naming the limit, with Retry-After (joinedup.api.throttling; docs/operations.md, "Rate limits").
+JOINEDUP_API_RATE = os.environ.get("JOINEDUP_API_RATE", "600/min").strip()
+try:
+    parse_rate(JOINEDUP_API_RATE)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 SPECTACULAR_SETTINGS = {
     "TITLE": "joinedup API",
     "DESCRIPTION": "Versioned REST API of joinedup. Every read of personal data is audited.",
@@ -302,7 +318,15 @@ SPECTACULAR_SETTINGS = {
 # --- Logging: no personal data in logs; request ids tie log lines to audit events -----------
 # One console handler; every line carries its request id and nothing personal: URLs' query strings, exceptions'
 # messages and SQL text are withheld wherever they are logged (joinedup.core.logging). JOINEDUP_LOG_LEVEL=DEBUG is safe.
-LOGGING = logging_config(os.environ.get("JOINEDUP_LOG_LEVEL", "INFO"))
+# Each line is a JSON object (one line per request among them, with its request id); JOINEDUP_LOG_FORMAT=plain for text.
+LOGGING = logging_config(os.environ.get("JOINEDUP_LOG_LEVEL", "INFO"), log_format())
+
+# Operators' metrics at /metrics (joinedup.core.metrics; docs/operations.md, "Metrics"): served to a loopback address
+# that came through no proxy (JOINEDUP_METRICS_LOOPBACK=0 turns that off) or to `Authorization: Bearer` with this token.
+JOINEDUP_METRICS = {
+    "token": os.environ.get("JOINEDUP_METRICS_TOKEN", "").strip(),
+    "allow_loopback": env_bool("JOINEDUP_METRICS_LOOPBACK", True),
+}
 
 JOINEDUP_SERVICE_NAME = "joinedup"
 # An alert nobody has acknowledged after this many hours goes to the manager (`joinedup alerts run`).

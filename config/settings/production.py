@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
+from .base import JOINEDUP_METRICS, env_bool, env_list
 
 JOINEDUP_ENVIRONMENT = "production"
 
@@ -32,6 +32,10 @@ if not os.environ.get("DATABASE_URL", "").strip():
             "joinedup refuses to start without one or the other.")
 elif env_bool("JOINEDUP_EMBEDDED"):
     raise ImproperlyConfigured("DATABASE_URL and JOINEDUP_EMBEDDED=1 are both set: choose one database.")
+
+if JOINEDUP_METRICS["token"] and (len(JOINEDUP_METRICS["token"]) < 32 or len(set(JOINEDUP_METRICS["token"])) < 5):
+    raise ImproperlyConfigured("JOINEDUP_METRICS_TOKEN is too weak: use at least 32 random characters, or leave it "
+                               "unset (then /metrics answers only on the machine itself).")
 
 _required("ALLOWED_HOSTS", "list the host names this service answers to, comma-separated")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

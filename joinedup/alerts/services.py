@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from joinedup.accounts.models import AgencyKind, Role, User
@@ -32,6 +33,7 @@ from joinedup.alerts.rules.catalogue import RETIRED_RULES
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
 from joinedup.chronology.kinds import KINDS
+from joinedup.core import metrics
 from joinedup.core.actor import ActorRef
 from joinedup.core.progress import progress_bar
 from joinedup.core.time import utc_now
@@ -303,6 +305,7 @@ def _raise(person: Person, rule: Rule, finding: Finding, route: Route, *, now, a
     _step(alert, StepKind.RAISED, at=now, actor=actor, text=finding.sentence, action=AuditAction.ALERT_RAISE,
           detail={"evidence": alert.evidence_keys, "severity": finding.severity, **_applies(applies),
                   **_route_detail(route)})
+    metrics.count_on_commit(metrics.ALERTS_RAISED, {(rule.id,): 1})  # operators' metrics: the rule id only
     return alert
 
 
@@ -383,7 +386,7 @@ def alert_reassign(*, user: User, alert: Alert, to: User | None, reason: str = "
     _check(user, alert)
     alert = _locked(alert)
     if not alert.is_open:
-        raise ValueError("alert: this alert is already closed.")
+        raise _closed_already(alert)
     if not may_reassign(user, alert):
         raise PermissionError("alert: only whoever holds it, or a manager of the team holding it, may reassign it")
     if to is None:
@@ -572,6 +575,22 @@ def _locked(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().get(pk=alert.pk)
 
 
+class AlertClosed(ValueError):
+    """The alert was closed after the caller loaded it (someone else acted on or dismissed it, a manager agreed, or
+    it no longer applies): nothing was changed. Of two people closing an alert at once, the second gets this."""
+
+
+def _closed_already(alert: Alert) -> AlertClosed:
+    at = timezone.localtime(alert.closed_at) if alert.closed_at else None
+    when = f" at {at:%H:%M} on {at.day} {at:%B %Y}" if at else ""
+    if alert.status == AlertStatus.RESOLVED or alert.closed_by is None:
+        return AlertClosed(f"alert: this alert is already closed: it no longer applies (closed{when}): nothing was "
+                           "changed.")
+    who = alert.closed_by.get_full_name() or alert.closed_by.username
+    how = "dismissed it" if alert.status == AlertStatus.DISMISSED else "closed it as acted on"
+    return AlertClosed(f"alert: this alert is already closed: {who} {how}{when}: nothing was changed.")
+
+
 @transaction.atomic
 def alert_acknowledge(*, user: User, alert: Alert) -> Alert:
     """The holder has seen it (stops escalation). Acknowledging twice does nothing."""
@@ -592,7 +611,7 @@ def _close(user: User, alert: Alert, status: str, *, outcome: str, link: str = "
     _check(user, alert)
     alert = _locked(alert)
     if not alert.is_open:
-        raise ValueError("alert: this alert is already closed.")
+        raise _closed_already(alert)
     if needs_agreement(user, alert):
         raise AgreementNeeded(AGREEMENT_NEEDED)
     if alert.awaiting_agreement:
@@ -683,7 +702,7 @@ def alert_propose_close(*, user: User, alert: Alert, outcome: str, text: str, li
     _check(user, alert)
     alert = _locked(alert)
     if not alert.is_open:
-        raise ValueError("alert: this alert is already closed.")
+        raise _closed_already(alert)
     if alert.rule_kind != ESCALATE:
         raise ValueError("alert: only an escalate alert needs a manager's agreement: close this one yourself.")
     if alert.awaiting_agreement:
@@ -707,6 +726,8 @@ def alert_propose_close(*, user: User, alert: Alert, outcome: str, text: str, li
 def _awaiting(user: User, alert: Alert) -> Alert:
     _check(user, alert)
     alert = _locked(alert)
+    if not alert.is_open:
+        raise _closed_already(alert)
     if not alert.awaiting_agreement:
         raise ValueError("alert: nothing about this alert is awaiting a manager's agreement.")
     if not may_agree(user, alert):

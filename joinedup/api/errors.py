@@ -8,9 +8,11 @@ technical HTML page).
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, Throttled
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from joinedup.api.rates import describe
 
 
 def _flatten(detail, prefix: str = "") -> list[dict[str, str]]:
@@ -43,6 +45,15 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, Throttled):  # 429, with DRF's Retry-After: the limit, and when to try again
+        wait = int(exc.wait or 1)
+        limit = describe(settings.JOINEDUP_API_RATE)
+        response.data = {
+            "errors": [{"field": "", "problem": f"too many requests: an API token may make {limit} "
+                        f"(JOINEDUP_API_RATE); try again in {wait} second{'s' if wait != 1 else ''}"}],
+            "limit": settings.JOINEDUP_API_RATE, "retry_after_seconds": wait,
+        }
+        return response
     if isinstance(exc, ParseError):
         response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
         response.data = {"errors": [{"field": "", "problem": str(exc.detail)}]}

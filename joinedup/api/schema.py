@@ -20,6 +20,8 @@ COMMON_ERRORS = {
     "401": "Not signed in, or the token is unknown, expired or revoked.",
     "403": "Signed in, but not as a member of an agency in a role.",
     "404": "Not found, or not visible to you (joinedup never confirms that a record exists).",
+    "429": "Too many requests from this API token in the current window: the problem names the limit, and the "
+           "Retry-After header the seconds until the next window.",
 }
 INPUT_ERRORS = {"422": "The request body or a query parameter broke the rules: each field's problem is named."}
 BODY_ERRORS = {"413": "The request body is larger than joinedup reads in one request (2.5 MiB)."}

@@ -1,12 +1,13 @@
-"""gunicorn's logger for `joinedup serve`: its error log through joinedup's `SafeFormatter` (no query strings, no
-exception messages), and its access log without query strings or Referer (`ACCESS_LOG_FORMAT`, which `serve` passes),
-each line ending with the request id that joinedup's log lines and audit rows carry."""
+"""gunicorn's logger for `joinedup serve`: its error log through joinedup's formatter (JSON lines, or plain text with
+`JOINEDUP_LOG_FORMAT=plain`; no query strings, no exception messages). `serve` leaves gunicorn's access log off
+(joinedup logs each request's line itself); turned on, it has no query string or Referer (`ACCESS_LOG_FORMAT`, which
+`serve` passes), each line ending with the request id that joinedup's log lines and audit rows carry."""
 
 from __future__ import annotations
 
 from gunicorn import glogging
 
-from joinedup.core.logging import SafeFormatter
+from joinedup.core.logging import JsonFormatter, SafeFormatter, log_format
 
 # Remote address, time, method, path (no query string), protocol, status, bytes, milliseconds, request id. Never %(r)s
 # or %(q)s (the query string), %(f)s (the Referer: the previous page's URL) or %(a)s.
@@ -18,7 +19,8 @@ class SafeGunicornLogger(glogging.Logger):
 
     def setup(self, cfg):
         super().setup(cfg)
+        as_json = log_format() == "json"
         for log, fmt, datefmt in ((self.error_log, self.error_fmt, self.datefmt), (self.access_log, self.access_fmt,
                                                                                     None)):
             for handler in log.handlers:
-                handler.setFormatter(SafeFormatter(fmt, datefmt))
+                handler.setFormatter(JsonFormatter() if as_json else SafeFormatter(fmt, datefmt))

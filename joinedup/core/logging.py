@@ -9,15 +9,21 @@ of birth or address into a log is withheld where it is formatted, whoever logged
 - the SQL Django logs at DEBUG when the database cursor is in debug mode (`DEBUG = True`): its text and parameters,
   which carry the values searched for and stored (`WithholdSqlFilter`, on the `django.db.backends` loggers).
 
-`joinedup serve` gives gunicorn the same formatter (`joinedup.core.gunicorn_logging`) and an access log format
-without the query string or the Referer.
+Lines are JSON, one object a line (`JsonFormatter`: time, level, logger, request id, message; a request's own line,
+logged by `joinedup.core.middleware.RequestIdMiddleware`, adds its method, path, route, status and duration), or the
+older plain text with `JOINEDUP_LOG_FORMAT=plain`. `joinedup serve` gives gunicorn's own log the same formatter
+(`joinedup.core.gunicorn_logging`), and an access log format without the query string or the Referer should an operator
+turn gunicorn's access log on (joinedup's request lines make it unnecessary).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import traceback
+from datetime import UTC, datetime
 
 from joinedup.core.context import current_request_id
 
@@ -80,6 +86,41 @@ class SafeFormatter(logging.Formatter):
         return traceback_without_messages(ei)
 
 
+class JsonFormatter(SafeFormatter):
+    """One JSON object a line: `time` (UTC, milliseconds), `level`, `logger`, `request_id`, `message` and, for a
+    logged exception, `exception` (its traceback without messages); a request's line adds `REQUEST_FIELDS`. What
+    `SafeFormatter` withholds is withheld here too. Not ASCII-escaped: a name logged by mistake reads as itself."""
+
+    REQUEST_FIELDS = ("method", "path", "route", "status", "duration_ms")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", None) or current_request_id() or "-",
+            "message": without_query_strings(record.getMessage()),
+        }
+        for name in self.REQUEST_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = without_query_strings(value) if isinstance(value, str) else value
+        if record.exc_info:
+            entry["exception"] = traceback_without_messages(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = without_query_strings(self.formatStack(record.stack_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def log_format() -> str:
+    """"json" (the default: one JSON object a line) or "plain" (`JOINEDUP_LOG_FORMAT=plain`, for reading by eye)."""
+    chosen = os.environ.get("JOINEDUP_LOG_FORMAT", "json").strip().lower() or "json"
+    if chosen not in ("json", "plain"):
+        raise ValueError(f"JOINEDUP_LOG_FORMAT: {chosen!r} is not 'json' or 'plain'")
+    return chosen
+
+
 class WithholdSqlFilter(logging.Filter):
     """On the `django.db.backends` loggers (and handlers): a logged SQL statement keeps its duration and database
     alias; its text and parameters (names, NHS numbers, dates of birth searched for or stored) are withheld."""
@@ -92,8 +133,9 @@ class WithholdSqlFilter(logging.Filter):
         return True
 
 
-def logging_config(level: str = "INFO") -> dict:
-    """The LOGGING setting: one console handler, every line with its request id, nothing personal in any line."""
+def logging_config(level: str = "INFO", fmt: str = "json") -> dict:
+    """The LOGGING setting: one console handler, every line with its request id, nothing personal in any line; each
+    line a JSON object (`fmt="json"`) or plain text."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -104,9 +146,10 @@ def logging_config(level: str = "INFO") -> dict:
         "formatters": {
             "plain": {"()": "joinedup.core.logging.SafeFormatter",
                       "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": "joinedup.core.logging.JsonFormatter"},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "plain",
+            "console": {"class": "logging.StreamHandler", "formatter": fmt,
                         "filters": ["request_id", "withhold_sql"]},
         },
         "root": {"handlers": ["console"], "level": level},

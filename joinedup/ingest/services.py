@@ -29,7 +29,7 @@ is sent inside the transaction after each batch's mentions are written. No ident
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +40,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from joinedup.accounts.models import Agency, Role
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
+from joinedup.core import metrics
 from joinedup.core.actor import ActorRef
 from joinedup.core.time import utc_now
 from joinedup.ingest.bulk import Adapter, allocate_ids, insert_rows
@@ -413,6 +414,16 @@ def _ingest_one_by_one(ctx: _Context, batch: list[tuple[int, PreparedRecord]]) -
             ))
 
 
+def _count_received(ctx: _Context) -> None:
+    """Operators' metrics (`joinedup_records_ingested_total`): each record by how it came, its agency's kind and its
+    outcome, counted when the transaction commits. Codes only: no record id, no agency, no content."""
+    tally: Counter[tuple[str, str, str]] = Counter()
+    for out in ctx.result.outcomes:
+        agency = ctx.agencies.get(out.agency_id) if out.agency_id else None
+        tally[(ctx.via, agency.kind if agency is not None else "unknown", out.status)] += 1
+    metrics.count_on_commit(metrics.RECORDS_INGESTED, tally)
+
+
 @transaction.atomic
 def records_ingest(
     *,
@@ -453,6 +464,7 @@ def records_ingest(
                 _ingest_one_by_one(ctx, batch)
                 break
     counts = result.counts()
+    _count_received(ctx)
     if counts["created"] or counts["new_version"]:
         ids = result.record_ids
         audit_event_record(

@@ -24,6 +24,7 @@ from joinedup.access.policy import may_review_matches
 from joinedup.accounts.services import actor_for
 from joinedup.audit.actions import AuditAction
 from joinedup.audit.services import audit_event_record
+from joinedup.core import metrics
 from joinedup.core.actor import ActorRef
 from joinedup.core.bulk import rows_update
 from joinedup.core.progress import progress_bar
@@ -179,6 +180,7 @@ def linkage_run(
                          result=result, decisions=decisions, progress=progress)
     _analyze()
     progress(f"Linked in {time.perf_counter() - t0:.1f} s.")
+    metrics.linkage_run_counted("batch", time.perf_counter() - t0)  # committed above
     # After the commit: receivers (alerts) read the new links; people whose links were written in this run.
     linked = set(MentionLink.objects.filter(run=run, person__isnull=False).values_list("person_id", flat=True))
     persons_linked.send(sender=LinkageRun, person_ids=linked, via="batch", actor=actor, progress=progress,
@@ -611,6 +613,7 @@ def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[st
     item. With no trained model yet the default model shipped with joinedup is used (`default_model`); if
     that cannot be used either, nothing is linked until `joinedup link` (the API response says so).
     """
+    t0 = time.perf_counter()
     model, which = online_model()
     if model is None or not mention_ids:
         return {}
@@ -666,6 +669,7 @@ def mentions_match_online(*, mention_ids: list[int], actor: ActorRef) -> dict[st
                        detail={"mention_ids": mention_ids[:500], "outcome": dict(outcome), "model": which})
     persons_linked.send(sender=MentionLink, person_ids=touched, via="api", actor=actor, progress=None,
                         mention_ids=[m["id"] for m in mentions])  # the arrivals: alerts judge them at their own day
+    metrics.linkage_run_counted("online", time.perf_counter() - t0, on_commit=True)
     return dict(outcome)
 
 

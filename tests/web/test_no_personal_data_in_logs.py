@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_started
 from django.db import connections
 from django.test import Client
 
@@ -156,6 +157,56 @@ def test_no_log_line_holds_a_name_nhs_number_date_of_birth_or_postcode(every_log
     assert _secrets_in(written) == [], [line for line in written.splitlines() if _secrets_in(line)][:5]
 
 
+@pytest.mark.django_db
+def test_a_journey_logs_json_lines_one_per_request_with_its_id_and_no_personal_data(every_log_line, make_user,
+                                                                                     make_agency, make_team, signed_in):
+    """Sign-in, a search for the child by name, the child's chronology, an API post: every line written is a JSON
+    object; every request the server started has exactly one request line (method, path, route, status, duration)
+    with its own request id, the one its response carried; lines logged while serving it carry the same id; and no
+    name, date of birth or identifier of the test data appears anywhere."""
+    hospital = make_agency(kind=AgencyKind.ACUTE_HOSPITAL)
+    csc = make_agency(kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+    feed = make_user(role=Role.PARTNER_PRACTITIONER, agency=hospital)
+    front_door = make_user(role=Role.FRONT_DOOR, agency=csc, team=make_team(csc, is_front_door=True))
+    _, secret = api_token_create(actor=actor_for(feed), user=feed, name="ED feed")
+    started: list[object] = []
+
+    def count(sender, **kwargs):
+        started.append(sender)
+
+    request_started.connect(count)
+    try:
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        record = _record(hospital.code, "ED-1", [_mention("m1", "patient", CHILD, "H-1"),
+                                                 _mention("m2", "accompanying_adult", MOTHER, "H-2")])
+        posted = api.post("/api/v1/records/", json.dumps(record), content_type="application/json")
+        assert posted.status_code == 201
+        child = Person.objects.get(nhs_number=CHILD["nhs_number"], merged_into__isnull=True)
+        web = signed_in(on_duty(front_door, child))
+        found = web.post("/people/", {"name": "Zebedee Quillfeather", "dob": "", "nhs_number": ""})
+        assert f"/people/{child.pk}/" in found.content.decode()
+        chronology = web.get(f"/people/{child.pk}/chronology/")
+        assert chronology.status_code == 200 and "Zebedee" in chronology.content.decode()
+    finally:
+        request_started.disconnect(count)
+
+    written = every_log_line.getvalue()
+    lines = [json.loads(line) for line in written.splitlines()]  # every line is one JSON object
+    assert all({"time", "level", "logger", "request_id", "message"} <= set(line) for line in lines)
+    requests = [line for line in lines if line["logger"] == "joinedup.request"]
+    assert len(requests) == len(started) >= 5, [r["message"] for r in requests]  # sign-in is two requests
+    ids = [r["request_id"] for r in requests]
+    assert all(len(i) == 32 for i in ids) and len(set(ids)) == len(ids)
+    assert {posted["X-Request-ID"], found["X-Request-ID"], chronology["X-Request-ID"]} <= set(ids)
+    by_route = {(r["method"], r["route"], r["status"]) for r in requests}
+    assert {("POST", "v1:record-ingest", 201), ("POST", "web:person-search", 200), ("GET", "web:chronology", 200),
+            ("POST", "web:sign-in", 302), ("POST", "web:sign-in-code", 302)} <= by_route
+    assert all(isinstance(r["duration_ms"], float) and r["path"].startswith("/") for r in requests)
+    during = [line for line in lines if line["logger"] != "joinedup.request" and line["request_id"] != "-"]
+    assert during and {line["request_id"] for line in during} <= set(ids)  # SQL lines at DEBUG, in their request
+    assert _secrets_in(written) == [], [line for line in written.splitlines() if _secrets_in(line)][:5]
+
+
 def test_a_logged_exception_shows_where_and_what_but_never_its_message():
     formatter = SafeFormatter("%(levelname)s %(message)s")
     try:
@@ -228,15 +279,25 @@ def test_serve_logs_no_query_string_referer_or_identifier(tmp_path):
         assert _request(f"{base}/sign-in/?next=/people/%3Fname%3DZebedee%26dob%3D2019-03-27") == 200
         assert _request(f"{base}/lookup/?{query}", data=b"nhs_number=9990041814&dob=1990-08-14") == 403  # no CSRF
         assert _request(f"{base}/nowhere/?{query}") == 404
+        # Operators' metrics from the machine itself, added up over the workers (prometheus_client's files).
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:  # noqa: S310 - http://127.0.0.1 only
+            metrics = response.read().decode()
+        assert 'view="web:person-search"' in metrics and 'view="web:sign-in"' in metrics  # routes, not paths
+        assert "/people/" not in metrics and _secrets_in(metrics) == []
+        assert "joinedup_metrics_gauges_failed 1.0" in metrics  # no migrated database here: the scrape still answers
+        assert list((tmp_path / "metrics" / str(port)).glob("*.db"))
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
     access, errors = out.read_text(), err.read_text()
-    requests = [line for line in access.splitlines() if '"GET ' in line or '"POST ' in line]
-    assert len(requests) == 4, access  # each request is logged: method, path, status and its request id
-    assert '"GET /people/ HTTP/1.1" 302' in access and '"POST /lookup/ HTTP/1.1" 403' in access
-    assert all("request_id=" in line and len(line.split("request_id=")[1]) == 32 for line in requests), requests
+    assert "GET /people/" not in access  # gunicorn's access log is off: joinedup logs each request itself
+    lines = [json.loads(line) for line in errors.splitlines() if line.strip()]  # JSON lines, gunicorn's too
+    requests = [line for line in lines if line["logger"] == "joinedup.request"]
+    assert len(requests) == 4, errors  # each request is logged: method, path, route, status and its request id
+    assert {(r["method"], r["path"], r["status"]) for r in requests} >= {("GET", "/people/", 302),
+                                                                          ("POST", "/lookup/", 403)}
+    assert all(len(r["request_id"]) == 32 for r in requests), requests
+    assert any(line["logger"].startswith("gunicorn") for line in lines)  # gunicorn's own log, as JSON
     assert "Forbidden (CSRF cookie not set.): /lookup/" in errors  # the error log is real too
-    lines = (access + errors).splitlines()
-    assert _secrets_in(access + errors) == [], [line for line in lines if _secrets_in(line)]
-    assert "?" not in "".join(requests)
+    assert _secrets_in(access + errors) == [], [line for line in errors.splitlines() if _secrets_in(line)]
+    assert "?" not in "".join(r["path"] + r["message"] for r in requests)

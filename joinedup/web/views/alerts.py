@@ -163,6 +163,7 @@ def alert_detail(request, alert_id):
     forms_by_do = {"act": act_form, "dismiss": dismiss_form, "agree": agree_form, "disagree": disagree_form,
                    "reassign": reassign_form}
     propose = services.needs_agreement(request.user, alert)  # an escalate alert: act and dismiss become proposals
+    conflict = False
     if request.method == "POST":
         try:
             if propose and do in ("act", "dismiss") and forms_by_do[do].is_valid():
@@ -215,6 +216,9 @@ def alert_detail(request, alert_id):
             field, _, message = str(exc).partition(": ")
             form = forms_by_do.get(do, dismiss_form)
             form.add_error(field if form is reassign_form and field in form.fields else None, message or field)
+            if isinstance(exc, services.AlertClosed):  # someone closed it first: 409, and the alert as it is now
+                conflict = True
+                alert = selectors.alert_for_viewer(viewer=request.user, alert_id=alert.pk) or alert
     picture = selectors.alert_picture(alert=alert, viewer=request.user)
     shown = selectors.alerts_shown([alert], viewer=request.user)[alert.pk]
     steps = list(alert.steps.order_by("at", "id"))
@@ -239,4 +243,4 @@ def alert_detail(request, alert_id):
         "back": _landing(request.user),
         "errors": [e for f in forms_by_do.values() for e in f.non_field_errors()],
         "has_errors": any(f.errors for f in forms_by_do.values()),
-    })
+    }, status=409 if conflict else 200)

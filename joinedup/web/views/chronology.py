@@ -27,7 +27,7 @@ from joinedup.casework.relationships import may_allocate, may_make_referral, may
 from joinedup.casework.services import allocation_set, notice_mark_read, partner_lookup_record
 from joinedup.chronology import selectors
 from joinedup.chronology.kinds import kind_choices
-from joinedup.chronology.services import event_mark_significant
+from joinedup.chronology.services import MarkConflict, event_mark_significant
 from joinedup.chronology.summaries import injury_explanations, who_knew_what
 from joinedup.core.time import utc_now
 from joinedup.people.selectors import person_for_viewer, person_in_scope, persons_named_in
@@ -87,6 +87,7 @@ def chronology(request, person_id):
     if merged_from is not None:
         return redirect("web:chronology", person_id=person.pk)
     may_mark = may_mark_significant(request.user, person)
+    conflict, anchor = "", ""
     if request.method == "POST":
         if not may_mark:  # only those working the child's case mark entries (casework.relationships)
             raise Http404
@@ -99,13 +100,17 @@ def chronology(request, person_id):
             record = selectors.source_record(record_pk=mark.cleaned_data["record"])
         if record is None:
             raise Http404
-        event_mark_significant(actor_user=request.user, person=person, record=record,
-                               significant=mark.cleaned_data["significant"], note=request.POST.get("note", ""))
-        messages.success(request, "Marked as significant." if mark.cleaned_data["significant"] else
-                         "No longer marked as significant.")
-        query = request.POST.get("query", "")
-        return redirect(reverse("web:chronology", args=[person.pk]) + (f"?{query}" if query else "")
-                        + (f"#{anchor}" if anchor.replace("-", "").isalnum() else ""))
+        try:
+            event_mark_significant(actor_user=request.user, person=person, record=record,
+                                   significant=mark.cleaned_data["significant"], note=request.POST.get("note", ""))
+        except MarkConflict as exc:  # someone changed it first: 409, with the chronology as it is now (below)
+            conflict = exc.message
+        else:
+            messages.success(request, "Marked as significant." if mark.cleaned_data["significant"] else
+                             "No longer marked as significant.")
+            query = request.POST.get("query", "")
+            return redirect(reverse("web:chronology", args=[person.pk]) + (f"?{query}" if query else "")
+                            + (f"#{anchor}" if anchor.replace("-", "").isalnum() else ""))
     household = request.GET.get("household") == "on"
     full = selectors.chronology_for(person=person, viewer=request.user, household=household)
     kinds_present = {e.kind for e in full.all_events}
@@ -187,7 +192,8 @@ def chronology(request, person_id):
         **child_cases(request.user, person),
         "filtered": form.is_bound and form.is_valid() and any(
             v for k, v in form.cleaned_data.items() if k not in ("household", "sort")),
-    })
+        "conflict": conflict, "conflict_anchor": anchor if conflict and anchor.replace("-", "").isalnum() else "",
+    }, status=409 if conflict else 200)
 
 
 def _on_this_page(at, first, next_first, page: int, *, newest: bool) -> bool:

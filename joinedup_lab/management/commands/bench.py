@@ -7,7 +7,8 @@ Each benchmark lives with the code it measures; this command only parses argumen
 (joinedup_lab.benches.chronology), `frontdoor` (joinedup_lab.benches.frontdoor), `contact-time` (joinedup_lab.benches.contact_time,
 a browser script), `dashboard` (joinedup_lab.benches.dashboard), `visit-time` (joinedup_lab.benches.visit_time, a browser
 script on a phone-sized screen), `access` (joinedup_lab.benches.access: leaks and audit coverage). `alerts` (joinedup_lab.benches.alerts; this command hands it the simulator, which alerts may not import). `returns`
-(joinedup_lab.benches.returns: the three statutory returns' time and peak memory).
+(joinedup_lab.benches.returns: the three statutory returns' time and peak memory). `crash` (joinedup_lab.benches.crash:
+acknowledged records after the server, PostgreSQL or a file ingest is killed with SIGKILL).
 """
 
 import json
@@ -133,6 +134,20 @@ class Command(BaseCommand):
         ret.add_argument("--folder", default=None, help="With --produce: where to write the files.")
         ret.add_argument("--json", action="store_true", help=json_help)
 
+        crash = sub.add_parser("crash", help="Kill the server, PostgreSQL and a file ingest with SIGKILL at random moments "
+                                             "while records arrive: acknowledged records lost, duplicated or without "
+                                             "their audit row (target 0).")
+        crash.add_argument("--trials", type=int, default=1000, help="Kills of each kind on each database.")
+        crash.add_argument("--seed", type=int, default=1)
+        crash.add_argument("--kinds", default="server,postgresql,ingest",
+                           help="Comma-separated: server, postgresql (PostgreSQL only), ingest.")
+        crash.add_argument("--sqlite-only", action="store_true", help="Skip PostgreSQL.")
+        crash.add_argument("--here", action="store_true", help="Act on DATABASE_URL's database; used by the bench itself.")
+        crash.add_argument("--setup", action="store_true", help="With --here: make the sending agency and its token.")
+        crash.add_argument("--verify", default=None, metavar="FILE",
+                           help="With --here: check the acknowledged source record ids in FILE (a JSON list).")
+        crash.add_argument("--json", action="store_true", help=json_help)
+
         timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
                                                      "fields, keystrokes and seconds.")
         timing.add_argument("--json", action="store_true", help=json_help)
@@ -211,6 +226,8 @@ class Command(BaseCommand):
                                           out=self.stderr)
         elif name == "returns":
             result = self._returns(options)
+        elif name == "crash":
+            result = self._crash(options)
         elif name == "visit-time":
             from joinedup_lab.benches import visit_time as bench_visit_time
 
@@ -226,6 +243,28 @@ class Command(BaseCommand):
                 persons=options["persons"], samples=options["samples"], seed=options["seed"], out=self.stderr
             )
         self.stdout.write(json.dumps(result, sort_keys=True))
+
+    def _crash(self, options) -> dict:
+        from pathlib import Path
+
+        from django.core.management.base import CommandError
+
+        from joinedup_lab.benches import crash as bench_crash
+
+        if options["here"]:
+            if options["setup"]:
+                return bench_crash.setup_here()
+            if options["verify"]:
+                return bench_crash.verify_here(json.loads(Path(options["verify"]).read_text()))
+            raise CommandError("--here: give --setup or --verify FILE")
+        kinds = tuple(k.strip() for k in options["kinds"].split(",") if k.strip())
+        unknown = sorted(set(kinds) - set(bench_crash.KINDS))
+        if unknown or not kinds:
+            raise CommandError(f"--kinds: expected some of {', '.join(bench_crash.KINDS)}, got {options['kinds']!r}")
+        if options["trials"] < 1:
+            raise CommandError("--trials: must be 1 or more")
+        return bench_crash.run(trials=options["trials"], seed=options["seed"], kinds=kinds,
+                               postgresql=not options["sqlite_only"], out=self.stderr)
 
     def _returns(self, options) -> dict:
         import datetime as dt

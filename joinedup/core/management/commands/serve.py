@@ -17,14 +17,24 @@ def control_socket_path(port: int) -> Path:
     return Path(settings.VAR_DIR) / f"gunicorn-{port}.ctl"
 
 
+def metrics_directory(port: int) -> Path:
+    """Where the workers of a server on this port keep their operators' metrics (prometheus_client's multiprocess
+    mode; `PROMETHEUS_MULTIPROC_DIR` chooses another)."""
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    return Path(chosen) if chosen else Path(settings.VAR_DIR) / "metrics" / str(port)
+
+
 def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
     """The command line `joinedup serve` runs gunicorn with (tests start the same to try it)."""
     return [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+        "--bind", f"{host}:{port}", "--workers", str(workers),
         "--control-socket", str(control_socket_path(port)),
-        # No personal data in any log line: the access log without query strings or Referer, and both logs
-        # through joinedup's SafeFormatter (joinedup.core.logging).
+        # Server hooks: a worker that exits is marked dead in the operators' metrics (joinedup.core.metrics).
+        "--config", "python:joinedup.core.gunicorn_hooks",
+        # No personal data in any log line: gunicorn's log through joinedup's formatter (joinedup.core.logging).
+        # joinedup logs each request's line itself, so gunicorn's access log stays off; turned on (GUNICORN_CMD_ARGS),
+        # it has no query strings or Referer.
         "--access-logformat", ACCESS_LOG_FORMAT, "--logger-class", "joinedup.core.gunicorn_logging.SafeGunicornLogger",
         "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # Request lines up to gunicorn's largest limit (8,190 bytes), so that an address too long for a page
@@ -54,4 +64,11 @@ class Command(BaseCommand):
         sys.stdout.flush()
         argv = gunicorn_argv(host=host, port=port, workers=workers)
         control_socket_path(port).parent.mkdir(parents=True, exist_ok=True)
+        # Operators' metrics from every worker (docs/operations.md, "Metrics"): a directory of their own, emptied
+        # of a previous server's values, named to the workers before they start.
+        metrics = metrics_directory(port)
+        metrics.mkdir(parents=True, exist_ok=True)
+        for stale in metrics.glob("*.db"):
+            stale.unlink()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
