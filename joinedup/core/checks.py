@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core import checks
-from django.db import connections
+from django.db import DatabaseError, connections
 
 # Settings whose "off" value lets PostgreSQL acknowledge a commit it has not made durable.
 DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
@@ -67,7 +67,16 @@ def check_database_durability(app_configs=None, databases=None, **kwargs) -> lis
     errors = []
     for alias in databases or ["default"]:
         connection = connections[alias]
-        values = read_durability_settings(connection)
+        try:
+            values = read_durability_settings(connection)
+        except DatabaseError as exc:  # e.g. the embedded file's folder missing: say so, not a traceback
+            where = connection.settings_dict.get("NAME", "") if connection.vendor == "sqlite" else alias
+            errors.append(checks.Error(
+                f"the database could not be opened ({type(exc).__name__}): {where}",
+                hint="Check that it is running and reachable; for the embedded database, that its folder exists "
+                     "and joinedup may write to it (JOINEDUP_VAR_DIR).",
+                id="joinedup.E003"))
+            continue
         if connection.vendor == "postgresql":
             errors.extend(postgresql_durability_errors(values, alias))
         elif connection.vendor == "sqlite":

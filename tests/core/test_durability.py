@@ -61,3 +61,24 @@ def test_sqlite_connection_is_opened_durably():
     assert connection.transaction_mode == "IMMEDIATE"
     with override_settings(JOINEDUP_ENVIRONMENT="production"):
         assert check_database_durability(databases=["default"]) == []
+
+
+def test_an_embedded_database_whose_folder_is_missing_is_named_not_a_traceback(tmp_path):
+    """Production on the embedded file (JOINEDUP_EMBEDDED=1) with no var/ folder: `check --deploy` names the file and
+    the folder to make, as a system check error, instead of crashing with sqlite3's traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    missing = tmp_path / "no-such-var"
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "JOINEDUP_ENV": "production",
+           "DJANGO_SETTINGS_MODULE": "config.settings.production", "JOINEDUP_EMBEDDED": "1",
+           "JOINEDUP_VAR_DIR": str(missing), "SECRET_KEY": "k" * 30 + "abcdefghijklmnopqrstuvwxyz",
+           "ALLOWED_HOSTS": "joinedup.example.org"}
+    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "check", "--deploy"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "joinedup.E003" in done.stderr and str(missing / "joinedup.sqlite3") in done.stderr
+    assert "Traceback" not in done.stderr and not missing.exists()
