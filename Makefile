@@ -73,7 +73,7 @@ demo: setup
 	@echo
 	@$(JOINEDUP) demo-users
 	@echo
-	@$(JOINEDUP) serve --host 127.0.0.1 --port 8000
+	@$(JOINEDUP) serve --host 127.0.0.1 --port 8000 --with-worker
 
 .PHONY: demo-database demo-simulated
 demo-database:

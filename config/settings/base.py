@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "joinedup.returns",
     "joinedup.api",
     "joinedup.web",
+    # Background work and schedules (ADR 0017): django-tasks (Django 6's task framework, backported) with its
+    # database backend; `joinedup worker` runs them.
+    "django_tasks",
+    "django_tasks_db",
+    "joinedup.jobs",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +307,31 @@ try:
     parse_rate(JOINEDUP_API_RATE)
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
+# The task queue (ADR 0017): matching and alert evaluation after records arrive, linking after a file load, and the
+# schedule, run by `joinedup worker` from the database (SQLite or PostgreSQL: no other server to run).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The schedule the worker keeps: each job's task and how many minutes apart (0: off). Minutes can be set by
+# JOINEDUP_SCHEDULE, e.g. "alerts.run_scheduled=30,audit.verify_chain=0".
+JOINEDUP_SCHEDULE = {
+    "alerts.run_scheduled": {"task": "joinedup.alerts.tasks.run_scheduled", "every_minutes": 15},  # and escalation
+    "people.link_if_needed": {"task": "joinedup.people.tasks.link_if_needed", "every_minutes": 10},
+    "audit.verify_chain": {"task": "joinedup.audit.tasks.verify_chain", "every_minutes": 1440},
+}
+for _item in env_list("JOINEDUP_SCHEDULE"):
+    _name, _, _minutes = _item.partition("=")
+    if _name.strip() not in JOINEDUP_SCHEDULE:
+        raise ImproperlyConfigured(f"JOINEDUP_SCHEDULE: no job {_name.strip()!r}; the jobs are "
+                                   f"{', '.join(JOINEDUP_SCHEDULE)}")
+    try:
+        JOINEDUP_SCHEDULE[_name.strip()]["every_minutes"] = float(_minutes)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"JOINEDUP_SCHEDULE: {_item!r} is not NAME=MINUTES") from exc
+# A worker that has not said it is alive for this long is gone (/readyz, when it needs a worker).
+JOINEDUP_WORKER_STALE_SECONDS = 60
+JOINEDUP_READY_NEEDS_WORKER = env_bool("JOINEDUP_READY_NEEDS_WORKER", False)
+# A file load queues a linkage run for the worker when it ends (`joinedup ingest --link-follows` does not).
+JOINEDUP_LINK_AFTER_FILE_INGEST = True
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "joinedup API",
     "DESCRIPTION": "Versioned REST API of joinedup. Every read of personal data is audited.",

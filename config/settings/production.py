@@ -43,6 +43,8 @@ if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name hosts; '*' is refused in production.")
 
 DEBUG = False
+# /readyz answers 503 unless a `joinedup worker` said it was alive in the last minute (ADR 0017).
+JOINEDUP_READY_NEEDS_WORKER = env_bool("JOINEDUP_READY_NEEDS_WORKER", True)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # TLS is terminated in front of joinedup; tell Django which header the proxy sets.

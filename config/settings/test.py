@@ -23,5 +23,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Tasks run at once when queued (in the ingest transaction, where the database backend would write the task's row):
+# a test sees what the worker would do, in the same order. tests/jobs runs the database backend and the worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A file load does not queue a linkage run: tests link when they mean to (tests/jobs checks the queuing).
+JOINEDUP_LINK_AFTER_FILE_INGEST = False
 
 INSTALLED_APPS = [*INSTALLED_APPS, *LAB_APPS]  # noqa: F405 - the lab: simulator, benchmarks, demo (development only)

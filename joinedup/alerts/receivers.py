@@ -1,10 +1,12 @@
 """Alerts on arrival: when records have been attached to people, evaluate the children they touch.
 
-Records received through the API are matched online inside the ingest transaction, and so are their
-alerts: an alert is visible as soon as the record is accepted. A failure here is logged and does not
-refuse the records (the evaluation runs in a savepoint; the schedule and the next arrival retry).
-A correction received through the API that no longer names someone (a withdrawn mention) re-evaluates
-the people it used to name, so an alert resting on it is updated or closed. After a batch linkage run
+Records received through the API are matched by the worker after the ingest commits (`people.tasks`), and their
+alerts are judged in the same task: an alert is visible once the worker has run it (well under a second on a
+steady arrival rate: `joinedup bench arrival`). A failure here is logged and does not undo the matching (the
+evaluation runs in a savepoint; the schedule and the next arrival retry).
+A correction received through the API that no longer names someone (a withdrawn mention) queues the people it
+used to name to be judged again (`alerts.tasks.evaluate_mentions`), so an alert resting on it is updated or
+closed. After a batch linkage run
 (`joinedup link`, after a file load) the children whose links changed are evaluated one transaction
 each, with progress. When the sender names the mentions that arrived (`mention_ids`), each record is judged
 at its own day and a back-dated record does not raise a time-based rule at the wall clock
@@ -58,14 +60,7 @@ def evaluate_amended(sender, *, amended_mention_ids=(), via, **kwargs):
 
 
 def _evaluate_people_of(mention_ids, *, arrived: bool, what: str) -> None:
-    from joinedup.alerts.services import alerts_evaluate_people
-    from joinedup.people.models import MentionLink
+    """Queued in the ingest transaction (`alerts.tasks.evaluate_mentions`); the worker judges them after the commit."""
+    from joinedup.alerts.tasks import evaluate_mentions
 
-    try:
-        with transaction.atomic():
-            people = set(MentionLink.objects.filter(mention_id__in=list(mention_ids), person__isnull=False)
-                         .values_list("person_id", flat=True))
-            if people:
-                alerts_evaluate_people(person_ids=people, arrived_mention_ids=list(mention_ids) if arrived else None)
-    except Exception:
-        logger.exception("alerts: evaluation after %s failed", what)
+    evaluate_mentions.enqueue(list(mention_ids), arrived)

@@ -2,7 +2,8 @@
 
 `/healthz`: the process is up and answering (no database). `/readyz`: this instance can do its work — the
 database answers and takes writes (PostgreSQL: not a read-only replica or standby; SQLite: the write lock can be
-taken, as any write takes it) and every migration is applied. Both answer JSON, never personal data, whatever
+taken, as any write takes it), every migration is applied, and (in production, `JOINEDUP_READY_NEEDS_WORKER`) a
+`joinedup worker` said it was alive within `JOINEDUP_WORKER_STALE_SECONDS`. Both answer JSON, never personal data, whatever
 the Host header (a probe often calls by address) and over plain HTTP (TLS ends at the proxy in front); neither is
 audited or logged as a page. 200 when well, 503 with the failing check named when not.
 """
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +59,32 @@ def _migrations() -> str | None:
     return None
 
 
+def _worker() -> str | None:
+    """None when a `joinedup worker` said it was alive lately (the jobs app's heartbeat; ADR 0017)."""
+    from django.apps import apps
+
+    heartbeat = apps.get_model("jobs", "WorkerHeartbeat")  # the app above core, by name
+    try:
+        newest = heartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    except DatabaseError:
+        return "the worker's heartbeat could not be read"
+    stale = settings.JOINEDUP_WORKER_STALE_SECONDS
+    if newest is None:
+        return "no worker has started (run `joinedup worker`)"
+    if (timezone.now() - newest).total_seconds() > stale:
+        return f"no worker heartbeat in the last {stale:g} s (run `joinedup worker`)"
+    return None
+
+
 def ready() -> tuple[bool, dict[str, str]]:
     database = _database()
     migrations = _migrations() if database is None else "not checked: no database"
     checks = {"database": database or "answers and takes writes", "migrations": migrations or "all applied"}
-    return database is None and migrations is None, checks
+    worker = None
+    if settings.JOINEDUP_READY_NEEDS_WORKER:
+        worker = _worker() if database is None and migrations is None else "not checked"
+        checks["worker"] = worker or "heartbeat fresh"
+    return database is None and migrations is None and worker is None, checks
 
 
 class HealthMiddleware:

@@ -12,8 +12,13 @@ are written, with keyword arguments:
 - `actor`: the `ActorRef` receiving the records.
 
 A receiver that raises rolls the whole batch back, so receivers must be quick and reliable.
+
+`file_ingest_finished` is sent by `joinedup ingest` when a run has stored what it could, outside any transaction,
+with `mentions_written` (how many mentions it wrote or changed) and `link_follows` (the caller links next itself,
+as `make demo` does): the people app queues a linkage run for the worker.
 """
 
 from django.dispatch import Signal
 
 mentions_ingested = Signal()
+file_ingest_finished = Signal()

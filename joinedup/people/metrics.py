@@ -1,5 +1,5 @@
 """The people app's gauges for operators' metrics (`joinedup.core.metrics`, docs/operations.md "Metrics"): the
-identity work waiting, read from the database at each scrape. joinedup has no task queue; these are its queues."""
+identity work waiting, read from the database at each scrape (the task queue's own gauges: `jobs.metrics`)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def identity_work_gauges() -> Iterator[GaugeMetricFamily]:
     awaiting = Mention.objects.filter(withdrawn=False, link__isnull=True).aggregate(
         n=Count("pk"), oldest=Min("record__current__received_at"))
     yield GaugeMetricFamily("joinedup_mentions_awaiting_linkage",
-                            "People named in current records whom no linkage has placed yet (records loaded from "
-                            "files wait for `joinedup link`; records sent to the API are matched as they arrive).",
+                            "People named in current records whom no linkage has placed yet (the worker links what "
+                            "files load, and matches what the API receives, as it runs those tasks).",
                             value=awaiting["n"])
     yield GaugeMetricFamily("joinedup_mentions_awaiting_linkage_oldest_age_seconds",
                             "How long ago the oldest record with a mention awaiting linkage was received (0: none).",

@@ -35,6 +35,7 @@ from joinedup.audit.services import audit_event_record
 from joinedup.core.actor import ActorRef
 from joinedup.core.time import utc_now
 from joinedup.returns import annex_a as annex
+from joinedup.returns import annex_a_check
 from joinedup.returns.models import ReturnFailure, ReturnRun
 from joinedup.returns.services import ReturnRefused, produce
 from joinedup.returns.source import Year, adopter_journeys, collection_paused, facts_for
@@ -203,6 +204,9 @@ def run_execute(run: ReturnRun, *, user) -> ReturnRun:
             children = len(made.annex.children)
             detail = _annex_detail(made)
             summary["rows"] = detail["rows"]
+            progress("Checking the workbook's lists, columns and codes", 90, force=True)
+            problems = annex_a_check.check(made.content, on=run.on)  # no public Annex A validator: joinedup's own
+            summary.update(checked=True, problems=len(problems), return_level=[str(p) for p in problems[:20]])
         else:
             produced = produce(run.kind, Year(run.year), progress=progress)
             progress("Writing the file", 82, force=True)

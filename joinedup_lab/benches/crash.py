@@ -142,12 +142,12 @@ def _here(env: dict[str, str], *args: str) -> dict[str, Any]:
 class Server:
     """gunicorn as `joinedup serve` runs it, in its own process group (so SIGKILL takes the master and workers)."""
 
-    def __init__(self, env: dict[str, str], folder: Path):
+    def __init__(self, env: dict[str, str], folder: Path, workers: int = 1):
         from joinedup.core.management.commands.serve import gunicorn_argv
 
         self.port = free_port()
         self.env = env
-        self.argv = gunicorn_argv(host="127.0.0.1", port=self.port, workers=1)  # one worker: quicker to restart
+        self.argv = gunicorn_argv(host="127.0.0.1", port=self.port, workers=workers)  # crash: one, quicker to restart
         self.log = folder / "gunicorn.log"
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"

@@ -81,12 +81,14 @@ html = page.content.decode()
 css = re.search(r'href="(/static/[^"]+\.css)"', html)
 sheet = c.get(css.group(1), HTTP_HOST=settings.ALLOWED_HOSTS[0], secure=True) if css else None
 from joinedup.ingest.models import SourceRecord
+from joinedup.jobs.models import WorkerHeartbeat
 out.update(
     health=[health.status_code, health.json()], ready=[ready.status_code, ready.json()],
     plain=[plain.status_code, plain.get("Location", "")], page=page.status_code, service=settings.JOINEDUP_SERVICE_NAME,
     title=re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip(), css=css and css.group(1),
     sheet=sheet and [sheet.status_code, sheet["Content-Type"], sheet.get("Cache-Control", "")],
     hsts=page.get("Strict-Transport-Security", ""), records=SourceRecord.objects.count(),
+    workers=WorkerHeartbeat.objects.count(),
 )
 print(json.dumps(out))
 """
@@ -159,10 +161,14 @@ def test_app_txt_alone_runs_the_product_check_deploy_migrate_ingest_and_pages(tm
     assert "System check identified no issues (0 silenced)." in checked.stdout + checked.stderr
     run(*joinedup, "migrate", "--no-input", "-v", "0")
     run(*joinedup, "collectstatic", "--no-input", "-v", "0")
-    ingested = run(*joinedup, "ingest", "--register-agencies", "--no-progress", "--json", str(folder))
+    # (--link-follows: six records are too few to train a linkage model on; the worker's own tests queue links.)
+    ingested = run(*joinedup, "ingest", "--register-agencies", "--link-follows", "--no-progress", "--json",
+                   str(folder))
     summary = json.loads(ingested.stdout.strip().splitlines()[-1])
     assert (summary["records"], summary["created"], summary["refused"]) == (records, records, 0), ingested.stdout
     assert records >= 5
+    # The worker (ADR 0017) from app.txt alone: its heartbeat makes /readyz ready.
+    run(*joinedup, "worker", "--once", "--no-schedule")
 
     seen = json.loads(run("-c", PROBE, timeout=240).stdout.strip().splitlines()[-1])
     assert seen["absent"] == [], "the lab, the tests or pytest were importable beside the product"
@@ -182,3 +188,4 @@ def test_app_txt_alone_runs_the_product_check_deploy_migrate_ingest_and_pages(tm
     assert seen["css"] and seen["css"] != "/static/build/app.css"  # collectstatic's manifest: a hashed name
     assert seen["sheet"][0] == 200 and seen["sheet"][1].startswith("text/css") and "immutable" in seen["sheet"][2]
     assert seen["records"] == records
+    assert seen["workers"] == 1

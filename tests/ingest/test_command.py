@@ -42,7 +42,7 @@ def test_a_simulated_authority_loads_and_reloads_unchanged(small_authority):
     assert SourceRecordVersion.objects.count() == versions
     mentions = Mention.objects.count()
     assert mentions == sum(len(r["mentions"]) for r in records if r["version"] == 1)  # later versions keep them
-    assert f"{mentions:,} mentions await linkage: run `joinedup link`" in report
+    assert f"{mentions:,} mentions await linkage: queued for the worker (`joinedup worker`), or run `joinedup link` now" in report
     assert f"{len(keys):,} created, {versions - len(keys):,} new versions, 0 unchanged, 0 refused" in report
     for a in agencies(out):
         assert f"agencies/{a['id']}/" in report  # one summary per file

@@ -92,6 +92,8 @@ def test_a_return_produced_from_the_page_is_polled_downloaded_and_audited(staff,
     xlsx = perf.get(f"/returns/runs/{run}/download/")
     assert xlsx["Content-Disposition"].endswith('annex-a-2026-03-27.xlsx"')
     assert b"".join(xlsx.streaming_content)[:2] == b"PK"
+    page = perf.get(where).content.decode()  # joinedup's own structure check ran on it (no public validator)
+    assert "Structure check" in page and "no problems" in page
     # another authority's performance team does not see these runs
     assert sign_in(Client(), staff[Role.HEAD_OF_SERVICE]).get(where).status_code == 404
 

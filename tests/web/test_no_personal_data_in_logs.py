@@ -284,7 +284,7 @@ def test_serve_logs_no_query_string_referer_or_identifier(tmp_path):
             metrics = response.read().decode()
         assert 'view="web:person-search"' in metrics and 'view="web:sign-in"' in metrics  # routes, not paths
         assert "/people/" not in metrics and _secrets_in(metrics) == []
-        assert "joinedup_metrics_gauges_failed 1.0" in metrics  # no migrated database here: the scrape still answers
+        assert "joinedup_metrics_gauges_failed 2.0" in metrics  # no migrated database: the identity and queue gauges fail, the scrape still answers
         assert list((tmp_path / "metrics" / str(port)).glob("*.db"))
     finally:
         os.killpg(server.pid, 15)

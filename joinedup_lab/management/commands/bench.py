@@ -8,7 +8,8 @@ Each benchmark lives with the code it measures; this command only parses argumen
 a browser script), `dashboard` (joinedup_lab.benches.dashboard), `visit-time` (joinedup_lab.benches.visit_time, a browser
 script on a phone-sized screen), `access` (joinedup_lab.benches.access: leaks and audit coverage). `alerts` (joinedup_lab.benches.alerts; this command hands it the simulator, which alerts may not import). `returns`
 (joinedup_lab.benches.returns: the three statutory returns' time and peak memory). `crash` (joinedup_lab.benches.crash:
-acknowledged records after the server, PostgreSQL or a file ingest is killed with SIGKILL).
+acknowledged records after the server, PostgreSQL or a file ingest is killed with SIGKILL), `arrival`
+(joinedup_lab.benches.arrival: records through the API and the worker at a steady rate, request and alert latency).
 """
 
 import json
@@ -148,6 +149,17 @@ class Command(BaseCommand):
                            help="With --here: check the acknowledged source record ids in FILE (a JSON list).")
         crash.add_argument("--json", action="store_true", help=json_help)
 
+        arrival = sub.add_parser("arrival", help="Records posted to the API at a steady rate with the worker running: "
+                                                 "request p95, record-to-alert p95, and how fast the queue drains.")
+        arrival.add_argument("--rate", type=float, default=5.0, help="Records a second (default 5).")
+        arrival.add_argument("--seconds", type=float, default=60.0, help="How long they arrive (default 60).")
+        arrival.add_argument("--children", type=int, default=2000,
+                             help="The simulated authority loaded first (default 2,000 children, one year).")
+        arrival.add_argument("--backlog", type=int, default=300, help="Records queued with the worker stopped.")
+        arrival.add_argument("--seed", type=int, default=1)
+        arrival.add_argument("--postgresql", action="store_true", help="Also on a throwaway PostgreSQL.")
+        arrival.add_argument("--json", action="store_true", help=json_help)
+
         timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
                                                      "fields, keystrokes and seconds.")
         timing.add_argument("--json", action="store_true", help=json_help)
@@ -228,6 +240,16 @@ class Command(BaseCommand):
             result = self._returns(options)
         elif name == "crash":
             result = self._crash(options)
+        elif name == "arrival":
+            from django.core.management.base import CommandError
+
+            from joinedup_lab.benches import arrival as bench_arrival
+
+            if options["rate"] <= 0 or options["seconds"] <= 0 or options["children"] < 1 or options["backlog"] < 1:
+                raise CommandError("--rate, --seconds, --children and --backlog must be more than 0")
+            result = bench_arrival.run(children=options["children"], rate=options["rate"], seconds=options["seconds"],
+                                       backlog=options["backlog"], seed=options["seed"],
+                                       postgresql=options["postgresql"], out=self.stderr)
         elif name == "visit-time":
             from joinedup_lab.benches import visit_time as bench_visit_time
 

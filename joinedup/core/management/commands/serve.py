@@ -1,6 +1,7 @@
 """`joinedup serve`: check, then serve with gunicorn (production-shaped, also for the demo)."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,8 +51,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--with-worker", action="store_true",
+                            help="Also run `joinedup worker` (background work and the schedule) beside the server, "
+                                 "stopping with it (as `make demo` does; a deployment runs the worker as its own "
+                                 "service).")
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, with_worker=False, **options):
         production = settings.JOINEDUP_ENVIRONMENT == "production"
         try:
             call_command("check", deploy=production, databases=["default"], fail_level="ERROR")
@@ -71,4 +76,8 @@ class Command(BaseCommand):
         for stale in metrics.glob("*.db"):
             stale.unlink()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        if with_worker:  # its parent is this process, which becomes gunicorn: it stops when gunicorn does
+            subprocess.Popen([sys.executable, "-m", "joinedup.cli", "worker", "--quiet", "--with-parent"])
+            self.stdout.write("Background work: `joinedup worker` runs beside the server.")
+            sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn

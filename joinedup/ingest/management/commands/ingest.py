@@ -28,6 +28,7 @@ from joinedup.core.actor import ActorRef
 from joinedup.ingest.pipeline import Preparer
 from joinedup.ingest.readers import count_lines, record_files
 from joinedup.ingest.services import STATUSES, VIA_FILE, Outcome, records_ingest
+from joinedup.ingest.signals import file_ingest_finished
 
 INGEST_ACTOR = ActorRef.system("ingest")
 # One process prepares while this one stores: on 2 cores 1.1× (PostgreSQL) to 1.5× (SQLite) a thread's speed.
@@ -123,12 +124,15 @@ class Command(BaseCommand):
             f"Total: {records:,} records from {files_read} file(s) in {seconds:.1f} s ({rate:,.0f} records/s): "
             + ", ".join(f"{totals[s]:,} {LABELS[s]}" for s in STATUSES)
         )
+        file_ingest_finished.send(sender=self.__class__, mentions_written=mentions,
+                                  link_follows=bool(options["link_follows"]))
         if not mentions:
             self.stdout.write("No new mentions: nothing to link.")
         elif options["link_follows"]:
             self.stdout.write(f"{mentions:,} mentions to link next.")
         else:
-            self.stdout.write(f"{mentions:,} mentions await linkage: run `joinedup link`")
+            self.stdout.write(f"{mentions:,} mentions await linkage: queued for the worker (`joinedup worker`), "
+                              "or run `joinedup link` now")
         if options["json"]:
             # This process's peak plus the largest worker's (both run at once): an upper bound.
             rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
