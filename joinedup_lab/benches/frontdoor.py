@@ -281,7 +281,9 @@ def _record(agency: str, srid: str, kind: str, mentions: list[dict], detail: dic
 
 
 def _day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
-    return start + dt.timedelta(days=rng.randrange(max(1, (end - start).days + 1)))
+    """A day from `start` to `end`; `end` when `start` is later (a parent who turns 16 after the day the authority is
+    made), never a day in the future, which ingest refuses. The draw is the same either way, so nothing else moves."""
+    return min(start + dt.timedelta(days=rng.randrange(max(1, (end - start).days + 1))), end)
 
 
 def _at(day: dt.date, rng: random.Random, first: int = 8, last: int = 19) -> dt.datetime:

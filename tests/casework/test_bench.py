@@ -31,6 +31,18 @@ def test_the_authority_has_the_children_asked_for_in_families():
     assert all(pop.dob[n] <= NOW.date() and (NOW.date() - pop.dob[n]).days < 18 * 366 for n in kids)
 
 
+def test_no_agency_record_is_of_a_day_after_the_authority_is_made():
+    """Ingest refuses a record of something that has not happened yet (issue 18): the bench's authority, built for
+    70,000 children, once held GP registrations of parents who turn 16 after today, and stopped its build."""
+    rng = random.Random(7)  # a seed whose families include a parent who turns 16 after today (the old code's failure)
+    pop = bench.population(3000, NOW.date(), rng)
+    days = [r.get("occurred_on") or r["occurred_at"][:10] for batch in bench.universal_records(pop, NOW.date(), rng)
+            for r in batch]
+    assert days and max(days) <= (NOW.date() - dt.timedelta(days=1)).isoformat()
+    assert bench._day_between(random.Random(1), NOW.date(), NOW.date() - dt.timedelta(days=1)) == (
+        NOW.date() - dt.timedelta(days=1))
+
+
 def test_every_casework_record_is_placed_by_the_fold_and_the_open_contacts_are_as_asked():
     _pop, cw = _made()
     latest = {}
