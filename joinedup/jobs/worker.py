@@ -1,7 +1,8 @@
 """`joinedup worker`: runs the task queue (django-tasks' database backend, `django_tasks_db`) and the schedule.
 
-One loop, every `interval` seconds (0.2 by default): say it is alive (`WorkerHeartbeat`, every 5 s; /readyz reads
-it), queue every scheduled job that is due (`JOINEDUP_SCHEDULE`: each job's task and how many minutes apart; a job
+A thread says the worker is alive every 5 s (`WorkerHeartbeat`; /readyz reads it), in its own connection, so a
+long task (a linkage run of minutes) does not make the worker look dead. One loop, every `interval` seconds (0.2 by
+default): queue every scheduled job that is due (`JOINEDUP_SCHEDULE`: each job's task and how many minutes apart; a job
 is claimed by a conditional update, so with several workers each run is queued once), then run every ready task,
 oldest first, each claimed so no two workers run it. SIGTERM or SIGINT lets the task in hand finish, then stops.
 
@@ -17,11 +18,12 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils.module_loading import import_string
 
 from joinedup.core.time import utc_now
@@ -60,6 +62,25 @@ def heartbeat(worker_id: str, started_at: dt.datetime) -> None:
     now = utc_now()
     WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={
         "host": socket.gethostname()[:255], "pid": os.getpid(), "started_at": started_at, "seen_at": now})
+
+
+class Heartbeat(threading.Thread):
+    """Writes the worker's heartbeat every `HEARTBEAT_SECONDS` until stopped, whatever the loop is running."""
+
+    def __init__(self, worker_id: str, started: dt.datetime):
+        super().__init__(name="joinedup-worker-heartbeat", daemon=True)
+        self.worker_id, self.started = worker_id, started
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_SECONDS):
+                try:
+                    heartbeat(self.worker_id, self.started)
+                except DatabaseError as exc:  # the database is away: /readyz says so; try again next time
+                    logger.warning("worker heartbeat not written: %s", type(exc).__name__)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def fresh_heartbeat(*, within_seconds: float | None = None) -> bool:
@@ -102,13 +123,26 @@ def run_worker(*, interval: float = 0.2, once: bool = False, with_schedule: bool
     jobs = ", ".join(f"{name} every {float(job['every_minutes']):g} min" for name, job in schedule().items())
     say(f"joinedup worker {worker_id}: tasks every {interval:g} s; "
         + (f"schedule: {jobs or 'nothing'}" if with_schedule else "no schedule"))
-    beat = checked = 0.0
+    heartbeat(worker_id, started)
+    beating = None
+    if not once:
+        beating = Heartbeat(worker_id, started)
+        beating.start()
+    try:
+        _loop(worker_id, interval=interval, once=once, with_schedule=with_schedule, parent_pid=parent_pid, say=say,
+              stopping=lambda: stopping)
+    finally:
+        if beating is not None:
+            beating.stopped.set()
+            beating.join(timeout=10)
+
+
+def _loop(worker_id: str, *, interval: float, once: bool, with_schedule: bool, parent_pid: int | None,
+          say: Callable[[str], None], stopping: Callable[[], bool]) -> None:
+    checked = 0.0
     while True:
         close_old_connections()
         now = time.monotonic()
-        if once or now - beat >= HEARTBEAT_SECONDS:
-            heartbeat(worker_id, started)
-            beat = now
         if with_schedule and (once or now - checked >= SCHEDULE_CHECK_SECONDS):
             for name in enqueue_due(worker_id=worker_id):
                 say(f"queued {name}")
@@ -116,8 +150,8 @@ def run_worker(*, interval: float = 0.2, once: bool = False, with_schedule: bool
         ran = run_ready_tasks(worker_id)
         if ran:
             logger.info("worker ran %d task(s)", ran)
-        if once or stopping or (parent_pid is not None and os.getppid() != parent_pid):
+        if once or stopping() or (parent_pid is not None and os.getppid() != parent_pid):
             return
         time.sleep(interval)
-        if stopping:
+        if stopping():
             return

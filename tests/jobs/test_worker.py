@@ -192,6 +192,10 @@ def test_serve_with_worker_runs_a_worker_that_stops_with_the_server(tmp_path):
         with sqlite3.connect(db) as conn:
             return [row[0] for row in conn.execute("SELECT pid FROM jobs_workerheartbeat")]
 
+    def seen() -> str:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT MAX(seen_at) FROM jobs_workerheartbeat").fetchone()[0]
+
     def alive(pid: int) -> bool:
         try:
             os.kill(pid, 0)
@@ -207,6 +211,11 @@ def test_serve_with_worker_runs_a_worker_that_stops_with_the_server(tmp_path):
             time.sleep(0.3)
         [pid] = heartbeats()
         assert alive(pid)
+        first = seen()  # the heartbeat thread beats every 5 s, whatever the loop is doing
+        deadline = time.monotonic() + 30
+        while seen() == first:
+            assert time.monotonic() < deadline, "the heartbeat did not move in 30 s"
+            time.sleep(0.5)
         os.kill(server.pid, signal.SIGTERM)  # gunicorn alone (not its process group): the worker must notice
         server.wait(timeout=60)
         deadline = time.monotonic() + 30
