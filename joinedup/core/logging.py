@@ -155,6 +155,9 @@ def logging_config(level: str = "INFO", fmt: str = "json") -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "axes": {"level": "WARNING"},
+            # The task queue's worker loop (joinedup.jobs.worker) says "starting" and "no more tasks" each poll,
+            # five times a second: its warnings and errors only (a failed task is logged by django-tasks, `django_tasks`).
+            "django_tasks_db": {"level": "WARNING"},
             "django.request": {"level": "ERROR"},
             "django.db.backends": {"filters": ["withhold_sql"]},
             "django.db.backends.schema": {"filters": ["withhold_sql"]},
