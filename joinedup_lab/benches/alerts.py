@@ -24,7 +24,8 @@ What it does, as the product would, without a database:
 5. On each arrival, every child the record touches — children it names and the children living at the
    addresses of everyone it names — is evaluated with every rule; each day at 06:00 UTC the time-based
    rules run for children with an open plan, recent casework, a recent injury or an open alert (the
-   product's schedule). One open alert per rule per child: a finding raises an alert when none is open
+   children the product's schedule picks; `joinedup worker` runs it every 15 minutes, the replay once a day,
+   so a time-based alert may be raised up to a day later than in use, and is counted once either way). One open alert per rule per child: a finding raises an alert when none is open
    and updates the open one only when the finding is about something it never was (`Finding.subjects`: a
    record it never cited, or R5's adult) or its severity rises — the update is shown again and
    audited, and counts as an alert; other changes (evidence ageing out of a window or corroborated, wording)
