@@ -367,7 +367,8 @@ def _prepare(env: dict[str, str], name: str, out: TextIO) -> dict[str, str]:
 
 
 def run(*, trials: int | dict[str, int] = 1000, seed: int = 1, kinds: tuple[str, ...] = KINDS,
-        postgresql: bool = True, file_records: int = FILE_RECORDS, out: TextIO) -> dict[str, Any]:
+        postgresql: bool = True, sqlite: bool = True, file_records: int = FILE_RECORDS,
+        out: TextIO) -> dict[str, Any]:
     """`trials` kills of each kind on each database (or, as a mapping, of each kind named); the figures, and whether
     every target is met."""
     rng = random.Random(seed)
@@ -376,21 +377,23 @@ def run(*, trials: int | dict[str, int] = 1000, seed: int = 1, kinds: tuple[str,
     else:
         count = dict.fromkeys(KINDS, trials)
     databases: dict[str, Any] = {}
-    with _sqlite_database() as (url, folder):
-        env = _env(url)
-        setup = _prepare(env, "SQLite", out)
-        results: dict[str, dict[str, Any]] = {}
-        if "server" in kinds:
-            results["server"] = server_trials(env, folder, setup, count["server"], rng, out, "SQLite")
-        if "ingest" in kinds:
-            results["ingest"] = ingest_trials(env, folder, setup, count["ingest"], rng, out, "SQLite", file_records)
-        databases["sqlite"] = _judge(env, folder, results)
+    if sqlite:
+        with _sqlite_database() as (url, folder):
+            env = _env(url)
+            setup = _prepare(env, "SQLite", out)
+            results: dict[str, dict[str, Any]] = {}
+            if "server" in kinds:
+                results["server"] = server_trials(env, folder, setup, count["server"], rng, out, "SQLite")
+            if "ingest" in kinds:
+                results["ingest"] = ingest_trials(env, folder, setup, count["ingest"], rng, out, "SQLite",
+                                                  file_records)
+            databases["sqlite"] = _judge(env, folder, results)
     if postgresql and postgres_bindir() is not None:
         with throwaway_cluster() as cluster, tempfile.TemporaryDirectory(prefix="bench-crash-pg-") as tmp:
             folder = Path(tmp)
             env = _env(cluster.url)
             setup = _prepare(env, "PostgreSQL", out)
-            results = {}
+            results: dict[str, dict[str, Any]] = {}
             if "server" in kinds:
                 results["server"] = server_trials(env, folder, setup, count["server"], rng, out, "PostgreSQL")
             if "postgresql" in kinds:

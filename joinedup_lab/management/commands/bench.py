@@ -143,6 +143,8 @@ class Command(BaseCommand):
         crash.add_argument("--kinds", default="server,postgresql,ingest",
                            help="Comma-separated: server, postgresql (PostgreSQL only), ingest.")
         crash.add_argument("--sqlite-only", action="store_true", help="Skip PostgreSQL.")
+        crash.add_argument("--postgresql-only", action="store_true",
+                           help="Skip SQLite (to run the two databases as separate processes).")
         crash.add_argument("--here", action="store_true", help="Act on DATABASE_URL's database; used by the bench itself.")
         crash.add_argument("--setup", action="store_true", help="With --here: make the sending agency and its token.")
         crash.add_argument("--verify", default=None, metavar="FILE",
@@ -285,8 +287,11 @@ class Command(BaseCommand):
             raise CommandError(f"--kinds: expected some of {', '.join(bench_crash.KINDS)}, got {options['kinds']!r}")
         if options["trials"] < 1:
             raise CommandError("--trials: must be 1 or more")
+        if options["sqlite_only"] and options["postgresql_only"]:
+            raise CommandError("--sqlite-only and --postgresql-only: give one or neither")
         return bench_crash.run(trials=options["trials"], seed=options["seed"], kinds=kinds,
-                               postgresql=not options["sqlite_only"], out=self.stderr)
+                               postgresql=not options["sqlite_only"], sqlite=not options["postgresql_only"],
+                               out=self.stderr)
 
     def _returns(self, options) -> dict:
         import datetime as dt
