@@ -173,11 +173,11 @@ PLACEMENT_TYPES: dict[str, str] = {
     "R3": "Family centre or mother and baby unit",
     "R5": "Young offender institution or prison",
     "S1": "Residential school",
-    "T0": "Temporary placement (all)",
-    "T1": "Temporary: residential care home",
-    "T2": "Temporary: foster placement",
-    "T3": "Temporary: other",
-    "T4": "Temporary: with parents or others",
+    "T0": "Temporary move of seven days or less (any of T1 to T4)",
+    "T1": "Temporary: a period in hospital",
+    "T2": "Temporary: the child away on holiday",
+    "T3": "Temporary: accommodated while the usual foster carer is on holiday",
+    "T4": "Temporary: seven days or less, for a reason T1 to T3 do not cover",
     "U1": "Foster placement with a relative or friend: long term",
     "U2": "Foster placement with a relative or friend: fostering for adoption or concurrent planning",
     "U3": "Foster placement with a relative or friend: other",
@@ -315,6 +315,24 @@ PREVIOUS_PERMANENCE: dict[str, str] = {
     "P1": "Adoption", "P2": "Special guardianship order",
     "P3": "Residence order or child arrangements order", "Z1": "Not known",
 }
+# Ofsted's ILACS Annex A, list 8 (docs/formats/README.md, "Children in care"): the child's permanence plan as a
+# looked-after review confirmed it, how an independent reviewing officer was in touch between reviews, and the
+# codes of a placement outside England (or confidential) an SSDA903 PL_LA holds instead of an English authority's.
+PERMANENCE_PLANS: dict[str, str] = {
+    "return_to_family": "Return to family", "adoption": "Adoption",
+    "sgo_cao": "Special guardianship or child arrangements order (SGO/CAO)",
+    "supported_living": "Supported living in the community",
+    "long_term_residential": "Long-term residential placement", "long_term_fostering": "Long-term fostering",
+    "other": "Other",
+}
+IRO_CONTACT_TYPES: dict[str, str] = {
+    "visit": "A visit (the child seen in person)", "video_call": "A video call", "phone_call": "A phone call",
+    "letter_or_message": "A letter or message",
+}
+PLACEMENT_LAS_OUTSIDE_ENGLAND: dict[str, str] = {
+    "WAL": "Placed in Wales", "SCO": "Placed in Scotland", "NIR": "Placed in Northern Ireland",
+    "NUK": "Placed outside the UK", "CON": "A confidential placement",
+}
 UPN_UNKNOWN_REASONS: dict[str, str] = {
     "UN1": "The child is adopted", "UN6": "Under 6 and not yet at school", "UN7": "A referral with no further action",
 }
@@ -331,5 +349,6 @@ def detail_code_lists() -> dict[str, dict[str, str]]:
         "conference_type": CONFERENCE_TYPES, "ethnicity": ETHNICITIES, "disabilities": DISABILITIES,
         "participation": REVIEW_PARTICIPATION, "sdq_reason": SDQ_REASONS,
         "reason_placement_change": REASONS_PLACEMENT_CHANGE, "previous_permanence": PREVIOUS_PERMANENCE,
-        "upn_unknown_reason": UPN_UNKNOWN_REASONS,
+        "upn_unknown_reason": UPN_UNKNOWN_REASONS, "permanence_plan": PERMANENCE_PLANS,
+        "contact_type": IRO_CONTACT_TYPES, "placement_la": PLACEMENT_LAS_OUTSIDE_ENGLAND,
     }

@@ -36,6 +36,7 @@ _WORDS = {
     "id": "reference", "ids": "references", "dob": "date of birth", "gbp": "(£)", "nfa": "no further action",
     "icpc": "initial child protection conference", "rcpc": "review child protection conference",
     "s47": "section 47", "s17": "section 17", "asb": "antisocial behaviour", "mh": "mental health",
+    "iro": "IRO",
 }
 
 # Field names as they read inside a sentence ("child seen: yes"); `field_label` capitalises them for a heading.
@@ -84,6 +85,8 @@ FIELD_LABELS: dict[str, str] = {
     "adoption_order_on": "adoption order on", "leaving_reason": "why they left the process",
     "adopters_family_id": "adoptive family reference", "personal_adviser": "personal adviser",
     "eligibility_category": "leaving care eligibility", "pathway_plan_reviewed_on": "pathway plan last reviewed on",
+    "permanence_plan": "permanence plan", "placement_la": "local authority of the placement",
+    "contact_type": "how the IRO was in touch",
     "decision": "decision", "decisions": "decisions", "dissent": "dissent", "escalated": "escalated",
     # a person's identifiers, as the linkage model compares them
     "given_name": "given name", "family_name": "family name", "nhs_number": "NHS number", "dob": "date of birth",

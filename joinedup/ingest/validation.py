@@ -36,6 +36,8 @@ _PATTERN_PROBLEMS = {
     "worker_id": "must be the social worker's Social Work England registration number: SW then digits (e.g. SW123456)",
     "placement_urn": "must be an Ofsted unique reference number: SC and 6 digits, 6 or 7 digits, or XXXXXXX",
     "previous_permanence_la": "must be a 3-digit local authority number, or WAL, SCO, NIR or NUK",
+    "placement_la": "must be the local authority the child is placed in: an English authority's GSS code (E06, E08, "
+                    "E09 or E10 and six digits, e.g. E09000027) or 3-digit LA number, or WAL, SCO, NIR, NUK or CON",
     "family_id": "must be the adoption agency's id for the household: 1 to 40 letters, digits, '-' or '_'",
     "adopters_family_id": "must be the adoption agency's id for the adoptive family (their adopter_journey "
                           "records' family_id): 1 to 40 letters, digits, '-' or '_'",

@@ -2,21 +2,26 @@
 
 The lists cover the six months before the inspection date `on` (from the same day six months earlier, to `on`
 itself); "in the last 12 months" counts the twelve months to `on`. Each list's columns are Ofsted's, in the order
-liiatools reads them (../shared/docs/returns.md §3); categorical values are in Ofsted's lettered format ("a) Male",
-"a) WBRI", "a) 1A: Individual: family member…", "N1 - Abuse, neglect and exploitation"); dates are Excel dates.
+liiatools reads them (../shared/docs/returns.md §3); coded values are in Ofsted's words, as liiatools' Annex A value
+map holds them ("a) Male", "a) WBRI", "q) 6: Police", "N1 - Abuse or neglect", "C2: FCO": the tables below); dates
+are Excel dates.
 
 Every value comes from the records the CIN census and the SSDA903 read (`returns.source`), plus the casework
 projection's contacts (for contacts that never became a referral), the allocations at the inspection date (team
 and worker), children's social care's early help assessments (`early_help_assessment`, list 2: each assessment
 open at some time in the six months) and its adoption service's adopters (`adopter_journey`, list 11: each adopter
-in contact with the agency in the twelve months). The IRO's last contact with a child in care (list 8) is the
-latest review the child attended (participation PN1–PN4: the IRO chairs it); a dental check is the
+in contact with the agency in the twelve months). The IRO's last visit or contact with a child in care (list 8) is
+the latest of the reviews the child attended (participation PN1–PN4: the IRO chairs them) and the IRO's visits and
+contacts between reviews (`iro_contact`); the permanence plan is the latest the child's looked-after reviews in this
+period of care confirmed (`permanence_plan`); the LA of placement is the current placement's `placement_la`, and
+the placement is inside the authority when that is the authority's own code (`Authority`: its GSS code or LA
+number, the settings the SSDA903 and the census use) — no postcode look-up. A dental check is the
 `looked_after_outcomes` record that says there was one (its day, the 31 March it describes). A care leaver's
 personal adviser and eligibility category (list 9) are those the latest `care_leaver_contact` in the six months
 records, the latest pathway plan review the latest any contact up to the inspection date records; list 10's family
 identifier is the adoptive family the `adoption_decision` names (`adopters_family_id`, the adopters' `family_id` in
-list 11). A column no record holds yet (the permanence plan, placement location and LA) is left blank, never filled
-with a constant: see docs/returns.md. `annex_a_check.check` checks the workbook's structure.
+list 11). A value the records do not hold is left blank, never filled with a constant: see docs/returns.md.
+`annex_a_check.check` checks the workbook's structure.
 """
 
 from __future__ import annotations
@@ -30,10 +35,10 @@ from functools import cached_property
 from string import ascii_lowercase
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db.models import Q
 
 from joinedup.accounts.models import AgencyKind
-from joinedup.casework import codes
 from joinedup.casework.models import Allocation, Case, Contact
 from joinedup.casework.projection import CHILD_ROLES
 from joinedup.casework.state import CareEpisode, CaseState
@@ -63,7 +68,8 @@ LISTS: dict[str, list[str]] = {
                "Date of latest review conference", "Child Protection Plan End Date",
                "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)",
                "Number of Previous Child Protection Plans", *TEAM],
-    "List 8": [*COMMON, DISABILITY, "Date Started to be Looked After", "Child's Category of Need",
+    "List 8": [*COMMON, "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)", DISABILITY,
+               "Date Started to be Looked After", "Child's Category of Need",
                "Is this a second or subsequent period of being a Looked After Child within the last 12 months (Y/N)",
                "Start date of current legal status", "Child's Legal Status", "Date of Latest Statutory Review",
                "Date of Last Social Work Visit", "What is the permanence plan for this child?",
@@ -76,7 +82,8 @@ LISTS: dict[str, list[str]] = {
                "Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months",
                "Was the child offered a Return Interview after their last missing episode (Y/N)?",
                "Did the child accept a Return Interview after their last missing episode (Y/N)?", *TEAM],
-    "List 9": [*COMMON, "UASC or formerly UASC if 18 or over (Y/N)", DISABILITY, *TEAM, "Allocated Personal Advisor",
+    "List 9": [*COMMON, "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)", DISABILITY,
+               *TEAM, "Allocated Personal Advisor",
                "Eligibility Category", "Latest Pathway Plan Review Date", "LA in Touch", "Latest Date of Contact",
                "Type of Accommodation", "Suitability of Accommodation", "Activity Status"],
     "List 10": ["Child Unique ID", "Family identifier", *COMMON[1:], DISABILITY, "Date the Child Entered Care",
@@ -93,14 +100,94 @@ LISTS: dict[str, list[str]] = {
                 "Date of leaving adoption process", "Reason for leaving adoption process"],
 }
 
-# --- Ofsted's lettered values ------------------------------------------------------------------------------------
+# --- Ofsted's values -----------------------------------------------------------------------------------------------
+# Each coded column in Ofsted's words: the values of the Annex A template as liiatools' value map (`liiatools/spec/
+# annex_a/data-map.yml`, liiatools 0.2.0) holds them, which `liiatools annex-a cleanfile` reads back unchanged
+# (docs/returns.md, "liiatools"). Codes the DfE added after that map was made (referral source 5D, closure reason
+# RC9, placement type K3 and Z11–Z14, care leavers' activities F4–P5) follow the same pattern, as the LIIA pipeline's
+# map (Annex_A_schema.yml) reads them where it has them.
 
 YES, NO, UNKNOWN = "a) Yes", "b) No", "c) Unknown"
 GENDER = {"M": "a) Male", "F": "b) Female", "U": "c) Not stated/recorded"}
 ETHNICITIES = ("WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN",
                "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")
+# a) WBRI … r) OOTH; refused and not yet obtained share s) in Ofsted's list (liiatools' map, the pipeline's sample)
+ETHNICITY = {code: f"{ascii_lowercase[min(i, 18)]}) {code}" for i, code in enumerate(ETHNICITIES)}
+REFERRAL_SOURCE = {
+    "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual", "1D": "d) 1D: Individual",
+    "2A": "e) 2A: Schools", "2B": "f) 2B: Education services", "3A": "g) 3A: Health services",
+    "3B": "h) 3B: Health services", "3C": "i) 3C: Health services", "3D": "j) 3D: Health services",
+    "3E": "k) 3E: Health services", "3F": "l) 3F: Health services", "4": "m) 4: Housing", "5A": "n) 5A: LA services",
+    "5B": "o) 5B: LA services", "5C": "p) 5C: LA services", "5D": "p1) 5D: LA services", "6": "q) 6: Police",
+    "7": "r) 7: Other legal agency", "8": "s) 8: Other", "9": "t) 9: Anonymous", "10": "u) 10: Unknown",
+}
+PRIMARY_NEED = {  # list 6's primary need and list 8's category of need
+    "N1": "N1 - Abuse or neglect", "N2": "N2 - Child's disability", "N3": "N3 - Parental disability or illness",
+    "N4": "N4 - Family in acute stress", "N5": "N5 - Family dysfunction", "N6": "N6 - Socially unacceptable behaviour",
+    "N7": "N7 - Low income", "N8": "N8 - Absent parenting", "N9": "N9 - Cases other than children in need",
+    "N0": "N0 - Not stated",
+}
+CLOSURE_REASON = {
+    "RC1": "RC1 - Adopted", "RC2": "RC2 - Died", "RC3": "RC3 - Child arrangements order",
+    "RC4": "RC4 - Special guardianship order", "RC5": "RC5 - Transferred to services of another local authority",
+    "RC6": "RC6 - Transferred to adult social care services",
+    "RC7": "RC7 - Services ceased for any other reason, including child no longer in need",
+    "RC8": "RC8 - Case closed after assessment, no further action",
+    "RC9": "RC9 - Case closed after assessment, referred to early help",
+}
+# List 6's case status on the inspection date: the episode closed, else the most a child open to the service has.
+CASE_STATUS = {"looked_after": "a) Looked after child", "protection": "b) Child Protection plan",
+               "in_need": "c) Child in need plan", "assessment": "d) Open assessment", "closed": "e) Closed episode"}
 CATEGORY = {"neglect": "a) Neglect", "physical_abuse": "b) Physical abuse", "sexual_abuse": "c) Sexual abuse",
             "emotional_abuse": "d) Emotional abuse", "multiple": "e) Multiple/not recommended"}
+LEGAL_STATUS = {
+    "C1": "C1: ICO", "C2": "C2: FCO", "D1": "D1: Freeing order", "E1": "E1: Placement order",
+    "V2": "V2: Single period under S20", "V3": "V3: Short term breaks, episodes recorded",
+    "V4": "V4: Short term breaks, agreements recorded", "L1": "L1: Police protection LA accommodation",
+    "L2": "L2: EPO", "L3": "L3: Child assessment order LA accommodation",
+    "J1": "J1: Remanded to LA or youth detention", "J2": "J2: LA accommodation under PACE",
+    "J3": "J3: Youth rehabilitation order",
+}
+REASON_CEASED = {
+    "E11": "a) E11: Adopted - application unopposed", "E12": "b) E12: Adopted - consent dispensed",
+    "E2": "c) E2: Died", "E3": "d) E3: Care taken by another LA",
+    "E4A": "e) E4A: Returned home to live with parents or relatives - part of planning",
+    "E4B": "f) E4B: Returned home to live with parents or relatives - not part of planning",
+    "E13": "g) E13: Parents, relatives or other with no parental responsibility",
+    "E41": "h) E41: Residence order granted",
+    "E45": "i) E45: Special Guardianship Orders - former carer relative/friend",
+    "E46": "j) E46: Special Guardianship Orders - former carer other",
+    "E47": "k) E47: Special Guardianship Orders - relative/friend", "E48": "l) E48: Special Guardianship Orders - other",
+    "E5": "m) E5: Moved into independent living - supported",
+    "E6": "n) E6: Moved into independent living - no support",
+    "E7": "o) E7: Transferred to residential care funded by adult social services",
+    "E9": "p) E9: Sentenced to custody", "E14": "q) E14: Accommodation on remand ended",
+    "E15": "r) E15: Age assessment determined child was 18 or over", "E16": "s) E16: Child moved abroad",
+    "E8": "t) E8: Care ceased for any other reason", "X1": "u) X1: CodeError",
+    "E17": "v) E17: Aged 18+ and remained with current carers",
+}
+PLACEMENT_TYPE = {
+    "U1": "a) U1: Foster placement - relatives - long term", "U2": "b) U2: Foster placement - relative - FFA",
+    "U3": "c) U3: Foster placement - relative - not FFA", "U4": "d) U4: Foster placement - long term",
+    "U5": "e) U5: Foster placement - FFA", "U6": "f) U6: Foster placement - not FFA",
+    "A3": "g) A3: Placed for adoption - consent - current foster",
+    "A4": "h) A4: Placed for adoption - consent - not foster", "A5": "i) A5: Placed for adoption - order - foster",
+    "A6": "j) A6: Placed for adoption - order - not foster", "P1": "k) P1: Placed with parents",
+    "P3": "m) P3: Residential employment",
+    "K3": "n) K3: Supported accommodation",  # the successor of n) H5 (semi-independent living) since 2023-24
+    "K1": "o) K1: Secure Children's Homes", "K2": "p) K2: Children's Homes", "R1": "q) R1: Residential Care Home",
+    "R2": "r) R2: NHS/Health Trust", "R3": "s) R3: Family Centre or Mother and Baby Unit",
+    "R5": "t) R5: Young Offender Institution", "S1": "u) S1: Residential school",
+    # Z11–Z14 replaced Z1 in 2025-26: Ofsted's v) "Other placements", with the code the SSDA903 holds
+    "Z11": "v) Z11: Other placements", "Z12": "v) Z12: Other placements", "Z13": "v) Z13: Other placements",
+    "Z14": "v) Z14: Other placements", "T0": "w) T0: Temporary placement",
+    "T1": "x) T1: Temporary placement - hospital", "T2": "y) T2: Temporary placement - holiday",
+    "T3": "z) T3: Temporary placement - carer holiday", "T4": "zz) T4: Temporary placement - seven days or less",
+}
+PLACEMENT_PROVIDER = {
+    "PR0": "a) PR0: Parents/Parental responsibility", "PR1": "b) PR1: Own provision", "PR2": "c) PR2: Other LA provision",
+    "PR3": "d) PR3: Other public provision", "PR4": "e) PR4: Private provision", "PR5": "f) PR5: Voluntary/third sector",
+}
 PLACEMENT_CHANGES = frozenset({"S", "P", "T", "U", "B"})  # reasons for a new episode that start a placement
 ADOPTION_PLACEMENTS = frozenset({"A3", "A4", "A5", "A6"})
 FOSTERING_FOR_ADOPTION = frozenset({"U2", "U5"})
@@ -109,46 +196,114 @@ ATTENDED_REVIEW = frozenset({"PN1", "PN2", "PN3", "PN4"})  # the child was at th
 # A care leaver's entitlement (Children (Leaving Care) Act 2000), as Ofsted's list 9 words it.
 ELIGIBILITY = {"relevant": "a) Relevant child", "former_relevant": "b) Former relevant child",
                "qualifying": "c) Qualifying care leaver", "eligible": "d) Eligible child"}
+IN_TOUCH = {"YES": "a) Yes", "NO": "b) No", "DIED": "c) Died", "REFU": "d) Refu", "NREQ": "e) NREQ", "RHOM": "f) Rhom"}
+ACCOMMODATION = {  # the SSDA903's accommodation letter (its digit is the suitability)
+    "B": "B: Parents/relatives", "C": "C: Community home/residential care",
+    "D": "D: Semi-independent, transitional accommodation and self-contained accommodation",
+    "E": "E: Supported lodgings", "G": "G: Abroad", "H": "H: Deported",
+    "K": "K: Ordinary lodgings, without formal support", "R": "R: Residence not known",
+    "S": "S: No fixed abode/homeless", "T": "T: Foyers and similar supported accommodation",
+    "U": "U: Independent living", "V": "V: Emergency accommodation", "W": "W: Bed and breakfast",
+    "X": "X: In custody", "Y": "Y: Other accommodation", "Z": "Z: With former foster carers",
+}
+SUITABILITY = {"1": "a) Suitable", "2": "b) Unsuitable"}
+ACTIVITY = {
+    "F1": "F1: Full time in higher education", "P1": "P1: Part time in higher education",
+    "F2": "F2: Full time in education other than higher", "P2": "P2: Part time in education other than higher",
+    "F4": "F4: Young person engaged full time in an apprenticeship",
+    "P4": "P4: Young person engaged part time in an apprenticeship",
+    "F5": "F5: Young person engaged full time in training or employment (not apprenticeship)",
+    "P5": "P5: Young person engaged part time in training or employment (not apprenticeship)",
+    "G4": "G4: Not in education, employment or training - illness or disability",
+    "G5": "G5: Not in education, employment or training - other",
+    "G6": "G6: Not in education, employment or training - pregnancy or parenting",
+}
+REASON_REVERSED = {
+    "RD1": "RD1 - The child\u2019s needs changed subsequent to the decision",
+    "RD2": "RD2 - The Court did not make a placement order",
+    "RD3": "RD3 - Prospective adopters could not be found", "RD4": "RD4 - Any other reason",
+}
 LEAVING_ADOPTION = {"withdrew": "1 - Adopter withdrew from process", "on_hold": "2 - Process put on hold",
                     "refused": "3 - Application refused"}
+# List 8: the child's permanence plan (a looked_after_review's `permanence_plan`), where the child is placed (the
+# placement's `placement_la`).
+PERMANENCE_PLAN = {"return_to_family": "a) Return to family", "adoption": "b) Adoption", "sgo_cao": "c) SGO/CAO",
+                   "supported_living": "d) Supported living in the community",
+                   "long_term_residential": "e) Long-term residential placement",
+                   "long_term_fostering": "f) Long-term fostering", "other": "g) Other"}
+INSIDE, OUTSIDE = "a) In", "b) Out"
+# A placement outside England, or a confidential one (SSDA903 PL_LA's codes), as Ofsted words them.
+PLACED_OUTSIDE_ENGLAND = {"NIR": "NIR - Child placed in Northern Ireland", "WAL": "WAL - Child placed in Wales",
+                          "SCO": "SCO - Child placed in Scotland", "NUK": "NUK - Child placed outside the UK"}
+CONFIDENTIAL_PLACEMENT = {"CON": "CON - Child placed in confidential placement"}
 
 
-def _lettered(table: Iterable[str], code: str, label: str = "") -> str:
-    """"b) CODE: label" with the letter of the code's place in Ofsted's list (after z: aa, ab…)."""
-    codes_ = list(table)
-    if not code or code not in codes_:
-        return code or ""
-    i = codes_.index(code)
-    letter = ascii_lowercase[i] if i < 26 else "a" + ascii_lowercase[i - 26]
-    return f"{letter}) {code}: {label}" if label else f"{letter}) {code}"
+def _worded(table: dict[str, str], code: str) -> str:
+    """Ofsted's words for a code (a code not in the list as it is: the structural check names it)."""
+    return table.get(code, code) if code else ""
 
 
 def ethnicity(code: str) -> str:
-    return _lettered(ETHNICITIES, code)
+    return _worded(ETHNICITY, code)
 
 
 def referral_source(code: str) -> str:
-    return _lettered(codes.REFERRAL_SOURCES, code, codes.REFERRAL_SOURCES.get(code, ""))
+    return _worded(REFERRAL_SOURCE, code)
 
 
 def legal_status(code: str) -> str:
-    return f"{code}: {codes.LEGAL_STATUSES[code]}" if code in codes.LEGAL_STATUSES else code
+    return _worded(LEGAL_STATUS, code)
 
 
 def placement_type(code: str) -> str:
-    return _lettered(codes.PLACEMENT_TYPES, code, codes.PLACEMENT_TYPES.get(code, ""))
+    return _worded(PLACEMENT_TYPE, code)
 
 
 def placement_provider(code: str) -> str:
-    return _lettered(codes.PLACEMENT_PROVIDERS, code, codes.PLACEMENT_PROVIDERS.get(code, ""))
+    return _worded(PLACEMENT_PROVIDER, code)
 
 
 def primary_need(code: str) -> str:
-    return f"{code} - {codes.PRIMARY_NEEDS[code]}" if code in codes.PRIMARY_NEEDS else code
+    return _worded(PRIMARY_NEED, code)
 
 
 def yes_no(value: bool | None) -> str:
     return "" if value is None else (YES if value else NO)
+
+
+def permanence_plan(code: str) -> str:
+    return PERMANENCE_PLAN.get(code, code)
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The authority's own codes, to tell a placement inside it from one outside: its 3-digit DfE LA number (the
+    census header's) and its GSS code (the one the SSDA903 validator places postcodes with)."""
+
+    la_number: str = ""
+    la_gss: str = ""
+
+    @classmethod
+    def from_settings(cls) -> Authority:
+        returns = getattr(settings, "JOINEDUP_RETURNS", {}) or {}
+        return cls(str(returns.get("la_number") or ""), str(returns.get("la_gss") or ""))
+
+    def location(self, placement_la: str) -> str:
+        """Inside or outside the authority ("a) In", "b) Out"): outside England is outside; an English authority's
+        code is compared with the authority's own of the same form (GSS or LA number). Blank when not known: no
+        code recorded, a confidential placement, or the authority's own code of that form not set."""
+        if placement_la in PLACED_OUTSIDE_ENGLAND:
+            return OUTSIDE
+        own = self.la_number if placement_la.isdigit() else self.la_gss if placement_la[:1] == "E" else ""
+        if not own:
+            return ""
+        return INSIDE if placement_la == own else OUTSIDE
+
+
+def placement_la(code: str) -> str:
+    """List 8's LA of placement: an English authority's code as recorded (its GSS code or LA number, as the SSDA903
+    holds it), Ofsted's words for a placement outside England or a confidential one."""
+    return PLACED_OUTSIDE_ENGLAND.get(code) or CONFIDENTIAL_PLACEMENT.get(code) or code
 
 
 # --- the lists ---------------------------------------------------------------------------------------------------
@@ -272,11 +427,12 @@ def _before(day: dt.date | None, on: dt.date) -> dt.date | None:
 
 
 def annex_a(facts: Iterable[ChildFacts], *, on: dt.date, allocated: dict | None = None,
-            adopters: Iterable[AdopterFacts] = ()) -> AnnexA:
-    """The eleven lists for these children (read with their early help assessments) and these adopters at the
-    inspection date `on`."""
+            adopters: Iterable[AdopterFacts] = (), authority: Authority | None = None) -> AnnexA:
+    """The eleven lists for these children (read with their early help assessments and IRO contacts) and these
+    adopters at the inspection date `on`; `authority`: its own codes (default: the settings)."""
     window = Window(on)
     allocated = allocated or {}
+    authority = authority or Authority.from_settings()
     out = AnnexA(window)
     for f in sorted(facts, key=lambda f: f.la_child_id):
         _contacts(out, f, window)
@@ -287,7 +443,7 @@ def annex_a(facts: Iterable[ChildFacts], *, on: dt.date, allocated: dict | None 
         _enquiries(out, f, cases, window, allocated)
         _in_need(out, f, cases, window, allocated)
         _protection(out, f, cases, window, allocated)
-        _looked_after(out, f, window, allocated)
+        _looked_after(out, f, window, allocated, authority)
         _care_leaver(out, f, window, allocated)
         _adoption(out, f, window)
     for a in adopters:
@@ -366,8 +522,30 @@ def _in_need(out: AnnexA, f: ChildFacts, cases: list[CaseState], w: Window, allo
             continue
         seen = [v.on for v in c.visits if v.seen and v.on <= w.on]
         out.add("List 6", f, [*_common(f, w.on), _disability(f), c.opened_on, primary_need(c.primary_need),
-                              max(seen, default=None), closed, c.closure_reason if closed else "",
-                              "b) Closed" if closed else "a) Open", *_team(f, allocated)])
+                              max(seen, default=None), closed,
+                              _worded(CLOSURE_REASON, c.closure_reason) if closed else "",
+                              _case_status(c, w.on, closed), *_team(f, allocated)])
+
+
+def _case_status(c: CaseState, on: dt.date, closed: dt.date | None) -> str:
+    """List 6's case status on the inspection date: closed, else looked after, on a child protection plan, on a child
+    in need plan, or being assessed (an assessment or a section 47 enquiry open), the first that holds. Blank when
+    none does (an episode open with nothing open in it: the records say no more)."""
+    def open_on(start: dt.date | None, end: dt.date | None) -> bool:
+        return start is not None and start <= on and (end is None or end > on)
+
+    if closed is not None:
+        return CASE_STATUS["closed"]
+    if any(open_on(e.started_on, e.ended_on) for e in c.episodes):
+        return CASE_STATUS["looked_after"]
+    if any(open_on(p.started_on, p.ended_on) for p in c.protection_plans):
+        return CASE_STATUS["protection"]
+    if any(open_on(p.started_on, p.ended_on) for p in c.need_plans):
+        return CASE_STATUS["in_need"]
+    if any(open_on(a.started_on, a.authorised_on) for a in c.assessments) \
+            or any(open_on(q.started_on, q.completed_on) for q in c.enquiries):
+        return CASE_STATUS["assessment"]
+    return ""
 
 
 def _protection(out: AnnexA, f: ChildFacts, cases: list[CaseState], w: Window, allocated: dict) -> None:
@@ -404,7 +582,7 @@ def _periods(episodes: list[CareEpisode]) -> list[list[CareEpisode]]:
     return periods
 
 
-def _looked_after(out: AnnexA, f: ChildFacts, w: Window, allocated: dict) -> None:
+def _looked_after(out: AnnexA, f: ChildFacts, w: Window, allocated: dict, authority: Authority) -> None:
     episodes = [e for e in f.episodes() if e.started_on <= w.on]
     periods = [p for p in _periods(episodes) if w.overlaps(p[0].started_on, _before(p[-1].ended_on, w.on))]
     if not periods:
@@ -434,19 +612,32 @@ def _looked_after(out: AnnexA, f: ChildFacts, w: Window, allocated: dict) -> Non
     if last_missing is not None:
         offered = yes_no(_bool(last_missing.detail.get("return_interview_offered")))
         accepted = yes_no(_bool(last_missing.detail.get("return_interview_accepted")))
+    # the IRO chairs each review: the latest the child attended, or the IRO's latest visit or contact between them
     iro = [r.occurred_on for r in f.reviews if r.occurred_on <= w.on
            and str(r.detail.get("participation") or "") in ATTENDED_REVIEW]
+    iro += [r.occurred_on for r in f.iro_contacts if r.occurred_on <= w.on]
+    # the permanence plan the latest review of this period of care confirmed (an earlier period's is not this one's)
+    plan = next((str(r.detail["permanence_plan"]) for r in reversed(f.reviews)
+                 if started <= r.occurred_on <= w.on and r.detail.get("permanence_plan")), "")
+    placement = f.records[latest.key].detail if latest.key in f.records else {}
+    where = str(placement.get("placement_la") or "")
     health = [r.occurred_on for r in f.outcomes if r.detail.get("health_assessment") is True and r.occurred_on <= w.on]
     teeth = [r.occurred_on for r in f.outcomes if r.detail.get("teeth_check") is True and r.occurred_on <= w.on]
     out.add("List 8", f, [
-        *_common(f, w.on), _disability(f), started, latest.category_of_need, yes_no(again), status_from,
-        legal_status(latest.legal_status), max(reviews, default=None), max(visits, default=None), "",
-        max(iro, default=None),
+        *_common(f, w.on), _uasc_in_year(f, w), _disability(f), started, primary_need(latest.category_of_need),
+        yes_no(again), status_from,
+        legal_status(latest.legal_status), max(reviews, default=None), max(visits, default=None),
+        permanence_plan(plan), max(iro, default=None),
         max(health, default=None), max(teeth, default=None), placements, ceased,
-        latest.reason_ended if ceased else "", placed, placement_type(latest.placement_type),
+        _worded(REASON_CEASED, latest.reason_ended) if ceased else "", placed, placement_type(latest.placement_type),
         placement_provider(latest.placement_provider), latest.placement_postcode,
-        str(f.records[latest.key].detail.get("placement_urn") or "") if latest.key in f.records else "", "", "",
+        str(placement.get("placement_urn") or ""), authority.location(where), placement_la(where),
         counts["missing"], counts["away"], offered, accepted, *_team(f, allocated)])
+
+
+def _uasc_in_year(f: ChildFacts, w: Window) -> str:
+    """An unaccompanied asylum-seeking child at some time in the twelve months (UASC status not ceased before)."""
+    return yes_no(f.uasc and (f.uasc_ended_on is None or f.uasc_ended_on >= w.year_start))
 
 
 def _bool(value) -> bool | None:
@@ -458,16 +649,17 @@ def _care_leaver(out: AnnexA, f: ChildFacts, w: Window, allocated: dict) -> None
     if not contacts:
         return
     last = contacts[-1]
-    accommodation = str(last.detail.get("accommodation") or "")
-    suitable = {"1": "a) Suitable", "2": "b) Not suitable"}.get(accommodation[1:2], "") if accommodation != "0" else ""
+    accommodation = str(last.detail.get("accommodation") or "")  # the SSDA903's: a letter and 1 or 2 (or 0: none)
+    kind, suitable = (_worded(ACCOMMODATION, accommodation[:1]), SUITABILITY.get(accommodation[1:2], "")) \
+        if accommodation != "0" else ("", "")
+    activity = str(last.detail.get("activity") or "")
     eligibility = str(last.detail.get("eligibility_category") or "")
     reviewed = [d for r in f.care_leaver if r.occurred_on <= w.on
                 if (d := _before(_date(r.detail.get("pathway_plan_reviewed_on")), w.on)) is not None]
     out.add("List 9", f, [*_common(f, w.on), yes_no(f.uasc), _disability(f), *_team(f, allocated),
                           str(last.detail.get("personal_adviser") or ""), ELIGIBILITY.get(eligibility, eligibility),
-                          max(reviewed, default=None), str(last.detail.get("in_touch") or ""), last.occurred_on,
-                          accommodation[:1] if accommodation and accommodation != "0" else accommodation, suitable,
-                          str(last.detail.get("activity") or "")])
+                          max(reviewed, default=None), _worded(IN_TOUCH, str(last.detail.get("in_touch") or "")),
+                          last.occurred_on, kind, suitable, _worded(ACTIVITY, activity) if activity != "0" else ""])
 
 
 def _adoption(out: AnnexA, f: ChildFacts, w: Window) -> None:
@@ -492,7 +684,8 @@ def _adoption(out: AnnexA, f: ChildFacts, w: Window) -> None:
         common = _common(f, w.on)
         out.add("List 10", f, [common[0], family, *common[1:], _disability(f), entered, r.occurred_on, order,
                                _before(matched, w.on), placed, _before(adopted, w.on), reversed_on,
-                               str(r.detail.get("reason_reversed") or "") if reversed_on else "", ffa])
+                               _worded(REASON_REVERSED, str(r.detail.get("reason_reversed") or "")) if reversed_on
+                               else "", ffa])
 
 
 def _date(value) -> dt.date | None:

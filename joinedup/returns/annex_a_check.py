@@ -5,13 +5,14 @@ list, the sheet's row (1 is the headings), the column's heading and what is wron
 
 - every list is there, `List 1` … `List 11` in order, and no other sheet; each list's first row holds Ofsted's
   headings in order (`annex_a.LISTS`) and no row has values beyond them;
-- each cell is of its column's type: an Excel date, a whole number (counts, ages), text (never a formula), or a
-  value of the column's code list — Ofsted's lettered values as `annex_a` writes them from the CIN census and
-  SSDA903 code lists, or the agency record format's own lists (a care leaver's in touch, accommodation, activity;
-  an adoption decision's reason for reversal) read from its schema;
+- each cell is of its column's type: an Excel date, a whole number (counts, ages), text (never a formula), a
+  value of the column's code list — Ofsted's words for each code, as `annex_a` writes them (`annex_a.ETHNICITY`,
+  `PLACEMENT_TYPE`, `PERMANENCE_PLAN`…) —, or, for list 8's LA of placement, an English authority's GSS code or LA
+  number or Ofsted's words for a placement outside England or a confidential one;
 - required cells are not blank (the row's child or adopter and the date that puts the row in its list, the yes/no
-  columns Ofsted always asks for, counts), and cells that go together go together (a closure date and its reason,
-  an initial conference and its result, a care leaver's eligibility and their personal adviser and pathway plan);
+  columns Ofsted always asks for, counts), and cells that go together go together (a closure date, its reason and
+  the case status; an initial conference and its result; a care leaver's eligibility and their personal adviser
+  and pathway plan; a placement's location and its LA, outside England never inside the authority);
 - dates: nothing after the inspection date; the date that defines a list (a contact, a referral, a strategy
   discussion, a care leaver's latest contact) inside the six months before it; an end (an assessment's
   authorisation, a plan's end, a closure, care ceasing) not before them, else the row is not in the list; list 10
@@ -34,7 +35,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from joinedup.casework import codes
 from joinedup.returns import annex_a as A
 
 Row = dict[str, Any]
@@ -60,7 +60,7 @@ class Problem:
 
 @dataclass(frozen=True)
 class Column:
-    kind: str  # "id" (letters and digits), "text", "date", "count", "code"
+    kind: str  # "id" (letters and digits), "text", "date", "count", "code", "la" (a local authority: list 8)
     required: bool = False
     codes: frozenset[str] = frozenset()
     window: str = ""  # "six": in the six months; "from": not before them; "" only not after the inspection date
@@ -72,14 +72,6 @@ def _code(values: Iterable[str], *, required: bool = False) -> Column:
     return Column("code", required, frozenset(values))
 
 
-@cache
-def _format_enum(key: str) -> frozenset[str]:
-    """A detail key's code list in the agency record format (its JSON Schema), e.g. a care leaver's `in_touch`."""
-    from joinedup.ingest.schema import load_schema
-
-    return frozenset(str(v) for v in load_schema()["$defs"]["detail"]["properties"][key]["enum"])
-
-
 REQUIRED_DATE = Column("date", required=True)
 DATE = Column("date")
 TEXT = Column("text")
@@ -89,11 +81,14 @@ YES_NO_BLANK = _code([A.YES, A.NO])
 KNOWN = _code([A.YES, A.NO, A.UNKNOWN], required=True)
 _ID = re.compile(r"^[A-Za-z0-9]{1,20}$")
 _FAMILY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+# An English authority's GSS code (upper tier: E06, E08, E09, E10) or 3-digit DfE LA number (list 8's LA of placement)
+_ENGLISH_LA = re.compile(r"^(E(06|08|09|10)[0-9]{6}|[0-9]{3})$")
+_OUTSIDE_WORDS = frozenset({*A.PLACED_OUTSIDE_ENGLAND.values(), *A.CONFIDENTIAL_PLACEMENT.values()})
 
 
 def _common() -> dict[str, Column]:
     return {"Child Unique ID": Column("id", required=True), "Gender": _code(A.GENDER.values(), required=True),
-            "Ethnicity": _code(A.ethnicity(c) for c in A.ETHNICITIES), "Date of Birth": DATE,
+            "Ethnicity": _code(A.ETHNICITY.values()), "Date of Birth": DATE,
             "Age of Child (Years)": Column("count", low=0, high=25)}
 
 
@@ -102,7 +97,7 @@ def columns() -> dict[str, dict[str, Column]]:
     """Each list's columns, heading → what a cell must be (every heading of `annex_a.LISTS`, in its order)."""
     team = {"Allocated Team": TEXT, "Allocated Worker": TEXT}
     disability = {A.DISABILITY: KNOWN}
-    sources = _code(A.referral_source(c) for c in codes.REFERRAL_SOURCES)
+    sources = _code(A.REFERRAL_SOURCE.values())
     categories = _code(A.CATEGORY.values(), required=True)
     specs: dict[str, dict[str, Column]] = {
         "List 1": {**_common(), "Date of Contact": Column("date", True, window="six"),
@@ -125,10 +120,10 @@ def columns() -> dict[str, dict[str, Column]]:
                    "Number of Section 47 Enquiries in the last 12 months": Column("count", True, low=1),
                    "Number of ICPCs in the last 12 months": COUNT, **team},
         "List 6": {**_common(), **disability, "CIN Start Date": REQUIRED_DATE,
-                   "Primary Need Code": _code((A.primary_need(c) for c in codes.PRIMARY_NEEDS), required=True),
+                   "Primary Need Code": _code(A.PRIMARY_NEED.values(), required=True),
                    "Date Child Was Last Seen": DATE, "CIN Closure Date": Column("date", window="from"),
-                   "Reason for Closure": _code(codes.CLOSURE_REASONS),
-                   "Case Status": _code(["a) Open", "b) Closed"], required=True), **team},
+                   "Reason for Closure": _code(A.CLOSURE_REASON.values()),
+                   "Case Status": _code(A.CASE_STATUS.values()), **team},
         "List 7": {**_common(), **disability, "Child Protection Plan Start Date": REQUIRED_DATE,
                    "Initial Category of Abuse": categories, "Latest Category of Abuse": categories,
                    "Date of the Last Statutory Visit": DATE, "Was the Child Seen Alone?": YES_NO_BLANK,
@@ -137,38 +132,39 @@ def columns() -> dict[str, dict[str, Column]]:
                    "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)":
                        YES_NO,
                    "Number of Previous Child Protection Plans": COUNT, **team},
-        "List 8": {**_common(), **disability, "Date Started to be Looked After": REQUIRED_DATE,
-                   "Child's Category of Need": _code(codes.PRIMARY_NEEDS, required=True),
+        "List 8": {**_common(), "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)": YES_NO,
+                   **disability, "Date Started to be Looked After": REQUIRED_DATE,
+                   "Child's Category of Need": _code(A.PRIMARY_NEED.values(), required=True),
                    "Is this a second or subsequent period of being a Looked After Child within the last 12 months "
                    "(Y/N)": YES_NO,
                    "Start date of current legal status": REQUIRED_DATE,
-                   "Child's Legal Status": _code((A.legal_status(c) for c in codes.LEGAL_STATUSES), required=True),
+                   "Child's Legal Status": _code(A.LEGAL_STATUS.values(), required=True),
                    "Date of Latest Statutory Review": DATE, "Date of Last Social Work Visit": DATE,
-                   "What is the permanence plan for this child?": TEXT,
+                   "What is the permanence plan for this child?": _code(A.PERMANENCE_PLAN.values()),
                    "Date of Last IRO Visit / Contact to the Child": DATE, "Date of Last Health Assessment": DATE,
                    "Date of Last Dental Check": DATE, "Number of Placements in the Last 12 months": COUNT,
                    "Date Ceased to be Looked After": Column("date", window="from"),
-                   "Reason Ceased to be Looked After": _code(codes.REASONS_EPISODE_ENDED),
+                   "Reason Ceased to be Looked After": _code(A.REASON_CEASED.values()),
                    "Start Date of Most Recent Placement": REQUIRED_DATE,
-                   "Placement Type": _code((A.placement_type(c) for c in codes.PLACEMENT_TYPES), required=True),
-                   "Placement Provider": _code(A.placement_provider(c) for c in codes.PLACEMENT_PROVIDERS),
-                   "Placement postcode": TEXT, "URN of Placement": TEXT, "Placement Location": TEXT,
-                   "LA of Placement": TEXT,
+                   "Placement Type": _code(A.PLACEMENT_TYPE.values(), required=True),
+                   "Placement Provider": _code(A.PLACEMENT_PROVIDER.values()),
+                   "Placement postcode": TEXT, "URN of Placement": TEXT,
+                   "Placement Location": _code([A.INSIDE, A.OUTSIDE]), "LA of Placement": Column("la"),
                    "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months": COUNT,
                    "Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months": COUNT,
                    "Was the child offered a Return Interview after their last missing episode (Y/N)?": YES_NO_BLANK,
                    "Did the child accept a Return Interview after their last missing episode (Y/N)?": YES_NO_BLANK,
                    **team},
-        "List 9": {**_common(), "UASC or formerly UASC if 18 or over (Y/N)": YES_NO, **disability, **team,
+        "List 9": {**_common(), "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)":
+                       YES_NO, **disability, **team,
                    "Allocated Personal Advisor": TEXT,
                    "Eligibility Category": _code(A.ELIGIBILITY.values(), required=True),
                    "Latest Pathway Plan Review Date": DATE,
-                   "LA in Touch": Column("code", True, _format_enum("in_touch")),
+                   "LA in Touch": _code(A.IN_TOUCH.values(), required=True),
                    "Latest Date of Contact": Column("date", True, window="six"),
-                   "Type of Accommodation": Column("code", True, frozenset(
-                       a[:1] if a != "0" else a for a in _format_enum("accommodation"))),
-                   "Suitability of Accommodation": _code(["a) Suitable", "b) Not suitable"]),
-                   "Activity Status": Column("code", True, _format_enum("activity"))},
+                   "Type of Accommodation": _code(A.ACCOMMODATION.values()),
+                   "Suitability of Accommodation": _code(A.SUITABILITY.values()),
+                   "Activity Status": _code(A.ACTIVITY.values())},
         "List 10": {"Child Unique ID": Column("id", required=True), "Family identifier": TEXT,
                     **{k: v for k, v in _common().items() if k != "Child Unique ID"}, **disability,
                     "Date the Child Entered Care": DATE,
@@ -176,11 +172,11 @@ def columns() -> dict[str, dict[str, Column]]:
                     "Date of Placement Order": DATE, "Date of Matching Child and Prospective Adopters": DATE,
                     "Date Placed for Adoption": DATE, "Date of Adoption Order": DATE,
                     "Date of Decision that Child Should No Longer be Placed for Adoption": DATE,
-                    "Reason Why Child No Longer Placed for Adoption": _code(_format_enum("reason_reversed")),
+                    "Reason Why Child No Longer Placed for Adoption": _code(A.REASON_REVERSED.values()),
                     "Date the child was placed for fostering in FFA or concurrent planning placement": DATE},
         "List 11": {"Individual adopter identifier": Column("text", required=True), "Family identifier": TEXT,
                     "Gender": _code(A.GENDER.values(), required=True),
-                    "Ethnicity": _code(A.ethnicity(c) for c in A.ETHNICITIES), "Disability": KNOWN,
+                    "Ethnicity": _code(A.ETHNICITY.values()), "Disability": KNOWN,
                     "Is the (prospective) adopter fostering for adoption?": KNOWN,
                     "Date enquiry received": REQUIRED_DATE, "Date Stage 1 started": DATE, "Date Stage 1 ended": DATE,
                     "Date Stage 2 started": DATE, "Date Stage 2 ended": DATE, "Date application submitted": DATE,
@@ -269,6 +265,10 @@ def _cell(column: Column, value, w: A.Window) -> str:
         return "must be the authority's id for the child: 1 to 20 letters and digits"
     if column.kind == "code" and value not in column.codes:
         return f"must be {_values(column.codes)}"
+    if column.kind == "la" and not _ENGLISH_LA.match(value) and value not in _OUTSIDE_WORDS:
+        return ("must be the local authority the child is placed in: an English authority's GSS code (E06, E08, "
+                "E09 or E10 and six digits) or 3-digit LA number, or " + ", ".join(f"'{v}'" for v in
+                                                                               sorted(_OUTSIDE_WORDS)))
     return ""
 
 
@@ -323,9 +323,11 @@ def _rules_5(row: Row, w: A.Window) -> list[tuple[str, str]]:
 def _rules_6(row: Row, w: A.Window) -> list[tuple[str, str]]:
     out = [*_not_before(row, "CIN Closure Date", "CIN Start Date"),
            *_together(row, "Reason for Closure", "CIN Closure Date", "the episode closed")]
-    closed = not _blank(row.get("CIN Closure Date"))
-    if row.get("Case Status") in ("a) Open", "b) Closed") and (row["Case Status"] == "b) Closed") != closed:
-        out.append(("Case Status", "must be 'b) Closed' when there is a closure date, else 'a) Open'"))
+    closed, status = not _blank(row.get("CIN Closure Date")), row.get("Case Status")
+    if closed and status != A.CASE_STATUS["closed"]:
+        out.append(("Case Status", f"must be '{A.CASE_STATUS['closed']}' when there is a closure date"))
+    elif not closed and status == A.CASE_STATUS["closed"]:
+        out.append(("Case Status", f"must not be '{A.CASE_STATUS['closed']}' without a closure date"))
     return out
 
 
@@ -335,11 +337,24 @@ def _rules_7(row: Row, w: A.Window) -> list[tuple[str, str]]:
 
 
 def _rules_8(row: Row, w: A.Window) -> list[tuple[str, str]]:
+    """Besides the dates: a placement inside or outside the authority is placed in a local authority (not a
+    confidential placement, whose place is not said), and one outside England is outside the authority."""
     started = "Date Started to be Looked After"
-    return [*_not_before(row, "Date Ceased to be Looked After", started),
-            *_not_before(row, "Start date of current legal status", started),
-            *_not_before(row, "Start Date of Most Recent Placement", started),
-            *_together(row, "Reason Ceased to be Looked After", "Date Ceased to be Looked After", "care ceased")]
+    out = [*_not_before(row, "Date Ceased to be Looked After", started),
+           *_not_before(row, "Start date of current legal status", started),
+           *_not_before(row, "Start Date of Most Recent Placement", started),
+           *_together(row, "Reason Ceased to be Looked After", "Date Ceased to be Looked After", "care ceased")]
+    location, la = row.get("Placement Location"), row.get("LA of Placement")
+    if not _blank(location) and (_blank(la) or la in A.CONFIDENTIAL_PLACEMENT.values()):
+        out.append(("Placement Location", "must be blank when the LA of placement is not given (or the placement "
+                    "is confidential)"))
+    elif _blank(location) and isinstance(la, str) and _ENGLISH_LA.match(la):
+        out.append(("Placement Location", "is blank; it is needed when the LA of placement is an English "
+                    "authority's: inside the authority ('a) In') or outside it ('b) Out')"))
+    elif location == A.INSIDE and la in A.PLACED_OUTSIDE_ENGLAND.values():
+        out.append(("Placement Location", f"must be '{A.OUTSIDE}': a child placed outside England is placed "
+                    "outside the authority"))
+    return out
 
 
 def _rules_9(row: Row, w: A.Window) -> list[tuple[str, str]]:
@@ -356,7 +371,7 @@ def _rules_9(row: Row, w: A.Window) -> list[tuple[str, str]]:
         out.append(("Latest Pathway Plan Review Date", f"is blank; a young person who is '{category}' has a "
                     "pathway plan"))
     accommodation = row.get("Type of Accommodation")
-    if not _blank(accommodation) and accommodation != "0" and _blank(row.get("Suitability of Accommodation")):
+    if not _blank(accommodation) and _blank(row.get("Suitability of Accommodation")):
         out.append(("Suitability of Accommodation", "is blank; it is needed when the type of accommodation is "
                     "given"))
     return out

@@ -66,6 +66,7 @@ KIND_LABELS = {
     "looked_after_outcomes": "Outcomes (31 March)", "adoption_decision": "Adoption decision",
     "worker_allocation": "Social worker allocation", "csc_contact": "Contact", "visit": "Visit",
     "early_help_assessment": "Early help assessment", "adopter_journey": "Adopter's journey",
+    "iro_contact": "IRO's visit or contact",
 }
 
 

@@ -15,7 +15,8 @@ Each child's facts come from the records, never from constants:
 - the looked-after extras: reviews, missing episodes, care-leaver contacts, outcomes (OC2), adoption
   decisions and social worker allocations, each a record kind of its own;
 - for Annex A only (`facts_for(..., early_help=True)`): the child's early help assessments
-  (`early_help_assessment`, list 2).
+  (`early_help_assessment`, list 2) and their independent reviewing officer's visits and contacts between reviews
+  (`iro_contact`, list 8).
 
 Adopters are not children: `adopter_journeys(start, end)` reads the adoption agency's `adopter_journey` records
 (one adopter each, the `applicant`) for Annex A's list 11.
@@ -58,6 +59,7 @@ EXTRA_KINDS = frozenset({
 })
 RETURN_KINDS = CASEWORK_KINDS | EXTRA_KINDS
 EARLY_HELP_KIND = "early_help_assessment"  # Annex A list 2 (read only when asked: the census and the 903 do not)
+IRO_CONTACT_KIND = "iro_contact"  # Annex A list 8: an IRO's visit or contact between reviews (Annex A only, too)
 ADOPTER_KIND = "adopter_journey"  # Annex A list 11: about an adult, not a child
 CHUNK = 500
 Progress = Callable[[str], None]
@@ -119,6 +121,7 @@ class ChildFacts:
     adoption: list[CaseworkRecord] = field(default_factory=list)
     workers: list[CaseworkRecord] = field(default_factory=list)
     early_help: list[CaseworkRecord] = field(default_factory=list)  # read only for Annex A (early_help=True)
+    iro_contacts: list[CaseworkRecord] = field(default_factory=list)  # likewise
 
     @property
     def name(self) -> str:
@@ -242,13 +245,14 @@ def facts_for(person_ids: Iterable, *, progress: Progress | None = None, visits:
     """Each child's facts, reading in chunks. `visits=False`: without the social work visits (about half of a
     looked-after child's or a child on a plan's records), which only Annex A and the dashboards read; the cases,
     plans, episodes and the child's identity are the same either way. `early_help=True` (Annex A): with the
-    child's early help assessments too (a child known to early help alone is named from them)."""
+    child's early help assessments too (a child known to early help alone is named from them), and their
+    independent reviewing officer's contacts between reviews."""
     ids = list(person_ids)
     clocks = clocks_from_settings()
     kinds = RETURN_KINDS if visits else RETURN_KINDS - {"visit"}
     identity_kinds = RETURN_KINDS
     if early_help:
-        kinds, identity_kinds = kinds | {EARLY_HELP_KIND}, RETURN_KINDS | {EARLY_HELP_KIND}
+        kinds, identity_kinds = kinds | {EARLY_HELP_KIND, IRO_CONTACT_KIND}, RETURN_KINDS | {EARLY_HELP_KIND}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         records = casework_records(chunk, kinds=kinds)
@@ -299,6 +303,8 @@ def _facts(person_id, records: list[CaseworkRecord], identity: list[dict], clock
     f.workers = extras.get("worker_allocation", [])
     f.early_help = sorted((r for r in records if r.kind == EARLY_HELP_KIND),
                           key=lambda r: (r.occurred_on, r.recorded_at, r.key))
+    f.iro_contacts = sorted((r for r in records if r.kind == IRO_CONTACT_KIND),
+                            key=lambda r: (r.occurred_on, r.recorded_at, r.key))
     cw = fold(casework, clocks=clocks)
     f.cases = cw.cases
     for issue in cw.issues:

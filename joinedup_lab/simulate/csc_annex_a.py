@@ -1,16 +1,19 @@
 """What children's social care records that only Ofsted's Annex A reads (docs/formats/README.md, "Early help
 assessments and adopters"): early help assessments of children (`early_help_assessment`, list 2), the
-authority's adoption service's adopters (`adopter_journey`, list 11), and what lists 9 and 10 need of records
-the feed already holds: a care leaver's personal adviser, eligibility category and latest pathway plan review, and
-the adoptive family a child placed for adoption was matched with (later versions of the feed's
+authority's adoption service's adopters (`adopter_journey`, list 11), the independent reviewing officers' visits
+and contacts between a child's reviews (`iro_contact`, list 8), and what lists 8, 9 and 10 need of records the feed
+already holds: a child in care's permanence plan and the local authority they are placed in, a care leaver's
+personal adviser, eligibility category and latest pathway plan review, and the adoptive family a child placed for
+adoption was matched with (later versions of the feed's `looked_after_review`, `looked_after_episode`,
 `care_leaver_contact` and `adoption_decision` records).
 
 **Nothing written before moves.** These records are made after everything else (the agencies' feeds and the
 truth files are already on disk), from streams of their own (`stream(seed, "early-help", household)`,
 `stream(seed, "adopters", …)`), and written to a folder of their own, `statutory-returns/` (`records.jsonl`, with
 `truth/mentions.csv`, `truth/persons.csv` for the adopters and `truth/traps.csv` for the noise on identities first
-written here). The later versions of feed records are made from streams of their own too
-(`stream(seed, "care-leavers", …)`, `stream(seed, "adoption-family", …)`) and read the feed as written
+written here). The later versions of feed records, and the IRO contacts, are made from streams of their own too
+(`stream(seed, "care-leavers", …)`, `stream(seed, "adoption-family", …)`, `stream(seed, "permanence", …)`,
+`stream(seed, "placement-la", …)`, `stream(seed, "iro-contacts", …)`) and read the feed as written
 (`agencies/<children's services>/records.jsonl`, never changed). So every record, truth row and trap of a seed is
 byte for byte what the simulator wrote before this module existed, and whatever reads the agencies' feeds (`joinedup bench alerts`, `bench linkage`,
 `joinedup ingest` of the folder) sees exactly what it saw; `make demo` and the returns' test ingest the folder
@@ -43,6 +46,15 @@ already knows is written under the identity the case system holds for them.
 - **The adoptive family** (list 10): each `adoption_decision` of a child placed with the adopters above gets a
   version on the day of the match adding `adopters_family_id`, the adopters' `family_id` (brothers and sisters
   placed together share it).
+- **Children in care** (list 8): each `looked_after_review` of the feed gets a version soon after it was recorded
+  adding the `permanence_plan` the review confirmed — worked out from how the period of care goes on in the feed
+  (the adoption decision, the order or return home that ends it, the placement and the child's age at the review);
+  each `looked_after_episode` gets one adding `placement_la`, the authority the placement lies in: every placement
+  postcode the simulator writes is the borrowed authority's (`csc_returns.REAL_POSTCODES`, whose SSDA903 PL_LA the
+  validator derives as `csc_returns.LA_GSS`), so every placement is inside it, as the 903 says; and between one
+  review and the next (while the child is looked after) the child's independent reviewing officer visits or is in
+  touch once or twice in most intervals (`iro_contact`, a record of its own, numbered after the records above and
+  naming the child as the review does).
 
 Vocabulary is the simulator's own (below; the schools' names from `agencies.py`).
 """
@@ -60,6 +72,7 @@ from . import names
 from .agencies import BY_ID, CSC
 from .community import school_for
 from .context import Context, carers
+from .csc_returns import LA_GSS
 from .noise import Held
 from .population import Household, Person
 from .records import Emitter, dumps
@@ -144,6 +157,9 @@ class Written:
     records: int = 0
     care_leaver_contacts: int = 0  # later versions of the feed's care_leaver_contact records
     adoption_decisions: int = 0  # later versions of the feed's adoption_decision records
+    reviews: int = 0  # later versions of the feed's looked_after_review records (the permanence plan)
+    episodes: int = 0  # later versions of the feed's looked_after_episode records (the placement's authority)
+    iro_contacts: int = 0
 
 
 def held_at_csc(emit: Emitter) -> dict[str, list[Held]]:
@@ -541,6 +557,174 @@ def adoption_families(ctx: Context, placed: list[Adoption], feed: dict[str, dict
     return written
 
 
+# --- children in care (list 8) ------------------------------------------------------------------------------------
+
+PERMANENCE_OTHER = 0.03  # a plan of another kind (parallel or concurrent planning, a time-limited assessment)
+SGO_CAO_ENDS = frozenset({"E41", "E45", "E46", "E47", "E48"})  # care ended by a child arrangements or SGO order
+HOME_ENDS = frozenset({"E4A", "E4B", "E13"})  # care ended with a return to family
+RESIDENTIAL = frozenset({"K1", "K2", "R1"})
+LONG_TERM_FOSTER = frozenset({"U1", "U4"})
+# IRO contacts between two reviews: none, one or two (weights), and how (weights; a child under 4 is visited)
+IRO_CONTACTS_PER_INTERVAL = ((0, 35), (1, 50), (2, 15))
+IRO_CONTACT_TYPES = (("visit", 55), ("phone_call", 20), ("video_call", 15), ("letter_or_message", 10))
+IRO_TEXT = {"visit": "IRO visited the child at the placement.", "phone_call": "IRO spoke to the child by phone.",
+            "video_call": "IRO spoke to the child by video call.",
+            "letter_or_message": "IRO wrote to the child about their plan and the next review."}
+
+
+def _day(value: str | None) -> int | None:
+    return date.fromisoformat(value[:10]).toordinal() if value else None
+
+
+def _by_case(feed: dict[str, dict[str, Any]], kind: str) -> dict[str, list[dict[str, Any]]]:
+    """The feed's latest records of a kind, by the case they belong to, in time order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for srid in sorted(feed):
+        rec = feed[srid]
+        if rec["kind"] == kind:
+            out.setdefault(str(rec["detail"].get("case_id") or ""), []).append(rec)
+    for recs in out.values():
+        recs.sort(key=lambda r: (r["occurred_on"], r["source_record_id"]))
+    return out
+
+
+def _period(episodes: list[dict[str, Any]], day: int, end: int) -> list[dict[str, Any]]:
+    """The period of care (episodes following on each other) that `day` falls in or last came before."""
+    periods: list[list[dict[str, Any]]] = []
+    for e in episodes:
+        start = _day(e["occurred_on"])
+        if periods and (_day(periods[-1][-1].get("ended_on")) or end) >= start \
+                and e["detail"].get("reason_new_episode") != "S":
+            periods[-1].append(e)
+        else:
+            periods.append([e])
+    before = [p for p in periods if _day(p[0]["occurred_on"]) <= day]
+    return before[-1] if before else []
+
+
+def plan_for(day: int, dob: int | None, period: list[dict[str, Any]], decision: dict[str, Any] | None,
+             other: bool) -> str:
+    """The permanence plan a review on `day` confirms, from how the period of care goes on: adoption once the
+    decision is near (unless reversed by then), the order or return home that ends care, a long-term placement or
+    supported living for an older child, long-term fostering after six months in foster care, else a return to
+    family; `other` a plan of another kind."""
+    if other:
+        return "other"
+    if decision is not None:
+        decided, reversed_on = _day(decision["occurred_on"]), _day(decision.get("ended_on"))
+        if decided - 60 <= day and (reversed_on is None or day < reversed_on):
+            return "adoption"
+    last = period[-1] if period else {"detail": {}}
+    ended = str(last["detail"].get("reason_ended") or "") if last.get("ended_on") else ""
+    if ended in SGO_CAO_ENDS:
+        return "sgo_cao"
+    if ended in HOME_ENDS:
+        return "return_to_family"
+    now = next((e for e in reversed(period) if _day(e["occurred_on"]) <= day), last)
+    place = str(now["detail"].get("placement_type") or "")
+    age = age_on(dob, day) if dob is not None else None
+    in_care = day - _day(period[0]["occurred_on"]) if period else 0
+    if age is not None and age >= 16 and place not in LONG_TERM_FOSTER:
+        return "supported_living"
+    if place in RESIDENTIAL and (age is None or age >= 11):
+        return "long_term_residential"
+    if place in LONG_TERM_FOSTER or (place[:1] == "U" and in_care >= 182):
+        return "long_term_fostering"
+    if place[:1] == "A":
+        return "adoption"
+    return "return_to_family"
+
+
+def permanence_plans(ctx: Context, feed: dict[str, dict[str, Any]]) -> int:
+    """A later version of each looked-after review, adding the permanence plan the review confirmed."""
+    seed = ctx.config.seed
+    episodes = _by_case(feed, "looked_after_episode")
+    decisions = {case: recs[-1] for case, recs in _by_case(feed, "adoption_decision").items()}
+    written = 0
+    for case, reviews in sorted(_by_case(feed, "looked_after_review").items()):
+        for rec in reviews:
+            rng = stream(seed, "permanence", rec["source_record_id"])
+            day = _day(rec["occurred_on"])
+            dob = _day(rec["mentions"][0].get("dob")) if rec["mentions"] else None
+            period = _period(episodes.get(case, []), day, ctx.end)
+            plan = plan_for(day, dob, period, decisions.get(case), rng.random() < PERMANENCE_OTHER)
+            _amended(ctx.emit, rec, _moment(rec["recorded_at"]) + rng.randrange(10, 240), {"permanence_plan": plan})
+            written += 1
+    return written
+
+
+def placement_las(ctx: Context, feed: dict[str, dict[str, Any]]) -> int:
+    """A later version of each looked-after episode, adding the local authority the placement lies in (the
+    borrowed authority: every placement postcode the simulator writes is one of its own)."""
+    written = 0
+    for srid in sorted(feed):
+        rec = feed[srid]
+        if rec["kind"] != "looked_after_episode":
+            continue
+        rng = stream(ctx.config.seed, "placement-la", srid)
+        _amended(ctx.emit, rec, _moment(rec["recorded_at"]) + rng.randrange(10, 240), {"placement_la": LA_GSS})
+        written += 1
+    return written
+
+
+def iro_contacts(ctx: Context, feed: dict[str, dict[str, Any]]) -> int:
+    """The independent reviewing officer's visits and contacts with each child in care between one review and the
+    next (or the end of care), each a record of its own naming the child as the review did."""
+    seed = ctx.config.seed
+    episodes = _by_case(feed, "looked_after_episode")
+    reviews = _by_case(feed, "looked_after_review")
+    named = {rec["source_record_id"] for recs in reviews.values() for rec in recs}
+    truth: dict[tuple[str, str], str] = {}  # (review, mention) → the true person
+    prefix = f"{CSC},"
+    for row in ctx.emit.truth:
+        if row.startswith(prefix):
+            _, srid, mention, pid = row.rstrip("\n").split(",")
+            if srid in named:
+                truth[(srid, mention)] = pid
+    written = 0
+    for case in sorted(reviews):
+        spans = [(_day(e["occurred_on"]), _day(e.get("ended_on")) or ctx.end) for e in episodes.get(case, [])]
+        recs = reviews[case]
+        for i, rec in enumerate(recs):
+            rng = stream(seed, "iro-contacts", rec["source_record_id"])
+            start = _day(rec["occurred_on"])
+            until = min(_day(recs[i + 1]["occurred_on"]) if i + 1 < len(recs) else max((e for _, e in spans),
+                                                                                         default=start), ctx.end)
+            dob = _day(rec["mentions"][0].get("dob")) if rec["mentions"] else None
+            days = sorted(rng.randint(start + 14, until - 14) for _ in range(_pick(rng, IRO_CONTACTS_PER_INTERVAL))
+                          if until - start > 42)
+            for day in days:
+                if not any(s <= day < e for s, e in spans):
+                    continue  # not looked after that day
+                how = "visit" if dob is not None and age_on(dob, day) < 4 else _pick(rng, IRO_CONTACT_TYPES)
+                if _iro_contact(ctx, rec, day, rng.randrange(540, 1020) + rng.randrange(30, 2880), how, truth):
+                    written += 1
+    return written
+
+
+def _iro_contact(ctx: Context, review: dict[str, Any], day: int, recorded: int, how: str,
+                 truth: dict[tuple[str, str], str]) -> bool:
+    """One IRO contact (version 1), numbered after children's services' records, the child named as on the review
+    (its mentions, and their truth rows)."""
+    if day >= ctx.end:
+        return False
+    emit = ctx.emit
+    emit.record_counter[CSC] += 1
+    agency = BY_ID[CSC]
+    srid = f"{agency.prefix}-{iso(day).replace('-', '')}-{emit.record_counter[CSC]:07d}"
+    rec = {"schema": review["schema"], "agency_id": CSC, "source_system": review["source_system"],
+           "source_record_id": srid, "version": 1, "kind": "iro_contact", "occurred_on": iso(day),
+           "recorded_at": iso_dt(day + recorded // 1440, recorded % 1440), "mentions": review["mentions"],
+           "detail": {"author_role": "Independent reviewing officer", "case_id": review["detail"].get("case_id"),
+                      "code": "iro_contact", "contact_type": how, "text": IRO_TEXT[how]}}
+    for m in review["mentions"]:
+        pid = truth.get((review["source_record_id"], m["mention_id"]))
+        if pid is not None:
+            emit.truth.append(f"{CSC},{srid},{m['mention_id']},{pid}\n")
+    emit.lines[CSC].append((rec["recorded_at"] + srid, dumps(rec)))
+    return True
+
+
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
@@ -559,9 +743,12 @@ def write(out: Path, ctx: Context, households: list[Household], held: dict[str, 
     emit.start_household()
     written, families = adopters(ctx, placed)
     done.adopters = written
-    feed = _feed_latest(out, ("care_leaver_contact", "adoption_decision"))
+    feed = _feed_latest(out, ("care_leaver_contact", "adoption_decision", "looked_after_review",
+                              "looked_after_episode"))
     done.care_leaver_contacts = care_leavers(ctx, households, feed)
     done.adoption_decisions = adoption_families(ctx, placed, feed)
+    done.reviews, done.episodes = permanence_plans(ctx, feed), placement_las(ctx, feed)
+    done.iro_contacts = iro_contacts(ctx, feed)
     folder = out / FOLDER
     (folder / "truth").mkdir(parents=True, exist_ok=True)
     items = sorted(emit.lines[CSC])
@@ -584,13 +771,14 @@ def write(out: Path, ctx: Context, households: list[Household], held: dict[str, 
     return done
 
 
-README = """# Early help assessments and adopters (children's services)
+README = """# Early help assessments, adopters and IRO contacts (children's services)
 
-Records only Ofsted's Annex A reads (lists 2, 9, 10 and 11), kept apart from the agencies' feeds so that those stay
-as they were for a seed (joinedup_lab/simulate/csc_annex_a.py): `records.jsonl` holds
-northbrook-childrens-services' `early_help_assessment` and `adopter_journey` records, and later versions of its
-feed's `care_leaver_contact` records (eligibility category, personal adviser, latest pathway plan review) and
-`adoption_decision` records (the adoptive family's id). Ingest it after the feeds:
+Records only Ofsted's Annex A reads (lists 2, 8, 9, 10 and 11), kept apart from the agencies' feeds so that those
+stay as they were for a seed (joinedup_lab/simulate/csc_annex_a.py): `records.jsonl` holds
+northbrook-childrens-services' `early_help_assessment`, `adopter_journey` and `iro_contact` records, and later
+versions of its feed's `looked_after_review` records (the permanence plan), `looked_after_episode` records (the
+local authority of the placement), `care_leaver_contact` records (eligibility category, personal adviser, latest
+pathway plan review) and `adoption_decision` records (the adoptive family's id). Ingest it after the feeds:
 
     joinedup ingest --register-agencies DIR && joinedup ingest DIR/statutory-returns && joinedup link
 

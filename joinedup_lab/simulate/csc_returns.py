@@ -31,6 +31,7 @@ from .population import Household, Person
 from .staff import Worker
 from .streams import add_years, age_on, derive_seed, iso, poisson, stream
 
+LA_GSS = "E09000027"  # the GSS code of the authority those postcodes lie in (Richmond upon Thames; SSDA903 PL_LA)
 REAL_POSTCODES = (
     "SW13 0HL", "SW13 0PW", "SW13 3BF", "SW13 3DA", "SW13 8ED", "SW13 8QY", "SW13 9JD", "SW13 9QY",
     "SW14 7HP", "SW14 7QR", "SW14 8JG", "SW14 8RZ", "SW14 9BF", "SW14 9DL",

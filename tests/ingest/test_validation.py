@@ -45,7 +45,7 @@ def test_field_paths_read_like_json():
         ({"version": 0}, "version", "must be 1 or more"),
         ({"version": "2"}, "version", "must be a whole number"),
         ({"version": 2}, "amended_at", "is required when version is 2 or more"),
-        ({"kind": "gossip"}, "kind", "is not one of the 55 values"),
+        ({"kind": "gossip"}, "kind", "is not one of the 56 values"),
         ({"recorded_at": "2023-04-09 17:24"}, "recorded_at", "must be a real date and time written like"),
         ({"recorded_at": "2023-02-30T10:00:00Z"}, "recorded_at", "must be a real date and time"),
         ({"ended_on": "09/04/2023"}, "ended_on", "must be a real date written YYYY-MM-DD"),

@@ -53,12 +53,16 @@ def test_annex_a_workbook_lists_what_the_records_say(richmond, tmp_path):
     # List 5: no section 47 enquiry began in the six months (A's and B's were in April and May 2025)
     assert lists["List 5"] == []
 
-    # List 6: every episode of need open in the six months: A open, B closed RC7 in February, E closed in October
+    # List 6: every episode of need open in the six months: A on a plan, B closed RC7 in February, E closed in
+    # October, C and D looked after (Ofsted's case statuses and words)
     six = {r["Child Unique ID"]: r for r in lists["List 6"]}
     assert set(six) == {"CP1", "CP2", "LA1", "LA2", "NF1"}, set(six)
-    assert _day(six["NF1"]["CIN Closure Date"]) == dt.date(2025, 10, 2) and six["LA2"]["Case Status"] == "a) Open"
-    assert six["CP1"]["Case Status"] == "a) Open" and six["CP1"]["Primary Need Code"].startswith("N1 - ")
-    assert six["CP2"]["Case Status"] == "b) Closed" and six["CP2"]["Reason for Closure"] == "RC7"
+    assert _day(six["NF1"]["CIN Closure Date"]) == dt.date(2025, 10, 2)
+    assert six["LA2"]["Case Status"] == six["LA1"]["Case Status"] == "a) Looked after child"
+    assert six["CP1"]["Case Status"] == "b) Child Protection plan"
+    assert six["CP1"]["Primary Need Code"] == "N1 - Abuse or neglect"
+    assert six["CP2"]["Case Status"] == six["NF1"]["Case Status"] == "e) Closed episode"
+    assert six["CP2"]["Reason for Closure"] == "RC7 - Services ceased for any other reason, including child no longer in need"
     assert _day(six["CP2"]["CIN Closure Date"]) == dt.date(2026, 2, 10)
 
     # List 7: A's plan (open, neglect, reviewed in August) and B's (ended 28 October, physical → emotional)
@@ -81,13 +85,16 @@ def test_annex_a_workbook_lists_what_the_records_say(richmond, tmp_path):
     assert _day(c["Date Started to be Looked After"]) == dt.date(2025, 6, 20)
     assert _day(c["Start Date of Most Recent Placement"]) == dt.date(2025, 9, 15)
     assert c["Number of Placements in the Last 12 months"] == 2
-    assert c["Placement Provider"] == "e) PR4: Private provision" and c["Placement Type"].endswith("U6: Foster placement "
-                                                                                                  "with another carer: other")
-    assert c["Child's Legal Status"].startswith("V2: ") and _day(c["Date of Latest Statutory Review"]) == dt.date(2025, 12, 10)
+    assert c["Placement Provider"] == "e) PR4: Private provision"
+    assert c["Placement Type"] == "f) U6: Foster placement - not FFA"
+    assert c["Child's Legal Status"] == "V2: Single period under S20"
+    assert c["Child's Category of Need"] == "N4 - Family in acute stress"
+    assert c["Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)"] == "b) No"
+    assert _day(c["Date of Latest Statutory Review"]) == dt.date(2025, 12, 10)
     assert c["Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months"] == 1
     assert c["Was the child offered a Return Interview after their last missing episode (Y/N)?"] == "a) Yes"
     d = eight["LA2"]
-    assert _day(d["Date Started to be Looked After"]) == dt.date(2023, 1, 10) and d["Child's Legal Status"].startswith("C2")
+    assert _day(d["Date Started to be Looked After"]) == dt.date(2023, 1, 10) and d["Child's Legal Status"] == "C2: FCO"
     assert d["Number of Placements in the Last 12 months"] == 0 and d["Date Ceased to be Looked After"] is None
 
     # audited, naming every child in the workbook

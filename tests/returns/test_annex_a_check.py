@@ -122,7 +122,7 @@ CORRUPTIONS = [
      ("List 6", 4, "Date Child Was Last Seen", "is after the inspection date (27/03/2026)")),
     (_set("List 8", 1, "Placement postcode", "Postcode"),
      ("List 8", 1, "Placement postcode", "holds something else where Ofsted's heading 'Placement postcode' must "
-                                         "be (column 24)")),
+                                         "be (column 25)")),
     (lambda book: book.remove(book["List 3"]), ("List 3", 0, "", "is missing")),
     (_move, ("List 6", 0, "", "is where List 5 must be: the lists are in order")),
     (_copy_row, ("List 9", 4, "Child Unique ID", "repeats row 2: the list has one row per care leaver")),
@@ -152,9 +152,13 @@ def test_lists_9_and_10_come_from_the_records_and_the_workbook_passes_the_check(
     assert jordan["Eligibility Category"] == "b) Former relevant child"
     assert jordan["Latest Pathway Plan Review Date"] == date(2025, 10, 15)  # not April's, after the inspection date
     assert (jordan["Latest Date of Contact"], jordan["Type of Accommodation"], jordan["Suitability of Accommodation"],
-            jordan["Activity Status"]) == (date(2025, 12, 1), "E", "b) Not suitable", "G5")
+            jordan["Activity Status"]) == (date(2025, 12, 1), "E: Supported lodgings", "b) Unsuitable",
+                                           "G5: Not in education, employment or training - other")
+    assert jordan["LA in Touch"] == "a) Yes"
     assert amira["Eligibility Category"] == "c) Qualifying care leaver"
     assert amira["Allocated Personal Advisor"] is None and amira["Latest Pathway Plan Review Date"] is None
+    # not in touch: the SSDA903's activity and accommodation 0 (none known) are left blank
+    assert (amira["LA in Touch"], amira["Type of Accommodation"], amira["Activity Status"]) == ("b) No", None, None)
 
     ten = {r["Child Unique ID"]: r for r in _rows(book, "List 10")}
     assert set(ten) == {"AD1", "AD2", "AD3"}

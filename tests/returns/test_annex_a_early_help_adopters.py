@@ -2,8 +2,9 @@
 system sends `early_help_assessment` and `adopter_journey` records through the API (linked on arrival), and the
 workbook lists exactly those open in Ofsted's windows (six months for list 2, twelve for list 11) with the values the
 records say; a bad value is refused naming the field. Also: list 8's last IRO contact (the latest review the child
-attended) and the simulator's early help and adopters (and its later versions of care leavers' contacts and
-adoption decisions, lists 9 and 10) leave every record it wrote before as it was."""
+attended) and the simulator's early help and adopters (and its later versions of looked-after reviews and
+episodes, care leavers' contacts and adoption decisions, lists 8, 9 and 10, and its IRO contacts) leave every record
+it wrote before as it was."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from openpyxl import load_workbook
 from joinedup.accounts.models import Role
 from joinedup.accounts.services import actor_for, api_token_create
 from joinedup.audit.models import AuditEvent, AuditEventPerson
+from joinedup.casework import codes
 from joinedup.ingest.models import Mention
 from joinedup.ingest.validation import record_problems
 from joinedup.people.recorded import mentions_link_recorded
 from joinedup.returns.annex_a import LISTS
 from joinedup_lab.simulate import csc_annex_a
 from joinedup_lab.simulate.agencies import CSC
+from joinedup_lab.simulate.csc_returns import LA_GSS
 from joinedup_lab.simulate.generate import SimulationConfig, generate
 from tests.conftest import SYSTEM
 from tests.returns.authority import CHILDREN, record
@@ -242,16 +245,24 @@ def test_the_simulators_early_help_and_adopters_leave_every_other_record_as_it_w
     helped = [r for r in latest.values() if r["kind"] == "early_help_assessment"]
     assert any("ended_on" in r for r in helped) and any("ended_on" not in r for r in helped)
 
-    # lists 9 and 10: a later version of each care leaver's contact and each placed child's adoption decision in the
-    # feed, carrying everything the feed's latest version said and the new fields
+    # lists 8, 9 and 10: a later version of each looked-after review and episode, each care leaver's contact and each
+    # placed child's adoption decision in the feed, carrying everything the feed's latest version said and the new
+    # fields
+    amended = ("care_leaver_contact", "adoption_decision", "looked_after_review", "looked_after_episode")
     fed = {}
     for line in feed:
         r = json.loads(line)
-        if r["kind"] in ("care_leaver_contact", "adoption_decision") and r["version"] > fed.get(
-                r["source_record_id"], {"version": 0})["version"]:
+        if r["kind"] in amended and r["version"] > fed.get(r["source_record_id"], {"version": 0})["version"]:
             fed[r["source_record_id"]] = r
-    later = {k: r for k, r in latest.items() if r["kind"] in ("care_leaver_contact", "adoption_decision")}
+    later = {k: r for k, r in latest.items() if r["kind"] in amended}
     assert later and set(later) <= set(fed)
+    for kind, key in (("looked_after_review", "permanence_plan"), ("looked_after_episode", "placement_la")):
+        assert {k for k, r in fed.items() if r["kind"] == kind} == {k for k, r in later.items() if r["kind"] == kind}
+        assert all(key in r["detail"] for r in later.values() if r["kind"] == kind)
+    plans = {r["detail"]["permanence_plan"] for r in later.values() if r["kind"] == "looked_after_review"}
+    assert {"return_to_family", "long_term_fostering"} <= plans <= set(codes.PERMANENCE_PLANS)
+    # every placement postcode the simulator writes is the borrowed authority's, so every placement is inside it
+    assert {r["detail"]["placement_la"] for r in later.values() if r["kind"] == "looked_after_episode"} == {LA_GSS}
     for srid, r in later.items():
         before = fed[srid]
         assert r["version"] == before["version"] + 1 and r["amended_at"] > (before.get("amended_at") or "")
@@ -260,6 +271,21 @@ def test_the_simulators_early_help_and_adopters_leave_every_other_record_as_it_w
     contacts = [srid for srid, r in fed.items() if r["kind"] == "care_leaver_contact"]
     assert all(later[srid]["detail"]["eligibility_category"] in ("relevant", "former_relevant", "qualifying",
                                                                 "eligible") for srid in contacts)
+    # list 8: the IRO's contacts between reviews, each naming the child as a review of the same case does, on a day
+    # the child was looked after, with the truth of each mention
+    reviews = [r for r in fed.values() if r["kind"] == "looked_after_review"]
+    contacts = [r for r in records if r["kind"] == "iro_contact"]
+    assert len(contacts) > 10 and {r["detail"]["contact_type"] for r in contacts} >= {"visit", "phone_call"}
+    assert all(record_problems(r) == [] for r in contacts)
+    spans = {}
+    for r in fed.values():
+        if r["kind"] == "looked_after_episode":
+            spans.setdefault(r["detail"]["case_id"], []).append((r["occurred_on"], r.get("ended_on") or "9999"))
+    for r in contacts:
+        assert any(v["mentions"] == r["mentions"] and v["detail"]["case_id"] == r["detail"]["case_id"] for v in reviews)
+        assert any(s <= r["occurred_on"] < e for s, e in spans[r["detail"]["case_id"]]), r
+    truth = (tmp_path / "with" / csc_annex_a.FOLDER / "truth" / "mentions.csv").read_text()
+    assert all(f"{CSC},{r['source_record_id']},m1," in truth for r in contacts)
     families = {r["detail"]["family_id"]: r["detail"]["matched_on"] for r in journeys if "placed_on" in r["detail"]}
     decisions = [r for r in later.values() if r["kind"] == "adoption_decision"]
     assert decisions and all(families[r["detail"]["adopters_family_id"]] == r["detail"]["matched_on"]

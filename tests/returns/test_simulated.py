@@ -2,7 +2,9 @@
 (with the care rates raised so that it has looked-after children, plans, care leavers and an adoption) is
 generated, its children's social care records ingested and linked as the demo does, all three returns produced,
 and both validators run once: 0 errors on the CIN census and the SSDA903 (their queries are listed in
-docs/returns.md with the reason each remains); Annex A passes joinedup's structural check with 0 problems. PostgreSQL pass only (it takes about half a minute)."""
+docs/returns.md with the reason each remains); Annex A passes joinedup's structural check with 0 problems, list 8
+with the simulator's permanence plans, placements' authority and IRO contacts. PostgreSQL pass only (it takes about
+half a minute)."""
 
 from __future__ import annotations
 
@@ -80,6 +82,13 @@ def test_the_returns_of_a_simulated_authority_pass_both_validators(simulated, se
     # months hold a care leaver's contact (list 9)
     problems = check(out, on=dt.date(2026, 3, 27))
     assert problems == [], [str(p) for p in problems[:20]]
+    # list 8's permanence plan, placement location and LA (every simulated placement is inside the authority) and
+    # the IRO's latest visit or contact come from the simulator's records
+    eight = list(book["List 8"].iter_rows(values_only=True))
+    cells = [dict(zip(eight[0], row, strict=True)) for row in eight[1:]]
+    assert all((c["Placement Location"], c["LA of Placement"]) == ("a) In", "E09000027") for c in cells), cells[:3]
+    assert len({c["What is the permanence plan for this child?"] for c in cells} - {None}) >= 3
+    assert sum(1 for c in cells if c["Date of Last IRO Visit / Contact to the Child"]) > len(cells) // 2
     earlier = annex_a_make(dt.date(2025, 12, 31))
     assert len(earlier.annex.sheets["List 9"]) > 0 and len(earlier.annex.sheets["List 10"]) > 0
     problems = check(earlier.content, on=dt.date(2025, 12, 31))
