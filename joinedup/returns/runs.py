@@ -1,8 +1,7 @@
 """Producing a return from the performance team's page, and Annex A from the command.
 
-A run happens **in the request** that asks for it (no job queue): `run_start` writes its status row at once (the
-view runs outside a transaction, so each write commits and the page can poll the row while the return is made),
-`run_execute` reads the query source with progress written to the row, writes the file under
+The page's post writes the run's status row (`run_start`, committed at once: the view runs outside a transaction)
+and queues `returns.tasks.produce`; the worker runs `run_execute` while the page polls the row. `run_execute` reads the query source with progress written to the row, writes the file under
 `JOINEDUP_RETURNS["output_dir"]/<run id>/`, runs the validators on the CIN census and the SSDA903 and keeps each
 child failing a rule (`ReturnFailure`: what the data-quality page lists), then — in one transaction, the audit row
 last — marks the run done and writes `returns.produce` naming every child in the return. Reading happens outside

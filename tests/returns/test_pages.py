@@ -156,3 +156,35 @@ def test_the_census_count_of_children_on_a_plan_equals_the_dashboards(staff, ric
     shown = re.search(r'id="on-plan-count">On 31 March 2026: <strong>(\d+)</strong>', dashboard)
     assert census == 1 and shown and int(shown.group(1)) == census
     assert "Enter the date as day/month/year" in head.get("/dashboard/", {"on": "31 March"}).content.decode()
+
+
+@pytest.fixture
+def worker_connection_kept(monkeypatch):
+    """As in tests/jobs/test_worker.py: the worker closes stale connections between tasks, which inside a test's own
+    transaction would close the test's; here it keeps it (the task still runs in it)."""
+    monkeypatch.setattr("joinedup.jobs.worker.close_old_connections", lambda: None)
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
+def test_the_page_queues_the_run_and_the_worker_makes_it_while_the_runs_page_shows_progress(
+        staff, richmond, worker_connection_kept):
+    from django.test import override_settings
+
+    from joinedup.jobs.worker import run_worker
+
+    perf = sign_in(Client(), staff[Role.PERFORMANCE])
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}):
+        where = _produce(perf, "cin", year="2026")
+        run = where.rstrip("/").rsplit("/", 1)[1]
+        # answered before the return is made: the run waits for the worker, and its page polls it
+        assert perf.get(f"/returns/runs/{run}/status/").json()["status"] == "running"
+        waiting = perf.get(where).content.decode()
+        assert 'id="run-live"' in waiting and f'data-status-url="/returns/runs/{run}/status/"' in waiting
+        assert "run-progress.mjs" in waiting and "Download" not in waiting
+        assert not AuditEvent.objects.filter(action="returns.produce").exists()
+        run_worker(once=True, with_schedule=False)
+    assert perf.get(f"/returns/runs/{run}/status/").json() == {"status": "done", "progress": "Done", "percent": 100,
+                                                               "done": True}
+    done = perf.get(where).content.decode()
+    assert 'id="run-live"' not in done and "0 errors" in done and "Download" in done
+    assert AuditEvent.objects.filter(action="returns.produce", object_id="cin:2026").count() == 1

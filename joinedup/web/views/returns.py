@@ -26,6 +26,7 @@ from joinedup.audit.actions import AuditAction
 from joinedup.audit.decorators import reads_personal_data
 from joinedup.audit.services import audit_event_record
 from joinedup.returns import runs as return_runs
+from joinedup.returns import tasks as return_tasks
 from joinedup.returns.selectors import data_quality_for, run_for, run_state, runs_for
 from joinedup.web.forms_returns import ReturnRunForm
 
@@ -47,7 +48,7 @@ def returns_page(request):
         except return_runs.RunRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.problem)
         else:
-            return_runs.run_execute(run, user=request.user)
+            return_tasks.produce.enqueue(str(run.pk), str(request.user.pk))  # the worker makes it; the page polls
             return redirect("web:return-run", run.pk)
     return render(request, "web/returns/index.html", {
         "form": form, "runs": [(r, run_state(r)) for r in runs], "kinds": form.fields["kind"].choices,

@@ -1,5 +1,6 @@
-// The performance team's page: while the form's post produces a return (in that request), poll the run's status
-// row and show its progress. The run's id is chosen here and sent with the form, so it can be polled at once.
+// The performance team's page: while the form's post is answered (it queues the run for the worker; with the
+// tests' immediate task backend it makes it), poll the run's status row and show its progress. The run's id is
+// chosen here and sent with the form, so it can be polled at once; the run's own page polls it after that.
 const form = document.getElementById("produce-form");
 const box = document.getElementById("run-progress");
 if (form && box && window.crypto && crypto.randomUUID) {
