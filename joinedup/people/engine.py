@@ -12,8 +12,9 @@ from typing import Any
 
 from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, LinkResult, link_mentions
 from joinedup.people.linkage.prepare import prepare as engine_prepare
+from joinedup.people.linkage.rows import tuple_row
 
-__all__ = ["ACCEPT", "REVIEW_LOW", "keys_for", "link", "prepare_rows", "scorer", "train"]
+__all__ = ["ACCEPT", "REVIEW_LOW", "keys_for", "link", "prepare_rows", "scorer", "train", "tuple_row"]
 
 
 def prepare_rows(mentions: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str | None], dict]:

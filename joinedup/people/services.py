@@ -80,12 +80,30 @@ def _mention_dict(row: dict) -> dict:
     return row
 
 
-def current_mentions() -> list[dict]:
+# What a batch run reads of each mention: the fields the engine uses (not the address lines or keys, which
+# residence is rebuilt from in the database), in the order of `MentionRow`'s tuple.
+LINK_FIELDS = (
+    "id", "record_id", "source_identity", "agency__code", "role", "local_person_id", "given_name", "family_name",
+    "relationship_label", "relationship_to_subject", "dob", "expected_due_on", "sex", "nhs_number", "upn",
+    "postcode", "occurred_on", "dob_estimated", "age", "other_names",
+)
+_SHARED = slice(2, 17)  # the strings and dates many mentions repeat (names, codes, days): each value kept once
+# One mention as the engine reads it (`m["dob"]`, `m.get("age")`), over the tuple the database gave, with the
+# engine's names (`agency`, `record_key`): a batch run holds every current mention at once.
+MentionRow = engine.tuple_row("MentionRow", ("agency" if f == "agency__code" else f for f in LINK_FIELDS),
+                              aliases={"record_key": "record_id"})
+
+
+def current_mentions() -> list[MentionRow]:
     """Every current (not withdrawn) mention as the engine reads it, in a stable order."""
-    return [
-        _mention_dict(r)
-        for r in Mention.objects.filter(withdrawn=False).order_by("id").values(*MENTION_FIELDS).iterator(chunk_size=BATCH)
-    ]
+    shared: dict = {}
+    keep = shared.setdefault
+    out = []
+    rows = Mention.objects.filter(withdrawn=False).order_by("id").values_list(*LINK_FIELDS).iterator(chunk_size=BATCH)
+    for values in rows:
+        repeated = values[_SHARED]
+        out.append(MentionRow((*values[:2], *map(keep, repeated, repeated), *values[17:19], values[19] or ())))
+    return out
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -176,8 +194,13 @@ def linkage_run(
                          progress=progress, spark_options=spark_options)
     progress("Writing people, links and households…")
     with transaction.atomic():
-        run = _write_run(actor=actor, stored=stored, engine_name=engine_name, started=started, mentions=mentions,
-                         result=result, decisions=decisions, progress=progress)
+        run, refresh = _write_run(actor=actor, stored=stored, engine_name=engine_name, started=started,
+                                  mentions=mentions, result=result, decisions=decisions, progress=progress)
+        # The run's millions of mentions and rows are let go before the people and their addresses are read again.
+        del mentions, result, must, cannot
+        progress(f"Refreshing {len(refresh):,} people and where they lived…")
+        persons_refresh(refresh)
+        residence_rebuild(None)
     _analyze()
     progress(f"Linked in {time.perf_counter() - t0:.1f} s.")
     metrics.linkage_run_counted("batch", time.perf_counter() - t0)  # committed above
@@ -201,22 +224,20 @@ def _analyze() -> None:
 def _best_edges(result, person_of_uid: dict[str, object]) -> dict[str, tuple[float, str]]:
     """For each identity row, its most probable accepted pair inside its own person: (probability, other uid)."""
     best: dict[str, tuple[float, str]] = {}
-    pairs = result.pairs
-    for left, right, prob in zip(
-        pairs.column("unique_id_l").to_pylist(), pairs.column("unique_id_r").to_pylist(),
-        pairs.column("match_probability").to_pylist(), strict=True,
-    ):
-        if prob < engine.ACCEPT or person_of_uid.get(left) != person_of_uid.get(right):
-            continue
-        for me, other in ((left, right), (right, left)):
-            if me not in best or prob > best[me][0]:
-                best[me] = (prob, other)
+    pairs = result.pairs.select(["unique_id_l", "unique_id_r", "match_probability"])
+    for batch in pairs.to_batches(max_chunksize=100_000):  # a batch at a time: millions of pairs as Python objects
+        for left, right, prob in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+            if prob < engine.ACCEPT or person_of_uid.get(left) != person_of_uid.get(right):
+                continue
+            for me, other in ((left, right), (right, left)):
+                if me not in best or prob > best[me][0]:
+                    best[me] = (prob, other)
     return best
 
 
 def _write_run(*, actor, stored, engine_name, started, mentions, result, decisions, progress):
     now = utc_now()
-    rows = result.prepared.rows()
+    rows = result.prepared.compact_rows()
     row_of = result.prepared.row_of_mention
     linked = {i for i, how in enumerate(result.linked_by) if not how.startswith("unlinked")}
     cluster_of_mention = {mentions[i]["id"]: result.person_of_mention[i] for i in linked}
@@ -266,10 +287,24 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         evidence_cache[uid] = out
         return out
 
-    existing = {link.mention_id: link for link in MentionLink.objects.all()}
+    # Each mention's link as stored, as a tuple (a model object per link would not fit for millions of them);
+    # links are written a batch at a time.
+    existing = {values[0]: values[1:] for values in MentionLink.objects.values_list(
+        "mention_id", "pk", "person_id", "method", "match_probability", "identity_uid", "reason").iterator(
+        chunk_size=BATCH)}
     identified = _identified_sightings()
+    progress(f"Writing the links of {len(mentions):,} mentions and {len(rows):,} identity rows with their "
+             "blocking keys…")
+    bar = progress_bar(progress, total=len(mentions) + 2 * len(rows), desc="Writing", unit=" rows")
+
+    def written(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    link_fields = ["person", "method", "match_probability", "fields", "identity_uid", "matched_identity_uid",
+                   "reason", "linked_at"]
     to_create, to_update = [], []
-    changed = 0
+    changed = created = updated = 0
     for i, m in enumerate(mentions):
         uid = row_of[i]
         how = result.linked_by[i]
@@ -284,33 +319,31 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         else:
             person_id = person_of_uid[uid]
             method, prob, fields, other, reason = evidence(uid)
-        link = existing.get(m["id"])
+        stored_link = existing.get(m["id"])
         values = (person_id, method, prob, uid or "", reason)
-        if link is None:
+        if stored_link is None:
             to_create.append(MentionLink(
                 mention_id=m["id"], person_id=person_id, identity_uid=uid or "", match_probability=prob, method=method,
                 fields=fields, matched_identity_uid=other, reason=reason, linked_at=now,
             ))
             changed += 1
-        elif (link.person_id, link.method, link.match_probability, link.identity_uid, link.reason) != values:
-            changed += link.person_id != person_id
-            link.person_id, link.method, link.match_probability, link.identity_uid, link.reason = values
-            link.fields, link.matched_identity_uid, link.linked_at = fields, other, now
-            to_update.append(link)
-    progress(f"Writing {len(to_create):,} new and {len(to_update):,} changed links, and {len(rows):,} identity rows "
-             "with their blocking keys…")
-    bar = progress_bar(progress, total=len(to_create) + len(to_update) + 2 * len(rows), desc="Writing", unit=" rows")
-
-    def written(n: int) -> None:
-        if bar is not None:
-            bar.update(n)
-
-    for start in range(0, len(to_create), BATCH):
-        MentionLink.objects.bulk_create(to_create[start:start + BATCH], batch_size=BATCH)
-        written(len(to_create[start:start + BATCH]))
-    rows_update(MentionLink, to_update, ["person", "method", "match_probability", "fields", "identity_uid",
-                                         "matched_identity_uid", "reason", "linked_at"])
-    written(len(to_update))
+        elif stored_link[1:] != values:
+            changed += stored_link[1] != person_id
+            to_update.append(MentionLink(
+                pk=stored_link[0], mention_id=m["id"], person_id=person_id, identity_uid=uid or "",
+                match_probability=prob, method=method, fields=fields, matched_identity_uid=other, reason=reason,
+                linked_at=now,
+            ))
+        if len(to_create) >= BATCH or len(to_update) >= BATCH or i == len(mentions) - 1:
+            MentionLink.objects.bulk_create(to_create, batch_size=BATCH)
+            rows_update(MentionLink, to_update, link_fields)
+            created, updated = created + len(to_create), updated + len(to_update)
+            to_create, to_update = [], []
+        if i % BATCH == BATCH - 1:
+            written(BATCH)
+    written(len(mentions) % BATCH)
+    del existing
+    progress(f"{created:,} new and {updated:,} changed links written")
 
     # The online index: identity rows and their blocking keys, rebuilt.
     BlockingKey.objects.all().delete()
@@ -320,7 +353,7 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         chunk = uids[start:start + BATCH]
         IdentityRow.objects.bulk_create(
             [IdentityRow(uid=uid, person_id=person_of_uid[uid], source_identity=rows[uid]["source_identity"],
-                         agency_code=rows[uid].get("agency") or "", attrs=rows[uid]) for uid in chunk],
+                         agency_code=rows[uid].get("agency") or "", attrs=dict(rows[uid])) for uid in chunk],
             batch_size=BATCH,
         )
         written(len(chunk))
@@ -338,9 +371,6 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
             first_mention.setdefault(uid, mentions[i]["id"])
     review_count = _refresh_review_items(result.review, rows, first_mention, scorer, decisions, now)
     person_ids = set(person_of_cluster.values())
-    progress(f"Refreshing {len(person_ids):,} people and where they lived…")
-    persons_refresh(person_ids | set(assignment.merged_into))
-    residence_rebuild(None)
 
     run = LinkageRun.objects.create(
         started_at=started, finished_at=utc_now(), engine=engine_name, model=stored, mentions=len(mentions),
@@ -352,7 +382,7 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
     audit_event_record(actor=actor, action=AuditAction.LINKAGE_RUN, object_type="linkage_run", object_id=run.pk,
                        detail={"mentions": len(mentions), "persons": len(person_ids), "links_changed": changed,
                                "review_items": review_count, "timings": result.timings})
-    return run
+    return run, person_ids | set(assignment.merged_into)
 
 
 def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, now) -> int:
@@ -394,9 +424,9 @@ def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, 
 def persons_refresh(person_ids: Iterable) -> None:
     """Recompute each person's display name, date of birth, NHS number, counts and search text from their mentions."""
     person_ids = list(person_ids)
-    words_of: dict[tuple, set[str]] = {}
     for start in range(0, len(person_ids), BATCH):
         chunk = person_ids[start:start + BATCH]
+        words_of: dict[tuple, set[str]] = {}  # per batch of people: a whole authority's names would not fit
         values: dict = defaultdict(lambda: defaultdict(Counter))
         agencies: dict = defaultdict(set)
         words: dict = defaultdict(set)

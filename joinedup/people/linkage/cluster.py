@@ -28,7 +28,7 @@ thresholds and their figures.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .family import PERSON_FIELDS, PersonKey, nhs_typo_keys, person_key, twins_keys
@@ -95,53 +95,80 @@ class Clusters(dict):
         return out
 
 
-@dataclass
+# A group starts with these shared empties and gets a set or dict of its own only when it has something to keep: a
+# batch run holds a group for each of a million identity rows, most of which hold only a date of birth and a name.
+_NO_SET: frozenset = frozenset()
+_NO_MAP: Mapping = MappingProxyType({})
+
+
 class _Group:
-    nhs: set[str] = field(default_factory=set)
-    upn: set[str] = field(default_factory=set)
-    dobs: set[tuple[int, int, int]] = field(default_factory=set)
-    cannot: dict[int, int] = field(default_factory=dict)  # constraint index → sides present (bit 1 = a, 2 = b)
-    size: int = 1
-    ranges: set[tuple[int, int]] = field(default_factory=set)  # estimated dates of birth and ages: (first, last year)
-    named: bool = False  # a row with a forename
-    nameless_births: set[tuple[str, str]] = field(default_factory=set)  # (dob, surname sound) of forename-less rows
-    nhs_who: dict[str, set[PersonKey]] = field(default_factory=dict)  # NHS number → the rows holding it
-    births: dict[str, set[PersonKey]] = field(default_factory=dict)  # date of birth → rows with a forename
+    """The identifiers and constraints of a group of identity rows being clustered (one person, when done)."""
+
+    __slots__ = ("births", "cannot", "dobs", "named", "nameless_births", "nhs", "nhs_who", "ranges", "size", "upn")
+
+    def __init__(self) -> None:
+        self.nhs: set[str] = _NO_SET
+        self.upn: set[str] = _NO_SET
+        self.dobs: set[tuple[int, int, int]] = _NO_SET
+        self.cannot: dict[int, int] = _NO_MAP  # constraint index → sides present (bit 1 = a, 2 = b)
+        self.size = 1
+        self.ranges: set[tuple[int, int]] = _NO_SET  # estimated dates of birth and ages: (first, last year)
+        self.named = False  # a row with a forename
+        self.nameless_births: set[tuple[str, str]] = _NO_SET  # (dob, surname sound) of forename-less rows
+        self.nhs_who: dict[str, set[PersonKey]] = _NO_MAP  # NHS number → the rows holding it
+        self.births: dict[str, set[PersonKey]] = _NO_MAP  # date of birth → rows with a forename
+
+    def own_set(self, name: str) -> set:
+        """The group's own set `name` (made now if it had none), to add to."""
+        value = getattr(self, name)
+        if value is _NO_SET:
+            value = set()
+            setattr(self, name, value)
+        return value
+
+    def own_map(self, name: str) -> dict:
+        """The group's own dict `name` (made now if it had none), to add to."""
+        value = getattr(self, name)
+        if value is _NO_MAP:
+            value = {}
+            setattr(self, name, value)
+        return value
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Take in one identity row's identifiers (NHS number, UPN, date of birth) and family constraints."""
         nhs, dob = row.get("nhs"), row.get("dob")
         if nhs:
-            self.nhs.add(nhs)
+            self.own_set("nhs").add(nhs)
         if row.get("upn"):
-            self.upn.add(row["upn"])
+            self.own_set("upn").add(row["upn"])
         if dob:
-            self.dobs.add((int(dob[0:4]), int(dob[5:7]), int(dob[8:10])))
+            self.own_set("dobs").add((int(dob[0:4]), int(dob[5:7]), int(dob[8:10])))
         if row.get("dob_lo") is not None:
-            self.ranges.add((row["dob_lo"], row["dob_hi"]))
+            self.own_set("ranges").add((row["dob_lo"], row["dob_hi"]))
         if row.get("given"):
             self.named = True
         elif dob and row.get("family_mp"):
-            self.nameless_births.add((dob, row["family_mp"]))
+            self.own_set("nameless_births").add((dob, row["family_mp"]))
         if nhs or (dob and row.get("given")):
             key = person_key(row)
             if nhs:
-                self.nhs_who.setdefault(nhs, set()).add(key)
+                self.own_map("nhs_who").setdefault(nhs, set()).add(key)
             if dob and row.get("given"):
-                self.births.setdefault(dob, set()).add(key)
+                self.own_map("births").setdefault(dob, set()).add(key)
 
     def absorb(self, other: _Group) -> None:
         """Take in another group's identifiers and constraints (not its cannot-link decisions or size)."""
-        self.nhs |= other.nhs
-        self.upn |= other.upn
-        self.dobs |= other.dobs
-        self.ranges |= other.ranges
+        for name in ("nhs", "upn", "dobs", "ranges", "nameless_births"):
+            theirs = getattr(other, name)
+            if theirs:
+                self.own_set(name).update(theirs)
         self.named = self.named or other.named
-        self.nameless_births |= other.nameless_births
-        for number, keys in other.nhs_who.items():
-            self.nhs_who.setdefault(number, set()).update(keys)
-        for birth, keys in other.births.items():
-            self.births.setdefault(birth, set()).update(keys)
+        for name in ("nhs_who", "births"):
+            theirs = getattr(other, name)
+            if theirs:
+                mine = self.own_map(name)
+                for key, rows in theirs.items():
+                    mine.setdefault(key, set()).update(rows)
 
 
 def group_of(rows: Iterable[Mapping[str, Any]]) -> _Group:
@@ -316,7 +343,7 @@ def cluster(
             for node, side in ((x, 1), (y, 2)):
                 g = groups[find(index[node])]
                 assert g is not None
-                g.cannot[k] = g.cannot.get(k, 0) | side
+                g.own_map("cannot")[k] = g.cannot.get(k, 0) | side
 
     def blocked_by_decision(ga: _Group, gb: _Group) -> bool:
         small, large = (ga, gb) if len(ga.cannot) <= len(gb.cannot) else (gb, ga)
@@ -329,8 +356,10 @@ def cluster(
             ra, rb, ga, gb = rb, ra, gb, ga
         parent[rb] = ra
         ga.absorb(gb)
-        for k, sides in gb.cannot.items():
-            ga.cannot[k] = ga.cannot.get(k, 0) | sides
+        if gb.cannot:
+            mine = ga.own_map("cannot")
+            for k, sides in gb.cannot.items():
+                mine[k] = mine.get(k, 0) | sides
         ga.size += gb.size
         groups[rb] = None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ PROFILES: dict[str, Profile] = {"person": PERSON}
 SIGNIFICANT = 12
 M_FLOOR = 1e-4  # no single disagreeing field vetoes a match by more than about 13 bits
 U_FLOOR = 1e-7  # a level random sampling never saw still gets a finite weight
+DUCKDB_MEMORY_LIMIT = "1GB"  # DuckDB's own buffers while training and scoring; it spills to disk beyond this
 
 
 def register_profile(profile: Profile) -> None:
@@ -82,6 +84,10 @@ def duckdb_linker(
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    # Bounded memory: past the limit DuckDB spills its joins and sorts to disk, so scoring millions of pairs does not
+    # hold them all in memory beside the mentions the run already holds (a 70,000-child authority: issue 18).
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'joinedup-duckdb'}'")
     db_api = DuckDBAPI(connection=con)
     settings = splink_settings(model, retain=retain, matching_columns=matching_columns)
     return Linker(db_api.register(table), settings, log_level=None)

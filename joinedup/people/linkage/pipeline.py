@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -100,6 +100,12 @@ def on_mentioned_rows(review: Iterable[ReviewPair], alias_links: Iterable[tuple[
     return out
 
 
+def _edges(pairs: pa.Table) -> Iterator[tuple[str, str, float]]:
+    """(left row, right row, probability) for each scored pair, read a batch at a time (millions of pairs)."""
+    for batch in pairs.select(["unique_id_l", "unique_id_r", "match_probability"]).to_batches(max_chunksize=100_000):
+        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+
 def _rows_for(pairs: Iterable[tuple[int, int]], row_of_mention: Sequence[str | None]) -> list[tuple[str, str]]:
     out = []
     for a, b in pairs:
@@ -136,18 +142,15 @@ def link_mentions(
         f"({len(prepared.unlinkable):,} unlinkable) in {timings['prepare_seconds']:.1f} s")
     table = prepared.table
     uids = table.column("unique_id").to_pylist()
-    guard_columns = ("nhs", "upn", "dob", "dob_lo", "dob_hi", "mentions", "sex",
-                     *(c for c in PERSON_FIELDS if c not in ("nhs", "dob")))
-    attributes = {
-        uid: dict(zip(guard_columns, values, strict=True))
-        for uid, *values in zip(uids, *(table.column(c).to_pylist() for c in guard_columns), strict=True)
-        if values[0] or values[1] or values[2] or values[3] is not None  # an NHS number, UPN, date of birth or range
+    every_row = prepared.compact_rows()  # read-only rows over tuples: a dict each would cost gigabytes at scale
+    attributes = {  # the rows the identifier guard reads: an NHS number, UPN, date of birth or range
+        uid: r for uid, r in every_row.items() if r["nhs"] or r["upn"] or r["dob"] or r["dob_lo"] is not None
     }
     births = multiple_births(attributes.values(), _named_together(mentions, prepared.row_of_mention, attributes))
     keyed_wrong = nhs_keying_errors({u: r for u, r in attributes.items() if r["nhs"]}, births)
     if keyed_wrong:  # a sibling's NHS number: the rows are scored and guarded without it
         for uid in keyed_wrong:
-            attributes[uid]["nhs"] = None
+            attributes[uid] = every_row[uid] = prepared.compact_row_with(uid, nhs=None)
         nhs = [None if u in keyed_wrong else v for u, v in zip(uids, table.column("nhs").to_pylist(), strict=True)]
         table = table.set_column(table.schema.get_field_index("nhs"), "nhs", pa.array(nhs, type=pa.string()))
         prepared.table = table  # the rows kept (and indexed for online matching) are the rows linked
@@ -163,12 +166,7 @@ def link_mentions(
     say(f"scored {pairs.num_rows:,} pairs at or above {review_low} in {timings['predict_seconds']:.1f} s")
     t = time.perf_counter()
     identities = ({"unique_id": u, "source_identity": s} for u, s in zip(uids, table.column("source_identity").to_pylist(), strict=True))
-    edges = zip(
-        pairs.column("unique_id_l").to_pylist(),
-        pairs.column("unique_id_r").to_pylist(),
-        pairs.column("match_probability").to_pylist(),
-        strict=True,
-    )
+    edges = _edges(pairs)
     clusters = cluster(
         uids,
         edges,
@@ -181,7 +179,8 @@ def link_mentions(
     )
     # adults with no identifier of their own whom the household places (context.link_by_household)
     strong_rows = {u for u, a in attributes.items() if a["nhs"] or a["upn"] or a["dob"]}
-    keys_of_row = dict(zip(uids, zip(*(table.column(c).to_pylist() for c in PERSON_FIELDS), strict=True), strict=True))
+    keys_of_row = {u: tuple(r[c] for c in PERSON_FIELDS) for u, r in every_row.items()}
+    del every_row
     ranges = {u: (a["dob_lo"], a["dob_hi"]) for u, a in attributes.items() if a["dob_lo"] is not None}
     moves = link_by_household(mentions, prepared.row_of_mention, clusters, keys_of_row, strong_rows, ranges,
                               cannot=_rows_for(cannot_link, prepared.row_of_mention))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -44,6 +44,7 @@ from .clean import (
     phonetic,
 )
 from .profiles import PERSON_COLUMNS
+from .rows import tuple_rows
 
 UNLINKABLE_RELATIONSHIP_ONLY = "relationship_only"
 UNLINKABLE_UNBORN = "unborn"
@@ -67,10 +68,25 @@ class Prepared:
     row_of_mention: list[str | None]
     unlinkable: dict[int, str] = field(default_factory=dict)
     alias_links: list[tuple[str, str]] = field(default_factory=list)  # (row, the row of one of its other names)
+    _compact: dict[str, Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def rows(self) -> dict[str, dict[str, Any]]:
         """The rows as dicts keyed by unique_id (for the Python scorer and the clustering guard)."""
         return {r["unique_id"]: r for r in self.table.to_pylist()}
+
+    def compact_rows(self) -> dict[str, Mapping[str, Any]]:
+        """The rows as `rows()` gives them, as read-only mappings a fraction of the size (a batch run's million);
+        made once, and kept as `compact_row_with` changes them."""
+        if self._compact is None:
+            self._compact = tuple_rows(self.table, "unique_id", "IdentityRowValues")
+        return self._compact
+
+    def compact_row_with(self, uid: str, **changed: Any) -> Mapping[str, Any]:
+        """Row `uid` with some values changed (as the table's column will be), kept in `compact_rows()`."""
+        rows = self.compact_rows()
+        row = rows[uid]
+        rows[uid] = type(row)(tuple(changed.get(name, value) for name, value in row.items()))
+        return rows[uid]
 
 
 def unlinkable_reason(mention: Mapping[str, Any]) -> str | None:
@@ -254,6 +270,7 @@ def _prepare_one(
     row_of_mention: list[str | None],
     unlinkable: dict[int, str],
     alias_links: list[tuple[str, str]],
+    keep: Callable[[Any], Any],
 ) -> None:
     got = outcome.get(raw)
     if got is None:
@@ -261,11 +278,13 @@ def _prepare_one(
         if reason is None:
             key = _raw_key(m)
             values = _row_values(key)
-            rows.setdefault(values[0], values)
+            if values[0] not in rows:
+                rows[values[0]] = (values[0], *map(keep, values[1:]))  # one copy of each repeated string
             for alias in alias_raws(key):
                 other = _row_values(alias)
                 if other[0] != values[0]:
-                    rows.setdefault(other[0], other)
+                    if other[0] not in rows:
+                        rows[other[0]] = (other[0], *map(keep, other[1:]))
                     alias_links.append((values[0], other[0]))
             got = (values[0], None)
         else:
@@ -289,6 +308,12 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
     alias_links: list[tuple[str, str]] = []
     keys = (*_RAW_KEYS, "role", "relationship_label")
     fast = itemgetter(*keys)
+    kept: dict[str, str] = {}
+    shared = kept.setdefault
+
+    def keep(value: Any) -> Any:  # strings only: as dict keys 1 and True are one (a day of the month, a flag)
+        return shared(value, value) if value.__class__ is str else value
+
     collecting = gc.isenabled()
     gc.disable()  # millions of small tuples: the cyclic collector would rescan them again and again
     try:
@@ -299,10 +324,11 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
                 raw = tuple(m.get(k) for k in keys)
             if m.get("dob_estimated") or m.get("age") is not None or m.get("other_names"):
                 raw = (*raw, *_extras(m))
-            _prepare_one(i, m, raw, outcome, rows, counts, row_of_mention, unlinkable, alias_links)
+            _prepare_one(i, m, raw, outcome, rows, counts, row_of_mention, unlinkable, alias_links, keep)
     finally:
         if collecting:
             gc.enable()
+    del outcome, kept
     ordered = sorted(rows)
     columns = list(zip(*(rows[uid] for uid in ordered), strict=True)) if ordered else [()] * len(COLUMN_NAMES)
     arrays = {
