@@ -147,6 +147,9 @@ def database_from_url(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = dict(SQLITE_OPTIONS)
+        # Kept open between requests and the worker's tasks, as on PostgreSQL: no reopening (and re-running the
+        # pragmas) for each, and the connection's page cache stays warm.
+        config["CONN_MAX_AGE"] = 60
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True

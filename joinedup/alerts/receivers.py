@@ -1,9 +1,11 @@
 """Alerts on arrival: when records have been attached to people, evaluate the children they touch.
 
-Records received through the API are matched by the worker after the ingest commits (`people.tasks`), and their
-alerts are judged in the same task: an alert is visible once the worker has run it (well under a second on a
-steady arrival rate: `joinedup bench arrival`). A failure here is logged and does not undo the matching (the
-evaluation runs in a savepoint; the schedule and the next arrival retry).
+Records received through the API are matched by the worker after the ingest commits (`people.tasks`); the matching
+queues the judging of their children's alerts (`alerts.tasks.evaluate_mentions`, ahead of other waiting work) in its
+own transaction, so the task row commits with the links or not at all, and the worker runs it next: an alert is
+visible once it has (well under a second on a steady arrival rate: `joinedup bench arrival`). Each child is judged in
+a transaction of its own, apart from the matching's, which on SQLite holds the write lock only from its first write
+(`core.transactions.reads_then_writes`). A failure is logged and does not undo the matching.
 A correction received through the API that no longer names someone (a withdrawn mention) queues the people it
 used to name to be judged again (`alerts.tasks.evaluate_mentions`), so an alert resting on it is updated or
 closed. After a batch linkage run
@@ -31,6 +33,11 @@ def evaluate_linked(sender, *, person_ids, via, actor=None, progress=None, menti
     from joinedup.alerts.services import alerts_evaluate_people
 
     if not person_ids:
+        return
+    if via == "api" and mention_ids:
+        from joinedup.alerts.tasks import evaluate_mentions
+
+        evaluate_mentions.enqueue(list(mention_ids), True)  # the people the mentions name now; each at its own day
         return
     if via == "api":
         try:

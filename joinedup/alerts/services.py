@@ -37,6 +37,7 @@ from joinedup.core import metrics
 from joinedup.core.actor import ActorRef
 from joinedup.core.progress import progress_bar
 from joinedup.core.time import utc_now
+from joinedup.core.transactions import reads_then_writes
 from joinedup.ingest.models import Mention, SourceRecord
 from joinedup.people.models import MentionLink, Person, ResidenceEpisode
 
@@ -436,7 +437,8 @@ def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = Non
                            include_households: bool = True,
                            arrived_mention_ids: Iterable[int] | None = None) -> tuple[int, Evaluation]:
     """Evaluate every child among the people (and, with `include_households`, the children living at their
-    addresses), each in its own transaction. Returns how many children were evaluated and what changed.
+    addresses), each in its own transaction (`core.transactions.reads_then_writes`: on SQLite the write lock is taken
+    at its first write). Returns how many children were evaluated and what changed.
 
     `arrived_mention_ids` (an arrival: the mentions just linked) judges each child's rules at the days of the
     records that arrived for them or anyone living at their addresses as well (`alerts_evaluate_for_person`)."""
@@ -455,9 +457,9 @@ def alerts_evaluate_people(*, person_ids: Iterable, at: dt.datetime | None = Non
         person = Person.objects.filter(pk=pid).first()
         if person is None:
             continue
-        try:
-            total.add(alerts_evaluate_for_person(person=person, at=at, rules=rules, actor=actor,
-                                                 record_days=days.get(pid)))
+        try:  # on SQLite the write lock is taken at the evaluation's first write, not while it reads
+            total.add(reads_then_writes(alerts_evaluate_for_person, person=person, at=at, rules=rules, actor=actor,
+                                        record_days=days.get(pid)))
         except Exception:  # one child's failure (logged) must not stop the others' alerts
             logger.exception("alerts: evaluation failed for person %s", pid)
             total.failed_children += 1

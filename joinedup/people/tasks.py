@@ -3,6 +3,10 @@ work"; ADR 0017).
 
 - `match_mentions`: online matching of the mentions an API batch stored. Enqueued in the ingest transaction
   (`people.receivers`), so the task row commits with the records or not at all; the worker runs it after the commit.
+  It reads before it writes (the model, the mentions, each one's candidates and scores) and, on SQLite, takes the
+  write lock only at its first write (`core.transactions.reads_then_writes`), so the API's requests do not wait
+  while it reads. The children's alerts are judged by a task of their own, queued in its transaction
+  (`alerts.receivers`, `alerts.tasks.evaluate_mentions`).
 - `link_if_needed`: a batch linkage run when current mentions wait unlinked (after a file ingest, and on the
   schedule).
 
@@ -15,10 +19,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from django.db import transaction
 from django_tasks import task
 
 from joinedup.core.actor import ActorRef
+from joinedup.core.transactions import reads_then_writes
 
 
 def actor_json(actor: ActorRef) -> dict:
@@ -32,11 +36,10 @@ def actor_from(data: dict) -> ActorRef:
 
 @task()
 def match_mentions(mention_ids: list[int], actor: dict) -> dict:
-    """Attach the mentions to people (and, through `persons_linked`, evaluate their alerts)."""
+    """Attach the mentions to people (and, through `persons_linked`, queue the judging of their alerts)."""
     from joinedup.people.services import mentions_match_online
 
-    with transaction.atomic():
-        return mentions_match_online(mention_ids=list(mention_ids), actor=actor_from(actor))
+    return reads_then_writes(mentions_match_online, mention_ids=list(mention_ids), actor=actor_from(actor))
 
 
 @task()

@@ -1,7 +1,8 @@
 """The task queue and `joinedup worker` (issue 18, ADR 0017), on the database backend the deployments run:
 
 - a record posted through the API is stored and answered at once, its mentions still unmatched and one task queued
-  with it; the worker then matches them and judges the child's alerts (R1 for a baby's injury);
+  with it; the worker then matches them, which queues the judging of the child's alerts with the links, and judges
+  them next (R1 for a baby's injury);
 - a task that fails is rolled back alone and kept as failed; the records stay;
 - a file load queues one linkage run when it ends (not with `--link-follows`);
 - the schedule queues each job once per interval, however many workers ask;
@@ -86,6 +87,35 @@ def test_a_record_is_answered_at_once_and_matched_and_judged_by_the_worker(feed)
     assert Alert.objects.filter(person=child, rule_id="R1").exists()
     assert WorkerHeartbeat.objects.count() == 1 and fresh_heartbeat()
     assert "joinedup_task_queue_depth 0.0" in Client().get("/metrics").content.decode()
+
+
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_matching_queues_the_alerts_judging_with_its_links_and_the_worker_runs_it_next(feed):
+    """The matching task writes the links with the judging task queued, ahead of other waiting work; a worker that
+    stopped there would leave that task to the next; the next run judges the children. (On SQLite, outside a test's
+    transaction, each is its own transaction: tests/core/test_transactions.py, tests/jobs/test_bench_arrival.py.)"""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    agency, api = feed
+    for srid in ("ED-1", "ED-2"):
+        assert api.post("/api/v1/records/", json.dumps(_baby_injury(agency, srid)),
+                        content_type="application/json").status_code == 201
+    Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False, max_tasks=1,
+           worker_id="test", excluded_queue_names=[]).run()  # one task: the first record's matching
+    first = SourceRecord.objects.get(source_record_id="ED-1")
+    assert MentionLink.objects.filter(mention__record=first, person__isnull=False).exists()
+    assert not Alert.objects.exists()
+    judging = DBTaskResult.objects.get(task_path="joinedup.alerts.tasks.evaluate_mentions")
+    assert judging.status == "READY" and judging.priority > 0  # committed with the links, ahead of ED-2's matching
+    assert judging.args_kwargs["args"] == [
+        list(Mention.objects.filter(record=first).order_by("pk").values_list("pk", flat=True)), True]
+
+    run_worker(once=True, with_schedule=False)
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert DBTaskResult.objects.count() == 4  # two matchings, two judgings
+    children = {MentionLink.objects.get(mention__record__source_record_id=srid, mention__mention_id="m1").person_id
+                for srid in ("ED-1", "ED-2")}
+    assert set(Alert.objects.filter(rule_id="R1").values_list("person_id", flat=True)) == children
 
 
 @override_settings(TASKS=DATABASE_QUEUE)
