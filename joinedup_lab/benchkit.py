@@ -1,5 +1,6 @@
-"""What the benches share: progress lines, a throwaway PostgreSQL cluster, and measuring a bench in a fresh
-database in a subprocess (migrate, then `joinedup bench <name> --here … --json`), on SQLite and PostgreSQL.
+"""What the benches share: progress lines, a throwaway PostgreSQL cluster, a fresh SQLite file under var/, the
+environment of the processes a bench starts, and measuring a bench in a fresh database in a subprocess (migrate, then
+`joinedup bench <name> --here … --json`), on SQLite and PostgreSQL.
 
 The throwaway cluster is started the way scripts/test.sh does (initdb and pg_ctl from
 /usr/lib/postgresql/*/bin, as the postgres user when run as root), durable like production (fsync, synchronous
@@ -129,6 +130,36 @@ def static_from_apps() -> Iterator[None]:
 
     with override_settings(STORAGES=STATIC_FROM_APPS):
         yield
+
+
+def env_for(url: str) -> dict[str, str]:
+    """The environment for joinedup processes (the server, the worker, `--here` runs) against the database at `url`:
+    no API rate limit (a bench posts faster than a partner's system would), the development settings unless this
+    process names its own."""
+    env = {**os.environ, "DATABASE_URL": url, "JOINEDUP_API_RATE": "1000000/min", "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
+    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+        env.setdefault("JOINEDUP_ENV", "development")
+    return env
+
+
+def here_json(env: dict[str, str], bench: str, *args: str) -> dict[str, Any]:
+    """`joinedup bench <bench> --here <args> --json` in a fresh process with `env`: the figures of its last line."""
+    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "bench", bench, "--here", *args, "--json"],
+                          env=env, capture_output=True, text=True, check=False)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].startswith("{"):
+        raise RuntimeError(f"bench {bench} --here {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+@contextlib.contextmanager
+def sqlite_database(bench: str) -> Iterator[tuple[str, Path]]:
+    """A fresh SQLite file in a temporary folder under var/ (a real disk, as in use): yields its URL and the folder,
+    which is removed afterwards."""
+    var_dir = Path(settings.VAR_DIR)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{bench}-", dir=var_dir) as folder:
+        yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}", Path(folder)
 
 
 def measure_in(name: str, url: str, bench: str, args: list[str], out: TextIO, *,

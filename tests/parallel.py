@@ -33,6 +33,7 @@ SECONDS = {
     "tests/simulate/test_sim_pregnancy_given_only.py": 30,
     "tests/api/test_schemathesis.py": 30,
     "tests/core/test_bench_crash.py": 90,
+    "tests/core/test_bench_load.py": 90,  # a small authority loaded and linked, six people through gunicorn for 15 s
     "tests/jobs/test_bench_arrival.py": 60,  # a small authority loaded and linked, gunicorn and a worker  # 20 kills with SIGKILL: servers, PostgreSQL and file ingests restarted
     "tests/core/test_app_requirements.py": 60,  # a fresh virtualenv from requirements/app.txt (about 25 s of pip)
     "tests/web/test_concurrency.py": 25,

@@ -36,8 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
-from joinedup_lab.benches.crash import GIVEN, Server, _env, _here, _sqlite_database
-from joinedup_lab.benchkit import postgres_bindir, say, throwaway_cluster
+from joinedup_lab.benches.crash import GIVEN, Server
+from joinedup_lab.benchkit import env_for, here_json, postgres_bindir, say, sqlite_database, throwaway_cluster
 
 REQUEST_P95_MS = 50
 ALERT_P95_S = 1.0
@@ -141,7 +141,7 @@ class Worker:
 def measure_in(name: str, url: str, folder: Path, *, children: int, rate: float, seconds: float, backlog: int,
                seed: int, out: TextIO) -> dict[str, Any]:
     # The deployment's settings (the database task backend and a worker), whatever settings run the bench itself.
-    env = {**_env(url), "DJANGO_SETTINGS_MODULE": "config.settings.development", "JOINEDUP_ENV": "development",
+    env = {**env_for(url), "DJANGO_SETTINGS_MODULE": "config.settings.development", "JOINEDUP_ENV": "development",
            "JOINEDUP_LOG_LEVEL": "WARNING"}
 
     def cli(*args: str) -> None:
@@ -159,7 +159,7 @@ def measure_in(name: str, url: str, folder: Path, *, children: int, rate: float,
     say(out, f"  {name}: loading and linking it (busiest hour {peak_hour}:00, {peak * 3600:,.0f} records)…")
     cli("ingest", "--register-agencies", "--link-follows", "--no-progress", str(sim))
     cli("link")
-    setup = _here(env, "--setup")
+    setup = here_json(env, "crash", "--setup")
     server = Server(env, folder, workers=2)
     worker = Worker(env, folder / "worker.log")
     reader = AlertReader(url)
@@ -255,7 +255,7 @@ def _postgres() -> Iterator[tuple[str, Path]]:
 def run(*, children: int = 2000, rate: float = 5.0, seconds: float = 60.0, backlog: int = 300, seed: int = 1,
         postgresql: bool = False, out: TextIO) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    with _sqlite_database() as (url, folder):
+    with sqlite_database("arrival") as (url, folder):
         results["sqlite"] = measure_in("SQLite", url, folder, children=children, rate=rate, seconds=seconds,
                                        backlog=backlog, seed=seed, out=out)
     if postgresql and postgres_bindir() is not None:

@@ -33,13 +33,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.conf import settings
-
-from joinedup_lab.benchkit import free_port, postgres_bindir, say, throwaway_cluster
+from joinedup_lab.benchkit import (
+    env_for,
+    free_port,
+    here_json,
+    postgres_bindir,
+    say,
+    sqlite_database,
+    throwaway_cluster,
+)
 
 KINDS = ("server", "postgresql", "ingest")
 FILE_RECORDS = 300
@@ -121,22 +126,6 @@ def _record(agency: str, srid: str, rng: random.Random) -> dict[str, Any]:
                       "local_person_id": f"CB{rng.randint(0, 10**7):07d}"}],
         "detail": {"arrival": "walked_in", "disposal": "discharged"},
     }
-
-
-def _env(url: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": url, "JOINEDUP_API_RATE": "1000000/min", "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
-    if "DJANGO_SETTINGS_MODULE" not in os.environ:
-        env.setdefault("JOINEDUP_ENV", "development")
-    return env
-
-
-def _here(env: dict[str, str], *args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "joinedup.cli", "bench", "crash", "--here", *args, "--json"],
-                          env=env, capture_output=True, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines or not lines[-1].startswith("{"):
-        raise RuntimeError(f"bench crash --here {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
 
 
 class Server:
@@ -345,16 +334,8 @@ def _judge(env: dict[str, str], folder: Path, results: dict[str, dict[str, Any]]
     for kind, r in results.items():
         ids_file = folder / f"acknowledged-{kind}.json"
         ids_file.write_text(json.dumps(r.pop("acknowledged_ids")))
-        out[kind] = {**r, **_here(env, "--verify", str(ids_file))}
+        out[kind] = {**r, **here_json(env, "crash", "--verify", str(ids_file))}
     return out
-
-
-@contextlib.contextmanager
-def _sqlite_database() -> Iterator[tuple[str, Path]]:
-    var_dir = Path(settings.VAR_DIR)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-crash-", dir=var_dir) as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}", Path(folder)
 
 
 def _prepare(env: dict[str, str], name: str, out: TextIO) -> dict[str, str]:
@@ -363,7 +344,7 @@ def _prepare(env: dict[str, str], name: str, out: TextIO) -> dict[str, str]:
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{name}: migrate failed:\n{done.stderr[-2000:]}")
-    return _here(env, "--setup")
+    return here_json(env, "crash", "--setup")
 
 
 def run(*, trials: int | dict[str, int] = 1000, seed: int = 1, kinds: tuple[str, ...] = KINDS,
@@ -378,8 +359,8 @@ def run(*, trials: int | dict[str, int] = 1000, seed: int = 1, kinds: tuple[str,
         count = dict.fromkeys(KINDS, trials)
     databases: dict[str, Any] = {}
     if sqlite:
-        with _sqlite_database() as (url, folder):
-            env = _env(url)
+        with sqlite_database("crash") as (url, folder):
+            env = env_for(url)
             setup = _prepare(env, "SQLite", out)
             results: dict[str, dict[str, Any]] = {}
             if "server" in kinds:
@@ -391,7 +372,7 @@ def run(*, trials: int | dict[str, int] = 1000, seed: int = 1, kinds: tuple[str,
     if postgresql and postgres_bindir() is not None:
         with throwaway_cluster() as cluster, tempfile.TemporaryDirectory(prefix="bench-crash-pg-") as tmp:
             folder = Path(tmp)
-            env = _env(cluster.url)
+            env = env_for(cluster.url)
             setup = _prepare(env, "PostgreSQL", out)
             results: dict[str, dict[str, Any]] = {}
             if "server" in kinds:

@@ -9,7 +9,8 @@ a browser script), `dashboard` (joinedup_lab.benches.dashboard), `visit-time` (j
 script on a phone-sized screen), `access` (joinedup_lab.benches.access: leaks and audit coverage). `alerts` (joinedup_lab.benches.alerts; this command hands it the simulator, which alerts may not import). `returns`
 (joinedup_lab.benches.returns: the three statutory returns' time and peak memory). `crash` (joinedup_lab.benches.crash:
 acknowledged records after the server, PostgreSQL or a file ingest is killed with SIGKILL), `arrival`
-(joinedup_lab.benches.arrival: records through the API and the worker at a steady rate, request and alert latency).
+(joinedup_lab.benches.arrival: records through the API and the worker at a steady rate, request and alert latency),
+`load` (joinedup_lab.benches.load: 50 people signed in at once, each doing what their role does; per route latency).
 """
 
 import json
@@ -162,6 +163,23 @@ class Command(BaseCommand):
         arrival.add_argument("--postgresql", action="store_true", help="Also on a throwaway PostgreSQL.")
         arrival.add_argument("--json", action="store_true", help=json_help)
 
+        load = sub.add_parser("load", help="50 people signed in at once through gunicorn and PostgreSQL, each doing "
+                                           "what their role does: per route count, errors, p50, p95 and max.")
+        load.add_argument("--users", type=int, default=50, help="People using joinedup at once (default 50).")
+        load.add_argument("--seconds", type=float, default=300.0, help="How long they work (default 300).")
+        load.add_argument("--children", type=int, default=2000,
+                          help="The simulated authority loaded first (default 2,000 children, one year).")
+        load.add_argument("--think", type=float, default=2.0,
+                          help="Seconds between one person's pages, on average (default 2; each wait is uniform "
+                               "between half and one and a half of it).")
+        load.add_argument("--workers", type=int, default=2, help="gunicorn's workers (default 2, as `joinedup serve`).")
+        load.add_argument("--seed", type=int, default=1)
+        load.add_argument("--here", action="store_true", help="Act on DATABASE_URL's database; used by the bench itself.")
+        load.add_argument("--teams", action="store_true", help="With --here: make the demo's agencies and teams.")
+        load.add_argument("--setup", action="store_true",
+                          help="With --here: make the people, their access, and what each will ask for.")
+        load.add_argument("--json", action="store_true", help=json_help)
+
         timing = sub.add_parser("contact-time", help="A browser script records a contact and its decision: required "
                                                      "fields, keystrokes and seconds.")
         timing.add_argument("--json", action="store_true", help=json_help)
@@ -252,6 +270,8 @@ class Command(BaseCommand):
             result = bench_arrival.run(children=options["children"], rate=options["rate"], seconds=options["seconds"],
                                        backlog=options["backlog"], seed=options["seed"],
                                        postgresql=options["postgresql"], out=self.stderr)
+        elif name == "load":
+            result = self._load(options)
         elif name == "visit-time":
             from joinedup_lab.benches import visit_time as bench_visit_time
 
@@ -292,6 +312,25 @@ class Command(BaseCommand):
         return bench_crash.run(trials=options["trials"], seed=options["seed"], kinds=kinds,
                                postgresql=not options["sqlite_only"], sqlite=not options["postgresql_only"],
                                out=self.stderr)
+
+    def _load(self, options) -> dict:
+        from django.core.management.base import CommandError
+
+        from joinedup_lab.benches import load as bench_load
+
+        if options["users"] < 1:
+            raise CommandError("--users: must be 1 or more")
+        if options["here"]:
+            if options["teams"]:
+                return bench_load.teams_here()
+            if options["setup"]:
+                return bench_load.setup_here(users=options["users"], seed=options["seed"])
+            raise CommandError("--here: give --teams or --setup")
+        if options["seconds"] <= 0 or options["children"] < 1 or options["workers"] < 1 or options["think"] < 0:
+            raise CommandError("--seconds, --children and --workers must be more than 0, --think 0 or more")
+        return bench_load.run(users=options["users"], seconds=options["seconds"], children=options["children"],
+                              think=options["think"], seed=options["seed"], workers=options["workers"],
+                              out=self.stderr)
 
     def _returns(self, options) -> dict:
         import datetime as dt
