@@ -13,10 +13,12 @@ nothing (fail closed) and the failure is logged without personal data.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -70,10 +72,30 @@ def _providers_for(viewer) -> list[Provider]:
     return [p for p in _PROVIDERS.values() if kinds.intersection(p.kinds)]
 
 
+# Within `remembered()`: each viewer's relationships to each person, as first found ({(viewer pk, person id): ...}).
+_REMEMBERED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("joinedup_relationships", default=None)
+
+
+@contextlib.contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, a viewer's relationships to a person are asked of the providers once: for a page that only
+    reads, whose view and selectors each check the same person (the chronology asks six times). Nothing done inside
+    may change a relationship (an allocation, a contact, a claim, a meeting, a seal): wrap reads only."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def relationships_to(viewer, person_id) -> list[Relationship]:
     """Every relationship the viewer has to the person that gives them something."""
     if not policy._active(viewer) or person_id is None:
         return []
+    memo = _REMEMBERED.get()
+    key = (viewer.pk, str(person_id))
+    if memo is not None and key in memo:
+        return list(memo[key])
     found = []
     for provider in _providers_for(viewer):
         try:
@@ -82,6 +104,8 @@ def relationships_to(viewer, person_id) -> list[Relationship]:
             log.exception("access provider %s failed; treated as no relationship", provider.name)
             continue
         found.extend(r for r in rels if policy.relationship_scope(viewer, r.kind) is not None)
+    if memo is not None:
+        memo[key] = tuple(found)
     return found
 
 

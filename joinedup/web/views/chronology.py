@@ -35,6 +35,7 @@ from joinedup.practice.selectors.caseloads import allocation_caseloads, allocati
 from joinedup.web.chronology_charts import event_anchor, timeline_compact, timeline_svg
 from joinedup.web.chronology_rows import render_rows
 from joinedup.web.forms import AllocationForm, ChronologyFilterForm, LookupForm, MarkForm, WhoKnewPeriodForm
+from joinedup.web.reads import relationships_remembered_on_read
 from joinedup.web.views.cases import child_cases
 from joinedup.web.views.chronology_export import pseudonymised_chronology
 
@@ -76,6 +77,7 @@ def _status(person):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @reads_personal_data
+@relationships_remembered_on_read
 def chronology(request, person_id):
     """Every agency's events for the child, merged in time order, with the timeline picture above."""
     found, _merged, scope = person_in_scope(viewer=request.user, person_id=person_id)

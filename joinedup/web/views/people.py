@@ -27,6 +27,7 @@ from joinedup.people import selectors, services
 from joinedup.people.models import ReviewStatus
 from joinedup.web.charts import household_timeline
 from joinedup.web.forms import DecisionForm, PersonSearchForm, ReviewBatchForm, ReviewFilterForm, SplitForm
+from joinedup.web.reads import relationships_remembered_on_read
 from joinedup.web.views.cases import child_cases
 
 
@@ -58,6 +59,7 @@ def person_search(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @reads_personal_data
+@relationships_remembered_on_read
 def person_detail(request, person_id):
     """A person, as much as the viewer's relationship to them shows (joinedup.access.policy.Scope):
     the whole picture — who they are across agencies, the records behind each identity, their household over time

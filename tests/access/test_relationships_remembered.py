@@ -1,0 +1,40 @@
+"""`access.relationships.remembered`: within a page that only reads, each viewer's relationships to a person are asked
+of the providers once; outside it (and for another viewer or person) they are asked afresh. The chronology and person
+pages use it on GET (`web.reads`): `joinedup bench load` found the chronology asking six times."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from joinedup.access import relationships
+from joinedup.access.policy import Relation, Scope
+from joinedup.accounts.models import Role
+
+
+def test_relationships_are_asked_once_within_remembered_and_afresh_outside(monkeypatch):
+    asked = []
+
+    def for_person(viewer, person_id):
+        asked.append((viewer.pk, person_id))
+        return [relationships.Relationship(kind=Relation.ALLOCATION, source="test")]
+
+    provider = relationships.Provider(name="counting", kinds=(Relation.ALLOCATION,), for_person=for_person,
+                                      person_q=lambda viewer: None)
+    monkeypatch.setattr(relationships, "_PROVIDERS", {"counting": provider})
+    monkeypatch.setattr(relationships, "is_sealed_for", lambda viewer, person_id: False)
+    worker = SimpleNamespace(pk=1, is_authenticated=True, is_active=True, role=Role.SOCIAL_WORKER)
+    other = SimpleNamespace(pk=2, is_authenticated=True, is_active=True, role=Role.SOCIAL_WORKER)
+
+    relationships.scope_of(worker, "p1")
+    relationships.scope_of(worker, "p1")
+    assert len(asked) == 2  # no memory outside the block
+    asked.clear()
+    with relationships.remembered():
+        assert relationships.scope_of(worker, "p1") == Scope.FULL
+        assert relationships.scope_of(worker, "p1") == Scope.FULL
+        assert [r.kind for r in relationships.relationships_to(worker, "p1")] == [Relation.ALLOCATION]
+        relationships.scope_of(worker, "p2")
+        relationships.scope_of(other, "p1")
+    assert asked == [(1, "p1"), (1, "p2"), (2, "p1")]
+    relationships.scope_of(worker, "p1")
+    assert asked[-1] == (1, "p1") and len(asked) == 4  # forgotten when the block ends
