@@ -24,6 +24,7 @@ from joinedup_lab.simulate.csc_annex_a import eligibility
 from tests.conftest import SYSTEM
 from tests.returns.authority import record
 from tests.returns.conftest import ingest_records
+from tests.returns.workbook import corrupted, sheet_rows
 
 ON = dt.date(2026, 3, 27)  # the six months from 27 September 2025, the twelve from 27 March 2025
 YOUNG = {
@@ -70,21 +71,6 @@ def sent() -> list[dict]:
         decision("AD2", "AD2-D", "2025-06-01", matched_on="2025-10-02", adopters_family_id="AF-1"),
         decision("AD3", "AD3-D", "2025-09-01", matched_on="2026-04-15", adopters_family_id="AF-9"),
     ]
-
-
-def _rows(book, name: str) -> list[dict]:
-    rows = list(book[name].iter_rows(values_only=True))
-    assert list(rows[0]) == LISTS[name]
-    return [{k: (v.date() if isinstance(v, dt.datetime) else v) for k, v in zip(rows[0], row, strict=True)}
-            for row in rows[1:]]
-
-
-def _corrupted(content: bytes, change: Callable) -> bytes:
-    book = load_workbook(io.BytesIO(content))
-    change(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _set(sheet: str, row: int, heading: str, value) -> Callable:
@@ -145,7 +131,7 @@ def test_lists_9_and_10_come_from_the_records_and_the_workbook_passes_the_check(
     assert check(content, on=ON) == []
     book = load_workbook(io.BytesIO(content))
 
-    nine = {r["Child Unique ID"]: r for r in _rows(book, "List 9")}
+    nine = {r["Child Unique ID"]: r for r in sheet_rows(book, "List 9")}
     assert set(nine) == {"CL1", "CL2"}
     jordan, amira = nine["CL1"], nine["CL2"]
     assert jordan["Allocated Personal Advisor"] == "Jo Bell"  # the latest contact's, not the earlier one's
@@ -160,7 +146,7 @@ def test_lists_9_and_10_come_from_the_records_and_the_workbook_passes_the_check(
     # not in touch: the SSDA903's activity and accommodation 0 (none known) are left blank
     assert (amira["LA in Touch"], amira["Type of Accommodation"], amira["Activity Status"]) == ("b) No", None, None)
 
-    ten = {r["Child Unique ID"]: r for r in _rows(book, "List 10")}
+    ten = {r["Child Unique ID"]: r for r in sheet_rows(book, "List 10")}
     assert set(ten) == {"AD1", "AD2", "AD3"}
     assert ten["AD1"]["Family identifier"] == ten["AD2"]["Family identifier"] == "AF-1"  # placed together
     assert ten["AD1"]["Date of Matching Child and Prospective Adopters"] == date(2025, 10, 2)
@@ -169,7 +155,7 @@ def test_lists_9_and_10_come_from_the_records_and_the_workbook_passes_the_check(
 
     # each corruption is named: list, row, column and problem, and nothing else is reported
     for change, (sheet, row, column, words) in CORRUPTIONS:
-        found = check(_corrupted(content, change), on=ON)
+        found = check(corrupted(content, change), on=ON)
         assert len(found) == 1 and (found[0].list, found[0].row, found[0].column) == (sheet, row, column), \
             (sheet, row, column, found)
         assert words in found[0].problem, found[0]

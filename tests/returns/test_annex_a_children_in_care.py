@@ -28,6 +28,7 @@ from joinedup.returns.annex_a_check import check
 from tests.conftest import SYSTEM
 from tests.returns.authority import authority_records, record
 from tests.returns.conftest import ingest_records
+from tests.returns.workbook import corrupted, sheet_rows
 
 ON = dt.date(2026, 3, 27)  # the six months from 27 September 2025
 IRO = "Date of Last IRO Visit / Contact to the Child"
@@ -75,21 +76,6 @@ def _link_new_mentions(richmond) -> None:
                                    actor=SYSTEM)
 
 
-def _rows(book, name: str) -> list[dict]:
-    rows = list(book[name].iter_rows(values_only=True))
-    assert list(rows[0]) == LISTS[name]
-    return [{k: (v.date() if isinstance(v, dt.datetime) else v) for k, v in zip(rows[0], row, strict=True)}
-            for row in rows[1:]]
-
-
-def _corrupted(content: bytes, change: Callable) -> bytes:
-    book = load_workbook(io.BytesIO(content))
-    change(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _set(row: int, **cells) -> Callable:
     def change(book):
         for heading, value in cells.items():
@@ -124,7 +110,7 @@ def test_list_8s_permanence_plan_placement_and_iro_contact_come_from_the_records
     assert "Structural check: 0 problems" in stdout.getvalue(), stdout.getvalue()
     content = out.read_bytes()
     book = load_workbook(io.BytesIO(content))
-    eight = {r["Child Unique ID"]: r for r in _rows(book, "List 8")}
+    eight = {r["Child Unique ID"]: r for r in sheet_rows(book, "List 8")}
     assert list(eight) == ["LA1", "LA2"]
     c, d = eight["LA1"], eight["LA2"]
     assert c[PLAN] == "f) Long-term fostering"  # December's review, not April's (after the inspection date)
@@ -137,7 +123,7 @@ def test_list_8s_permanence_plan_placement_and_iro_contact_come_from_the_records
 
     # each bad value in the new columns is named: row, column and problem, and nothing else is reported
     for change, (row, column, words) in CORRUPTIONS:
-        found = check(_corrupted(content, change), on=ON)
+        found = check(corrupted(content, change), on=ON)
         assert len(found) == 1 and (found[0].list, found[0].row, found[0].column) == ("List 8", row, column), \
             (row, column, [str(p) for p in found])
         assert words in found[0].problem, found[0]
