@@ -161,13 +161,59 @@ def model_train(*, actor: ActorRef, engine_name: str = "duckdb", charts_dir: str
     return stored
 
 
+# Below this many current mentions a model that cannot be trained (Splink finds no pairs to learn from: with none,
+# it divides by zero) is not an error: the run links with the default model shipped with joinedup, as online
+# matching does, and the scheduled run does not come back to train until there are this many.
+TRAIN_MIN_MENTIONS = 1_000
+
+
+class LinkageTrainingError(Exception):
+    """A model could not be trained on the current mentions (the message says why and what to do)."""
+
+
 def linkage_needed() -> bool:
-    """Whether a batch run has anything to do: no model yet, or current mentions nobody has linked."""
+    """Whether a batch run has anything to do: current mentions nobody has linked, or no trained model yet and
+    enough mentions to train one (`TRAIN_MIN_MENTIONS`)."""
     if not LinkageModel.objects.filter(is_current=True).exists():
-        return True
+        current = Mention.objects.filter(withdrawn=False)
+        return current.filter(link__isnull=True).exists() or current.count() >= TRAIN_MIN_MENTIONS
     if Person.objects.filter(search_text="", mention_count__gt=0).exists():  # made before search text existed
         return True
     return Mention.objects.filter(withdrawn=False, link__isnull=True).exists()
+
+
+def _run_model(*, actor: ActorRef, engine_name: str, train: bool, charts_dir: str, progress: Progress) -> LinkageModel:
+    """The model a batch run links with: the current one; else (or with `train`) a newly trained one; else, when
+    there are too few mentions to train on, the default model shipped with joinedup (kept as a model that is not
+    current, so that the run names what it used)."""
+    stored = LinkageModel.objects.filter(is_current=True).first()
+    if stored is not None and not train:
+        return stored
+    count = Mention.objects.filter(withdrawn=False).count()
+    if count:
+        try:
+            return model_train(actor=actor, engine_name=engine_name, charts_dir=charts_dir, progress=progress)
+        except Exception as exc:  # Splink fails in several ways on too few records; above the minimum it is a fault
+            if count >= TRAIN_MIN_MENTIONS:
+                raise
+            reason = f"{type(exc).__name__}: {exc}"
+    else:
+        reason = "there are no current mentions"
+    if train:
+        raise LinkageTrainingError(
+            f"cannot train a linkage model on {count:,} current mentions ({reason}); training needs more records "
+            f"(at least {TRAIN_MIN_MENTIONS:,} mentions is safe). Without --train the default model is used.")
+    model = default_model()
+    if model is None:
+        raise LinkageTrainingError(f"no linkage model: {count:,} current mentions are too few to train one and the "
+                                   f"default model ({DEFAULT_MODEL_PATH}) cannot be read")
+    progress(f"{count:,} current mentions are too few to train a model: linking with the default model.")
+    logger.info("people: linking %d mentions with the default model (%s)", count, reason)
+    for kept in LinkageModel.objects.filter(engine=DEFAULT_MODEL_ENGINE, is_current=False)[:5]:
+        if kept.model == model:
+            return kept
+    return LinkageModel.objects.create(trained_at=utc_now(), engine=DEFAULT_MODEL_ENGINE, model=model,
+                                       identity_rows=0, is_current=False)
 
 
 def linkage_run(
@@ -181,9 +227,7 @@ def linkage_run(
     """
     started = utc_now()
     t0 = time.perf_counter()
-    stored = LinkageModel.objects.filter(is_current=True).first()
-    if stored is None or train:
-        stored = model_train(actor=actor, engine_name=engine_name, charts_dir=charts_dir, progress=progress)
+    stored = _run_model(actor=actor, engine_name=engine_name, train=train, charts_dir=charts_dir, progress=progress)
     # Mentions no run or arrival had linked: the records that arrived since (alerts judge them at their own day).
     arrived = list(Mention.objects.filter(withdrawn=False, link__isnull=True).values_list("pk", flat=True))
     progress("Reading mentions…")
@@ -573,6 +617,7 @@ def _unidentified_rebuild(canonical: dict[str, str]) -> None:
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "linkage" / "default_model.json"
 DEFAULT_MODEL_SIM = {"children": 400, "years": 2, "seed": 14}  # the simulated authority it is trained on
+DEFAULT_MODEL_ENGINE = "default"  # LinkageModel.engine of the default model when a batch run links with it
 
 
 @lru_cache(maxsize=1)

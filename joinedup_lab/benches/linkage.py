@@ -19,6 +19,7 @@ same pairs per identity trap and noise kind (`by_trap`; joinedup_lab.benches.tra
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import multiprocessing
@@ -93,6 +94,19 @@ def _self_peak_mb() -> float:
 def pair_count(counter: Counter) -> int:
     """Number of unordered pairs inside groups of the given sizes."""
     return sum(n * (n - 1) // 2 for n in counter.values())
+
+
+def partition_sha256(predicted: Sequence[Any]) -> str:
+    """A fingerprint of a grouping that ignores what the groups are called: the same for two runs (two engines)
+    exactly when they put the same mentions together. Each group is its mentions' positions in order; the groups
+    are hashed in the order of their first mention."""
+    groups: dict[Any, list[int]] = {}
+    for i, who in enumerate(predicted):
+        groups.setdefault(who, []).append(i)
+    digest = hashlib.sha256()
+    for members in sorted(groups.values()):
+        digest.update((",".join(map(str, members)) + ";").encode())
+    return digest.hexdigest()
 
 
 def pairwise(truth: Sequence[Any], predicted: Sequence[Any]) -> dict[str, float | int]:
@@ -301,6 +315,7 @@ def link_and_measure(
         "persons_true": len(set(persons)),
         "persons_found": len(set(result.person_of_mention)),
         **measures,
+        "partition_sha256": partition_sha256(result.person_of_mention),
         "accept": ACCEPT,
         "review_low": REVIEW_LOW,
         "seconds": round(seconds, 1),

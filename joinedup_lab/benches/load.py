@@ -55,6 +55,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
+import joinedup
 from joinedup_lab.benches.arrival import Worker, _baby
 from joinedup_lab.benches.crash import Server
 from joinedup_lab.benchkit import env_for, here_json, say, throwaway_cluster
@@ -545,6 +546,9 @@ def _prepare(url: str, folder: Path, *, children: int, users: int, seed: int,
         if proc.returncode != 0:
             raise RuntimeError(f"joinedup {said[0]} failed:\n{said[-1][-3000:]}")
 
+    assets = Path(joinedup.__file__).resolve().parent / "web" / "static" / "build" / "app.css"
+    if not assets.exists():  # every page names it: without it each answers 500 and the bench fails at sign-in
+        raise RuntimeError(f"GOV.UK Frontend's assets are not built ({assets} is missing): run `make setup` first")
     say(out, f"  migrating; simulating {children:,} children over the year to this month…")
     today = dt.date.today()  # the year ends this month, as the demo's period does (live clocks, recent contacts)
     sim = folder / "simulated"

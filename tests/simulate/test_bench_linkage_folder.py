@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from joinedup_lab.benches.linkage import generate_in_child, run
+from joinedup_lab.benches.linkage import generate_in_child, partition_sha256, run
 
 
 def test_a_folder_is_measured_as_the_simulated_authority_it_holds(tmp_path) -> None:
@@ -16,7 +16,7 @@ def test_a_folder_is_measured_as_the_simulated_authority_it_holds(tmp_path) -> N
                   out=io.StringIO())
     simulated = run(dataset="simulated", children=150, mentions=None, seed=2, engine="duckdb", out=io.StringIO())
     for key in ("precision", "recall", "true_pairs", "found_pairs", "review_pairs", "review_truly_same_person",
-                "twin_sets", "twin_sets_merged"):
+                "twin_sets", "twin_sets_merged", "partition_sha256"):
         assert on_disk[key] == simulated[key], key
     assert on_disk["records"] == simulated["records"] > 1000
     # the review queue: every pair is counted once, by reason and in total
@@ -32,3 +32,19 @@ def test_a_folder_without_truth_is_refused_with_what_it_needs(tmp_path) -> None:
     (tmp_path / "agencies").mkdir()
     with pytest.raises(ValueError, match=r"truth/mentions\.csv"):
         run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=1, engine="duckdb", out=io.StringIO())
+
+
+def test_the_partition_fingerprint_ignores_names_and_sees_any_regrouping() -> None:
+    assert partition_sha256(["a", "b", "a", "c"]) == partition_sha256([7, 3, 7, 1])
+    assert partition_sha256(["a", "b", "a", "c"]) != partition_sha256(["a", "b", "b", "c"])
+    assert partition_sha256(["a", "b", "a", "c"]) != partition_sha256(["a", "a", "a", "c"])
+    assert partition_sha256(["a", "b"]) != partition_sha256(["a", "b", "c"])
+
+
+def test_spark_local_mode_puts_the_same_mentions_together_as_duckdb(tmp_path) -> None:
+    """What `bench linkage --engine spark` is compared on at a million mentions (docs/benchmarks.md), small."""
+    duckdb = run(dataset="simulated", children=150, mentions=None, seed=3, engine="duckdb", out=io.StringIO())
+    spark = run(dataset="simulated", children=150, mentions=None, seed=3, engine="spark", out=io.StringIO())
+    assert spark["records"] == duckdb["records"] > 1000
+    assert spark["partition_sha256"] == duckdb["partition_sha256"]
+    assert (spark["found_pairs"], spark["review_pairs"]) == (duckdb["found_pairs"], duckdb["review_pairs"])

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.core.actor import ActorRef
 from joinedup.core.progress import command_reporter
-from joinedup.people.services import linkage_needed, linkage_run
+from joinedup.people.services import LinkageTrainingError, linkage_needed, linkage_run
 
 
 class Command(BaseCommand):
@@ -47,10 +47,13 @@ class Command(BaseCommand):
             "config": dict(item.split("=", 1) for item in spark_conf),
             "checkpoint_dir": spark_checkpoint_dir,
         }
-        run = linkage_run(
-            actor=ActorRef.system("joinedup link"), engine_name=engine, train=train, charts_dir=charts_dir,
-            progress=command_reporter(self.stderr), spark_options=spark_options,
-        )
+        try:
+            run = linkage_run(
+                actor=ActorRef.system("joinedup link"), engine_name=engine, train=train, charts_dir=charts_dir,
+                progress=command_reporter(self.stderr), spark_options=spark_options,
+            )
+        except LinkageTrainingError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             f"{run.mentions:,} mentions, {run.identity_rows:,} identity rows → {run.persons:,} people "
             f"({run.persons_created:,} new, {run.persons_merged:,} merged); {run.links_changed:,} links changed; "
