@@ -1,4 +1,5 @@
-"""Fast inserts for ingestion: ids taken up front, rows sent with COPY (PostgreSQL) or executemany (SQLite).
+"""Fast inserts for ingestion: ids taken up front, rows sent with COPY (PostgreSQL) or executemany (SQLite);
+updates by id with executemany.
 
 Django's `bulk_create` spends most of its time compiling SQL, value by value; ingesting thousands of
 records a second needs less. Ids are allocated before inserting, so rows that point at each other (a
@@ -11,6 +12,7 @@ Values must already be in database form: use `Adapter` for dates, times, JSON an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from uuid import UUID
 from django.db import connection
 
 _sequences: dict[str, str] = {}  # table → the name of its id sequence (PostgreSQL)
+_UTC_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")  # 2023-04-02T09:30:00Z
 
 
 def allocate_ids(table: str, count: int) -> list[int]:
@@ -72,6 +75,15 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]])
             cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
 
 
+def update_rows(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Update rows by id: each tuple holds the new values in `columns` order (in database form), then the id."""
+    if not rows:
+        return
+    assignments = ", ".join(f'"{c}" = %s' for c in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(f'UPDATE "{table}" SET {assignments} WHERE "id" = %s', rows)  # noqa: S608 - names from code
+
+
 class Adapter:
     """Converts Python values to what a database (by default the current one) takes in `insert_rows`.
 
@@ -98,6 +110,8 @@ class Adapter:
         """An ISO 8601 timestamp as written in a record (Z or an offset), in the form `datetime` gives."""
         if text is None or self.postgresql:
             return text
+        if _UTC_SECONDS.fullmatch(text):  # already UTC, whole seconds (most records): the same text, unparsed
+            return f"{text[:10]} {text[11:19]}"
         return self.datetime(datetime.fromisoformat(text))
 
     def json(self, value: Any) -> str:

@@ -248,6 +248,7 @@ def bound_problems(record: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+@lru_cache(maxsize=1024)  # a record's times are read by several checks in turn
 def _instant(value: str) -> datetime | None:
     """A date and time as written (schema-valid), in UTC; None when Python cannot hold it (a leap second)."""
     try:

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ Unit = tuple[int, str] | Item  # a JSON line not parsed yet, or an item read alr
 Prepared = list[tuple[Item, PreparedRecord | None]]  # each item with its prepared record, if it had one
 _FIELDS = ("problems", "agency_code", "source_record_id", "version", "canonical", "sha256", "vendor", "db_columns",
            "db_mentions", "warnings")
+_fields_of = attrgetter(*_FIELDS)
 
 
 def read_units(path: Path) -> Iterator[Unit]:
@@ -66,7 +68,7 @@ def _prepare_remote(units: list[Unit], vendor: str) -> list[tuple[int, list[Prob
     """In a worker: prepare units, returning plain tuples (cheap to send back)."""
     out = []
     for item, prepared in prepare_units(units, Adapter(vendor=vendor)):
-        fields = None if prepared is None else tuple(getattr(prepared, f) for f in _FIELDS)
+        fields = None if prepared is None else _fields_of(prepared)
         out.append((item.line, item.problems, fields))
     return out
 

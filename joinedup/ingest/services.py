@@ -43,7 +43,7 @@ from joinedup.audit.services import audit_event_record
 from joinedup.core import metrics
 from joinedup.core.actor import ActorRef
 from joinedup.core.time import utc_now
-from joinedup.ingest.bulk import Adapter, allocate_ids, insert_rows
+from joinedup.ingest.bulk import Adapter, allocate_ids, insert_rows, update_rows
 from joinedup.ingest.models import Mention, SourceRecord, SourceRecordVersion
 from joinedup.ingest.prepare import MENTION_FIELDS, RECORD_FIELDS, PreparedRecord, convert_for, prepare_record
 from joinedup.ingest.signals import mentions_ingested
@@ -182,32 +182,49 @@ class _Context:
     now: datetime
     agencies: AgencyCache
     result: IngestResult
+    verdicts: dict[str, tuple[Agency | None, Problem | None, bool]] = field(default_factory=dict)
+
+
+def _verdict(ctx: _Context, code: str) -> tuple[Agency | None, Problem | None, bool]:
+    """The agency checks for one agency code, worked out once per call: the agency, the problem that refuses its
+    records (or None) and whether that is because the actor may not send them."""
+    verdict = ctx.verdicts.get(code)
+    if verdict is None:
+        agency = ctx.agencies.get(code)
+        problem: Problem | None = None
+        forbidden = False
+        if agency is None or not agency.is_active:
+            what = "registered with" if agency is None else "active in"
+            problem = {"field": "agency_id", "problem": f"no agency '{code}' is {what} joinedup"}
+        elif ctx.restrict_to is not None and agency.pk != ctx.restrict_to.pk:
+            problem = {"field": "agency_id", "problem": f"must be '{ctx.restrict_to.code}': these records "
+                       "are being received for that agency only"}
+        elif not may_send(actor=ctx.actor, agency=agency, via=ctx.via):
+            forbidden = True
+            problem = {"field": "agency_id", "problem": f"you may send records for your own agency only, not for '{code}'"}
+        verdict = ctx.verdicts[code] = (agency, problem, forbidden)
+    return verdict
 
 
 def _check(ctx: _Context, index: int, prepared: PreparedRecord) -> _Accepted | Outcome:
     """The agency checks of a prepared record: an _Accepted, or a refused Outcome naming every problem."""
-    outcome = Outcome(index=index, status="refused", source_record_id=prepared.source_record_id,
-                      agency_id=prepared.agency_code, version=prepared.version)
-    problems = list(prepared.problems)
     code = prepared.agency_code
-    agency = ctx.agencies.get(code) if code else None
-    if code and not any(p["field"] == "agency_id" for p in problems):
-        if agency is None or not agency.is_active:
-            what = "registered with" if agency is None else "active in"
-            problems.append({"field": "agency_id", "problem": f"no agency '{code}' is {what} joinedup"})
-        elif ctx.restrict_to is not None and agency.pk != ctx.restrict_to.pk:
-            problems.append({"field": "agency_id", "problem": f"must be '{ctx.restrict_to.code}': these records "
-                             "are being received for that agency only"})
-        elif not may_send(actor=ctx.actor, agency=agency, via=ctx.via):
-            # Say nothing else about a record the actor may not send.
+    agency, problem, forbidden = _verdict(ctx, code) if code else (None, None, False)
+    if problem is None and not prepared.problems:
+        return _Accepted(Outcome(index=index, status="refused", source_record_id=prepared.source_record_id,
+                                 agency_id=code, version=prepared.version, warnings=list(prepared.warnings)),
+                         prepared, agency)
+    outcome = Outcome(index=index, status="refused", source_record_id=prepared.source_record_id,
+                      agency_id=code, version=prepared.version)
+    problems = list(prepared.problems)
+    if problem is not None and not any(p["field"] == "agency_id" for p in problems):
+        if forbidden:  # say nothing else about a record the actor may not send
             outcome.forbidden = True
-            problems = [{"field": "agency_id",
-                         "problem": f"you may send records for your own agency only, not for '{code}'"}]
-    if problems:
-        outcome.errors = problems
-        return outcome
-    outcome.warnings = list(prepared.warnings)
-    return _Accepted(outcome, prepared, agency)
+            problems = [dict(problem)]
+        else:
+            problems.append(dict(problem))
+    outcome.errors = problems
+    return outcome
 
 
 def _held_for(accepted: list[_Accepted]) -> dict[tuple[str, str], _Held]:
@@ -307,7 +324,7 @@ def _write(ctx: _Context, held: dict[tuple[str, str], _Held], pending: list[tupl
             item.prepared.canonical, now, ctx.via, actor_id,
             db.json(item.prepared.warnings) if item.prepared.warnings else None,
         ))
-    agency_ids = {h.agency.code: db.uuid(h.agency.pk) for h in held.values()}
+    agency_ids = {agency.code: db.uuid(agency.pk) for agency in {id(h.agency): h.agency for h in held.values()}.values()}
     record_rows = [
         (h.record_id, agency_ids[h.agency.code], h.source_record_id, *h.moved_to.db_columns,
          current_ids[h.record_id], now)
@@ -318,14 +335,10 @@ def _write(ctx: _Context, held: dict[tuple[str, str], _Held], pending: list[tupl
     insert_rows(SourceRecordVersion._meta.db_table, VERSION_COLUMNS, version_rows)
 
     old_moved = [h for h in held.values() if h.moved_to is not None and not h.new]
-    if old_moved:
-        SourceRecord.objects.bulk_update(
-            [
-                SourceRecord(pk=h.record_id, current_id=current_ids[h.record_id], **h.moved_to.columns())
-                for h in old_moved
-            ],
-            [*RECORD_FIELDS, "current"],
-        )
+    # Records held already whose current version moved: their summary columns and current pointer (plain SQL: the
+    # ORM's bulk_update builds a CASE expression per value, which cost more than all the inserts).
+    update_rows(SourceRecord._meta.db_table, (*RECORD_FIELDS, "current_id"),
+                [(*h.moved_to.db_columns, current_ids[h.record_id], h.record_id) for h in old_moved])
     _derive_mentions(ctx, db, agency_ids, new_records, old_moved)
     ctx.result.record_ids.extend(dict.fromkeys(h.record_id for h, _ in pending))
 

@@ -7,6 +7,14 @@ DATABASE_URL set runs `joinedup migrate` and `joinedup ingest <folder> --limit N
 is on a real disk). The ingest command times itself, from its first record to its last commit, and
 reports its peak memory.
 
+Beside it the same run measures a raw SQLite insert rate (issue 18): into a fresh SQLite file next to the
+bench's one, with the same settings (WAL, synchronous=FULL), python's sqlite3 module inserts the same N
+records as rows of one plain table `(id integer primary key, agency text, source_record_id text, body
+text)` with `executemany`, in transactions of the ingest's batch size, timed from the first row to the
+last commit. `body` is the record as the file holds it: a JSON line as read (a FHIR bundle's line once,
+holding its records), a CSV record as the JSON its rows give. The ingest's SQLite rate over that rate is
+`ratio`; the target is at least 0.10.
+
 Without `postgres_url` a throwaway PostgreSQL cluster is started the way scripts/test.sh does (initdb and
 pg_ctl from /usr/lib/postgresql/*/bin, as the postgres user when run as root, fsync and synchronous commit
 on) with production-like memory settings (`joinedup_lab.benchkit`), and removed after.
@@ -17,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,10 +35,14 @@ from typing import Any, TextIO
 
 from django.conf import settings
 
+from joinedup.ingest.management.commands.ingest import DEFAULT_BATCH_SIZE
+from joinedup.ingest.pipeline import read_units
+from joinedup.ingest.readers import Item, parse_json_line, record_files
 from joinedup_lab.benchkit import postgres_bindir, throwaway_postgres
 from joinedup_lab.benchkit import say as _say
 
 RECORDS_PER_CHILD = 20  # a 3-year authority has about 27 records a child; 20 leaves a margin
+TARGET_RATIO = 0.10  # issue 18: file ingest at least a tenth of the raw SQLite insert rate, in the same run
 
 
 def run(*, records: int, seed: int, postgres_url: str | None, out: TextIO) -> dict[str, Any]:
@@ -52,6 +65,7 @@ def run(*, records: int, seed: int, postgres_url: str | None, out: TextIO) -> di
             raise RuntimeError(f"simulate failed:\n{done.stderr[-2000:]}")
         _say(out, f"  done in {time.perf_counter() - started:.0f} s")
 
+        raw = raw_sqlite_insert(folder, records, Path(db_dir) / "raw.sqlite3", DEFAULT_BATCH_SIZE, out)
         sqlite = _measure("SQLite", folder, records, f"sqlite:///{Path(db_dir) / 'bench.sqlite3'}", out)
         postgresql: dict[str, Any] | None = None
         if postgres_url:
@@ -62,9 +76,26 @@ def run(*, records: int, seed: int, postgres_url: str | None, out: TextIO) -> di
             with throwaway_postgres() as url:
                 postgresql = _measure("PostgreSQL", folder, records, url, out)
 
+    figures = summarise(raw, sqlite, postgresql)
+    _say(out, f"SQLite ingest / raw SQLite insert: {figures['ratio']:.3f} (target {TARGET_RATIO:.2f}: "
+              f"{'met' if figures['target_met'] else 'not met'})")
+    return figures
+
+
+def summarise(raw: dict[str, Any], sqlite: dict[str, Any], postgresql: dict[str, Any] | None) -> dict[str, Any]:
+    """The bench's figures from the raw insert's and the ingests' (`records_per_s` and `ratio` are SQLite's)."""
     measured = [r for r in (sqlite, postgresql) if r]
+    ratio = sqlite["records_per_second"] / raw["records_per_second"]
     return {
         "records": sqlite["records"],
+        "batch_size": DEFAULT_BATCH_SIZE,
+        "raw_sqlite_records": raw["records"],
+        "raw_sqlite_seconds": raw["seconds"],
+        "raw_sqlite_records_per_s": raw["records_per_second"],
+        "records_per_s": sqlite["records_per_second"],
+        "sqlite_workers": sqlite.get("workers"),  # 1: a worker process prepared the records, 0: a thread
+        "ratio": round(ratio, 4),
+        "target_met": ratio >= TARGET_RATIO,
         "sqlite_records_per_second": sqlite["records_per_second"],
         "sqlite_seconds": sqlite["seconds"],
         "postgresql_records_per_second": postgresql["records_per_second"] if postgresql else None,
@@ -74,6 +105,48 @@ def run(*, records: int, seed: int, postgres_url: str | None, out: TextIO) -> di
         "mentions": sqlite["mentions_written"],
         "refused": sum(r["refused"] for r in measured),
     }
+
+
+def raw_rows(folder: Path, records: int) -> list[tuple[int, str, str, str]]:
+    """The first `records` records the ingest reads from `folder` (in its order), as raw rows: (id, agency,
+    source_record_id, body). A JSON line is its text as read; a CSV record is the JSON its rows give."""
+    rows: list[tuple[int, str, str, str]] = []
+    for path, agency_code in record_files(folder):
+        for unit in read_units(path):
+            if len(rows) >= records:
+                return rows
+            if isinstance(unit, Item):
+                items, body = [unit], json.dumps(unit.record, ensure_ascii=False)
+            else:
+                items, body = list(parse_json_line(*unit)), unit[1].rstrip("\n")
+            record = next((i.record for i in items if isinstance(i.record, dict)), {})
+            rows.append((len(rows) + 1, record.get("agency_id") or agency_code or "",
+                         record.get("source_record_id") or "", body))
+    return rows
+
+
+def raw_sqlite_insert(folder: Path, records: int, path: Path, batch_size: int, out: TextIO) -> dict[str, Any]:
+    """Insert the records' raw rows into a fresh SQLite file (WAL, synchronous=FULL) with `executemany`, one
+    transaction per `batch_size` rows; the rate from the first row to the last commit (rows read beforehand)."""
+    rows = raw_rows(folder, records)
+    _say(out, f"Raw SQLite: inserting {len(rows):,} records' JSON, {batch_size:,} a transaction…")
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE raw (id integer primary key, agency text, source_record_id text, body text)")
+        started = time.perf_counter()
+        for start in range(0, len(rows), batch_size):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany("INSERT INTO raw VALUES (?, ?, ?, ?)", rows[start:start + batch_size])
+            connection.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        stored = connection.execute("SELECT count(*) FROM raw").fetchone()[0]
+    finally:
+        connection.close()
+    rate = stored / seconds if seconds else 0.0
+    _say(out, f"Raw SQLite: {stored:,} rows in {seconds:.2f} s = {rate:,.0f} records/s")
+    return {"records": stored, "seconds": round(seconds, 3), "records_per_second": round(rate, 1)}
 
 
 def _joinedup(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -95,7 +168,8 @@ def _measure(name: str, folder: Path, records: int, url: str, out: TextIO) -> di
         raise RuntimeError(f"{name}: migrate failed:\n{done.stderr[-2000:]}")
     _say(out, f"{name}: ingesting {records:,} records…")
     done = _joinedup(
-        ["ingest", str(folder), "--limit", str(records), "--register-agencies", "--no-progress", "--json"], env
+        ["ingest", str(folder), "--limit", str(records), "--batch-size", str(DEFAULT_BATCH_SIZE),
+         "--register-agencies", "--no-progress", "--json"], env
     )
     lines = done.stdout.strip().splitlines()
     if done.returncode not in (0, 1) or not lines or not lines[-1].startswith("{"):
@@ -103,7 +177,8 @@ def _measure(name: str, folder: Path, records: int, url: str, out: TextIO) -> di
     figures = json.loads(lines[-1])
     _say(out, f"{name}: {figures['records']:,} records in {figures['seconds']:.1f} s = "
               f"{figures['records_per_second']:,.0f} records/s ({figures['refused']} refused), "
-              f"peak {figures['peak_rss_mb']:.0f} MB")
+              f"peak {figures['peak_rss_mb']:.0f} MB, "
+              f"{'a worker process' if figures.get('workers') else 'a thread'} preparing")
     return figures
 
 

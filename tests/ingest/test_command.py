@@ -157,3 +157,14 @@ def test_worker_processes_give_the_same_result(tmp_path, make_record):
     assert "29 created, 0 new versions, 0 unchanged, 2 refused" in report
     assert "  line 8: kind:" in report and "  line 31: (record): is not valid JSON" in report
     assert SourceRecord.objects.count() == 29
+
+
+def test_a_worker_process_prepares_records_when_there_is_a_second_core(monkeypatch):
+    from joinedup.ingest.management.commands import ingest as command
+
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    assert command.default_workers() == 1
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 1)
+    assert command.default_workers() == 0
+    monkeypatch.setattr(command.os, "cpu_count", lambda: None)  # unknown: as one core
+    assert command.default_workers() == 0

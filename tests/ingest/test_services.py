@@ -89,6 +89,28 @@ def test_a_new_version_becomes_current_and_the_history_is_kept(make_record):
     assert Mention.objects.count() == 2  # updated in place, not duplicated
 
 
+def test_a_record_moved_to_a_new_version_holds_what_one_stored_at_that_version_holds(make_record):
+    """The summary columns a new current version writes over a held record (one UPDATE per record) are stored as
+    the same version inserted afresh would store them, on either database."""
+    v1 = make_record(source_record_id="MOVED-1")
+    ingest(v1)
+    v2 = amended(v1, 2, kind=v1["kind"], occurred_at="2023-04-03T23:30:00+01:00", recorded_at="2023-04-04T08:15:30.25Z",
+                 ended_on="2023-04-12")
+    assert ingest(v2).outcomes[0].status == "new_version"
+    fresh = copy.deepcopy(v2)
+    fresh["source_record_id"] = "FRESH-1"
+    assert ingest(fresh).outcomes[0].status == "created"
+    columns = ["kind", "occurred_at", "occurred_on", "ended_on", "recorded_at"]
+    moved, made = (SourceRecord.objects.values_list(*columns).get(source_record_id=srid) for srid in ("MOVED-1", "FRESH-1"))
+    assert moved == made and str(moved[2]) == "2023-04-03" and str(moved[3]) == "2023-04-12"
+    with connection.cursor() as cursor:  # as the database holds them, not only as the ORM reads them back
+        cursor.execute(
+            'SELECT "occurred_at", "recorded_at", "occurred_on" FROM "ingest_sourcerecord" WHERE "source_record_id" IN '
+            "(%s, %s) ORDER BY \"source_record_id\"", ["FRESH-1", "MOVED-1"])
+        first, second = cursor.fetchall()
+    assert first == second
+
+
 def test_a_late_older_version_is_kept_but_does_not_become_current(make_record):
     v1 = make_record()
     v3 = amended(v1, 3)

@@ -31,10 +31,21 @@ from joinedup.ingest.services import STATUSES, VIA_FILE, Outcome, records_ingest
 from joinedup.ingest.signals import file_ingest_finished
 
 INGEST_ACTOR = ActorRef.system("ingest")
-# One process prepares while this one stores: on 2 cores 1.1× (PostgreSQL) to 1.5× (SQLite) a thread's speed.
-DEFAULT_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
 SHOW_REFUSALS = 5
+DEFAULT_BATCH_SIZE = 2000  # records per transaction
 LABELS = {"created": "created", "new_version": "new versions", "unchanged": "unchanged", "refused": "refused"}
+
+
+def default_workers() -> int:
+    """1 (a process prepares while this one stores) on two cores or more, else 0 (a thread of this process).
+
+    On 2 quiet cores the process stored 1.1× (PostgreSQL) to 1.5× (SQLite) as many records a second as the thread.
+    On cores already busy with other work the two processes share what CPU there is and pay for pickling between
+    them: at a load of 5 to 8 on 2 cores, in four paired runs into SQLite, the thread stored -4% to +21% as many
+    records a second and needed a quarter less memory (issue 18). The default does not follow the load (a command
+    that behaves differently by the minute is hard to reason about): pass `--workers 0` on a machine kept busy.
+    """
+    return 1 if (os.cpu_count() or 1) > 1 else 0
 
 
 class Command(BaseCommand):
@@ -45,7 +56,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         """Paths, batch size, a record limit, agency registration, progress and JSON output."""
         parser.add_argument("paths", nargs="+", type=Path, help="record files or folders")
-        parser.add_argument("--batch-size", type=int, default=2000, help="records per transaction (default 2000)")
+        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                            help=f"records per transaction (default {DEFAULT_BATCH_SIZE})")
         parser.add_argument("--limit", type=int, default=None, help="stop after this many records")
         parser.add_argument(
             "--register-agencies",
@@ -55,9 +67,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=DEFAULT_WORKERS,
+            default=None,
             help="processes that read and check records while this one stores them; 0 = a thread "
-            f"(default {DEFAULT_WORKERS})",
+            "(default: 1 on two cores or more, else 0)",
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
         parser.add_argument(
@@ -83,7 +95,8 @@ class Command(BaseCommand):
         remaining = limit
         lines = {f: 0 if options["no_progress"] else count_lines(f) for f, _ in files}
         bar = tqdm(total=sum(lines.values()), unit=" lines", file=sys.stderr, disable=options["no_progress"], smoothing=0.1)
-        preparer = Preparer(workers=options["workers"])
+        workers = default_workers() if options["workers"] is None else options["workers"]
+        preparer = Preparer(workers=workers)
         # Collect garbage less often: a load allocates millions of short-lived, acyclic objects, and the
         # collector's full passes over a growing heap would otherwise cost a sixth of the time.
         gc.freeze()
@@ -136,11 +149,11 @@ class Command(BaseCommand):
         if options["json"]:
             # This process's peak plus the largest worker's (both run at once): an upper bound.
             rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            rss_kb += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if options["workers"] else 0
+            rss_kb += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers else 0
             self.stdout.write(json.dumps({
                 "records": records, **totals, "with_warnings": warned, "mentions_written": mentions,
                 "seconds": round(seconds, 3),
-                "records_per_second": round(rate, 1), "peak_rss_mb": round(rss_kb / 1024, 1),
+                "records_per_second": round(rate, 1), "peak_rss_mb": round(rss_kb / 1024, 1), "workers": workers,
             }, sort_keys=True))
         if totals["refused"]:
             raise CommandError(f"{totals['refused']:,} record(s) were refused; see the summaries above", returncode=1)
