@@ -10,8 +10,9 @@ import json
 import logging
 import time
 import uuid
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -96,14 +97,31 @@ MentionRow = engine.tuple_row("MentionRow", ("agency" if f == "agency__code" els
 
 def current_mentions() -> list[MentionRow]:
     """Every current (not withdrawn) mention as the engine reads it, in a stable order."""
+    return list(_mention_stream())
+
+
+def _mention_stream(
+    ids: array | None = None, decided: frozenset[str] | set[str] = frozenset(),
+    representatives: dict[str, dict[tuple, int]] | None = None,
+) -> Iterator[MentionRow]:
+    """`current_mentions` one at a time, read from the database a batch at a time: a batch run prepares them as they
+    come and never holds them all. Appends each mention's id to `ids`; for each source identity in `decided`, keeps
+    in `representatives` the position of the first mention of each of its identities (`_decision_pairs`)."""
     shared: dict = {}
     keep = shared.setdefault
-    out = []
     rows = Mention.objects.filter(withdrawn=False).order_by("id").values_list(*LINK_FIELDS).iterator(chunk_size=BATCH)
-    for values in rows:
+    for i, values in enumerate(rows):
         repeated = values[_SHARED]
-        out.append(MentionRow((*values[:2], *map(keep, repeated, repeated), *values[17:19], values[19] or ())))
-    return out
+        mention = MentionRow((*values[:2], *map(keep, repeated, repeated), *values[17:19], values[19] or ()))
+        if ids is not None:
+            ids.append(values[0])
+        if decided and mention["source_identity"] in decided and representatives is not None:
+            representatives[mention["source_identity"]].setdefault(_decision_key(mention), i)
+        yield mention
+
+
+def _decision_key(m) -> tuple:
+    return (m["given_name"], m["family_name"], m["dob"], m["nhs_number"], m["upn"], m["postcode"])
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -126,8 +144,13 @@ def _decision_pairs(mentions: list[dict], decisions: dict[tuple[str, str], str])
     wanted = {s for pair in decisions for s in pair}
     for i, m in enumerate(mentions):
         if m["source_identity"] in wanted:
-            key = (m["given_name"], m["family_name"], m["dob"], m["nhs_number"], m["upn"], m["postcode"])
-            representatives[m["source_identity"]].setdefault(key, i)
+            representatives[m["source_identity"]].setdefault(_decision_key(m), i)
+    return _decision_pairs_of(representatives, decisions)
+
+
+def _decision_pairs_of(representatives: dict[str, dict[tuple, int]], decisions: dict[tuple[str, str], str]):
+    """`_decision_pairs` from the representatives of each decided source identity (position of its first mention of
+    each distinct name, date of birth and identifiers)."""
     must, cannot = [], []
     for (a, b), decision in decisions.items():
         ra, rb = list(representatives.get(a, {}).values()), list(representatives.get(b, {}).values())
@@ -145,9 +168,9 @@ def _decision_pairs(mentions: list[dict], decisions: dict[tuple[str, str], str])
 
 def model_train(*, actor: ActorRef, engine_name: str = "duckdb", charts_dir: str = "", progress: Progress = print):
     """Train the linkage model on every current mention, save its charts, and make it the current model."""
-    mentions = current_mentions()
-    progress(f"Training the linkage model on {len(mentions):,} mentions…")
-    model, rows = engine.train(mentions, charts_dir=charts_dir or None)
+    progress(f"Training the linkage model on {Mention.objects.filter(withdrawn=False).count():,} mentions…")
+    model, rows = engine.train(_mention_stream(), charts_dir=charts_dir or None)  # read as prepared, never all held
+    engine.release_memory()
     with transaction.atomic():
         LinkageModel.objects.filter(is_current=True).update(is_current=False)
         stored = LinkageModel.objects.create(
@@ -229,19 +252,30 @@ def linkage_run(
     t0 = time.perf_counter()
     stored = _run_model(actor=actor, engine_name=engine_name, train=train, charts_dir=charts_dir, progress=progress)
     # Mentions no run or arrival had linked: the records that arrived since (alerts judge them at their own day).
-    arrived = list(Mention.objects.filter(withdrawn=False, link__isnull=True).values_list("pk", flat=True))
-    progress("Reading mentions…")
-    mentions = current_mentions()
+    arrived = array("q", Mention.objects.filter(withdrawn=False, link__isnull=True).values_list("pk", flat=True)
+                    .iterator(chunk_size=BATCH))
+    progress("Reading and preparing mentions…")
     decisions = latest_decisions()
-    must, cannot = _decision_pairs(mentions, decisions)
-    result = engine.link(mentions, stored.model, engine_name=engine_name, must_link=must, cannot_link=cannot,
-                         progress=progress, spark_options=spark_options)
+    # The mentions are prepared as they are read, a batch at a time, and not kept: linking reads what it needs of
+    # them from the prepared rows (`engine.prepare`), and the links are written by the ids kept here.
+    mention_ids = array("q")
+    representatives: dict[str, dict[tuple, int]] = defaultdict(dict)
+    t = time.perf_counter()
+    prepared = engine.prepare(_mention_stream(mention_ids, {s for pair in decisions for s in pair}, representatives))
+    prepare_seconds = time.perf_counter() - t
+    engine.release_memory()
+    must, cannot = _decision_pairs_of(representatives, decisions)
+    result = engine.link(prepared, stored.model, engine_name=engine_name, must_link=must, cannot_link=cannot,
+                         progress=progress, spark_options=spark_options, prepare_seconds=prepare_seconds,
+                         pair_columns=("unique_id_l", "unique_id_r", "match_probability"))
+    del prepared
     progress("Writing people, links and households…")
     with transaction.atomic():
         run, refresh = _write_run(actor=actor, stored=stored, engine_name=engine_name, started=started,
-                                  mentions=mentions, result=result, decisions=decisions, progress=progress)
+                                  mention_ids=mention_ids, result=result, decisions=decisions, progress=progress)
         # The run's millions of mentions and rows are let go before the people and their addresses are read again.
-        del mentions, result, must, cannot
+        del mention_ids, result, must, cannot
+        engine.release_memory()
         progress(f"Refreshing {len(refresh):,} people and where they lived…")
         persons_refresh(refresh)
         residence_rebuild(None)
@@ -249,9 +283,10 @@ def linkage_run(
     progress(f"Linked in {time.perf_counter() - t0:.1f} s.")
     metrics.linkage_run_counted("batch", time.perf_counter() - t0)  # committed above
     # After the commit: receivers (alerts) read the new links; people whose links were written in this run.
-    linked = set(MentionLink.objects.filter(run=run, person__isnull=False).values_list("person_id", flat=True))
+    linked = set(MentionLink.objects.filter(run=run, person__isnull=False).values_list("person_id", flat=True)
+                 .distinct())
     persons_linked.send(sender=LinkageRun, person_ids=linked, via="batch", actor=actor, progress=progress,
-                        mention_ids=arrived)
+                        mention_ids=list(arrived))
     return run
 
 
@@ -279,14 +314,31 @@ def _best_edges(result, person_of_uid: dict[str, object]) -> dict[str, tuple[flo
     return best
 
 
-def _write_run(*, actor, stored, engine_name, started, mentions, result, decisions, progress):
+class _LinkedClusters:
+    """mention id → cluster of each linked mention of a run, read from the run's lists (`items()` is all
+    `assign_stable_ids` reads), rather than a dict of millions of mentions."""
+
+    def __init__(self, mention_ids: array, result) -> None:
+        self._ids, self._result = mention_ids, result
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        ids, person_of_mention = self._ids, self._result.person_of_mention
+        for i, how in enumerate(self._result.linked_by):
+            if not how.startswith("unlinked"):
+                yield ids[i], person_of_mention[i]
+
+
+def _write_run(*, actor, stored, engine_name, started, mention_ids, result, decisions, progress):
     now = utc_now()
     rows = result.prepared.compact_rows()
     row_of = result.prepared.row_of_mention
-    linked = {i for i, how in enumerate(result.linked_by) if not how.startswith("unlinked")}
-    cluster_of_mention = {mentions[i]["id"]: result.person_of_mention[i] for i in linked}
-    previous = dict(MentionLink.objects.filter(person__isnull=False).values_list("mention_id", "person_id"))
-    assignment = assign_stable_ids(cluster_of_mention, previous)
+    person_ids_seen: dict = {}
+    keep_id = person_ids_seen.setdefault  # one object per person id, not one per link
+    previous = {mention: keep_id(person, person) for mention, person in MentionLink.objects.filter(
+        person__isnull=False).values_list("mention_id", "person_id").iterator(chunk_size=BATCH)}
+    del person_ids_seen, keep_id
+    assignment = assign_stable_ids(_LinkedClusters(mention_ids, result), previous)
+    del previous
     person_of_cluster = assignment.person_for_cluster
     person_of_uid = {uid: person_of_cluster[result.clusters[uid]] for uid in rows}
 
@@ -308,6 +360,7 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         if uid in best:
             modelled_sources.add(row["source_identity"])
     evidence_cache: dict[str, tuple] = {}
+    shared_fields: dict[tuple, dict] = {}
 
     def evidence(uid: str) -> tuple:
         if uid in evidence_cache:
@@ -319,6 +372,7 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         elif uid in best:
             prob, other = best[uid]
             fields = scorer.score(rows[uid], rows[other])[2]
+            fields = shared_fields.setdefault(tuple(fields.items()), fields)  # a million rows, a few hundred kinds
             method = LinkMethod.REVIEW if _pair(source, rows[other]["source_identity"]) in confirmed else LinkMethod.MODEL
             out = (method, prob, fields, other, "")
         elif uids_in_person[person] == 1:
@@ -331,15 +385,11 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         evidence_cache[uid] = out
         return out
 
-    # Each mention's link as stored, as a tuple (a model object per link would not fit for millions of them);
-    # links are written a batch at a time.
-    existing = {values[0]: values[1:] for values in MentionLink.objects.values_list(
-        "mention_id", "pk", "person_id", "method", "match_probability", "identity_uid", "reason").iterator(
-        chunk_size=BATCH)}
     identified = _identified_sightings()
-    progress(f"Writing the links of {len(mentions):,} mentions and {len(rows):,} identity rows with their "
+    count = len(mention_ids)
+    progress(f"Writing the links of {count:,} mentions and {len(rows):,} identity rows with their "
              "blocking keys…")
-    bar = progress_bar(progress, total=len(mentions) + 2 * len(rows), desc="Writing", unit=" rows")
+    bar = progress_bar(progress, total=count + 2 * len(rows), desc="Writing", unit=" rows")
 
     def written(n: int) -> None:
         if bar is not None:
@@ -347,49 +397,85 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
 
     link_fields = ["person", "method", "match_probability", "fields", "identity_uid", "matched_identity_uid",
                    "reason", "linked_at"]
-    to_create, to_update = [], []
     changed = created = updated = 0
-    for i, m in enumerate(mentions):
-        uid = row_of[i]
-        how = result.linked_by[i]
-        if m["id"] in identified:  # a worker said who this unidentified adult is
-            person_id, (method, prob, fields, other, reason) = identified[m["id"]], (
-                LinkMethod.REVIEW, None, {}, "", "identified by a worker")
-        elif how.startswith("unlinked"):
-            person_id, (method, prob, fields, other, reason) = None, (LinkMethod.UNLINKABLE, None, {}, "", how.split(": ", 1)[-1])
-        elif uid is None:  # placed by context: an unborn child, a mother named by relationship
-            person_id = person_of_cluster[result.person_of_mention[i]]
-            method, prob, fields, other, reason = LinkMethod.CONTEXT, None, {}, "", how.removeprefix("context: ")
-        else:
-            person_id = person_of_uid[uid]
-            method, prob, fields, other, reason = evidence(uid)
-        stored_link = existing.get(m["id"])
-        values = (person_id, method, prob, uid or "", reason)
-        if stored_link is None:
-            to_create.append(MentionLink(
-                mention_id=m["id"], person_id=person_id, identity_uid=uid or "", match_probability=prob, method=method,
-                fields=fields, matched_identity_uid=other, reason=reason, linked_at=now,
-            ))
-            changed += 1
-        elif stored_link[1:] != values:
-            changed += stored_link[1] != person_id
-            to_update.append(MentionLink(
-                pk=stored_link[0], mention_id=m["id"], person_id=person_id, identity_uid=uid or "",
-                match_probability=prob, method=method, fields=fields, matched_identity_uid=other, reason=reason,
-                linked_at=now,
-            ))
-        if len(to_create) >= BATCH or len(to_update) >= BATCH or i == len(mentions) - 1:
-            MentionLink.objects.bulk_create(to_create, batch_size=BATCH)
-            rows_update(MentionLink, to_update, link_fields)
-            created, updated = created + len(to_create), updated + len(to_update)
-            to_create, to_update = [], []
-        if i % BATCH == BATCH - 1:
-            written(BATCH)
-    written(len(mentions) % BATCH)
-    del existing
+    for start in range(0, count, BATCH):  # mentions in id order, a batch at a time with their links as stored
+        stop = min(start + BATCH, count)
+        # Each link as stored, as a tuple (a model object per link would not fit for millions of them).
+        existing = {values[0]: values[1:] for values in MentionLink.objects.filter(
+            mention_id__gte=mention_ids[start], mention_id__lte=mention_ids[stop - 1]).values_list(
+            "mention_id", "pk", "person_id", "method", "match_probability", "identity_uid", "reason")}
+        to_create, to_update = [], []
+        for i in range(start, stop):
+            mention_id = mention_ids[i]
+            new, change = _link_of(i, mention_id, row_of[i], result, identified, person_of_cluster, person_of_uid,
+                                   evidence, existing.get(mention_id), now)
+            if new is not None:
+                to_create.append(new)
+                changed += 1
+            elif change is not None:
+                changed += change[0]
+                to_update.append(change[1])
+        MentionLink.objects.bulk_create(to_create, batch_size=BATCH)
+        rows_update(MentionLink, to_update, link_fields)
+        created, updated = created + len(to_create), updated + len(to_update)
+        written(stop - start)
     progress(f"{created:,} new and {updated:,} changed links written")
+    _write_identity_rows(rows, person_of_uid, written)
+    if bar is not None:
+        bar.close()
 
-    # The online index: identity rows and their blocking keys, rebuilt.
+    first_mention = {}
+    for i, uid in enumerate(row_of):
+        if uid is not None:
+            first_mention.setdefault(uid, mention_ids[i])
+    review_count = _refresh_review_items(result.review, rows, first_mention, scorer, decisions, now)
+    person_ids = set(person_of_cluster.values())
+
+    run = LinkageRun.objects.create(
+        started_at=started, finished_at=utc_now(), engine=engine_name, model=stored, mentions=count,
+        identity_rows=len(rows), persons=len(person_ids), persons_created=len(assignment.created),
+        persons_merged=len(assignment.merged_into), links_changed=changed, review_items=review_count,
+        actor_username=actor.username,
+    )
+    MentionLink.objects.filter(linked_at=now).update(run=run)
+    audit_event_record(actor=actor, action=AuditAction.LINKAGE_RUN, object_type="linkage_run", object_id=run.pk,
+                       detail={"mentions": count, "persons": len(person_ids), "links_changed": changed,
+                               "review_items": review_count, "timings": result.timings})
+    return run, person_ids | set(assignment.merged_into)
+
+
+def _link_of(i, mention_id, uid, result, identified, person_of_cluster, person_of_uid, evidence, stored_link, now):
+    """Mention i's link: (a new MentionLink, None), (None, (1 if its person changed else 0, the changed MentionLink)),
+    or (None, None) when it is stored as it is."""
+    how = result.linked_by[i]
+    if mention_id in identified:  # a worker said who this unidentified adult is
+        person_id, (method, prob, fields, other, reason) = identified[mention_id], (
+            LinkMethod.REVIEW, None, {}, "", "identified by a worker")
+    elif how.startswith("unlinked"):
+        person_id, (method, prob, fields, other, reason) = None, (LinkMethod.UNLINKABLE, None, {}, "", how.split(": ", 1)[-1])
+    elif uid is None:  # placed by context: an unborn child, a mother named by relationship
+        person_id = person_of_cluster[result.person_of_mention[i]]
+        method, prob, fields, other, reason = LinkMethod.CONTEXT, None, {}, "", how.removeprefix("context: ")
+    else:
+        person_id = person_of_uid[uid]
+        method, prob, fields, other, reason = evidence(uid)
+    values = (person_id, method, prob, uid or "", reason)
+    if stored_link is None:
+        return MentionLink(
+            mention_id=mention_id, person_id=person_id, identity_uid=uid or "", match_probability=prob, method=method,
+            fields=fields, matched_identity_uid=other, reason=reason, linked_at=now,
+        ), None
+    if stored_link[1:] != values:
+        return None, (int(stored_link[1] != person_id), MentionLink(
+            pk=stored_link[0], mention_id=mention_id, person_id=person_id, identity_uid=uid or "",
+            match_probability=prob, method=method, fields=fields, matched_identity_uid=other, reason=reason,
+            linked_at=now,
+        ))
+    return None, None
+
+
+def _write_identity_rows(rows, person_of_uid, written) -> None:
+    """The online index: identity rows and their blocking keys, rebuilt."""
     BlockingKey.objects.all().delete()
     IdentityRow.objects.all().delete()
     uids = list(rows)
@@ -406,27 +492,6 @@ def _write_run(*, actor, stored, engine_name, started, mentions, result, decisio
         insert_rows(BlockingKey._meta.db_table, ["key", "identity_id"],
                     [(key, uid) for uid in chunk for key in engine.keys_for(rows[uid])])
         written(len(chunk))
-    if bar is not None:
-        bar.close()
-
-    first_mention = {}
-    for i, uid in enumerate(row_of):
-        if uid is not None:
-            first_mention.setdefault(uid, mentions[i]["id"])
-    review_count = _refresh_review_items(result.review, rows, first_mention, scorer, decisions, now)
-    person_ids = set(person_of_cluster.values())
-
-    run = LinkageRun.objects.create(
-        started_at=started, finished_at=utc_now(), engine=engine_name, model=stored, mentions=len(mentions),
-        identity_rows=len(rows), persons=len(person_ids), persons_created=len(assignment.created),
-        persons_merged=len(assignment.merged_into), links_changed=changed, review_items=review_count,
-        actor_username=actor.username,
-    )
-    MentionLink.objects.filter(linked_at=now).update(run=run)
-    audit_event_record(actor=actor, action=AuditAction.LINKAGE_RUN, object_type="linkage_run", object_id=run.pk,
-                       detail={"mentions": len(mentions), "persons": len(person_ids), "links_changed": changed,
-                               "review_items": review_count, "timings": result.timings})
-    return run, person_ids | set(assignment.merged_into)
 
 
 def _refresh_review_items(review_pairs, rows, first_mention, scorer, decisions, now) -> int:
@@ -510,17 +575,29 @@ def persons_refresh(person_ids: Iterable) -> None:
 def residence_rebuild(person_ids: Iterable | None) -> None:
     """Rebuild residence episodes (and unidentified sightings, when rebuilding everyone) from linked mentions."""
     links = MentionLink.objects.filter(person__isnull=False, mention__withdrawn=False).exclude(mention__address_key="")
+    fields = ("person_id", "mention__address_key", "mention__occurred_on", "mention__agency__code",
+              "mention__postcode_norm", "mention__address_lines")
     if person_ids is not None:
         person_ids = list(person_ids)
         links = links.filter(person_id__in=person_ids)
         ResidenceEpisode.objects.filter(person_id__in=person_ids).delete()
-    else:
-        ResidenceEpisode.objects.all().delete()
-    raw = list(links.values_list(
-        "person_id", "mention__address_key", "mention__occurred_on", "mention__agency__code",
-        "mention__postcode_norm", "mention__address_lines",
-    ).iterator(chunk_size=BATCH))
-    canonical = _canonical_keys({row[1] for row in raw}, everyone=person_ids is None)
+        raw = list(links.values_list(*fields))
+        canonical = _canonical_keys({row[1] for row in raw}, everyone=False)
+        _episodes_write(raw, canonical)
+        return
+    ResidenceEpisode.objects.all().delete()
+    # Everyone: every mention's key is counted (so no key of theirs need be added), and the people are read a
+    # batch at a time in the order their episodes are written (a whole authority's addresses would not fit).
+    canonical = _canonical_keys(set(), everyone=True)
+    everyone = sorted(set(links.values_list("person_id", flat=True).distinct()), key=str)
+    for start in range(0, len(everyone), BATCH):
+        chunk = everyone[start:start + BATCH]
+        _episodes_write(list(links.filter(person_id__in=chunk).order_by("mention_id").values_list(*fields)), canonical)
+    _unidentified_rebuild(canonical)  # counted over every mention's key, so it covers theirs too
+
+
+def _episodes_write(raw: list[tuple], canonical: dict[str, str]) -> None:
+    """Residence episodes from linked mentions' (person, address key, day, agency, postcode, address lines)."""
     sightings = (Sighting(pid, canonical.get(key, key), seen, agency, pc, tuple(lines or ()))
                  for pid, key, seen, agency, pc, lines in raw)
     ResidenceEpisode.objects.bulk_create(
@@ -535,8 +612,6 @@ def residence_rebuild(person_ids: Iterable | None) -> None:
         ),
         batch_size=BATCH,
     )
-    if person_ids is None:
-        _unidentified_rebuild(canonical)  # counted over every mention's key, so it covers theirs too
 
 
 def _canonical_keys(keys: set[str], *, everyone: bool) -> dict[str, str]:

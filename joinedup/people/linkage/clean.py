@@ -193,3 +193,11 @@ def clean_sex(raw: str | None) -> str | None:
     if s in ("m", "male", "man", "boy"):
         return "male"
     return None
+
+
+def clear_caches() -> None:
+    """Empty the caches of the cleaning functions (a batch run's millions of names, numbers and postcodes fill them to
+    hundreds of megabytes; they refill as needed)."""
+    for value in list(globals().values()):
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()

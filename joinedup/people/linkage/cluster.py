@@ -27,7 +27,8 @@ thresholds and their figures.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from array import array
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -301,6 +302,39 @@ def unnamed_in_multiple_birth(g: _Group, births: set[tuple[str, str]]) -> bool:
     return not g.named and not g.nhs and not g.upn and bool(g.nameless_births & births)
 
 
+def _ranked(
+    edges: Iterable[tuple[Node, Node, float]], index: Mapping[Node, int], nodes: list[Node], low: float
+) -> Iterator[tuple[float, Node, Node]]:
+    """The edges at or above `low` between known nodes as (probability, a, b), strongest first, ties in node order
+    (nodes are sorted), so the result does not depend on input order. Held as arrays while sorted: a batch run
+    has millions of edges, which as tuples would cost gigabytes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    probabilities, lefts, rights = array("d"), array("q"), array("q")
+    for a, b, p in edges:
+        p = float(p)
+        if p >= low:
+            ia, ib = index.get(a), index.get(b)
+            if ia is not None and ib is not None:
+                probabilities.append(p)
+                lefts.append(ia)
+                rights.append(ib)
+    n = len(probabilities)
+    table = pa.table({
+        "p": pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(probabilities)]),
+        "a": pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(lefts)]),
+        "b": pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(rights)]),
+    })
+    order = pc.sort_indices(table, sort_keys=[("p", "descending"), ("a", "ascending"), ("b", "ascending")])
+    table = table.take(order)
+    del probabilities, lefts, rights, order
+    for batch in table.to_batches(max_chunksize=100_000):
+        ps, as_, bs = (column.to_pylist() for column in batch.columns)
+        for p, ia, ib in zip(ps, as_, bs, strict=True):
+            yield p, nodes[ia], nodes[ib]
+
+
 def cluster(
     node_ids: Iterable[Node],
     edges: Iterable[tuple[Node, Node, float]],
@@ -321,14 +355,19 @@ def cluster(
     nodes = sorted(set(node_ids), key=str)
     index = {n: i for i, n in enumerate(nodes)}
     parent = list(range(len(nodes)))
-    groups: list[_Group | None] = []
+    # A root's group is made when first needed (most rows are joined to others before they are ever compared, and
+    # a group per identity row would be held at once otherwise); an absorbed group is let go.
+    groups: list[_Group | None] = [None] * len(nodes)
     attributes = rows or {}
-    for n in nodes:
-        g = _Group()
-        attr = attributes.get(n)
-        if attr:
-            g.add(attr)
-        groups.append(g)
+
+    def group(root: int) -> _Group:
+        g = groups[root]
+        if g is None:
+            g = groups[root] = _Group()
+            attr = attributes.get(nodes[root])
+            if attr:
+                g.add(attr)
+        return g
 
     def find(i: int) -> int:
         root = i
@@ -341,8 +380,7 @@ def cluster(
     for k, (x, y) in enumerate(cannot_link):
         if x in index and y in index:
             for node, side in ((x, 1), (y, 2)):
-                g = groups[find(index[node])]
-                assert g is not None
+                g = group(find(index[node]))
                 g.own_map("cannot")[k] = g.cannot.get(k, 0) | side
 
     def blocked_by_decision(ga: _Group, gb: _Group) -> bool:
@@ -350,8 +388,7 @@ def cluster(
         return any((sides | large.cannot.get(k, 0)) == 3 for k, sides in small.cannot.items() if k in large.cannot)
 
     def union(ra: int, rb: int) -> None:
-        ga, gb = groups[ra], groups[rb]
-        assert ga is not None and gb is not None
+        ga, gb = group(ra), group(rb)
         if ga.size < gb.size:
             ra, rb, ga, gb = rb, ra, gb, ga
         parent[rb] = ra
@@ -370,22 +407,20 @@ def cluster(
         ra, rb = find(index[x]), find(index[y])
         if ra == rb:
             continue
-        ga, gb = groups[ra], groups[rb]
-        assert ga is not None and gb is not None
+        ga, gb = group(ra), group(rb)
         if blocked_by_decision(ga, gb):
             conflicts.append((x, y))
             continue
         union(ra, rb)
 
     low = accept if review_low is None else review_low
-    ranked = sorted(
-        (-float(p), index[a], index[b]) for a, b, p in edges if float(p) >= low and a in index and b in index
-    )  # strongest first; ties in node order (nodes are sorted), so the result does not depend on input order
-    candidates = [(-p, nodes[ia], nodes[ib]) for p, ia, ib in ranked]
+    candidates = _ranked(edges, index, nodes, low)
 
     def weak(root: int) -> bool:
         g = groups[root]
-        assert g is not None
+        if g is None:  # a row on its own, its group not made yet
+            attr = attributes.get(nodes[root])
+            return guarded and not (attr and (attr.get("nhs") or attr.get("upn") or attr.get("dob")))
         return guarded and not (g.nhs or g.upn or g.dobs)
 
     guarded = rows is not None
@@ -406,8 +441,7 @@ def cluster(
         if weak(ra) or weak(rb):
             deferred.append((p, a, b))
             continue
-        ga, gb = groups[ra], groups[rb]
-        assert ga is not None and gb is not None
+        ga, gb = group(ra), group(rb)
         if blocked_by_decision(ga, gb):
             continue
         if twins_conflict(ga, gb, births):
@@ -438,8 +472,7 @@ def cluster(
     for w in sorted(options, key=lambda r: str(nodes[r])):
         choices = {}
         for s_root, e in options[w].items():
-            gw, gs = groups[w], groups[find(s_root)]
-            assert gw is not None and gs is not None
+            gw, gs = group(w), group(find(s_root))
             if blocked_by_decision(gw, gs) or twins_conflict(gw, gs, births):
                 continue
             reason = identifier_conflict(gw, gs)
@@ -457,8 +490,7 @@ def cluster(
         ra, rb = find(index[a]), find(index[b])
         if ra == rb or ra in options or rb in options or not weak(ra) or not weak(rb):
             continue
-        ga, gb = groups[ra], groups[rb]
-        assert ga is not None and gb is not None
+        ga, gb = group(ra), group(rb)
         if not blocked_by_decision(ga, gb) and identifier_conflict(ga, gb) is None:
             union(ra, rb)
 
@@ -480,8 +512,7 @@ def cluster(
         if ca == cb or key in seen:
             continue
         seen.add(key)
-        ga, gb = groups[find(index[pair.a])], groups[find(index[pair.b])]
-        assert ga is not None and gb is not None
+        ga, gb = group(find(index[pair.a])), group(find(index[pair.b]))
         if twins_conflict(ga, gb, births):
             continue  # twins are different people: nothing for a person to decide
         review.append(pair)

@@ -29,12 +29,13 @@ share it), `relationship_to_subject`, `expected_due_on`, plus `role` and `occurr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from .clean import clean_dob
 from .prepare import UNLINKABLE_RELATIONSHIP_ONLY, UNLINKABLE_UNBORN
+from .rows import groups_of
 
 SUBJECT_ROLES = frozenset({"subject", "patient", "pupil", "unborn"})
 DUE_WINDOW = timedelta(days=30)
@@ -72,11 +73,8 @@ def link_by_context(
     birth (ISO) in each cluster; new clusters (unborn children not yet matched) are numbered from
     `next_cluster` on.
     """
-    by_record: dict[Any, list[int]] = defaultdict(list)
-    for i, m in enumerate(mentions):
-        key = m.get("record_key")
-        if key is not None:
-            by_record[key].append(i)
+    def records() -> Iterator[list[int]]:  # each record's mentions, made a record at a time (millions of records)
+        return (idxs for _key, idxs in groups_of(mentions, "record_key"))
 
     def subjects(idxs: list[int]) -> list[int]:
         chosen = [i for i in idxs if mentions[i].get("role") in SUBJECT_ROLES]
@@ -85,7 +83,7 @@ def link_by_context(
     # Who is each child's mother, according to the records that name her? ("mother" of the subject, or the
     # subject herself when the record names her son or daughter, as maternity and postnatal records do)
     mothers: dict[int, set[int]] = defaultdict(set)
-    for idxs in by_record.values():
+    for idxs in records():
         for s in subjects(idxs):
             if s not in cluster_of_mention or not _may_be_mother(mentions[s]):
                 continue
@@ -93,7 +91,7 @@ def link_by_context(
                 if j != s and j in cluster_of_mention and _relationship(mentions[j]) in OFFSPRING \
                         and cluster_of_mention[j] != cluster_of_mention[s]:
                     mothers[cluster_of_mention[j]].add(cluster_of_mention[s])
-    for idxs in by_record.values():
+    for idxs in records():
         named_mothers = [i for i in idxs if i in cluster_of_mention and _relationship(mentions[i]) == "mother"]
         if not named_mothers:
             continue
@@ -112,7 +110,7 @@ def link_by_context(
         return assigned.get(i)
 
     # Relationship-only mothers of an identified subject.
-    for idxs in by_record.values():
+    for idxs in records():
         for i in idxs:
             if unlinkable.get(i) != UNLINKABLE_RELATIONSHIP_ONLY or _relationship(mentions[i]) != "mother":
                 continue
@@ -135,7 +133,7 @@ def link_by_context(
         source = mentions[i].get("source_identity")
         if source:
             cluster_of_identity.setdefault(source, c)
-    for idxs in by_record.values():
+    for idxs in records():
         for i in idxs:
             source = mentions[i].get("source_identity")
             if unlinkable.get(i) != UNLINKABLE_UNBORN or not source or source not in cluster_of_identity:
@@ -156,7 +154,7 @@ def link_by_context(
 
     # Unborn children.
     pending: dict[int, list[tuple[date | None, date | None, int]]] = defaultdict(list)  # mother → (due, seen, i)
-    for idxs in by_record.values():
+    for idxs in records():
         for i in idxs:
             if unlinkable.get(i) != UNLINKABLE_UNBORN or i in assigned:
                 continue
@@ -257,31 +255,41 @@ def link_by_household(
     rows_of_cluster: dict[int, list[str]] = defaultdict(list)
     for uid, c in cluster_of_row.items():
         rows_of_cluster[c].append(uid)
-    by_record: dict[Any, set[int]] = defaultdict(set)
-    weak_in_record: dict[Any, set[int]] = defaultdict(set)
-    subjects_of_record: dict[Any, set[int]] = defaultdict(set)  # strong clusters of the record's subject
+    # A record at a time (millions of them): the strong clusters named together make households; of the records
+    # naming a weak cluster, what the matching below reads is kept.
+    weak_in_record: dict[Any, set[int]] = {}
+    anchors_of_record: dict[Any, set[int]] = {}  # the record's strong clusters
+    subjects_of_record: dict[Any, set[int]] = {}  # strong clusters of the record's subject
     parental: set[tuple[Any, int]] = set()  # (record, weak cluster) recorded as a parent or carer of the subject
-    for i, m in enumerate(mentions):
-        uid = row_of_mention[i]
-        key = m.get("record_key")
-        if uid is None or key is None:
-            continue
-        c = cluster_of_row[uid]
-        by_record[key].add(c)
-        if c not in strong_clusters:
-            weak_in_record[key].add(c)
-            if m.get("role") in PARENT_ROLES or _relationship(m) in PARENT_RELATIONSHIPS:
-                parental.add((key, c))
-        elif m.get("role") in SUBJECT_ROLES:
-            subjects_of_record[key].add(c)
-    if not weak_in_record:
-        return {}
     household: dict[int, set[int]] = defaultdict(set)
-    for clusters in by_record.values():
+    for key, idxs in groups_of(mentions, "record_key"):
+        clusters: set[int] = set()
+        weak: set[int] = set()
+        subjects: set[int] = set()
+        for i in idxs:
+            uid = row_of_mention[i]
+            if uid is None:
+                continue
+            m = mentions[i]
+            c = cluster_of_row[uid]
+            clusters.add(c)
+            if c not in strong_clusters:
+                weak.add(c)
+                if m.get("role") in PARENT_ROLES or _relationship(m) in PARENT_RELATIONSHIPS:
+                    parental.add((key, c))
+            elif m.get("role") in SUBJECT_ROLES:
+                subjects.add(c)
         strong = clusters & strong_clusters
         if len(strong) > 1:
             for c in strong:
                 household[c] |= strong - {c}
+        if weak:
+            weak_in_record[key] = weak
+            anchors_of_record[key] = strong
+            if subjects:
+                subjects_of_record[key] = subjects
+    if not weak_in_record:
+        return {}
     at_postcode: dict[str, set[int]] = defaultdict(set)  # co-residents: persons recorded at one full postcode
     postcodes_of: dict[int, set[str]] = defaultdict(set)
     for uid, c in cluster_of_row.items():
@@ -307,7 +315,7 @@ def link_by_household(
     out: dict[int, tuple[int, str]] = {}
     options: dict[int, set[int]] = defaultdict(set)
     for key, weak_clusters in weak_in_record.items():
-        anchors = by_record[key] & strong_clusters
+        anchors = anchors_of_record[key]
         if not anchors:
             continue
         near = set().union(

@@ -75,11 +75,22 @@ def duckdb_linker(
     retain: bool = False,
     matching_columns: bool = False,
     threads: int | None = None,
+    connection: Any = None,
 ):
-    """A Splink DuckDB linker over an Arrow table with a model's (or untrained) settings."""
-    import duckdb
+    """A Splink DuckDB linker over an Arrow table with a model's (or untrained) settings, on `connection` (a
+    `duckdb_connection()`, which the caller closes when done) or a new one."""
     from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
+
+    con = connection if connection is not None else duckdb_connection(threads=threads)
+    db_api = DuckDBAPI(connection=con)
+    settings = splink_settings(model, retain=retain, matching_columns=matching_columns)
+    return Linker(db_api.register(table), settings, log_level=None)
+
+
+def duckdb_connection(*, threads: int | None = None):
+    """A DuckDB connection held to `DUCKDB_MEMORY_LIMIT`, spilling to a temporary directory beyond it."""
+    import duckdb
 
     con = duckdb.connect()
     if threads:
@@ -88,9 +99,7 @@ def duckdb_linker(
     # hold them all in memory beside the mentions the run already holds (a 70,000-child authority: issue 18).
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'joinedup-duckdb'}'")
-    db_api = DuckDBAPI(connection=con)
-    settings = splink_settings(model, retain=retain, matching_columns=matching_columns)
-    return Linker(db_api.register(table), settings, log_level=None)
+    return con
 
 
 def _round(x: float) -> float:
@@ -132,7 +141,8 @@ def train(
     # One DuckDB thread: parallel sums of floating-point numbers come out in a different order from run to run, and
     # EM can carry that difference into the model; on one thread the same rows give the same model (at 2,000
     # simulated children training took as long either way).
-    linker = duckdb_linker(table, base, threads=1)
+    connection = duckdb_connection(threads=1)
+    linker = duckdb_linker(table, base, connection=connection)
     quiet = logging.getLogger("splink")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
@@ -146,9 +156,11 @@ def train(
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule.sql(), fix_probability_two_random_records_match=True
             )
+        trained = linker.misc.save_model_to_json()
     finally:
         quiet.setLevel(level)
-    trained = linker.misc.save_model_to_json()
+        del linker
+        connection.close()  # DuckDB's buffers go now, not when the collector finds the linker
     trained = _finished(trained)
     trained["blocking_rules_to_generate_predictions"] = base["blocking_rules_to_generate_predictions"]
     trained["joinedup"] = {"profile": profile.name, "seed": seed, "max_pairs": max_pairs}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -11,12 +14,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from .clean import clear_caches
 from .cluster import REASON_NHS_KEYING, Clusters, ReviewPair, cluster, multiple_births
 from .context import link_by_context, link_by_household
 from .family import PERSON_FIELDS, nhs_keying_errors
 from .model import train
 from .predict import predict_pairs
 from .prepare import Prepared, prepare
+from .rows import groups_of
 
 # Thresholds on Splink's match probability (see the package docstring for the measurements behind them).
 ACCEPT = 0.9
@@ -72,14 +77,10 @@ def _named_together(
     mentions: Sequence[Mapping[str, Any]], row_of_mention: Sequence[str | None], rows: Mapping[str, Mapping[str, Any]]
 ) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """Pairs of rows with a forename and date of birth whose mentions are in one record (two people, then)."""
-    by_record: dict[Any, set[str]] = defaultdict(set)
-    for i, m in enumerate(mentions):
-        uid = row_of_mention[i]
-        key = m.get("record_key")
-        if uid is not None and key is not None and uid in rows and rows[uid]["dob"] and rows[uid]["given"]:
-            by_record[key].add(uid)
     out = []
-    for uids in by_record.values():
+    for _key, idxs in groups_of(mentions, "record_key"):  # a record at a time (millions of them)
+        uids = {uid for i in idxs if (uid := row_of_mention[i]) is not None and uid in rows
+                and rows[uid]["dob"] and rows[uid]["given"]}
         if len(uids) > 1:
             ordered = sorted(uids)
             out.extend((rows[a], rows[b]) for i, a in enumerate(ordered) for b in ordered[i + 1 :]
@@ -104,6 +105,58 @@ def _edges(pairs: pa.Table) -> Iterator[tuple[str, str, float]]:
     """(left row, right row, probability) for each scored pair, read a batch at a time (millions of pairs)."""
     for batch in pairs.select(["unique_id_l", "unique_id_r", "match_probability"]).to_batches(max_chunksize=100_000):
         yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+
+class _PersonKeys(Mapping):
+    """uid → the row's `family.person_key` tuple, made when read (a million rows' tuples are not held at once)."""
+
+    def __init__(self, rows: Mapping[str, Mapping[str, Any]]) -> None:
+        self._rows = rows
+
+    def __getitem__(self, uid: str) -> tuple:
+        row = self._rows[uid]
+        return tuple(row[c] for c in PERSON_FIELDS)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class _ClusterOfMention(Mapping):
+    """mention index → the cluster of its identity row, for the mentions that have one; read through
+    `row_of_mention` and the clusters rather than held as a dict of millions of mentions."""
+
+    def __init__(self, row_of_mention: Sequence[str | None], clusters: Mapping[str, int]) -> None:
+        self._rows = row_of_mention
+        self._clusters = clusters
+        self._len: int | None = None
+
+    def __getitem__(self, i: int) -> int:
+        uid = self._rows[i] if i.__class__ is int and 0 <= i < len(self._rows) else None
+        if uid is None:
+            raise KeyError(i)
+        return self._clusters[uid]
+
+    def __contains__(self, i: object) -> bool:
+        return i.__class__ is int and 0 <= i < len(self._rows) and self._rows[i] is not None  # type: ignore[operator]
+
+    def get(self, i: int, default: Any = None) -> Any:
+        uid = self._rows[i] if i.__class__ is int and 0 <= i < len(self._rows) else None
+        return default if uid is None else self._clusters[uid]
+
+    def __iter__(self) -> Iterator[int]:
+        return (i for i, uid in enumerate(self._rows) if uid is not None)
+
+    def items(self):  # type: ignore[override]
+        clusters = self._clusters
+        return ((i, clusters[uid]) for i, uid in enumerate(self._rows) if uid is not None)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(1 for uid in self._rows if uid is not None)
+        return self._len
 
 
 def _rows_for(pairs: Iterable[tuple[int, int]], row_of_mention: Sequence[str | None]) -> list[tuple[str, str]]:
@@ -133,16 +186,51 @@ def link_mentions(
     mention indices (a decision about an unlinkable mention has no identity row and is ignored).
     `predictor(table, model, threshold)` replaces DuckDB scoring (e.g. `spark.predict_pairs_spark`).
     """
-    say = progress or (lambda _msg: None)
-    timings: dict[str, float] = {}
     t = time.perf_counter()
     prepared = prepare(mentions)
-    timings["prepare_seconds"] = time.perf_counter() - t
-    say(f"prepared {len(mentions):,} mentions into {prepared.table.num_rows:,} identity rows "
-        f"({len(prepared.unlinkable):,} unlinkable) in {timings['prepare_seconds']:.1f} s")
+    seconds = time.perf_counter() - t
+    return link_prepared(prepared, model=model, accept=accept, review_low=review_low, must_link=must_link,
+                         cannot_link=cannot_link, seed=seed, predictor=predictor, progress=progress,
+                         prepare_seconds=seconds)
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system after letting a large structure go: a batch run's peak is what is
+    resident at once, and the C allocator otherwise keeps what Python and Arrow freed."""
+    clear_caches()
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def link_prepared(
+    prepared: Prepared,
+    *,
+    model: dict[str, Any] | None = None,
+    accept: float = ACCEPT,
+    review_low: float = REVIEW_LOW,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    seed: int = 1,
+    predictor: Callable[[pa.Table, dict[str, Any], float], pa.Table] | None = None,
+    progress: Callable[[str], None] | None = None,
+    prepare_seconds: float | None = None,
+    pair_columns: Sequence[str] | None = None,
+) -> LinkResult:
+    """`link_mentions` on mentions already prepared (`prepare.prepare`, which may read them as a stream): the rest
+    reads `prepared.mentions`, not the mentions themselves. `pair_columns` keeps only those columns of the scored
+    pairs (a batch run needs the ids and probability, not the comparison vectors, of its millions of pairs)."""
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    mentions = prepared.mentions
+    if prepare_seconds is not None:
+        timings["prepare_seconds"] = prepare_seconds
+        say(f"prepared {len(mentions):,} mentions into {prepared.table.num_rows:,} identity rows "
+            f"({len(prepared.unlinkable):,} unlinkable) in {prepare_seconds:.1f} s")
     table = prepared.table
-    uids = table.column("unique_id").to_pylist()
     every_row = prepared.compact_rows()  # read-only rows over tuples: a dict each would cost gigabytes at scale
+    uids = list(every_row)  # the table's order
     attributes = {  # the rows the identifier guard reads: an NHS number, UPN, date of birth or range
         uid: r for uid, r in every_row.items() if r["nhs"] or r["upn"] or r["dob"] or r["dob_lo"] is not None
     }
@@ -162,6 +250,9 @@ def link_mentions(
         say(f"trained in {timings['train_seconds']:.1f} s")
     t = time.perf_counter()
     pairs = (predictor or predict_pairs)(table, model, review_low)
+    if pair_columns is not None:
+        pairs = pairs.select(list(pair_columns))
+    release_memory()  # what scoring held (DuckDB's buffers, the unsorted pairs)
     timings["predict_seconds"] = time.perf_counter() - t
     say(f"scored {pairs.num_rows:,} pairs at or above {review_low} in {timings['predict_seconds']:.1f} s")
     t = time.perf_counter()
@@ -179,7 +270,7 @@ def link_mentions(
     )
     # adults with no identifier of their own whom the household places (context.link_by_household)
     strong_rows = {u for u, a in attributes.items() if a["nhs"] or a["upn"] or a["dob"]}
-    keys_of_row = {u: tuple(r[c] for c in PERSON_FIELDS) for u, r in every_row.items()}
+    keys_of_row = _PersonKeys(every_row)
     del every_row
     ranges = {u: (a["dob_lo"], a["dob_hi"]) for u, a in attributes.items() if a["dob_lo"] is not None}
     moves = link_by_household(mentions, prepared.row_of_mention, clusters, keys_of_row, strong_rows, ranges,
@@ -199,9 +290,7 @@ def link_mentions(
         if key[0] != key[1] and key not in seen_pairs:
             seen_pairs.add(key)
             clusters.review.append(ReviewPair(uid, owner, KEYING_ERROR_PROBABILITY, REASON_NHS_KEYING))
-    cluster_of_mention = {
-        i: clusters[uid] for i, uid in enumerate(prepared.row_of_mention) if uid is not None
-    }
+    cluster_of_mention = _ClusterOfMention(prepared.row_of_mention, clusters)
     dobs: dict[int, set[str]] = defaultdict(set)
     for uid, attr in attributes.items():
         if attr["dob"]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .model import duckdb_linker, profile_of
+from .model import duckdb_connection, duckdb_linker, profile_of
 from .profiles import Profile
 
 PAIR_COLUMNS = ("unique_id_l", "unique_id_r", "match_probability", "match_weight")
@@ -34,17 +34,23 @@ def predict_pairs(
     `gamma_<comparison>` column per comparison (-1 = missing, then 0 = disagree up to the best level).
     """
     profile = profile_of(model)
-    linker = duckdb_linker(table, model, threads=threads, matching_columns=True)
+    connection = duckdb_connection(threads=threads)
+    linker = duckdb_linker(table, model, matching_columns=True, connection=connection)
     splink_logger = logging.getLogger("splink")
     level = splink_logger.level
     splink_logger.setLevel(logging.ERROR)
+    df = None
     try:
         df = linker.inference.predict(threshold_match_probability=threshold or None, warning_mode="never")
-        sql = "SELECT " + ", ".join([*PAIR_COLUMNS, *gamma_columns(profile)]) + " FROM p"  # noqa: S608 - profile columns
+        # sorted as `select_pairs` sorts, by DuckDB (which spills), so the pairs are never held twice
+        sql = ("SELECT " + ", ".join([*PAIR_COLUMNS, *gamma_columns(profile)])  # noqa: S608 - profile columns
+               + " FROM p ORDER BY unique_id_l, unique_id_r")
         predictions = df.as_duckdbpyrelation().query("p", sql).to_arrow_table()
     finally:
         splink_logger.setLevel(level)
-    return select_pairs(predictions, profile)
+        del linker, df
+        connection.close()  # DuckDB's buffers go before the pairs are clustered
+    return predictions
 
 
 def comparison_summary(row: Mapping[str, Any], model: dict[str, Any] | None = None) -> dict[str, str]:

@@ -44,7 +44,7 @@ from .clean import (
     phonetic,
 )
 from .profiles import PERSON_COLUMNS
-from .rows import tuple_rows
+from .rows import MentionColumns, tuple_rows
 
 UNLINKABLE_RELATIONSHIP_ONLY = "relationship_only"
 UNLINKABLE_UNBORN = "unborn"
@@ -61,13 +61,15 @@ class Prepared:
 
     `table` has one row per distinct identity (columns `profiles.PERSON_COLUMNS`, `unique_id` a stable
     hash of the row's content); `row_of_mention[i]` is the `unique_id` of mention i or None when it is
-    unlinkable, and `unlinkable[i]` then says why.
+    unlinkable, and `unlinkable[i]` then says why. `mentions` holds what the linkage reads of each mention once it
+    is prepared (`rows.CONTEXT_FIELDS`), so a caller need not keep the mentions themselves.
     """
 
     table: pa.Table
     row_of_mention: list[str | None]
     unlinkable: dict[int, str] = field(default_factory=dict)
     alias_links: list[tuple[str, str]] = field(default_factory=list)  # (row, the row of one of its other names)
+    mentions: MentionColumns = field(default_factory=MentionColumns, repr=False, compare=False)
     _compact: dict[str, Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def rows(self) -> dict[str, dict[str, Any]]:
@@ -298,14 +300,19 @@ def _prepare_one(
         counts[uid] = counts.get(uid, 0) + 1
 
 
-def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
-    """Linkage rows for mentions, the mention → row mapping and the unlinkable mentions with reasons."""
+def prepare(mentions: Iterable[Mapping[str, Any]], *, context: bool = True) -> Prepared:
+    """Linkage rows for mentions, the mention → row mapping and the unlinkable mentions with reasons.
+
+    `mentions` is read once, in order (a stream will do). With `context` the fields linking reads afterwards are kept
+    as `Prepared.mentions`; without, only the rows are wanted (training, online matching)."""
     outcome: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}  # raw key → (unique_id, reason)
     rows: dict[str, tuple[Any, ...]] = {}
     counts: dict[str, int] = {}
     row_of_mention: list[str | None] = []
     unlinkable: dict[int, str] = {}
     alias_links: list[tuple[str, str]] = []
+    kept_mentions = MentionColumns()
+    remember = kept_mentions.append if context else None
     keys = (*_RAW_KEYS, "role", "relationship_label")
     fast = itemgetter(*keys)
     kept: dict[str, str] = {}
@@ -325,15 +332,18 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
             if m.get("dob_estimated") or m.get("age") is not None or m.get("other_names"):
                 raw = (*raw, *_extras(m))
             _prepare_one(i, m, raw, outcome, rows, counts, row_of_mention, unlinkable, alias_links, keep)
+            if remember is not None:
+                remember(m)
     finally:
         if collecting:
             gc.enable()
     del outcome, kept
     ordered = sorted(rows)
-    columns = list(zip(*(rows[uid] for uid in ordered), strict=True)) if ordered else [()] * len(COLUMN_NAMES)
-    arrays = {
-        name: pa.array(list(values), type=_ARROW_TYPES[kind])
-        for (name, kind), values in zip(PERSON_COLUMNS, columns, strict=False)
-    }
-    arrays["mentions"] = pa.array([counts.get(uid, 0) for uid in ordered], type=pa.int64())
-    return Prepared(pa.table(arrays), row_of_mention, unlinkable, sorted(set(alias_links)))
+    arrays = {}
+    for position, (name, kind) in enumerate(PERSON_COLUMNS):  # a column at a time: never all rows' values twice
+        if name == "mentions":
+            arrays[name] = pa.array([counts.get(uid, 0) for uid in ordered], type=pa.int64())
+        else:
+            arrays[name] = pa.array([rows[uid][position] for uid in ordered], type=_ARROW_TYPES[kind])
+    del rows, counts
+    return Prepared(pa.table(arrays), row_of_mention, unlinkable, sorted(set(alias_links)), kept_mentions.freeze())
