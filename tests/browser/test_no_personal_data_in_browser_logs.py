@@ -17,15 +17,12 @@ written here. The same grep finds a name logged on purpose, so a leak would fail
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import logging
 import re
 
 import pytest
 import requests
-from django.db import connections
-from django.db.backends.signals import connection_created
 from playwright.sync_api import Page, expect
 
 from joinedup.accounts.models import AgencyKind, Role, User
@@ -38,6 +35,7 @@ from joinedup_lab.benches import visit_time
 from tests.alerts.conftest import own_rules  # noqa: F401 - fixture: the injury rule T1 raises an alert on arrival
 from tests.browser.helpers import sign_in
 from tests.conftest import PASSWORD, SYSTEM
+from tests.logcapture import console_handler, console_log_at_debug
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -115,37 +113,11 @@ class Grep:
 
 @pytest.fixture
 def server_log():
-    """The console handler (the only one: its real JSON formatter and filters) writing into a buffer; every logger
-    at DEBUG; every database connection opened meanwhile (the live server's, one per request) logging each statement.
-    Yields the buffer."""
-    console = next(h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console")
-    assert isinstance(console.formatter, JsonFormatter), "the log is JSON lines"
-    out = io.StringIO()
-    stream = console.setStream(out)
-    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
-    levels = [(lg, lg.level) for lg in loggers]
-    handler_level = console.level
-    for lg in loggers:
-        lg.setLevel(logging.DEBUG)
-    console.setLevel(logging.DEBUG)
-
-    def debug_cursor(sender, connection, **kwargs):
-        connection.force_debug_cursor = True
-
-    connection_created.connect(debug_cursor, weak=False, dispatch_uid="test-browser-log-debug-cursor")
-    here = [(c, c.force_debug_cursor) for c in connections.all()]
-    for c, _ in here:
-        c.force_debug_cursor = True
-    try:
+    """The console handler (its real JSON formatter and filters) writing into a buffer; every logger at DEBUG; every
+    database connection opened meanwhile (the live server's, one per request) logging each statement."""
+    assert isinstance(console_handler().formatter, JsonFormatter), "the log is JSON lines"
+    with console_log_at_debug(new_connections=True) as out:
         yield out
-    finally:
-        connection_created.disconnect(dispatch_uid="test-browser-log-debug-cursor")
-        for c, was in here:
-            c.force_debug_cursor = was
-        for lg, level in levels:
-            lg.setLevel(level)
-        console.setLevel(handler_level)
-        console.setStream(stream)
 
 
 def _injury(child_name: str, child_dob: dt.date, local: str) -> dict:

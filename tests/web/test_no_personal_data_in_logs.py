@@ -6,7 +6,6 @@ in no line. Then `joinedup serve` (gunicorn) is run for real and its access and 
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -21,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from django.core.signals import request_started
-from django.db import connections
 from django.test import Client
 
 from joinedup.accounts.models import AgencyKind, Role
@@ -30,6 +28,7 @@ from joinedup.alerts.rules.base import SUSPECT, Rule
 from joinedup.core.logging import EXCEPTION_MESSAGE_WITHHELD, SafeFormatter
 from joinedup.people.models import Person
 from tests.conftest import on_duty
+from tests.logcapture import console_handler, console_log_at_debug
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,28 +59,9 @@ def _secrets_in(text: str) -> list[str]:
 def every_log_line(settings):
     """Every logger at DEBUG, the database cursors logging every statement; yields the configured console handler's
     output (its real formatter and filters) as it is written."""
-    console = next(h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console")
-    assert isinstance(console.formatter, SafeFormatter)
-    out = io.StringIO()
-    stream = console.setStream(out)
-    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
-    levels = [(lg, lg.level) for lg in loggers]
-    handler_level = console.level
-    for lg in loggers:
-        lg.setLevel(logging.DEBUG)
-    console.setLevel(logging.DEBUG)
-    debug_cursors = [(c, c.force_debug_cursor) for c in connections.all()]
-    for c, _ in debug_cursors:
-        c.force_debug_cursor = True
-    try:
+    assert isinstance(console_handler().formatter, SafeFormatter)
+    with console_log_at_debug() as out:
         yield out
-    finally:
-        for c, was in debug_cursors:
-            c.force_debug_cursor = was
-        for lg, level in levels:
-            lg.setLevel(level)
-        console.setLevel(handler_level)
-        console.setStream(stream)
 
 
 def _mention(mid, role, who, local):
