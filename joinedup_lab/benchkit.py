@@ -118,6 +118,14 @@ def throwaway_postgres() -> Iterator[str]:
         yield cluster.url
 
 
+@contextlib.contextmanager
+def throwaway_postgres_and_folder(prefix: str) -> Iterator[tuple[str, Path]]:
+    """A throwaway cluster's URL and a temporary folder beside it (a bench's var/, simulated records); both
+    removed after."""
+    with throwaway_cluster() as cluster, tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield cluster.url, Path(tmp)
+
+
 STATIC_FROM_APPS = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 

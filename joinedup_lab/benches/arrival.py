@@ -20,7 +20,6 @@ Targets: request p95 ≤ 50 ms; record to alert p95 ≤ 1 s; drain rate ≥ 2 ×
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import random
@@ -28,16 +27,21 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
 from joinedup_lab.benches.crash import GIVEN, Server
-from joinedup_lab.benchkit import env_for, here_json, postgres_bindir, say, sqlite_database, throwaway_cluster
+from joinedup_lab.benchkit import (
+    env_for,
+    here_json,
+    postgres_bindir,
+    say,
+    sqlite_database,
+    throwaway_postgres_and_folder,
+)
 
 REQUEST_P95_MS = 50
 ALERT_P95_S = 1.0
@@ -246,12 +250,6 @@ def measure_in(name: str, url: str, folder: Path, *, children: int, rate: float,
     return result
 
 
-@contextlib.contextmanager
-def _postgres() -> Iterator[tuple[str, Path]]:
-    with throwaway_cluster() as cluster, tempfile.TemporaryDirectory(prefix="bench-arrival-pg-") as tmp:
-        yield cluster.url, Path(tmp)
-
-
 def run(*, children: int = 2000, rate: float = 5.0, seconds: float = 60.0, backlog: int = 300, seed: int = 1,
         postgresql: bool = False, out: TextIO) -> dict[str, Any]:
     results: dict[str, Any] = {}
@@ -259,7 +257,7 @@ def run(*, children: int = 2000, rate: float = 5.0, seconds: float = 60.0, backl
         results["sqlite"] = measure_in("SQLite", url, folder, children=children, rate=rate, seconds=seconds,
                                        backlog=backlog, seed=seed, out=out)
     if postgresql and postgres_bindir() is not None:
-        with _postgres() as (url, folder):
+        with throwaway_postgres_and_folder("bench-arrival-pg-") as (url, folder):
             results["postgresql"] = measure_in("PostgreSQL", url, folder, children=children, rate=rate,
                                                seconds=seconds, backlog=backlog, seed=seed, out=out)
     every = list(results.values())

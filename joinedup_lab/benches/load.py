@@ -1,6 +1,6 @@
 """`joinedup bench load`: 50 people using joinedup at once, through gunicorn and PostgreSQL (issue 18).
 
-On a throwaway PostgreSQL cluster (durable, with a production server's memory settings: `benchkit.throwaway_cluster`):
+On a throwaway PostgreSQL cluster (durable, with a production server's memory settings: `benchkit.throwaway_postgres_and_folder`):
 
 1. the demo's agencies and teams (`joinedup_lab.demo.fixture`: the front door, two social work teams) are made, so
    that the alerts linking raises reach the front door as in `make demo`; a simulated authority (`--children`, one
@@ -47,10 +47,8 @@ import re
 import secrets
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
@@ -58,7 +56,7 @@ from typing import Any, TextIO
 import joinedup
 from joinedup_lab.benches.arrival import Worker, _baby
 from joinedup_lab.benches.crash import Server
-from joinedup_lab.benchkit import env_for, here_json, say, throwaway_cluster
+from joinedup_lab.benchkit import env_for, here_json, say, throwaway_postgres_and_folder
 
 P95_MS = 300
 CHILDREN_EACH = 6  # children allocated to each social worker
@@ -639,14 +637,8 @@ def measure(url: str, folder: Path, *, children: int, users: int, seconds: float
     return result
 
 
-@contextlib.contextmanager
-def _postgres() -> Iterator[tuple[str, Path]]:
-    with throwaway_cluster() as cluster, tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        yield cluster.url, Path(tmp)
-
-
 def run(*, users: int = 50, seconds: float = 300.0, children: int = 2000, think: float = 2.0, seed: int = 1,
         workers: int = 2, out: TextIO) -> dict[str, Any]:
-    with _postgres() as (url, folder):
+    with throwaway_postgres_and_folder("bench-load-") as (url, folder):
         return measure(url, Path(folder), children=children, users=users, seconds=seconds, think=think, seed=seed,
                        workers=workers, out=out)
