@@ -4,13 +4,19 @@ Rows are hash-chained (`joinedup.audit.chain`, ADR 0009), so they are appended o
 a transaction-scoped advisory lock (`CHAIN_LOCK`), taken before the head of the chain is read and held to commit;
 on SQLite the database's own write lock (every transaction begins IMMEDIATE: `config/settings/base.py`). Two rows
 can never claim the same position (a unique constraint), so a broken lock would fail an insert, never fork the chain.
+
+The lock is held from a row's insert to the commit, so a page that audited its read before rendering held every other
+writer of the chain back while it rendered. A page that only reads therefore holds its rows (`audit_at_end`) and
+appends them as the last thing in its transaction: still in the same transaction as the read, but the lock is held
+for the inserts and the commit alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db import connection, transaction
@@ -58,10 +64,14 @@ def _head() -> tuple[int, int, str]:
     return new_id, position or 0, digest or chain.GENESIS
 
 
-def _append(values: dict[str, Any], people: list[uuid.UUID]) -> AuditEvent:
+def _append(values: dict[str, Any], people: list[uuid.UUID], event: AuditEvent | None = None) -> AuditEvent:
+    """Insert the row after the chain's head (filling `event`, if given, with what it was written as)."""
     new_id, position, previous = _head()
     row = {"id": new_id, "chain_position": position + 1, "prev_hash": previous, **values}
-    event = AuditEvent(**row, row_hash=chain.row_hash(row, people))
+    if event is None:
+        event = AuditEvent()
+    for name, value in {**row, "row_hash": chain.row_hash(row, people)}.items():
+        setattr(event, name, value)
     event.save(force_insert=True)
     if people:
         AuditEventPerson.objects.bulk_create([AuditEventPerson(event_id=new_id, person_id=p) for p in people])
@@ -103,15 +113,41 @@ def audit_event_record(
     }
     people = chain.persons_named(subject_person_id=values["subject_person_id"], object_type=values["object_type"],
                                  object_id=values["object_id"], detail=values["detail"], person_ids=person_ids or ())
+    ctx = context.current()
+    if ctx is not None and ctx.held_audit is not None and len(connection.atomic_blocks) == ctx.held_audit_depth:
+        # Held to the end of the page's transaction (`audit_at_end`); not when a service's own atomic block is open.
+        event = AuditEvent(**values)
+        ctx.held_audit.append((values, people, event))
+        ctx.audit_count += 1
+        return event
     if connection.in_atomic_block:
         event = _append(values, people)
     else:  # the head read and the insert must share a transaction (and, on PostgreSQL, the lock)
         with transaction.atomic():
             event = _append(values, people)
-    ctx = context.current()
     if ctx is not None:
         ctx.audit_count += 1
     return event
+
+
+@contextlib.contextmanager
+def audit_at_end() -> Iterator[None]:
+    """Inside a request's transaction: the audit rows asked for in the block, outside any inner atomic block, are
+    appended when the block ends without an error (in the order asked), so the chain's lock is held from then to the
+    commit rather than while the page renders. An error discards them with the rest of the transaction. Outside a
+    request or a transaction, or nested, rows are written as they are asked for."""
+    ctx = context.current()
+    if ctx is None or ctx.held_audit is not None or not connection.in_atomic_block:
+        yield
+        return
+    ctx.held_audit, ctx.held_audit_depth = [], len(connection.atomic_blocks)
+    try:
+        yield
+        held = ctx.held_audit
+    finally:
+        ctx.held_audit, ctx.held_audit_depth = None, 0
+    for values, people, event in held:
+        _append(values, people, event)
 
 
 def audit_read_many(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextvars
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
 class RequestContext:
-    """What joinedup knows about the request being served; `audit_count` counts audit rows written."""
+    """What joinedup knows about the request being served; `audit_count` counts audit rows written (or held to be
+    written at the end of the page: `audit.services.audit_at_end`, which keeps them in `held_audit`)."""
 
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     audit_count: int = 0
+    held_audit: list[Any] | None = None
+    held_audit_depth: int = 0
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
