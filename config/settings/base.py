@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "joinedup.core.middleware.RequestIdMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "joinedup.core.sessions.IdleTimeoutSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,7 +167,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "joinedup.accounts.backends.UserBackend",  # Django's ModelBackend; each request's user read with agency and team
     # "Sign in with your organisation" (OpenID Connect); inert unless JOINEDUP_OIDC_* are set.
     "joinedup.accounts.oidc.OrganisationSignInBackend",
 ]
@@ -181,9 +181,11 @@ LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:signed-out"
 
-# Idle timeout: the session expires 30 minutes after the last request (sliding window).
+# Idle timeout: the session expires 30 minutes after it was last refreshed (a sliding window); a request refreshes it
+# when it was last refreshed a minute or more ago (joinedup.core.sessions), so it ends 29-30 minutes after the last request.
 SESSION_COOKIE_AGE = int(os.environ.get("JOINEDUP_IDLE_TIMEOUT_SECONDS", 30 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

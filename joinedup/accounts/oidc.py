@@ -24,12 +24,12 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
+from joinedup.accounts.backends import active_user
 from joinedup.accounts.models import ExternalIdentity, User
 from joinedup.accounts.services.users import actor_for
 from joinedup.audit.actions import AuditAction
@@ -230,7 +230,7 @@ class OrganisationSignInBackend(OIDCAuthenticationBackend):
 
     def get_user(self, user_id):
         """As Django's: a deactivated user is nobody (their session ends on the next request)."""
-        return ModelBackend.get_user(self, user_id)
+        return active_user(user_id)
 
 
 @transaction.atomic

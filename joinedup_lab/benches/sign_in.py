@@ -17,7 +17,7 @@ BENCH_ACTOR = ActorRef.system("bench")
 
 def client_sign_in(client, user: User) -> None:
     """`client.force_login(user)` and the second factor with the user's TOTP device."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="joinedup.accounts.backends.UserBackend")
     device = totp_device_of(user) or totp_device_provision(actor=BENCH_ACTOR, user=user)
     request = HttpRequest()
     request.session = client.session

@@ -5,9 +5,13 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from joinedup.core.sessions import REFRESHED_AT
 from tests.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -74,13 +78,39 @@ def test_lockout_is_per_username_and_address(client, make_user):
 
 def test_idle_session_expires_after_thirty_minutes(client, make_user, signed_in):
     signed_in(make_user())
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_REFRESH_SECONDS == 60
     assert client.get("/").status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
     assert timedelta(minutes=29) < session.expire_date - timezone.now() <= timedelta(minutes=30)
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+
+
+def _refreshed_at(session_key: str) -> int:
+    return Session.objects.get(session_key=session_key).get_decoded()[REFRESHED_AT]
+
+
+def test_a_request_pushes_the_idle_timeout_on_at_most_once_a_minute(client, make_user, signed_in):
+    signed_in(make_user())
+    assert client.get("/").status_code == 200
+    key = client.session.session_key
+    refreshed = _refreshed_at(key)
+    # Within the minute: the session is not written again (no UPDATE, no commit waiting for the disk).
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "django_session"')]
+    assert _refreshed_at(key) == refreshed
+    # Last refreshed more than a minute ago, with 20 minutes left: the next request gives it 30 minutes again.
+    session = Session.objects.get(session_key=key)
+    data = session.get_decoded()
+    data[REFRESHED_AT] = refreshed - 61
+    Session.objects.filter(pk=key).update(session_data=SessionStore().encode(data),
+                                          expire_date=timezone.now() + timedelta(minutes=20))
+    assert client.get("/").status_code == 200
+    session = Session.objects.get(session_key=key)
+    assert timedelta(minutes=29) < session.expire_date - timezone.now() <= timedelta(minutes=30)
+    assert _refreshed_at(key) >= refreshed
 
 
 def test_deactivated_user_is_signed_out_on_next_request(client, make_user, signed_in):
