@@ -28,7 +28,7 @@ from django.conf import settings
 
 SERVER_SETTINGS = (
     "-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
-    "-c shared_buffers=512MB -c wal_buffers=16MB -c max_wal_size=4GB"
+    "-c shared_buffers=512MB -c wal_buffers=16MB -c max_wal_size=4GB -c random_page_cost=1.1"
 )
 PROGRESS = re.compile(r"  [A-Za-z0-9]")  # a bench's own progress lines on stderr (not a traceback's)
 

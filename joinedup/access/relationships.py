@@ -72,7 +72,8 @@ def _providers_for(viewer) -> list[Provider]:
     return [p for p in _PROVIDERS.values() if kinds.intersection(p.kinds)]
 
 
-# Within `remembered()`: each viewer's relationships to each person, as first found ({(viewer pk, person id): ...}).
+# Within `remembered()`: each viewer's relationships to each person, as first found ({(viewer pk, person id): ...}),
+# and the scope they give ({("scope", viewer pk, person id): scope}).
 _REMEMBERED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("joinedup_relationships", default=None)
 
 
@@ -86,6 +87,12 @@ def remembered() -> Iterator[None]:
         yield
     finally:
         _REMEMBERED.reset(token)
+
+
+def read_memo() -> dict | None:
+    """Within `remembered()`, the dict a page that only reads may keep other answers in for the rest of the page (keys
+    begin with the asker's name); outside it, None (ask afresh)."""
+    return _REMEMBERED.get()
 
 
 def relationships_to(viewer, person_id) -> list[Relationship]:
@@ -112,9 +119,19 @@ def relationships_to(viewer, person_id) -> list[Relationship]:
 def scope_of(viewer, person_id) -> str | None:
     """The widest scope the viewer's relationships to the person give, or None (then the answer is 404). A person
     sealed for the viewer gives nothing, whatever the relationship (joinedup.access.sealing)."""
-    if person_id is None or is_sealed_for(viewer, person_id):
+    if person_id is None:
         return None
-    return policy.widest_scope(policy.relationship_scope(viewer, r.kind) for r in relationships_to(viewer, person_id))
+    memo = _REMEMBERED.get()
+    key = ("scope", getattr(viewer, "pk", None), str(person_id))
+    if memo is not None and key in memo:
+        return memo[key]
+    if is_sealed_for(viewer, person_id):
+        scope = None
+    else:
+        scope = policy.widest_scope(policy.relationship_scope(viewer, r.kind) for r in relationships_to(viewer, person_id))
+    if memo is not None:
+        memo[key] = scope
+    return scope
 
 
 def person_q(viewer, *, scopes: Iterable[str] = (policy.Scope.FULL, policy.Scope.AGENCY)) -> Q | None:

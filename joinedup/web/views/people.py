@@ -16,6 +16,7 @@ from joinedup.access.policy import (
     may_look_up_child_status,
     may_look_up_people,
     may_review_matches,
+    may_seal,
 )
 from joinedup.access.relationships import relationships_to
 from joinedup.accounts.services import actor_for
@@ -111,6 +112,7 @@ def person_detail(request, person_id):
                                                            "may_read_practice": False}),
         "may_look_up": may_look_up_child_status(request.user),
         "may_commission": full and may_commission_reviews(request.user),
+        "may_seal": may_seal(request.user),  # the policy itself: a template's `perms` asks every backend (2 queries)
         "split_form": split_form,
     })
 
