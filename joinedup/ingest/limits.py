@@ -201,6 +201,11 @@ def _detail_dated() -> tuple[str, ...]:
     return tuple(sorted(dates | times))
 
 
+@lru_cache(maxsize=1)
+def _detail_dated_set() -> frozenset[str]:
+    return frozenset(_detail_dated())
+
+
 def _refs(spec: Any) -> set[str]:
     out: set[str] = set()
     if isinstance(spec, dict):
@@ -236,7 +241,9 @@ def bound_problems(record: dict[str, Any]) -> list[Problem]:
     detail = record.get("detail")
     if isinstance(detail, dict) and detail:
         times = _detail_date_keys()[1]
-        for key in _detail_dated():
+        dated = _detail_dated_set()
+        # Only the dated keys the detail has (usually none or one), in _detail_dated's (sorted) order.
+        for key in sorted(dated.intersection(detail)) if len(detail) < len(dated) else _detail_dated():
             value = detail.get(key)
             if not isinstance(value, str) or len(value) < 10:
                 continue

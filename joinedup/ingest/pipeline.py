@@ -5,10 +5,11 @@ Python and needs no database, so it runs alongside the process that stores the p
 
 - with `workers=0`, in one background thread of this process (it shares the GIL with the storing);
 - with `workers>=1`, in that many worker processes (started fresh with "spawn", so they share no
-  database connection with this one). JSON lines travel to them unparsed; what comes back is the
-  prepared records' columns, ready to insert. On a 2-core machine one worker stores about 1.5× as
-  many records a second into SQLite as the thread does, and 1.1× into PostgreSQL (whose server then
-  needs the other core).
+  database connection with this one). Each is told which records of which file to prepare (the n-th
+  batch of a file) and reads them itself, so this process neither reads nor sends the records; what
+  comes back is one pickle (plain tuples, no memo) of the prepared records' columns, ready to insert.
+  On a 2-core machine one worker stores about 1.5× as many records a second into SQLite as the thread
+  does, and 1.1× into PostgreSQL (whose server then needs the other core).
 
 Either way the batches come back in file order, at most a few ahead of the one being stored.
 """
@@ -16,7 +17,9 @@ Either way the batches come back in file order, at most a few ahead of the one b
 from __future__ import annotations
 
 import gc
+import io
 import multiprocessing
+import pickle
 import queue
 import threading
 from collections import deque
@@ -73,6 +76,38 @@ def _prepare_remote(units: list[Unit], vendor: str) -> list[tuple[int, list[Prob
     return out
 
 
+# In a worker: the file it last read from, how many of its units it has read, and the rest of them. Batches come to
+# a worker in file order, so with one worker each file is read once, straight through; with more, each skips the
+# units of the batches the others prepare (reading them, not preparing them).
+_reading: list[Any] = [None, 0, iter(())]
+
+
+def _units_of(path: str, start: int, count: int) -> list[Unit]:
+    """In a worker: units `start` to `start + count` of a file (fewer at its end)."""
+    name, read, units = _reading
+    if name != path or start < read:
+        close = getattr(units, "close", None)
+        if close is not None:
+            close()
+        name, read, units = path, 0, read_units(Path(path))
+    if start > read:
+        deque(islice(units, start - read), maxlen=0)
+    chunk = list(islice(units, count))
+    _reading[:] = [name, start + len(chunk), units]
+    return chunk
+
+
+def _prepare_range(path: str, start: int, count: int, vendor: str) -> tuple[int, bytes]:
+    """In a worker: read and prepare units `start` to `start + count` of a file; returns how many units there were
+    and the prepared records as one pickle without a memo (plain tuples and strings: cheaper both ways)."""
+    units = _units_of(path, start, count)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: nothing in it refers to itself
+    pickler.dump(_prepare_remote(units, vendor))
+    return len(units), buffer.getvalue()
+
+
 def _rebuild(compact: list[tuple[int, list[Problem], tuple[Any, ...] | None]]) -> Prepared:
     return [
         (Item(line, problems=problems), None) if fields is None else (Item(line, True), PreparedRecord(None, *fields))
@@ -108,23 +143,32 @@ class Preparer:
 
     def batches(self, path: Path, size: int, limit: int | None = None) -> Iterator[Prepared]:
         """The file's records (the first `limit` at most) prepared, in batches of `size`, in file order."""
-        units: Iterator[Unit] = read_units(path)
-        if limit is not None:
-            units = islice(units, limit)
-        chunks = _chunks(units, size)
         if self.pool is None:
-            yield from in_background(prepare_units(chunk, self.db) for chunk in chunks)
+            units: Iterator[Unit] = read_units(path)
+            if limit is not None:
+                units = islice(units, limit)
+            yield from in_background(prepare_units(chunk, self.db) for chunk in _chunks(units, size))
             return
-        pending: deque[Future[Any]] = deque()
+        # The workers read the file themselves: batch n is units n × size onwards. Where the file ends is known
+        # when a batch comes back short; the few batches asked for beyond it come back empty.
+        pending: deque[tuple[int, Future[Any]]] = deque()
+        start, ended = 0, False
         try:
-            for chunk in chunks:
-                pending.append(self.pool.submit(_prepare_remote, chunk, self.db.vendor))
-                if len(pending) > self.workers + 1:
-                    yield _rebuild(pending.popleft().result())
-            while pending:
-                yield _rebuild(pending.popleft().result())
+            while True:
+                while not ended and len(pending) <= self.workers + 1 and (limit is None or start < limit):
+                    count = size if limit is None else min(size, limit - start)
+                    pending.append((count, self.pool.submit(_prepare_range, str(path), start, count, self.db.vendor)))
+                    start += count
+                if not pending:
+                    return
+                count, future = pending.popleft()
+                read, data = future.result()
+                if read < count:
+                    ended = True
+                if read:
+                    yield _rebuild(pickle.loads(data))  # noqa: S301 - from our own worker, as the pool's results are
         finally:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
 
 

@@ -247,26 +247,30 @@ def convert_for(prepared: PreparedRecord, db: Adapter, record: dict[str, Any] | 
     )
     agency_code, srid = prepared.agency_code, prepared.source_record_id
     rows = []
+    get = dict.get
     for m in record["mentions"]:
-        address = m.get("address") or _NO_ADDRESS
+        address = get(m, "address") or _NO_ADDRESS
         mid = m["mention_id"]
-        local = m.get("local_person_id") or ""
-        if address.get("protected"):
-            lines, postcode, uprn, key = [], "", "", ""
+        local = get(m, "local_person_id") or ""
+        protected = bool(get(address, "protected"))
+        if protected:
+            lines_json, postcode, postcode_norm, uprn, key = "[]", "", "", "", ""
         else:
-            lines = address.get("lines") or []
-            postcode = address.get("postcode") or ""
-            uprn = address.get("uprn") or ""
+            lines = get(address, "lines") or []
+            postcode = get(address, "postcode") or ""
+            uprn = get(address, "uprn") or ""
             key = address_key(lines, postcode, uprn) if lines or uprn else ""
+            lines_json = "[" + ",".join(map(_json_string, lines)) + "]" if lines else "[]"  # as _json_lines
+            postcode_norm = normalise_postcode(postcode) if postcode else ""
+        age = get(m, "age")
         rows.append((
             mid,
             f"{agency_code}:{local}" if local else f"{agency_code}:{srid}#{mid}",
-            m["role"], local, m.get("given_name") or "", m.get("family_name") or "",
-            m.get("relationship_label") or "", m.get("relationship_to_subject") or "", m.get("dob"),
-            m.get("expected_due_on"), bool(m.get("dob_estimated")), _age(m),
-            db.json(other_names(m)) if m.get("other_names") else "[]",
-            m.get("sex") or "", m.get("nhs_number") or "", m.get("upn") or "",
-            _json_lines(lines), postcode, normalise_postcode(postcode) if postcode else "", uprn,
-            bool(address.get("protected")), key, occurred_on, False,
+            m["role"], local, get(m, "given_name") or "", get(m, "family_name") or "",
+            get(m, "relationship_label") or "", get(m, "relationship_to_subject") or "", get(m, "dob"),
+            get(m, "expected_due_on"), bool(get(m, "dob_estimated")), None if age is None else int(age),
+            db.json(other_names(m)) if get(m, "other_names") else "[]",
+            get(m, "sex") or "", get(m, "nhs_number") or "", get(m, "upn") or "",
+            lines_json, postcode, postcode_norm, uprn, protected, key, occurred_on, False,
         ))
     prepared.db_mentions = rows

@@ -70,7 +70,7 @@ _UNSTORABLE = (DataError, OverflowError)
 MENTION_COLUMNS = ("id", "record_id", "agency_id", "mention_id", *MENTION_FIELDS)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What happened to one record of the input (index counts from 0 in the order given)."""
 
@@ -150,7 +150,7 @@ class AgencyCache:
                 self._by_code[code] = found.get(code)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Accepted:
     """A record that passed every check, waiting to be compared with what is held."""
 
@@ -159,7 +159,7 @@ class _Accepted:
     agency: Agency
 
 
-@dataclass
+@dataclass(slots=True)
 class _Held:
     """What is held (or being written in this batch) for one (agency, source_record_id)."""
 
@@ -209,7 +209,7 @@ def _verdict(ctx: _Context, code: str) -> tuple[Agency | None, Problem | None, b
 def _check(ctx: _Context, index: int, prepared: PreparedRecord) -> _Accepted | Outcome:
     """The agency checks of a prepared record: an _Accepted, or a refused Outcome naming every problem."""
     code = prepared.agency_code
-    agency, problem, forbidden = _verdict(ctx, code) if code else (None, None, False)
+    agency, problem, forbidden = (ctx.verdicts.get(code) or _verdict(ctx, code)) if code else (None, None, False)
     if problem is None and not prepared.problems:
         return _Accepted(Outcome(index=index, status="refused", source_record_id=prepared.source_record_id,
                                  agency_id=code, version=prepared.version, warnings=list(prepared.warnings)),
@@ -271,9 +271,16 @@ def _held_for(accepted: list[_Accepted]) -> dict[tuple[str, str], _Held]:
 
 def _ingest_batch(ctx: _Context, items: list[tuple[int, PreparedRecord]]) -> None:
     """Check, compare and write one batch; append its outcomes to ctx.result."""
-    ctx.agencies.prime(p.agency_code for _, p in items)
-    checked = [_check(ctx, index, prepared) for index, prepared in items]
-    accepted = [c for c in checked if isinstance(c, _Accepted)]
+    ctx.agencies.prime({p.agency_code for _, p in items})
+    outcomes: list[Outcome] = []  # in input order
+    accepted: list[_Accepted] = []
+    for index, prepared in items:
+        checked = _check(ctx, index, prepared)
+        if type(checked) is _Accepted:
+            accepted.append(checked)
+            outcomes.append(checked.outcome)
+        else:
+            outcomes.append(checked)
     held = _held_for(accepted) if accepted else {}
 
     pending: list[tuple[_Held, _Accepted]] = []
@@ -300,7 +307,7 @@ def _ingest_batch(ctx: _Context, items: list[tuple[int, PreparedRecord]]) -> Non
 
     if pending:
         _write(ctx, held, pending)
-    ctx.result.outcomes.extend(c if isinstance(c, Outcome) else c.outcome for c in checked)
+    ctx.result.outcomes.extend(outcomes)
 
 
 def _write(ctx: _Context, held: dict[tuple[str, str], _Held], pending: list[tuple[_Held, _Accepted]]) -> None:
@@ -431,9 +438,10 @@ def _count_received(ctx: _Context) -> None:
     """Operators' metrics (`joinedup_records_ingested_total`): each record by how it came, its agency's kind and its
     outcome, counted when the transaction commits. Codes only: no record id, no agency, no content."""
     tally: Counter[tuple[str, str, str]] = Counter()
-    for out in ctx.result.outcomes:
-        agency = ctx.agencies.get(out.agency_id) if out.agency_id else None
-        tally[(ctx.via, agency.kind if agency is not None else "unknown", out.status)] += 1
+    by_code = Counter((out.agency_id, out.status) for out in ctx.result.outcomes)  # agencies looked up per code, not per record
+    for (code, status), count in by_code.items():
+        agency = ctx.agencies.get(code) if code else None
+        tally[(ctx.via, agency.kind if agency is not None else "unknown", status)] += count
     metrics.count_on_commit(metrics.RECORDS_INGESTED, tally)
 
 

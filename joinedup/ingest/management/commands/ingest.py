@@ -189,19 +189,22 @@ class Command(BaseCommand):
         # Reading and checking (pure Python) run in a worker process or thread while this one stores.
         for chunk in preparer.batches(file, batch_size, remaining):
             read += len(chunk)
-            readable = [(item, prepared) for item, prepared in chunk if prepared is not None]
+            readable = [prepared for _, prepared in chunk if prepared is not None]
             result = records_ingest(
-                actor=INGEST_ACTOR, records=[prepared for _, prepared in readable], via=VIA_FILE, agency=restrict,
-                batch_size=batch_size,
+                actor=INGEST_ACTOR, records=readable, via=VIA_FILE, agency=restrict, batch_size=batch_size,
             )
             mentions += len(result.mention_ids)
-            outcomes = {id(item): outcome for (item, _), outcome in zip(readable, result.outcomes, strict=True)}
-            for item, _ in chunk:
-                outcome = outcomes.get(id(item)) or Outcome(index=-1, status="refused", errors=item.problems)
-                counts[outcome.status] += 1
-                if outcome.status == "refused" and len(refusals) < SHOW_REFUSALS:
+            if len(result.outcomes) != len(readable):
+                raise RuntimeError("records_ingest must give one outcome per record")
+            outcomes = iter(result.outcomes)  # one per readable record, in order
+            for item, prepared in chunk:
+                outcome = next(outcomes) if prepared is not None else \
+                    Outcome(index=-1, status="refused", errors=item.problems)
+                status = outcome.status
+                counts[status] += 1
+                if status == "refused" and len(refusals) < SHOW_REFUSALS:
                     refusals.append((item.line, outcome))
-                if outcome.warnings and outcome.status in ("created", "new_version"):
+                if outcome.warnings and status in ("created", "new_version"):
                     with_warnings += 1
                     if len(warned) < SHOW_REFUSALS:
                         warned.append((item.line, outcome))
