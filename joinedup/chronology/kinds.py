@@ -71,11 +71,19 @@ KINDS: dict[str, KindInfo] = {
 PLAN_LABELS = {"cp": "Child protection plan", "cin": "Child in need plan", "lac": "Looked after"}
 
 
+_UNKNOWN: dict[str, KindInfo] = {}  # an unknown kind's meaning, worked out once a process (a page asks per event, often)
+
+
 def kind_info(kind: str) -> KindInfo:
     """The kind's meaning; an unknown kind is shown by its code in words and counts as a plain contact."""
-    from joinedup.core.labels import sentence, words
+    info = KINDS.get(kind) or _UNKNOWN.get(kind)
+    if info is None:
+        from joinedup.core.labels import sentence, words
 
-    return KINDS.get(kind) or KindInfo(sentence(words(kind)))
+        info = KindInfo(sentence(words(kind)))
+        if len(_UNKNOWN) < 10_000:  # kinds come from agencies' records: keep a bounded number
+            _UNKNOWN[kind] = info
+    return info
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ app higher up (casework's CIN census and SSDA903 lists) are registered here by t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -117,6 +118,7 @@ _USERNAME_IN_BRACKETS = re.compile(r"\s*\([\w.@+-]+\)$")
 def register_code_lists(lists: Mapping[str, Mapping[str, str]]) -> None:
     """Let `value_text` read the values of these detail keys as codes of these lists (an app's `ready`)."""
     _CODE_LISTS.update(lists)
+    _text.cache_clear()
 
 
 def words(code: object) -> str:
@@ -218,6 +220,8 @@ def value_text(value: Any, key: str = "", *, in_sentence: bool = False) -> str:
     abuse"); an unlisted code (`snake_case`) its words."""
     if value is None or value == "":
         return ""
+    if type(value) is str:  # most values: none of the checks below applies, and the answer is kept (`_text`)
+        return _text(value, key, in_sentence)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
@@ -232,7 +236,13 @@ def value_text(value: Any, key: str = "", *, in_sentence: bool = False) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{field_label(k, inline=True)}: {t}" for k, v in value.items()
                          if (t := value_text(v, k, in_sentence=in_sentence)))
-    text = str(value)
+    return _text(str(value), key, in_sentence)
+
+
+@functools.lru_cache(maxsize=8192)
+def _text(text: str, key: str, in_sentence: bool) -> str:
+    """A text value as a page shows it (`value_text`); kept, as a chronology shows the same codes on every row
+    (`register_code_lists` forgets what was kept)."""
     table = _CODE_LISTS.get(key)
     if table is not None and text in table:
         return inline(table[text]) if in_sentence else table[text]
