@@ -118,7 +118,7 @@ _USERNAME_IN_BRACKETS = re.compile(r"\s*\([\w.@+-]+\)$")
 def register_code_lists(lists: Mapping[str, Mapping[str, str]]) -> None:
     """Let `value_text` read the values of these detail keys as codes of these lists (an app's `ready`)."""
     _CODE_LISTS.update(lists)
-    _text.cache_clear()
+    _short.cache_clear()
 
 
 def words(code: object) -> str:
@@ -220,8 +220,8 @@ def value_text(value: Any, key: str = "", *, in_sentence: bool = False) -> str:
     abuse"); an unlisted code (`snake_case`) its words."""
     if value is None or value == "":
         return ""
-    if type(value) is str:  # most values: none of the checks below applies, and the answer is kept (`_text`)
-        return _text(value, key, in_sentence)
+    if type(value) is str:  # most values: none of the checks below applies; a short one's answer is kept (`_short`)
+        return _short(value, key, in_sentence) if len(value) <= SHORT_KEPT else _text(value, key, in_sentence)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
@@ -239,10 +239,8 @@ def value_text(value: Any, key: str = "", *, in_sentence: bool = False) -> str:
     return _text(str(value), key, in_sentence)
 
 
-@functools.lru_cache(maxsize=8192)
 def _text(text: str, key: str, in_sentence: bool) -> str:
-    """A text value as a page shows it (`value_text`); kept, as a chronology shows the same codes on every row
-    (`register_code_lists` forgets what was kept)."""
+    """A text value as a page shows it (`value_text`)."""
     table = _CODE_LISTS.get(key)
     if table is not None and text in table:
         return inline(table[text]) if in_sentence else table[text]
@@ -256,3 +254,7 @@ def _text(text: str, key: str, in_sentence: bool) -> str:
     if _CODE.match(text):
         return words(text)
     return dates_in_text(text)
+
+
+SHORT_KEPT = 64  # codes, dates and short values: a chronology shows the same ones on every row; free text is not kept
+_short = functools.lru_cache(maxsize=8192)(_text)  # `register_code_lists` forgets what was kept
