@@ -1,9 +1,8 @@
 """Marking views that show personal data, so the middleware can insist they were audited."""
 
-import functools
 from collections.abc import Callable
 
-READS = ("GET", "HEAD")
+from joinedup.core.reads import within_on_read
 
 
 def reads_personal_data(view: Callable) -> Callable:
@@ -17,12 +16,6 @@ def reads_personal_data(view: Callable) -> Callable:
         return view
     from joinedup.audit.services import audit_at_end
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in READS:
-            return view(request, *args, **kwargs)
-        with audit_at_end():
-            return view(request, *args, **kwargs)
-
+    wrapper = within_on_read(view, audit_at_end)
     wrapper.reads_personal_data = True
     return wrapper
