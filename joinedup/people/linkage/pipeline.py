@@ -168,19 +168,9 @@ def _rows_for(pairs: Iterable[tuple[int, int]], row_of_mention: Sequence[str | N
     return out
 
 
-def link_mentions(
-    mentions: Sequence[Mapping[str, Any]],
-    *,
-    model: dict[str, Any] | None = None,
-    accept: float = ACCEPT,
-    review_low: float = REVIEW_LOW,
-    must_link: Iterable[tuple[int, int]] = (),
-    cannot_link: Iterable[tuple[int, int]] = (),
-    seed: int = 1,
-    predictor: Callable[[pa.Table, dict[str, Any], float], pa.Table] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> LinkResult:
-    """Link mentions into persons (see `LinkResult`).
+def link_mentions(mentions: Sequence[Mapping[str, Any]], **options: Any) -> LinkResult:
+    """Link mentions into persons (see `LinkResult`): prepare them, then `link_prepared` with the same keyword
+    options (model, accept, review_low, must_link, cannot_link, seed, predictor, progress, pair_columns).
 
     Trains a model unless one is given. `must_link` / `cannot_link` are review decisions as pairs of
     mention indices (a decision about an unlinkable mention has no identity row and is ignored).
@@ -188,10 +178,7 @@ def link_mentions(
     """
     t = time.perf_counter()
     prepared = prepare(mentions)
-    seconds = time.perf_counter() - t
-    return link_prepared(prepared, model=model, accept=accept, review_low=review_low, must_link=must_link,
-                         cannot_link=cannot_link, seed=seed, predictor=predictor, progress=progress,
-                         prepare_seconds=seconds)
+    return link_prepared(prepared, prepare_seconds=time.perf_counter() - t, **options)
 
 
 def release_memory() -> None:
