@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole check: system packages the suite needs, a throwaway PostgreSQL cluster on loopback,
-# ruff, import-linter, `makemigrations --check`, the suite on PostgreSQL and, beside it, the SQLite pass.
+# ruff, import-linter, `makemigrations --check`, the suite on PostgreSQL, then the SQLite pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -11,8 +11,8 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true
 unset PYTHONDONTWRITEBYTECODE
 # One pytest worker a core and one more (pytest-xdist; how the work is shared: tests/parallel.py), or
 # JOINEDUP_TEST_WORKERS: much of the suite waits on subprocesses, browsers and the disk, and the extra worker keeps the
-# cores busy meanwhile (docs/benchmarks.md, "The test suite's own time": 24.5 min with two workers on two quiet cores,
-# 20.7 with three).
+# cores busy meanwhile (docs/benchmarks.md, "The test suite's own time": on two quiet cores, 24.5 min with two workers,
+# 20.7 with three; the SQLite pass run beside the PostgreSQL one instead of after it was slower still, 21.2).
 WORKERS=${JOINEDUP_TEST_WORKERS:-$(( $(nproc) + 1 ))}
 [ "$WORKERS" -le 4 ] || WORKERS=4  # beyond that, each worker's own start (collection, test database) costs more
 [ "$WORKERS" -gt 1 ] || WORKERS=0
@@ -45,9 +45,7 @@ if [ "$(id -u)" -eq 0 ]; then
   chown -R postgres:postgres "$PGROOT"
   as_pg=(runuser -u postgres --)
 fi
-SQLITE_PID=""
 cleanup() {
-  [ -z "$SQLITE_PID" ] || kill "$SQLITE_PID" 2>/dev/null || true
   "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PGROOT"
 }
@@ -64,22 +62,9 @@ echo "==> makemigrations --check"
 $BIN/python -m django makemigrations --check --dry-run >/dev/null || {
   echo "Models and migrations differ: run 'joinedup makemigrations' and commit the result." >&2; exit 1; }
 
-# The SQLite pass runs beside the PostgreSQL one, in one process of its own (its output follows the PostgreSQL pass's):
-# the two share no database, and together they keep the cores busier than one after the other.
-echo "==> SQLite-specific tests (embedded database): running beside the PostgreSQL suite, reported after it"
-SQLITE_LOG=$PGROOT/sqlite-pass.log
-DATABASE_URL="sqlite:///$PWD/var/test/unused.sqlite3" $BIN/pytest -p no:cacheprovider -n 1 \
-  -m "sqlite or both_databases" "$@" >"$SQLITE_LOG" 2>&1 &
-SQLITE_PID=$!
-
 echo "==> Test suite on PostgreSQL"
-pg_status=0
-$BIN/pytest -p no:cacheprovider -n "$WORKERS" --durations=15 "$@" || pg_status=$?
+$BIN/pytest -p no:cacheprovider -n "$WORKERS" --durations=15 "$@"
 
-sqlite_status=0
-wait "$SQLITE_PID" || sqlite_status=$?
-SQLITE_PID=""
 echo "==> SQLite-specific tests (embedded database)"
-cat "$SQLITE_LOG"
-[ "$pg_status" -eq 0 ] || { echo "The PostgreSQL suite failed (exit $pg_status)." >&2; exit "$pg_status"; }
-[ "$sqlite_status" -eq 0 ] || { echo "The SQLite pass failed (exit $sqlite_status)." >&2; exit "$sqlite_status"; }
+DATABASE_URL="sqlite:///$PWD/var/test/unused.sqlite3" $BIN/pytest -p no:cacheprovider -n "$WORKERS" \
+  -m "sqlite or both_databases" "$@"

@@ -1,4 +1,5 @@
-"""How `pytest -n N` (pytest-xdist; scripts/test.sh uses one worker a core) shares the suite among its workers.
+"""How `pytest -n N` (pytest-xdist; scripts/test.sh uses one worker a core and one more) shares the suite among its
+workers.
 
 A work unit is a test module, so a module-scoped fixture is built once; modules that share a session-scoped
 fixture too costly to build in every worker (`SHARED`) go together. The costliest units are handed out first

@@ -20,6 +20,7 @@ COMMON_ERRORS = {
     "401": "Not signed in, or the token is unknown, expired or revoked.",
     "403": "Signed in, but not as a member of an agency in a role.",
     "404": "Not found, or not visible to you (joinedup never confirms that a record exists).",
+    "414": "The address (path and query string) is longer than 4,096 characters; nothing was looked up.",
     "429": "Too many requests from this API token in the current window: the problem names the limit, and the "
            "Retry-After header the seconds until the next window.",
 }

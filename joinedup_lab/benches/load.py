@@ -30,8 +30,11 @@ Each request is timed from sending to the whole answer read (redirects not follo
 or any status the page does not answer in use (a 404 or 403 for a page the person may see, a redirect to sign in);
 an alert action answered 409 (someone closed the alert first) is an expected outcome, counted as a **conflict**.
 Signing in and the warm-up are counted apart (their errors count). Beside the client's times, the server's own
-(`joinedup.core.middleware`'s request lines: Django's time, without the wait for a free gunicorn worker), and the
-machine's load average while the people work.
+(`joinedup.core.middleware`'s request lines: Django's time, without the wait for a free gunicorn worker), the
+machine's load average while the people work, and where the CPU went meanwhile (`CpuMeter`: seconds of CPU used by
+the bench's own process (the 50 people's client), gunicorn, the task worker, PostgreSQL, and everything else on the
+machine, each also as a share of all the cores' time), so that a run shows whether the cores were the limit and whose
+work filled them.
 
 Targets: 0 errors; p95 ≤ 300 ms on every route.
 """
@@ -52,6 +55,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import joinedup
 from joinedup_lab.benches.arrival import Worker, _baby
@@ -477,6 +481,92 @@ class UserSession:
             time.sleep(self.rng.uniform(0.5 * think, 1.5 * think))
 
 
+def _processes() -> dict[int, tuple[int, float, float, str]]:
+    """Every process: pid → (parent pid, its own CPU seconds, the CPU seconds of its children already ended, command
+    line), from /proc (Linux; empty elsewhere)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, float, float, str]] = {}
+    with contextlib.suppress(OSError):
+        entries = os.listdir("/proc")
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # ended meanwhile
+                continue
+            fields = stat[stat.rfind(")") + 2:].split()  # state, ppid, … utime (11), stime, cutime, cstime (14)
+            table[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / hz,
+                                 (int(fields[13]) + int(fields[14])) / hz, command)
+    return table
+
+
+def _busy_seconds() -> float:
+    """CPU seconds all the cores have spent busy since boot (/proc/stat: everything but idle and I/O wait)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except OSError:
+        return 0.0
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Where the CPU went while the people worked: the bench's own process (the people's client), gunicorn (master
+    and workers), the task worker and PostgreSQL (the cluster's postmaster, found by its port, and its backends), each
+    with its descendants; "other" is the machine's busy time less those (other work on the machine shows there)."""
+
+    GROUPS = ("client", "gunicorn", "worker", "postgresql", "other")
+
+    def __init__(self, *, server_pid: int | None, worker_pid: int | None, postgres_port: int | None) -> None:
+        self.server_pid, self.worker_pid, self.postgres_port = server_pid, worker_pid, postgres_port
+        self.first: dict[str, float] = {}
+
+    def _roots(self, table: dict[int, tuple[int, float, float, str]]) -> dict[str, int | None]:
+        postmaster = next((pid for pid, (_, _, _, cmd) in table.items()
+                           if self.postgres_port and "postgres" in cmd.split(" ", 1)[0]
+                           and f"-p {self.postgres_port}" in cmd), None)
+        return {"gunicorn": self.server_pid, "worker": self.worker_pid, "postgresql": postmaster}
+
+    def read(self) -> dict[str, float]:
+        """CPU seconds so far by group (the groups' processes and their descendants, ended ones included)."""
+        table = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+
+        def tree(root: int | None) -> float:
+            if root is None or root not in table:
+                return 0.0
+            total, stack = 0.0, [root]
+            while stack:
+                pid = stack.pop()
+                _, own, ended, _ = table[pid]
+                total += own + ended
+                stack.extend(children.get(pid, ()))
+            return total
+
+        me = table.get(os.getpid())
+        figures = {"client": me[1] if me else 0.0}  # its own threads only: the set-up's commands ended long before
+        figures.update({name: tree(root) for name, root in self._roots(table).items()})
+        figures["other"] = _busy_seconds() - sum(figures.values())
+        return figures
+
+    def start(self) -> None:
+        self.first = self.read()
+
+    def summary(self, seconds: float) -> dict[str, Any]:
+        """CPU seconds by group since `start`, and each as a share of all the cores' time over `seconds`."""
+        last = self.read()
+        used = {name: round(max(0.0, last[name] - self.first.get(name, 0.0)), 1) for name in self.GROUPS}
+        capacity = seconds * (os.cpu_count() or 1)
+        return {"seconds": used,
+                "share_of_cores": {name: round(v / capacity, 3) if capacity else 0.0 for name, v in used.items()}}
+
+
 class LoadSampler:
     """The machine's one-minute load average every 5 s while the people work (other work on it shows here)."""
 
@@ -596,6 +686,9 @@ def measure(url: str, folder: Path, *, children: int, users: int, seconds: float
         timings["warm_up"] = round(time.monotonic() - began, 1)
         say(out, f"  {len(people)} people working for {seconds:g} s (think time about {think:g} s)…")
         sampler.thread.start()
+        meter = CpuMeter(server_pid=server.proc.pid if server.proc else None,
+                         worker_pid=worker.proc.pid if worker.proc else None, postgres_port=urlsplit(url).port)
+        meter.start()
         log_from = server.log.stat().st_size
         began = time.monotonic()
         until = began + seconds
@@ -605,6 +698,7 @@ def measure(url: str, folder: Path, *, children: int, users: int, seconds: float
         for t in threads:
             t.join(timeout=seconds + 300)
         elapsed = time.monotonic() - began
+        cpu = meter.summary(elapsed)
         log_to = server.log.stat().st_size
     finally:
         sampler.stop.set()
@@ -626,11 +720,13 @@ def measure(url: str, folder: Path, *, children: int, users: int, seconds: float
         "requests_per_second": round(requests_n / elapsed, 1) if elapsed else 0.0,
         "records_posted": routes.get("POST /api/v1/records/", {}).get("count", 0),
         "error_samples": [*sign_in_stats.error_samples, *warm_stats.error_samples, *stats.error_samples][:10],
-        "routes_over_p95_target": over, "load_average": sampler.summary(), "cpus": os.cpu_count(),
+        "routes_over_p95_target": over, "load_average": sampler.summary(), "cpus": os.cpu_count(), "cpu": cpu,
         "phase_seconds": {**timings, "all": round(time.monotonic() - began_all, 1)},
     }
     result["targets"] = {"no_errors": result["errors"] == 0 and requests_n > 0,
                          "p95_at_most_300_ms_every_route": not over and requests_n > 0}
+    say(out, "  CPU while they worked (share of all cores): " + ", ".join(
+        f"{name} {cpu['seconds'][name]:,.0f} s ({cpu['share_of_cores'][name]:.0%})" for name in CpuMeter.GROUPS))
     worst = max(routes.items(), key=lambda kv: kv[1]["p95_ms"], default=("", {"p95_ms": 0}))
     say(out, f"  {requests_n:,} requests ({result['requests_per_second']} a second), {result['errors']} errors, "
              f"{result['conflicts']} conflicts; slowest p95 {worst[1]['p95_ms']} ms ({worst[0]})")

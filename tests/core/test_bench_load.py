@@ -46,6 +46,10 @@ def test_six_people_for_fifteen_seconds_ask_for_every_page_and_meet_no_error():
     assert set(result["targets"]) == {"no_errors", "p95_at_most_300_ms_every_route"}
     assert result["targets"]["no_errors"] is True
     assert set(result["load_average"]) == {"min", "mean", "max"}
+    # Where the CPU went: the client, gunicorn and PostgreSQL each did work while the people did (each process found).
+    assert set(result["cpu"]["seconds"]) == set(load.CpuMeter.GROUPS) == set(result["cpu"]["share_of_cores"])
+    assert all(result["cpu"]["seconds"][g] > 0 for g in ("client", "gunicorn", "postgresql")), result["cpu"]
+    assert 0 < sum(result["cpu"]["share_of_cores"].values()) <= 1.05, result["cpu"]
     assert "6 people working for 15 s" in out.getvalue()
 
 
