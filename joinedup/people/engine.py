@@ -38,7 +38,7 @@ def train(mentions: Iterable[Mapping[str, Any]], *, charts_dir: str | None = Non
     from joinedup.people.linkage.model import train as engine_train
 
     table = engine_prepare(mentions, context=False).table  # only the rows: the rest of the preparation is let go
-    release_memory()
+    release_memory(table.num_rows)
     return engine_train(table, seed=seed, charts_dir=charts_dir), table.num_rows
 
 

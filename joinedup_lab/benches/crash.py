@@ -132,11 +132,12 @@ class Server:
     """gunicorn as `joinedup serve` runs it, in its own process group (so SIGKILL takes the master and workers)."""
 
     def __init__(self, env: dict[str, str], folder: Path, workers: int = 1):
-        from joinedup.core.management.commands.serve import gunicorn_argv
+        from joinedup.core.management.commands.serve import control_socket_path, gunicorn_argv
 
         self.port = free_port()
         self.env = env
         self.argv = gunicorn_argv(host="127.0.0.1", port=self.port, workers=workers)  # crash: one, quicker to restart
+        self.control_socket = control_socket_path(self.port)
         self.log = folder / "gunicorn.log"
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
@@ -167,7 +168,10 @@ class Server:
             self.proc.wait()
 
     def stop(self) -> None:
+        """Kill it for good, and remove the control socket a SIGKILL leaves behind in var/ (a server that stops of
+        itself removes its own; a bench on a fresh port each run would otherwise leave one a run)."""
         self.kill()
+        self.control_socket.unlink(missing_ok=True)
 
 
 class Client:

@@ -16,7 +16,10 @@ from joinedup_lab.benches import crash
 
 
 @pytest.mark.skipif(shutil.which("runuser") is None, reason="needs runuser to start PostgreSQL as postgres")
-def test_twenty_kills_lose_duplicate_and_leave_unaudited_no_acknowledged_record():
+def test_twenty_kills_lose_duplicate_and_leave_unaudited_no_acknowledged_record(monkeypatch):
+    servers: list[crash.Server] = []  # the servers the bench starts, to see what they leave behind
+    start = crash.Server.start
+    monkeypatch.setattr(crash.Server, "start", lambda self: (servers.append(self), start(self))[1])
     out = io.StringIO()
     result = crash.run(trials={"server": 2, "postgresql": 12, "ingest": 2}, seed=3, file_records=120, out=out)
     kills = sum(r["trials"] for db in ("sqlite", "postgresql") for r in result[db].values())
@@ -32,6 +35,9 @@ def test_twenty_kills_lose_duplicate_and_leave_unaudited_no_acknowledged_record(
         assert result[db]["server"]["restart_seconds_mean"] > 0
     assert result["targets"]["no_acknowledged_record_lost_duplicated_or_unaudited"] is True
     assert "PostgreSQL killed: 12 of 12" in out.getvalue()
+    # Killed with SIGKILL, gunicorn cannot remove its control socket: the bench does, leaving nothing in var/.
+    assert servers, "the bench started no server"
+    assert not [s.control_socket for s in servers if s.control_socket.exists()]
 
 
 @pytest.mark.both_databases

@@ -70,3 +70,30 @@ def test_clustering_does_not_depend_on_the_order_edges_come_in() -> None:
     assert dict(first) == dict(second) and first.review == second.review
     assert first["a"] == first["d"] == first["f"] != first["e"]
     assert [(r.a, r.b, r.reason) for r in first.review] == [("e", "f", "uncertain")]
+
+
+def test_memory_is_given_back_after_a_large_structure_only() -> None:
+    """A full collection costs in proportion to everything the process holds: after a small run's structures (fewer
+    than `RELEASE_ROWS` rows) it is not made; after a large one's, or when no size is given, it is."""
+    import gc
+
+    from joinedup.people.linkage.pipeline import RELEASE_ROWS, release_memory
+
+    def garbage() -> None:
+        gc.collect()
+        for _ in range(500):  # cycles only a collection frees
+            a: list = []
+            a.append(a)
+
+    gc.disable()  # no automatic collection meanwhile
+    try:
+        garbage()
+        before = gc.get_count()[0]
+        release_memory(RELEASE_ROWS - 1)
+        assert gc.get_count()[0] >= before >= 500  # nothing collected
+        for rows in (RELEASE_ROWS, None):
+            garbage()
+            release_memory(rows)
+            assert gc.get_count()[0] < before / 2  # collected (the youngest generation emptied)
+    finally:
+        gc.enable()
