@@ -263,7 +263,8 @@ def linkage_run(
     t = time.perf_counter()
     prepared = engine.prepare(_mention_stream(mention_ids, {s for pair in decisions for s in pair}, representatives))
     prepare_seconds = time.perf_counter() - t
-    engine.release_memory(len(mention_ids))
+    linked_count = len(mention_ids)
+    engine.release_memory(linked_count)
     must, cannot = _decision_pairs_of(representatives, decisions)
     result = engine.link(prepared, stored.model, engine_name=engine_name, must_link=must, cannot_link=cannot,
                          progress=progress, spark_options=spark_options, prepare_seconds=prepare_seconds,
@@ -274,7 +275,6 @@ def linkage_run(
         run, refresh = _write_run(actor=actor, stored=stored, engine_name=engine_name, started=started,
                                   mention_ids=mention_ids, result=result, decisions=decisions, progress=progress)
         # The run's millions of mentions and rows are let go before the people and their addresses are read again.
-        linked_count = len(mention_ids)
         del mention_ids, result, must, cannot
         engine.release_memory(linked_count)
         progress(f"Refreshing {len(refresh):,} people and where they lived…")

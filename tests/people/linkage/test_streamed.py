@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 from joinedup.people.linkage.cluster import cluster
-from joinedup.people.linkage.pipeline import link_mentions, link_prepared
+from joinedup.people.linkage.pipeline import RELEASE_ROWS, link_mentions, link_prepared, release_memory
 from joinedup.people.linkage.prepare import prepare
 from joinedup.people.linkage.rows import CONTEXT_FIELDS, MentionColumns, groups_of
 
@@ -75,10 +76,6 @@ def test_clustering_does_not_depend_on_the_order_edges_come_in() -> None:
 def test_memory_is_given_back_after_a_large_structure_only() -> None:
     """A full collection costs in proportion to everything the process holds: after a small run's structures (fewer
     than `RELEASE_ROWS` rows) it is not made; after a large one's, or when no size is given, it is."""
-    import gc
-
-    from joinedup.people.linkage.pipeline import RELEASE_ROWS, release_memory
-
     def garbage() -> None:
         gc.collect()
         for _ in range(500):  # cycles only a collection frees
