@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from joinedup.access.relationships import read_memo, remembered
 from joinedup.alerts.rules.base import ChildContext, HouseholdMember
 from joinedup.chronology.events import Event, plan_periods
 from joinedup.chronology.selectors import events_for_people
@@ -215,5 +216,12 @@ class DatabaseStore:
 
 
 def child_context(person: Person, at: dt.datetime | None = None) -> ChildContext:
-    """The child as joinedup knows them (as received by `at`, when given): `build_context` over the database."""
-    return build_context(DatabaseStore(person), str(person.pk), at)
+    """The child as joinedup knows them (as received by `at`, when given): `build_context` over the database.
+
+    It only reads, so the selectors keep what they found for the rest of it (`access.relationships.remembered`): the
+    child's records, children's social care's household and who is known to it are each asked once, not once for the
+    household and again for the adults around the child."""
+    if read_memo() is not None:
+        return build_context(DatabaseStore(person), str(person.pk), at)
+    with remembered():
+        return build_context(DatabaseStore(person), str(person.pk), at)

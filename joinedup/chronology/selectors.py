@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
 from joinedup.access.relationships import read_memo
 from joinedup.access.sealing import sealed_for
@@ -25,7 +25,7 @@ from joinedup.chronology.models import SignificantMark
 from joinedup.chronology.restriction import restrict_events, restricted_payload
 from joinedup.ingest.models import Mention, SourceRecord, SourceRecordVersion
 from joinedup.people.models import Person
-from joinedup.people.selectors import person_household
+from joinedup.people.selectors import person_household, records_naming, remember_records_naming
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,17 @@ def events_for_people(
     mentions = Mention.objects.filter(link__person_id__in=list(people), withdrawn=False)
     # The records of `exclude_people` are read as ids and left out here: as a NOT IN subquery PostgreSQL read every
     # mention to apply it (27 of a household chronology's 40 ms of queries, 2,000 children).
-    excluded = set(Mention.objects.filter(link__person_id__in=list(exclude_people), withdrawn=False)
-                   .values_list("record_id", flat=True)) if exclude_people else set()
+    # Within a read (`access.relationships.remembered`) a person's records are kept once found: the child's own
+    # events find them, and their housemates' events and the adults around them leave them out or start from them.
+    excluded = {r for pid in exclude_people for r in records_naming(pid)}
     wanted: dict[tuple[int, object], set[str]] = defaultdict(set)
     if windows is None:
         for record_id, mention_id, person_id in mentions.values_list("record_id", "mention_id", "link__person_id"):
             if record_id not in excluded:
                 wanted[(record_id, person_id)].add(mention_id)
         chosen = mentions.values("record_id") if not excluded else sorted({r for r, _ in wanted})
+        if not excluded and len(people) == 1:
+            remember_records_naming(next(iter(people)), (r for r, _ in wanted))
     else:  # a housemate's days with the child: few records, so chosen here and named by id
         for record_id, mention_id, person_id, day in mentions.values_list(
             "record_id", "mention_id", "link__person_id", "occurred_on"
@@ -134,22 +137,22 @@ def events_for_people(
         chosen = sorted({r for r, _ in wanted})
     if not wanted:
         return []
+    # How many versions each record has had, counted beside it (a look-up of the record's own versions by its index)
+    # rather than asked again for all of them.
+    versions = (SourceRecordVersion.objects.filter(record=OuterRef("pk")).order_by().values("record")
+                .annotate(n=Count("id")).values("n"))
     records = {
-        pk: (name, kind, payload)
-        for pk, name, kind, payload in SourceRecord.objects.filter(pk__in=chosen).values_list(
-            "pk", "agency__name", "agency__kind", "current__payload"
-        )
+        pk: (name, kind, payload, n)
+        for pk, name, kind, payload, n in SourceRecord.objects.filter(pk__in=chosen).annotate(
+            versions_received=Subquery(versions)
+        ).values_list("pk", "agency__name", "agency__kind", "current__payload", "versions_received")
     }
-    versions = dict(
-        SourceRecordVersion.objects.filter(record_id__in=chosen)
-        .values("record_id").annotate(n=Count("id")).filter(n__gt=1).values_list("record_id", "n")
-    )
     events = []
     for (record_id, person_id), mention_ids in wanted.items():
-        name, kind, payload = records[record_id]
+        name, kind, payload, n = records[record_id]
         events.append(event_from_payload(
             payload, mention_ids=mention_ids, agency_name=name, agency_kind=kind, record_pk=record_id,
-            person_id=str(person_id), person_label=people[person_id], versions_received=versions.get(record_id, 1),
+            person_id=str(person_id), person_label=people[person_id], versions_received=n or 1,
         ))
     events.sort(key=lambda e: e.sort_key)
     return events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -380,10 +381,7 @@ def person_companions(*, person: Person) -> list[Companion]:
     Catches the adult who brings a child to hospital or is present at an incident while living
     somewhere else on paper. Those missing from children's social care's household record come first.
     """
-    records = list(
-        MentionLink.objects.filter(person=person, mention__withdrawn=False)
-        .values_list("mention__record_id", flat=True).distinct()
-    )
+    records = records_naming(person.pk)
     rows = (
         MentionLink.objects.filter(mention__record_id__in=records, person__isnull=False,
                                    mention__role__in=AROUND_CHILD_ROLES, mention__withdrawn=False)
@@ -419,17 +417,50 @@ def person_companions(*, person: Person) -> list[Companion]:
     return out
 
 
+def records_naming(person_id) -> list:
+    """The ids of the records whose current version names the person (once each). Within
+    `access.relationships.remembered()` (a read) the answer is kept for the rest of it: the person's events, the
+    records left out of their housemates' events and the adults around them all start from these."""
+    memo = access.read_memo()
+    key = ("people.records_naming", str(person_id))
+    if memo is not None and key in memo:
+        return list(memo[key])
+    found = list(MentionLink.objects.filter(person_id=person_id, mention__withdrawn=False)
+                 .values_list("mention__record_id", flat=True).distinct())
+    if memo is not None:
+        memo[key] = tuple(found)
+    return found
+
+
+def remember_records_naming(person_id, record_ids: Iterable[int]) -> None:
+    """Within a read, keep what a caller who read the person's current mentions already found (`records_naming`)."""
+    memo = access.read_memo()
+    if memo is not None:
+        memo[("people.records_naming", str(person_id))] = tuple(sorted(set(record_ids)))
+
+
 def _known_to_csc(person_ids: list) -> set:
-    """Which of these people any children's social care record names.
+    """Which of these people any children's social care record names (within a read, each person's answer is kept
+    for the rest of it: a child's household and the adults around them often share people).
 
     Asked person by person (a semi-join from each person's links): the join the other way round, from every mention of
     children's social care, is the plan PostgreSQL chose when it misjudged how many those are (100 ms against 2 ms for
     a household of five, on an authority of 2,000 children).
     """
-    if not person_ids:
-        return set()
-    csc = MentionLink.objects.filter(person=OuterRef("pk"), mention__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
-    return set(Person.objects.filter(pk__in=person_ids).filter(Exists(csc)).order_by().values_list("pk", flat=True))
+    memo = access.read_memo()
+    known: dict = {}
+    if memo is not None:
+        known = {pid: memo[("people.known_to_csc", str(pid))] for pid in person_ids
+                 if ("people.known_to_csc", str(pid)) in memo}
+    asked = [pid for pid in person_ids if pid not in known]
+    if asked:
+        csc = MentionLink.objects.filter(person=OuterRef("pk"), mention__agency__kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+        yes = set(Person.objects.filter(pk__in=asked).filter(Exists(csc)).order_by().values_list("pk", flat=True))
+        for pid in asked:
+            known[pid] = pid in yes
+            if memo is not None:
+                memo[("people.known_to_csc", str(pid))] = pid in yes
+    return {pid for pid, is_known in known.items() if is_known}
 
 
 def _csc_household_person_ids(person: Person) -> list:

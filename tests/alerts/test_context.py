@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from joinedup.accounts.models import Agency
 from joinedup.alerts.context import DatabaseStore, build_context, child_context
@@ -92,3 +94,19 @@ def test_the_bench_store_gives_the_product_builder_the_child_the_database_gives(
     at = dt.datetime(2024, 4, 1, tzinfo=UTC)
     assert _shape(build_context(rp.store, str(ashgrove.pk), at)) == _shape(child_context(ashgrove, at))
     assert _shape(build_context(DatabaseStore(), str(ashgrove.pk), at)) == _shape(child_context(ashgrove, at))
+
+
+def test_the_product_context_asks_the_database_each_question_once(ashgrove):
+    """The child's records, children's social care's household and who is known to it serve the child's events, their
+    housemates' events and the adults around them alike: asked once each, with the same child as when each part asks
+    for itself."""
+    with CaptureQueriesContext(connection) as apart:
+        each_for_itself = build_context(DatabaseStore(ashgrove), str(ashgrove.pk))
+    with CaptureQueriesContext(connection) as shared:
+        ctx = child_context(ashgrove)
+    assert _shape(ctx) == _shape(each_for_itself)
+    asked = [q["sql"] for q in shared.captured_queries]
+    repeated = [q["sql"] for q in apart.captured_queries]
+    assert len(set(repeated)) < len(repeated)  # without sharing, the same question is asked twice (a real test)
+    assert len(set(asked)) == len(asked), [sql for sql in asked if asked.count(sql) > 1]
+    assert len(asked) <= len(repeated) - 3, (len(asked), len(repeated))
