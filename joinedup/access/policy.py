@@ -332,16 +332,25 @@ def _code_of(value: object) -> str:
     return " ".join(str(value or "").replace("_", " ").replace("-", " ").lower().split())
 
 
+# Every group's own detail keys, in the order `record_field_groups` names them, and every code that puts a record in a
+# group: most records carry none of them, and are answered from these without looking at each group.
+_GROUP_KEYS = tuple((key, g.code) for g in FIELD_GROUPS.values() for key in sorted(g.detail_keys))
+_GROUPED_KEYS = frozenset(key for key, _group in _GROUP_KEYS)
+_GROUPED_CODES = frozenset(code for g in FIELD_GROUPS.values() for code in g.codes)
+
+
 def record_field_groups(detail: Mapping) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """The groups covering one record's detail: (groups covering the whole record, (detail key, group) pairs hidden
     on their own). A marker this policy does not know covers the whole record as every marked group (fail closed)."""
     marks = detail.get("sensitivity") or ()
-    marks = {marks} if isinstance(marks, str) else {str(m) for m in marks} if isinstance(marks, list | tuple) else set()
     code = _code_of(detail.get("code"))
+    if not marks and code not in _GROUPED_CODES and _GROUPED_KEYS.isdisjoint(detail):
+        return (), ()  # nothing marked, no code of a group, no key of one
+    marks = {marks} if isinstance(marks, str) else {str(m) for m in marks} if isinstance(marks, list | tuple) else set()
     unknown = bool(marks - set(SENSITIVITY_MARKERS))
     whole = tuple(g.code for g in FIELD_GROUPS.values()
                   if g.code in marks or (code and code in g.codes) or (unknown and g.code in SENSITIVITY_MARKERS))
-    keys = tuple((key, g.code) for g in FIELD_GROUPS.values() for key in sorted(g.detail_keys) if key in detail)
+    keys = tuple((key, group) for key, group in _GROUP_KEYS if key in detail)
     return whole, keys
 
 

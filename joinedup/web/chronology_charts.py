@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 
 from joinedup.chronology.events import Event, PlanPeriod
@@ -50,6 +51,12 @@ PLAN_STYLE = {  # pattern: background, line colour, angle
 }
 
 
+@lru_cache(maxsize=4096)
+def _person_digest(person_id: str) -> str:
+    """Four hex digits of the person's id (a page asks for the same few people's thousands of times)."""
+    return hashlib.blake2s(person_id.encode(), digest_size=2).hexdigest()
+
+
 def event_anchor(event: Event) -> str:
     """The id of the event's entry in the chronology list (the picture's marks link to it).
 
@@ -58,7 +65,7 @@ def event_anchor(event: Event) -> str:
     events keep their ids in the household view). An event not from the database (record_pk None) uses
     its key made URL-safe.
     """
-    who = hashlib.blake2s(event.person_id.encode(), digest_size=2).hexdigest()
+    who = _person_digest(event.person_id)
     if event.record_pk is not None:
         return f"event-{event.record_pk}-{who}"
     slug = re.sub(r"[^a-z0-9]+", "-", event.key.lower()).strip("-")[:48]
