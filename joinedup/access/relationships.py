@@ -20,6 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Q
 
@@ -74,6 +75,7 @@ def _providers_for(viewer) -> list[Provider]:
 
 # Within `remembered()`: each viewer's relationships to each person, as first found ({(viewer pk, person id): ...}),
 # and the scope they give ({("scope", viewer pk, person id): scope}).
+_T = TypeVar("_T")
 _REMEMBERED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("joinedup_relationships", default=None)
 
 
@@ -81,7 +83,11 @@ _REMEMBERED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("joine
 def remembered() -> Iterator[None]:
     """Within the block, a viewer's relationships to a person are asked of the providers once: for a page that only
     reads, whose view and selectors each check the same person (the chronology asks six times). Nothing done inside
-    may change a relationship (an allocation, a contact, a claim, a meeting, a seal): wrap reads only."""
+    may change a relationship (an allocation, a contact, a claim, a meeting, a seal): wrap reads only. A block within
+    another shares what the outer one has found (a read that is part of a larger read)."""
+    if _REMEMBERED.get() is not None:
+        yield
+        return
     token = _REMEMBERED.set({})
     try:
         yield
@@ -93,6 +99,24 @@ def read_memo() -> dict | None:
     """Within `remembered()`, the dict a page that only reads may keep other answers in for the rest of the page (keys
     begin with the asker's name); outside it, None (ask afresh)."""
     return _REMEMBERED.get()
+
+
+def kept(key: tuple, compute: Callable[[], _T]) -> _T:
+    """`compute()`'s answer, worked out once for the rest of the read within `remembered()` (`key` begins with the
+    asker's name) and afresh outside it. Every asker gets the same object: keep immutable answers (tuples)."""
+    memo = _REMEMBERED.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def keep(key: tuple, value: object) -> None:
+    """Within `remembered()`, keep an answer a caller found on the way (as `kept` would have worked it out)."""
+    memo = _REMEMBERED.get()
+    if memo is not None:
+        memo[key] = value
 
 
 def relationships_to(viewer, person_id) -> list[Relationship]:

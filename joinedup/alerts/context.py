@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from joinedup.access.relationships import read_memo, remembered
+from joinedup.access.relationships import remembered
 from joinedup.alerts.rules.base import ChildContext, HouseholdMember
 from joinedup.chronology.events import Event, plan_periods
 from joinedup.chronology.selectors import events_for_people
@@ -221,7 +221,5 @@ def child_context(person: Person, at: dt.datetime | None = None) -> ChildContext
     It only reads, so the selectors keep what they found for the rest of it (`access.relationships.remembered`): the
     child's records, children's social care's household and who is known to it are each asked once, not once for the
     household and again for the adults around the child."""
-    if read_memo() is not None:
-        return build_context(DatabaseStore(person), str(person.pk), at)
-    with remembered():
+    with remembered():  # or within the read already in force
         return build_context(DatabaseStore(person), str(person.pk), at)

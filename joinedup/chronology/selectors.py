@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Subquery
 
-from joinedup.access.relationships import read_memo
+from joinedup.access.relationships import kept
 from joinedup.access.sealing import sealed_for
 from joinedup.accounts.models import AgencyKind
 from joinedup.chronology.events import PLAN_CHILD_ROLES as _PLAN_CHILD_ROLES
@@ -90,14 +90,8 @@ class Chronology:
 def _ids_of(person: Person) -> list:
     """The person and anyone merged into them (marks made before a merge stay with the person); kept for the rest of
     a page that only reads (`access.relationships.remembered`)."""
-    memo = read_memo()
-    key = ("chronology.ids_of", str(person.pk))
-    if memo is not None and key in memo:
-        return list(memo[key])
-    ids = [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
-    if memo is not None:
-        memo[key] = tuple(ids)
-    return ids
+    return list(kept(("chronology.ids_of", str(person.pk)), lambda: (
+        person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True))))
 
 
 def events_for_people(

@@ -97,16 +97,12 @@ def person_in_scope(*, viewer, person_id) -> tuple[Person | None, Person | None,
     """The person (following merges), the record they were merged from, and the widest scope the viewer's
     relationships give them — (None, None, None) when the viewer has none (callers answer 404). Within
     `access.relationships.remembered()` (a page that only reads) the answer is kept for the rest of the page."""
-    memo = access.read_memo()
-    key = ("people.person_in_scope", getattr(viewer, "pk", None), str(person_id))
-    if memo is not None and key in memo:
-        return memo[key]
-    person, merged_from = _follow_merges(person_id)
-    scope = access.scope_of(viewer, person.pk) if person is not None else None
-    answer = (person, merged_from, scope) if scope is not None else (None, None, None)
-    if memo is not None:
-        memo[key] = answer
-    return answer
+    def answer() -> tuple[Person | None, Person | None, str | None]:
+        person, merged_from = _follow_merges(person_id)
+        scope = access.scope_of(viewer, person.pk) if person is not None else None
+        return (person, merged_from, scope) if scope is not None else (None, None, None)
+
+    return access.kept(("people.person_in_scope", getattr(viewer, "pk", None), str(person_id)), answer)
 
 
 def person_for_viewer(*, viewer, person_id) -> tuple[Person | None, Person | None]:
@@ -421,22 +417,14 @@ def records_naming(person_id) -> list:
     """The ids of the records whose current version names the person (once each). Within
     `access.relationships.remembered()` (a read) the answer is kept for the rest of it: the person's events, the
     records left out of their housemates' events and the adults around them all start from these."""
-    memo = access.read_memo()
-    key = ("people.records_naming", str(person_id))
-    if memo is not None and key in memo:
-        return list(memo[key])
-    found = list(MentionLink.objects.filter(person_id=person_id, mention__withdrawn=False)
-                 .values_list("mention__record_id", flat=True).distinct())
-    if memo is not None:
-        memo[key] = tuple(found)
-    return found
+    return list(access.kept(("people.records_naming", str(person_id)), lambda: tuple(
+        MentionLink.objects.filter(person_id=person_id, mention__withdrawn=False)
+        .values_list("mention__record_id", flat=True).distinct())))
 
 
 def remember_records_naming(person_id, record_ids: Iterable[int]) -> None:
     """Within a read, keep what a caller who read the person's current mentions already found (`records_naming`)."""
-    memo = access.read_memo()
-    if memo is not None:
-        memo[("people.records_naming", str(person_id))] = tuple(sorted(set(record_ids)))
+    access.keep(("people.records_naming", str(person_id)), tuple(sorted(set(record_ids))))
 
 
 def _known_to_csc(person_ids: list) -> set:
@@ -466,14 +454,7 @@ def _known_to_csc(person_ids: list) -> set:
 def _csc_household_person_ids(person: Person) -> list:
     """People named in any children's social care record that also names this person (kept for the rest of a page
     that only reads: its household and the adults around the person both ask)."""
-    memo = access.read_memo()
-    key = ("people.csc_household", str(person.pk))
-    if memo is not None and key in memo:
-        return list(memo[key])
-    found = _csc_household_of(person)
-    if memo is not None:
-        memo[key] = tuple(found)
-    return found
+    return list(access.kept(("people.csc_household", str(person.pk)), lambda: tuple(_csc_household_of(person))))
 
 
 def _csc_household_of(person: Person) -> list:

@@ -38,3 +38,24 @@ def test_relationships_are_asked_once_within_remembered_and_afresh_outside(monke
     assert asked == [(1, "p1"), (1, "p2"), (2, "p1")]
     relationships.scope_of(worker, "p1")
     assert asked[-1] == (1, "p1") and len(asked) == 4  # forgotten when the block ends
+
+
+def test_an_answer_is_kept_for_the_read_a_block_within_it_shares_and_nothing_is_kept_outside():
+    worked: list[str] = []
+
+    def answer(name: str):
+        return lambda: worked.append(name) or (name, len(worked))
+
+    assert relationships.kept(("test", 1), answer("a")) == ("a", 1)
+    assert relationships.kept(("test", 1), answer("a")) == ("a", 2)  # outside a read: afresh each time
+    relationships.keep(("test", 2), ("dropped",))  # and nothing is kept
+    with relationships.remembered():
+        first = relationships.kept(("test", 1), answer("b"))
+        relationships.keep(("test", 2), ("found on the way",))
+        with relationships.remembered():  # a read within the read (a child's alert context on a page)
+            assert relationships.kept(("test", 1), answer("c")) is first
+            assert relationships.kept(("test", 2), answer("d")) == ("found on the way",)
+            relationships.keep(("test", 3), ("inner",))
+        assert relationships.read_memo()[("test", 3)] == ("inner",)  # the inner block added to the outer read
+    assert relationships.read_memo() is None
+    assert worked == ["a", "a", "b"]

@@ -3,6 +3,7 @@ partners' look-up; allocation; notices."""
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -151,15 +152,12 @@ def chronology(request, person_id):
     base_query = request.GET.copy()
     base_query.pop("page", None)
 
-    page_urls: dict[int, str] = {}  # the picture links hundreds of marks to a handful of pages
-
+    @functools.cache  # the picture links hundreds of marks to a handful of pages
     def page_url(n: int) -> str:
-        if n not in page_urls:
-            q = base_query.copy()
-            if n > 1:
-                q["page"] = str(n)
-            page_urls[n] = f"?{q.urlencode()}" if q else "?"
-        return page_urls[n]
+        q = base_query.copy()
+        if n > 1:
+            q["page"] = str(n)
+        return f"?{q.urlencode()}" if q else "?"
 
     def href_of(anchor: str) -> str:
         n = page_of.get(anchor, page)
