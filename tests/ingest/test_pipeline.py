@@ -92,3 +92,39 @@ def test_workers_reading_their_own_batches_give_what_the_thread_gives(tmp_path, 
         assert _plain(list(pool.batches(jsonl, 3))) == _plain(list(thread.batches(jsonl, 3)))
     lines = [line for batch in expected for line, _, _ in batch]
     assert lines == sorted(lines)
+
+
+def _file_by_file(preparer: Preparer, paths: list[Path], size: int, limit: int | None) -> list[tuple[int, Any]]:
+    """What the command read before files were prepared across: each file on its own, given what the records of
+    the files before left of the limit."""
+    out, remaining = [], limit
+    for index, path in enumerate(paths):
+        if remaining is not None and remaining <= 0:
+            break
+        for batch in preparer.batches(path, size, remaining):
+            out.append((index, _plain([batch])[0]))
+            if remaining is not None:
+                remaining -= len(batch)
+    return out
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_files_prepared_one_after_another_give_what_each_file_gives_on_its_own(tmp_path, workers):
+    """The next file is asked for as soon as this one's end is known; the batches, their files and the limit (which
+    counts records in all the files) come out as when each file was read on its own."""
+    files = _files(tmp_path)
+    (tmp_path / "empty.jsonl").write_text("\n\n", encoding="utf-8")
+    paths = [files[0], tmp_path / "empty.jsonl", files[1], files[0], files[2]]
+    db = Adapter("sqlite")
+    with Preparer(workers=0, db=db) as thread, Preparer(workers=workers, db=db) as preparer:
+        for size, limit in [(4, None), (50, None), (1, None), (3, 24), (4, 25), (5, 40), (7, 61), (2, 1000)]:
+            expected = _file_by_file(thread, paths, size, limit)
+            got = [(index, _plain([batch])[0]) for index, batch in preparer.batches_of(paths, size, limit)]
+            assert got == expected, (size, limit)
+            # 24 + 0 + 9 + 24 + 5 records: the limit stops within the first file, the third, the fourth or the last.
+            assert sum(len(batch) for _, batch in expected) == min(limit or 62, 62)
+        # A stream left early, then a fresh one: the workers start their files over.
+        stream = preparer.batches_of(paths, 4)
+        next(stream)
+        stream.close()
+        assert [(i, _plain([b])[0]) for i, b in preparer.batches_of(paths, 6)] == _file_by_file(thread, paths, 6, None)

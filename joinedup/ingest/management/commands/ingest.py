@@ -16,6 +16,7 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from tqdm import tqdm
 from joinedup.accounts.models import Agency
 from joinedup.accounts.services import agency_get_or_create
 from joinedup.core.actor import ActorRef
-from joinedup.ingest.pipeline import Preparer
+from joinedup.ingest.pipeline import Prepared, Preparer
 from joinedup.ingest.readers import count_lines, record_files
 from joinedup.ingest.services import STATUSES, VIA_FILE, Outcome, records_ingest
 from joinedup.ingest.signals import file_ingest_finished
@@ -46,6 +47,32 @@ def default_workers() -> int:
     that behaves differently by the minute is hard to reason about): pass `--workers 0` on a machine kept busy.
     """
     return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
+class _ByFile:
+    """The stream of (file index, batch) a Preparer gives, taken a file at a time."""
+
+    def __init__(self, stream: Iterator[tuple[int, Prepared]]) -> None:
+        self.stream = stream
+        self.head: tuple[int, Prepared] | None = None
+
+    def of(self, index: int) -> Iterator[Prepared]:
+        """The batches of file `index` (none if the stream has passed it or ended)."""
+        while True:
+            if self.head is None:
+                self.head = next(self.stream, None)
+                if self.head is None:
+                    return
+            if self.head[0] != index:
+                return  # a later file's
+            batch, self.head = self.head[1], None
+            yield batch
+
+    def close(self) -> None:
+        """Stop preparing (the batches not taken are dropped)."""
+        close = getattr(self.stream, "close", None)
+        if close is not None:
+            close()
 
 
 class Command(BaseCommand):
@@ -107,13 +134,16 @@ class Command(BaseCommand):
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)
         started = time.perf_counter()
+        # Reading and checking (pure Python) run in a worker process or thread while this one stores, a file's
+        # first batches while the last of the file before are stored.
+        batches = _ByFile(preparer.batches_of([file for file, _ in files], batch_size, limit))
         try:
-            for file, agency_code in files:
+            for index, (file, agency_code) in enumerate(files):
                 if remaining is not None and remaining <= 0:
                     break
                 files_read += 1
                 counts, refusals, written, read, warnings = self._ingest_file(
-                    preparer, file, agency_code, batch_size, remaining, bar
+                    batches.of(index), agency_code, batch_size, bar
                 )
                 warned += warnings[0]
                 lines_done += lines[file]
@@ -126,6 +156,7 @@ class Command(BaseCommand):
                 self._report_file(file, counts, refusals, warnings)
         finally:
             bar.close()
+            batches.close()
             preparer.close()
             gc.set_threshold(*thresholds)
             gc.unfreeze()
@@ -173,11 +204,10 @@ class Command(BaseCommand):
                               f"{manifest}: its agencies are registered already")
 
     def _ingest_file(
-        self, preparer: Preparer, file: Path, agency_code: str | None, batch_size: int, remaining: int | None,
-        bar: tqdm,
+        self, chunks: Iterator[Prepared], agency_code: str | None, batch_size: int, bar: tqdm,
     ) -> tuple[dict[str, int], list[tuple[int, Outcome]], int, int, tuple[int, list[tuple[int, Outcome]]]]:
-        """Ingest one file; returns its counts, its refusals (line, outcome), mentions written, records read and
-        its warnings (how many records had them; the first, by line)."""
+        """Ingest one file's prepared batches; returns its counts, its refusals (line, outcome), mentions written,
+        records read and its warnings (how many records had them; the first, by line)."""
         restrict = None
         if agency_code:  # the file is in an agency's folder: it may hold that agency's records only
             restrict = Agency.objects.filter(code=agency_code).first() or Agency(id=None, code=agency_code)
@@ -186,8 +216,7 @@ class Command(BaseCommand):
         warned: list[tuple[int, Outcome]] = []
         mentions = read = with_warnings = 0
         last_line = 0
-        # Reading and checking (pure Python) run in a worker process or thread while this one stores.
-        for chunk in preparer.batches(file, batch_size, remaining):
+        for chunk in chunks:
             read += len(chunk)
             readable = [prepared for _, prepared in chunk if prepared is not None]
             result = records_ingest(
