@@ -172,8 +172,8 @@ class Preparer:
                 while current < len(paths):
                     waiting = []
                     for count, future in asked:
-                        if not future.done():
-                            waiting.append((count, future))
+                        if not future.done() or future.exception() is not None:
+                            waiting.append((count, future))  # a batch that failed raises when its turn comes
                             continue
                         read, items, _ = future.result()
                         held += items

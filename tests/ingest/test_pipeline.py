@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,18 @@ def test_files_prepared_one_after_another_give_what_each_file_gives_on_its_own(t
         next(stream)
         stream.close()
         assert [(i, _plain([b])[0]) for i, b in preparer.batches_of(paths, 6)] == _file_by_file(thread, paths, 6, None)
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_a_file_that_cannot_be_read_stops_the_stream_only_after_the_files_before_it(tmp_path, workers):
+    """Starting on the next file early must not bring its failure forward: every batch of the files before it is
+    given first (and stored by the command), then the error is raised."""
+    files = _files(tmp_path)
+    paths = [files[0], tmp_path / "gone.jsonl", files[1]]
+    with Preparer(workers=0, db=Adapter("sqlite")) as thread, Preparer(workers=workers, db=Adapter("sqlite")) as preparer:
+        got = []
+        with pytest.raises(FileNotFoundError):
+            for index, batch in preparer.batches_of(paths, 3):
+                got.append((index, _plain([batch])[0]))
+                time.sleep(0.05)  # storing takes a while: the workers get ahead, into the file that fails
+        assert got == [(0, batch) for batch in _plain(list(thread.batches(files[0], 3)))]
