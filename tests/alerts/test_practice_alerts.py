@@ -81,7 +81,7 @@ def test_a_visit_that_did_not_see_the_child_raises_r21_when_the_revisit_falls_du
         child_in_a_case, csc, front_door, front_door_team, manager, make_user):  # noqa: F811
     child, case_ref = child_in_a_case
     worker = make_user(role=Role.SOCIAL_WORKER, agency=csc, team=front_door_team)
-    visited = utc_now() - dt.timedelta(hours=1)
+    visited = utc_now() - dt.timedelta(seconds=3)  # just now: on the referral's day whatever the hour
     unseen = _record(worker, child, csc, "visit", visited, {
         "child_seen": False, "seen_alone": False, "visit_type": "unannounced", "not_seen_reason": "No answer.",
         "case_id": case_ref})
