@@ -155,11 +155,13 @@ class Preparer:
         left of it after the records of the files before (a line may hold several records, a FHIR bundle).
 
         The next file is started as soon as this one's end is known, while its last batches are still being
-        stored: otherwise the storing waited for each file's first batch to be prepared (about a sixth of a
-        100,000-record load of 20 files, issue 18)."""
+        stored: otherwise the storing waited for each file's first batch to be prepared (1.5 s of a 10 s,
+        100,000-record load of 10 files, issue 18)."""
         if self.pool is None:
             yield from in_background(self._prepared_here(paths, size, limit))
             return
+        # The workers read the files themselves: a file's batch n is its units n × size onwards. Where a file ends is
+        # known when a batch comes back short; the few batches asked for beyond it come back empty.
         pool, depth = self.pool, self.workers + 1
         pending: deque[tuple[int, int, Future[Any]]] = deque()  # (file index, units asked for, its batch)
         current, start = 0, 0  # the file being asked of, and its next unit
