@@ -73,9 +73,9 @@ def _providers_for(viewer) -> list[Provider]:
     return [p for p in _PROVIDERS.values() if kinds.intersection(p.kinds)]
 
 
-# Within `remembered()`: each viewer's relationships to each person, as first found ({(viewer pk, person id): ...}),
-# and the scope they give ({("scope", viewer pk, person id): scope}).
 _T = TypeVar("_T")
+# Within `remembered()`: each viewer's relationships to each person, as first found ({(viewer pk, person id): ...}),
+# the scope they give ({("scope", viewer pk, person id): scope}), and the selectors' answers (`kept`, `kept_each`).
 _REMEMBERED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("joinedup_relationships", default=None)
 
 
@@ -110,6 +110,21 @@ def kept(key: tuple, compute: Callable[[], _T]) -> _T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+def kept_each(name: str, ids: Iterable, compute: Callable[[list], dict]) -> dict:
+    """{id: answer} for each of `ids`, where `compute(ids)` answers for every id it is given; within `remembered()`
+    each id's answer is kept for the rest of the read under (`name`, id), and only the ids not answered yet are
+    asked. Outside it, all are asked afresh."""
+    ids = list(ids)
+    memo = _REMEMBERED.get()
+    if memo is None:
+        return compute(ids) if ids else {}
+    missing = [i for i in ids if (name, str(i)) not in memo]
+    if missing:
+        for i, answer in compute(missing).items():
+            memo[(name, str(i))] = answer
+    return {i: memo[(name, str(i))] for i in ids}
 
 
 def keep(key: tuple, value: object) -> None:

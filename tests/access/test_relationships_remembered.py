@@ -59,3 +59,23 @@ def test_an_answer_is_kept_for_the_read_a_block_within_it_shares_and_nothing_is_
         assert relationships.read_memo()[("test", 3)] == ("inner",)  # the inner block added to the outer read
     assert relationships.read_memo() is None
     assert worked == ["a", "a", "b"]
+
+
+def test_each_id_is_answered_once_for_the_read_and_only_the_ids_not_answered_yet_are_asked():
+    asked: list[list[int]] = []
+
+    def odd(ids: list) -> dict:
+        asked.append(list(ids))
+        return {i: i % 2 == 1 for i in ids}
+
+    assert relationships.kept_each("test.odd", [1, 2], odd) == {1: True, 2: False}
+    assert relationships.kept_each("test.odd", [1, 2], odd) == {1: True, 2: False}
+    assert relationships.kept_each("test.odd", [], odd) == {}
+    assert asked == [[1, 2], [1, 2]]  # outside a read: afresh each time, and nothing asked for no ids
+    asked.clear()
+    with relationships.remembered():
+        assert relationships.kept_each("test.odd", [1, 2], odd) == {1: True, 2: False}
+        assert relationships.kept_each("test.odd", [2, 3, 1], odd) == {2: False, 3: True, 1: True}
+        assert relationships.kept_each("test.odd", [3], odd) == {3: True}
+        assert relationships.kept_each("test.even", [3], lambda ids: asked.append(["even"]) or {3: False}) == {3: False}
+    assert asked == [[1, 2], [3], ["even"]]
