@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from joinedup.people.linkage.model import NotTrainable
 from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, LinkResult, link_prepared, release_memory
 from joinedup.people.linkage.prepare import Prepared
 from joinedup.people.linkage.prepare import prepare as engine_prepare
 from joinedup.people.linkage.rows import tuple_row
 
-__all__ = ["ACCEPT", "REVIEW_LOW", "Prepared", "keys_for", "link", "prepare", "prepare_rows", "release_memory",
+__all__ = ["ACCEPT", "REVIEW_LOW", "NotTrainable", "Prepared", "keys_for", "link", "prepare", "prepare_rows", "release_memory",
            "scorer", "train", "tuple_row"]
 
 
@@ -32,14 +33,16 @@ def prepare(mentions: Iterable[Mapping[str, Any]]) -> Prepared:
     return engine_prepare(mentions)
 
 
-def train(mentions: Iterable[Mapping[str, Any]], *, charts_dir: str | None = None, seed: int = 1) -> tuple[dict, int]:
+def train(mentions: Iterable[Mapping[str, Any]], *, charts_dir: str | None = None, seed: int = 1,
+          fallback: dict | None = None) -> tuple[dict, int]:
     """A trained model (JSON-serialisable) and the number of identity rows it was trained on. The mentions are read
-    once, in order (a stream will do)."""
+    once, in order (a stream will do). What the rows cannot teach (a training rule that finds no pairs) is taken from
+    `fallback`; `NotTrainable` when they teach nothing."""
     from joinedup.people.linkage.model import train as engine_train
 
     table = engine_prepare(mentions, context=False).table  # only the rows: the rest of the preparation is let go
     release_memory(table.num_rows)
-    return engine_train(table, seed=seed, charts_dir=charts_dir), table.num_rows
+    return engine_train(table, seed=seed, charts_dir=charts_dir, fallback=fallback), table.num_rows
 
 
 def link(

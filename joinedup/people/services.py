@@ -169,8 +169,18 @@ def _decision_pairs_of(representatives: dict[str, dict[tuple, int]], decisions: 
 def model_train(*, actor: ActorRef, engine_name: str = "duckdb", charts_dir: str = "", progress: Progress = print):
     """Train the linkage model on every current mention, save its charts, and make it the current model."""
     progress(f"Training the linkage model on {Mention.objects.filter(withdrawn=False).count():,} mentions…")
-    model, rows = engine.train(_mention_stream(), charts_dir=charts_dir or None)  # read as prepared, never all held
+    # Read as prepared, never all held. What these records cannot teach is taken from the default model.
+    model, rows = engine.train(_mention_stream(), charts_dir=charts_dir or None, fallback=default_model())
     engine.release_memory(rows)
+    said = model["joinedup"]
+    if said.get("untrained_rules"):
+        message = "; ".join(f"training rule {name}: {reason}" for name, reason in said["why_untrained"].items())
+        if said["from_fallback"]:
+            message += f"; {', '.join(said['from_fallback'])} weighed as the default model weighs them"
+        if said["no_weight"]:
+            message += f"; {', '.join(said['no_weight'])} given no weight"
+        progress(f"Trained in part: {message}.")
+        logger.warning("people: linkage model trained in part: %s", message)
     with transaction.atomic():
         LinkageModel.objects.filter(is_current=True).update(is_current=False)
         stored = LinkageModel.objects.create(
@@ -196,10 +206,17 @@ class LinkageTrainingError(Exception):
 
 def linkage_needed() -> bool:
     """Whether a batch run has anything to do: current mentions nobody has linked, or no trained model yet and
-    enough mentions to train one (`TRAIN_MIN_MENTIONS`)."""
+    enough mentions to train one (`TRAIN_MIN_MENTIONS`) that the last run did not already find nothing to learn from
+    (it linked them with the default model: it is tried again when more arrive)."""
     if not LinkageModel.objects.filter(is_current=True).exists():
         current = Mention.objects.filter(withdrawn=False)
-        return current.filter(link__isnull=True).exists() or current.count() >= TRAIN_MIN_MENTIONS
+        if current.filter(link__isnull=True).exists():
+            return True
+        count = current.count()
+        if count < TRAIN_MIN_MENTIONS:
+            return False
+        last = LinkageRun.objects.filter(finished_at__isnull=False).select_related("model").first()  # the newest
+        return not (last is not None and last.model.engine == DEFAULT_MODEL_ENGINE and last.mentions >= count)
     if Person.objects.filter(search_text="", mention_count__gt=0).exists():  # made before search text existed
         return True
     return Mention.objects.filter(withdrawn=False, link__isnull=True).exists()
@@ -216,6 +233,8 @@ def _run_model(*, actor: ActorRef, engine_name: str, train: bool, charts_dir: st
     if count:
         try:
             return model_train(actor=actor, engine_name=engine_name, charts_dir=charts_dir, progress=progress)
+        except engine.NotTrainable as exc:  # the records give no pairs to learn from, however many there are
+            reason = str(exc)
         except Exception as exc:  # Splink fails in several ways on too few records; above the minimum it is a fault
             if count >= TRAIN_MIN_MENTIONS:
                 raise
@@ -225,12 +244,13 @@ def _run_model(*, actor: ActorRef, engine_name: str, train: bool, charts_dir: st
     if train:
         raise LinkageTrainingError(
             f"cannot train a linkage model on {count:,} current mentions ({reason}); training needs more records "
-            f"(at least {TRAIN_MIN_MENTIONS:,} mentions is safe). Without --train the default model is used.")
+            f"(at least {TRAIN_MIN_MENTIONS:,} mentions is safe, from agencies that share identifiers such as NHS "
+            f"numbers, or names and dates of birth). Without --train the default model is used.")
     model = default_model()
     if model is None:
-        raise LinkageTrainingError(f"no linkage model: {count:,} current mentions are too few to train one and the "
-                                   f"default model ({DEFAULT_MODEL_PATH}) cannot be read")
-    progress(f"{count:,} current mentions are too few to train a model: linking with the default model.")
+        raise LinkageTrainingError(f"no linkage model: a model cannot be trained on {count:,} current mentions "
+                                   f"({reason}) and the default model ({DEFAULT_MODEL_PATH}) cannot be read")
+    progress(f"A model cannot be trained on {count:,} current mentions ({reason}): linking with the default model.")
     logger.info("people: linking %d mentions with the default model (%s)", count, reason)
     for kept in LinkageModel.objects.filter(engine=DEFAULT_MODEL_ENGINE, is_current=False)[:5]:
         if kept.model == model:

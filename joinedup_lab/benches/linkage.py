@@ -221,7 +221,7 @@ REVIEW_BANDS = ((0.5, 0.8), (0.8, 0.9), (0.9, 0.99), (0.99, 1.01))
 
 
 def run_simulated(
-    *, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO
+    *, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO, without: Sequence[str] = ()
 ) -> dict[str, Any]:
     """Generate an authority, link its mentions and measure pairwise quality against the truth."""
 
@@ -241,7 +241,7 @@ def run_simulated(
             raise RuntimeError(f"{children} children gave only {available:,} mentions; ask for more children")
         items, persons, labels = items[:mentions], persons[:mentions], labels[:mentions]
     out.write(f"read {available:,} mentions in {load_seconds:.0f} s; linking {len(items):,}\n")
-    figures = link_and_measure(items, persons, labels, seed=seed, engine=engine, out=out)
+    figures = link_and_measure(items, persons, labels, seed=seed, engine=engine, out=out, without=without)
     return {
         "dataset": "simulated",
         "engine": engine,
@@ -255,7 +255,7 @@ def run_simulated(
     }
 
 
-def run_folder(*, folder: Path, engine: str, seed: int, out: TextIO) -> dict[str, Any]:
+def run_folder(*, folder: Path, engine: str, seed: int, out: TextIO, without: Sequence[str] = ()) -> dict[str, Any]:
     """Link an authority already on disk — agency records and truth/mentions.csv, e.g. data from another
     generator held back from the people who tune the linkage — and measure it the same way."""
     folder = Path(folder)
@@ -266,21 +266,47 @@ def run_folder(*, folder: Path, engine: str, seed: int, out: TextIO) -> dict[str
     labels = load_labels(folder, items, persons)
     load_seconds = time.perf_counter() - t0
     out.write(f"read {len(items):,} mentions from {folder} in {load_seconds:.0f} s\n")
-    figures = link_and_measure(items, persons, labels, seed=seed, engine=engine, out=out)
+    figures = link_and_measure(items, persons, labels, seed=seed, engine=engine, out=out, without=without)
     return {"dataset": "folder", "folder": str(folder), "engine": engine, "seed": seed, "records": len(items),
             **figures, "load_seconds": round(load_seconds, 1)}
 
 
 def link_and_measure(
-    items: list[dict[str, Any]], persons: list[str], labels: list, *, seed: int, engine: str, out: TextIO
+    items: list[dict[str, Any]], persons: list[str], labels: list, *, seed: int, engine: str, out: TextIO,
+    without: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Link mentions, then pairwise quality, per-trap tables and the review queue against the truth."""
+    """Link mentions, then pairwise quality, per-trap tables and the review queue against the truth.
+
+    With `without` (mention fields), those fields are taken away from every mention first, the model is trained as
+    `joinedup link` trains it (what the records cannot teach from the default model), and the default model's own
+    figures on the same mentions are reported beside it (`baseline_default_model`)."""
     from joinedup.people.linkage.pipeline import ACCEPT, REVIEW_LOW, link_mentions
 
     predictor, spark = _predictor(engine, out)
+    gaps: dict[str, Any] = {}
+    baseline: dict[str, Any] = {}
     t0 = time.perf_counter()
-    result = link_mentions(items, seed=seed, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))
+    if without:
+        from joinedup.people.linkage.model import train
+        from joinedup.people.linkage.prepare import prepare
+        from joinedup.people.services import default_model
+
+        unknown = sorted({f for f in without for m in items[:1] if f not in m})
+        if unknown:
+            raise ValueError(f"--without: {', '.join(unknown)} is not a mention field ({', '.join(items[0])})")
+        items = [{**m, **dict.fromkeys(without)} for m in items]
+        out.write(f"taking {', '.join(without)} away from every mention; training as `joinedup link` does…\n")
+        model = train(prepare(items, context=False).table, seed=seed, fallback=default_model())
+        gaps = {k: v for k, v in model["joinedup"].items() if k in ("untrained_rules", "why_untrained", "from_fallback", "no_weight")}
+        result = link_mentions(items, model=model, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))
+    else:
+        result = link_mentions(items, seed=seed, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))
     seconds = time.perf_counter() - t0
+    if without:
+        out.write("the baseline: the same mentions linked with the default model…\n")
+        plain = link_mentions(items, model=default_model(), predictor=predictor)
+        baseline = {k: v for k, v in pairwise(persons, plain.person_of_mention).items()
+                    if k in ("precision", "recall", "f1")} | {"review_pairs": len(plain.review)}
     children_peak = _children_peak_mb()
     if spark is not None:
         spark.stop()
@@ -335,12 +361,13 @@ def link_and_measure(
         "twin_sets_merged": sum(by_trap.get(t, {}).get("groups_merged", 0) for t in ("twin", "multiple_birth")),
         "twin_sets": sum(by_trap.get(t, {}).get("groups", 0) for t in ("twin", "multiple_birth")),
         "by_trap": by_trap,
+        **({"without": list(without), "model_gaps": gaps, "baseline_default_model": baseline} if without else {}),
     }
 
 
 def run(
     *, dataset: str, children: int | None, mentions: int | None, seed: int, engine: str, out: TextIO,
-    folder: Path | str | None = None,
+    folder: Path | str | None = None, without: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run one linkage benchmark; progress lines go to `out`; returns the figures as a JSON-ready dict.
 
@@ -349,13 +376,15 @@ def run(
     pairs by reason and probability band).
     """
     if dataset == "febrl4":
+        if without:
+            raise ValueError("--without is for the simulated and folder datasets (FEBRL has its own fields)")
         return run_febrl4(seed=seed, engine=engine, out=out)
     if dataset == "simulated":
-        return run_simulated(children=children, mentions=mentions, seed=seed, engine=engine, out=out)
+        return run_simulated(children=children, mentions=mentions, seed=seed, engine=engine, out=out, without=without)
     if dataset == "folder":
         if folder is None:
             raise ValueError("--dataset folder needs --folder DIR")
-        return run_folder(folder=Path(folder), engine=engine, seed=seed, out=out)
+        return run_folder(folder=Path(folder), engine=engine, seed=seed, out=out, without=without)
     raise ValueError(f"unknown dataset {dataset!r}")
 
 

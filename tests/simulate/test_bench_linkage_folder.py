@@ -48,3 +48,23 @@ def test_spark_local_mode_puts_the_same_mentions_together_as_duckdb(tmp_path) ->
     assert spark["records"] == duckdb["records"] > 1000
     assert spark["partition_sha256"] == duckdb["partition_sha256"]
     assert (spark["found_pairs"], spark["review_pairs"]) == (duckdb["found_pairs"], duckdb["review_pairs"])
+
+
+def test_without_nhs_numbers_the_bench_reports_what_was_not_learnt_and_the_default_models_figures(tmp_path) -> None:
+    generate_in_child(150, 3, tmp_path)
+    whole = run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=3, engine="duckdb",
+                out=io.StringIO())
+    out = io.StringIO()
+    gaps = run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=3, engine="duckdb", out=out,
+               without=["nhs_number"])
+    assert "without" not in whole and gaps["without"] == ["nhs_number"]
+    assert gaps["model_gaps"] == {
+        "untrained_rules": ["nhs"], "why_untrained": {"nhs": "no two records of different sources agree on its fields"},
+        "from_fallback": ["family_name", "dob", "nhs_number"], "no_weight": []}
+    baseline = gaps["baseline_default_model"]
+    assert set(baseline) == {"precision", "recall", "f1", "review_pairs"} and 0 < baseline["f1"] < 1
+    assert gaps["records"] == whole["records"] and gaps["f1"] != baseline["f1"]
+    assert "taking nhs_number away from every mention" in out.getvalue()
+    with pytest.raises(ValueError, match="--without: nhs is not a mention field"):
+        run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=3, engine="duckdb",
+            out=io.StringIO(), without=["nhs"])

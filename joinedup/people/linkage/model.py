@@ -124,6 +124,100 @@ def _finished(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+class NotTrainable(Exception):
+    """The rows teach nothing: no training rule can be learnt from, or no deterministic rule finds a pair (the
+    message says which)."""
+
+
+def _untrained(settings: dict[str, Any]) -> list[str]:
+    """The comparisons no training rule estimated: none of their levels has an m probability."""
+    return [c["output_column_name"] for c in settings["comparisons"]
+            if not any(level.get("m_probability") is not None for level in c["comparison_levels"]
+                       if not level.get("is_null_level"))]
+
+
+def _from_fallback(settings: dict[str, Any], fallback: dict[str, Any] | None, names: list[str]) -> list[str]:
+    """Give the named comparisons the m probabilities of the same comparison in `fallback` (a model of the same
+    profile: the same levels, in the same order), and its u probabilities too where the rows gave none (no pair of
+    rows both had the field); returns the names given them (a comparison whose levels differ from the fallback's is
+    left as it is)."""
+    if fallback is None:
+        return []
+    theirs = {c["output_column_name"]: c for c in fallback.get("comparisons", [])}
+    given = []
+    for comparison in settings["comparisons"]:
+        other = theirs.get(comparison["output_column_name"])
+        if comparison["output_column_name"] not in names or other is None:
+            continue
+        levels, other_levels = comparison["comparison_levels"], other["comparison_levels"]
+        if [lv["sql_condition"] for lv in levels] != [lv["sql_condition"] for lv in other_levels]:
+            continue
+        never_seen = all(lv.get("u_probability") is None for lv in levels if not lv.get("is_null_level"))
+        for level, other_level in zip(levels, other_levels, strict=True):
+            if level.get("is_null_level"):
+                continue
+            level["m_probability"] = other_level.get("m_probability")
+            if never_seen:
+                level["u_probability"] = other_level.get("u_probability")
+        given.append(comparison["output_column_name"])
+    return given
+
+
+def _finds_pairs(connection: Any, table: pa.Table, rule: str) -> bool:
+    """Whether a blocking rule (Splink SQL over `l` and `r`) pairs at least two rows of the table."""
+    connection.register("joinedup_rule_rows", table)
+    try:
+        rows = connection.execute(
+            f"SELECT EXISTS (SELECT 1 FROM joinedup_rule_rows AS l JOIN joinedup_rule_rows AS r "  # noqa: S608
+            f"ON l.unique_id < r.unique_id AND {rule})"  # the profile's own rule, not input
+        ).fetchall()  # all of it: DuckDB refuses the next statement while a result is unread
+        return bool(rows[0][0])
+    finally:
+        connection.unregister("joinedup_rule_rows")
+
+
+NO_PAIR = "no two records of different sources agree on its fields"
+
+
+def _none_learnt(why: dict[str, str]) -> str:
+    return "no training rule can be learnt from (" + "; ".join(f"{name}: {reason}" for name, reason in why.items()) + ")"
+
+
+class _RuleFailed(Exception):
+    """Splink's EM failed on a training rule (`rule`, its name; `reason`, what Splink said)."""
+
+    def __init__(self, rule: str, reason: str):
+        super().__init__(rule, reason)
+        self.rule, self.reason = rule, reason
+
+
+def _trained_on(table: pa.Table, base: dict[str, Any], rules: list, *, seed: int, max_pairs: float, recall: float,
+                deterministic_rules: tuple[str, ...]) -> dict[str, Any]:
+    """Splink's model trained on the rows: the prior from the deterministic rules, u by sampling, m by EM on each of
+    `rules` in turn. `_RuleFailed` when Splink's EM fails on a rule: on few pairs a level's m can come out below
+    1e-300, which Splink 5 refuses (ValueError) rather than flooring."""
+    # One DuckDB thread: parallel sums of floating-point numbers come out in a different order from run to run, and
+    # EM can carry that difference into the model; on one thread the same rows give the same model (at 2,000
+    # simulated children training took as long either way).
+    connection = duckdb_connection(threads=1)
+    linker = None
+    try:
+        linker = duckdb_linker(table, base, connection=connection)
+        linker.training.estimate_probability_two_random_records_match(list(deterministic_rules), recall=recall)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        for rule in rules:
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule.sql(), fix_probability_two_random_records_match=True
+                )
+            except ValueError as exc:
+                raise _RuleFailed(rule.name, f"Splink's EM failed ({str(exc).split('. ')[0]})") from exc
+        return linker.misc.save_model_to_json()
+    finally:
+        del linker
+        connection.close()  # DuckDB's buffers go now, not when the collector finds the linker
+
+
 def train(
     table: pa.Table,
     *,
@@ -132,38 +226,70 @@ def train(
     max_pairs: float = 5e6,
     deterministic_recall: float | None = None,
     charts_dir: Path | str | None = None,
+    fallback: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train a model on linkage rows; returns the JSON-serialisable model (Splink settings with m and u).
+
+    Rows that cannot teach part of the model do not stop it (an authority whose agencies record no NHS number: no two
+    rows share one). A training rule that finds no pair of rows is skipped, and the comparisons no other rule could
+    estimate take their m probabilities (and their u, where no two rows both had the field) from `fallback` (the
+    default model, trained on a simulated authority), or without one carry no weight (m = u). A rule on which Splink's
+    EM fails (on few pairs) is treated the same way, the model trained again from the start without it.
+    `model["joinedup"]` names what was not learnt ("untrained_rules", "why_untrained", "from_fallback", "no_weight");
+    a model learnt whole has none of these keys. `NotTrainable` when no training rule can be learnt from, or no
+    deterministic rule finds a pair (then the prior, probability_two_random_records_match, cannot be estimated).
 
     With `charts_dir`, Splink's charts for the trained model are written there too (`write_charts`).
     """
     base = settings_for(profile)
-    # One DuckDB thread: parallel sums of floating-point numbers come out in a different order from run to run, and
-    # EM can carry that difference into the model; on one thread the same rows give the same model (at 2,000
-    # simulated children training took as long either way).
-    connection = duckdb_connection(threads=1)
-    linker = duckdb_linker(table, base, connection=connection)
+    recall = deterministic_recall or profile.deterministic_recall
     quiet = logging.getLogger("splink")
-    level = quiet.level
+    log_level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        linker.training.estimate_probability_two_random_records_match(
-            list(profile.deterministic_rules),
-            recall=deterministic_recall or profile.deterministic_recall,
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        for rule in profile.training_rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule.sql(), fix_probability_two_random_records_match=True
-            )
-        trained = linker.misc.save_model_to_json()
+        # Rules that find no pair are found first: Splink divides by zero on them (the prior), or refuses them only
+        # after changing the model's prior (EM), which the next rule would then learn from.
+        connection = duckdb_connection(threads=1)
+        try:
+            why = {rule.name: NO_PAIR for rule in profile.training_rules
+                   if not _finds_pairs(connection, table, rule.sql())}
+            prior_found = any(_finds_pairs(connection, table, rule) for rule in profile.deterministic_rules)
+        finally:
+            connection.close()
+        if len(why) == len(profile.training_rules):
+            raise NotTrainable(_none_learnt(why))
+        if not prior_found:
+            # Tried with the fallback's prior instead: on a held-out simulated authority it linked no better than
+            # the fallback itself (docs/linkage.md, "Records that cannot teach the whole model").
+            raise NotTrainable("no deterministic rule finds two records that are surely the same person, so the "
+                               "chance that two records match cannot be estimated")
+        while True:
+            rules = [rule for rule in profile.training_rules if rule.name not in why]
+            if not rules:
+                raise NotTrainable(_none_learnt(why))
+            try:
+                trained = _trained_on(table, base, rules, seed=seed, max_pairs=max_pairs, recall=recall,
+                                      deterministic_rules=profile.deterministic_rules)
+                break
+            except _RuleFailed as failed:  # then all again without it: EM may have left the model half-changed
+                why[failed.rule] = failed.reason
     finally:
-        quiet.setLevel(level)
-        del linker
-        connection.close()  # DuckDB's buffers go now, not when the collector finds the linker
+        quiet.setLevel(log_level)
+    skipped = [rule.name for rule in profile.training_rules if rule.name in why]
+    untrained = _untrained(trained)
+    given = _from_fallback(trained, fallback, untrained) if untrained else []
+    neutral = [name for name in untrained if name not in given]
     trained = _finished(trained)
+    for comparison in trained["comparisons"]:
+        if comparison["output_column_name"] in neutral:  # nothing to go on: the field carries no weight (m = u)
+            for each in comparison["comparison_levels"]:
+                if not each.get("is_null_level"):
+                    each["m_probability"] = each["u_probability"]
     trained["blocking_rules_to_generate_predictions"] = base["blocking_rules_to_generate_predictions"]
     trained["joinedup"] = {"profile": profile.name, "seed": seed, "max_pairs": max_pairs}
+    if skipped or untrained:  # only then: a model learnt whole is the same model, key for key
+        trained["joinedup"].update({"untrained_rules": skipped, "why_untrained": {name: why[name] for name in skipped},
+                                    "from_fallback": given, "no_weight": neutral})
     for key in ("retain_matching_columns", "retain_intermediate_calculation_columns", "linker_uid"):
         trained[key] = base[key]
     if charts_dir is not None:

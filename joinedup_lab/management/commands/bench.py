@@ -50,6 +50,10 @@ class Command(BaseCommand):
         link.add_argument("--mentions", type=int, default=None, help="Link this many mentions (simulated dataset).")
         link.add_argument("--seed", type=int, default=1)
         link.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+        link.add_argument("--without", default="",
+                          help="Mention fields to take away from every mention, comma-separated (e.g. nhs_number): "
+                               "linkage on records that cannot teach the whole model, with the default model's "
+                               "figures beside it as the baseline.")
         link.add_argument("--json", action="store_true", help=json_help)
 
         match = sub.add_parser("match", help="Online matching latency for one new mention against N persons.")
@@ -207,6 +211,7 @@ class Command(BaseCommand):
                 engine=options["engine"],
                 out=self.stderr,
                 folder=options["folder"],
+                without=[f.strip() for f in options["without"].split(",") if f.strip()],
             )
         elif name == "chronology":
             from joinedup_lab.benches import chronology as chronology_bench
