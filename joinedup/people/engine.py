@@ -17,8 +17,8 @@ from joinedup.people.linkage.prepare import Prepared
 from joinedup.people.linkage.prepare import prepare as engine_prepare
 from joinedup.people.linkage.rows import tuple_row
 
-__all__ = ["ACCEPT", "REVIEW_LOW", "NotTrainable", "Prepared", "keys_for", "link", "prepare", "prepare_rows", "release_memory",
-           "scorer", "train", "tuple_row"]
+__all__ = ["ACCEPT", "REVIEW_LOW", "NotTrainable", "Prepared", "keys_for", "link", "prepare", "prepare_rows",
+           "release_memory", "scorer", "train", "tuple_row"]
 
 
 def prepare_rows(mentions: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str | None], dict]:

@@ -297,7 +297,8 @@ def link_and_measure(
         items = [{**m, **dict.fromkeys(without)} for m in items]
         out.write(f"taking {', '.join(without)} away from every mention; training as `joinedup link` does…\n")
         model = train(prepare(items, context=False).table, seed=seed, fallback=default_model())
-        gaps = {k: v for k, v in model["joinedup"].items() if k in ("untrained_rules", "why_untrained", "from_fallback", "no_weight")}
+        gaps = {k: v for k, v in model["joinedup"].items()
+                if k in ("untrained_rules", "why_untrained", "from_fallback", "no_weight")}
         result = link_mentions(items, model=model, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))
     else:
         result = link_mentions(items, seed=seed, predictor=predictor, progress=lambda msg: out.write(msg + "\n"))

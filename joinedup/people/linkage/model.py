@@ -180,7 +180,8 @@ NO_PAIR = "no two records of different sources agree on its fields"
 
 
 def _none_learnt(why: dict[str, str]) -> str:
-    return "no training rule can be learnt from (" + "; ".join(f"{name}: {reason}" for name, reason in why.items()) + ")"
+    reasons = "; ".join(f"{name}: {reason}" for name, reason in why.items())
+    return f"no training rule can be learnt from ({reasons})"
 
 
 class _RuleFailed(Exception):
