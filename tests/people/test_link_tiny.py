@@ -24,6 +24,18 @@ from .conftest import SYSTEM
 pytestmark = pytest.mark.both_databases
 
 
+def _the_scheduled_run_links_them_with_the_default_model_and_the_next_tick_does_nothing(mentions: int) -> None:
+    result = link_if_needed.call()
+
+    assert result["ran"] is True and result["mentions"] == mentions
+    assert MentionLink.objects.filter(mention__withdrawn=False).count() == mentions
+    run = LinkageRun.objects.get()
+    assert run.model.engine == DEFAULT_MODEL_ENGINE and run.model.model == default_model()
+    assert not LinkageModel.objects.filter(is_current=True).exists()
+    assert linkage_needed() is False  # every mention linked and nothing to learn from them again
+    assert link_if_needed.call() == {"ran": False}
+
+
 def test_an_empty_database_needs_no_run_and_a_forced_one_does_nothing(db):
     assert linkage_needed() is False
     assert link_if_needed.call() == {"ran": False}
@@ -45,15 +57,7 @@ def test_a_few_records_are_linked_with_the_default_model_and_the_schedule_then_r
     assert not MentionLink.objects.exists()
     assert linkage_needed() is True
 
-    result = link_if_needed.call()
-
-    assert result["ran"] is True and result["mentions"] == mentions
-    assert MentionLink.objects.filter(mention__withdrawn=False).count() == mentions
-    run = LinkageRun.objects.get()
-    assert run.model.engine == DEFAULT_MODEL_ENGINE and run.model.model == default_model()
-    assert not LinkageModel.objects.filter(is_current=True).exists()
-    assert linkage_needed() is False  # every mention linked, too few to train: the next tick does nothing
-    assert link_if_needed.call() == {"ran": False}
+    _the_scheduled_run_links_them_with_the_default_model_and_the_next_tick_does_nothing(mentions)
     # A second forced run uses the same default model row, not a new one each time.
     call_command("link", stdout=io.StringIO(), stderr=io.StringIO())
     assert LinkageModel.objects.filter(engine=DEFAULT_MODEL_ENGINE).count() == 1
@@ -77,15 +81,7 @@ def test_records_no_rule_can_learn_from_are_linked_with_the_default_model_and_th
     mentions = _load_without(authority, authority_records, "nhs_number", "dob")
     assert mentions >= TRAIN_MIN_MENTIONS  # enough that a failed training used to be an error, every ten minutes
 
-    result = link_if_needed.call()
-
-    assert result["ran"] is True and result["mentions"] == mentions
-    assert MentionLink.objects.filter(mention__withdrawn=False).count() == mentions
-    run = LinkageRun.objects.get()
-    assert run.model.engine == DEFAULT_MODEL_ENGINE and run.model.model == default_model()
-    assert not LinkageModel.objects.filter(is_current=True).exists()
-    assert linkage_needed() is False  # the same records would teach nothing again: the schedule rests
-    assert link_if_needed.call() == {"ran": False}
+    _the_scheduled_run_links_them_with_the_default_model_and_the_next_tick_does_nothing(mentions)
     no_pair = "no two records of different sources agree on its fields"
     with pytest.raises(CommandError, match=rf"no training rule can be learnt from \(nhs: {no_pair}; dob_family: {no_pair}"):
         call_command("link", train=True, stdout=io.StringIO(), stderr=io.StringIO())
