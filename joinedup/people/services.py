@@ -173,14 +173,14 @@ def model_train(*, actor: ActorRef, engine_name: str = "duckdb", charts_dir: str
     model, rows = engine.train(_mention_stream(), charts_dir=charts_dir or None, fallback=default_model())
     engine.release_memory(rows)
     said = model["joinedup"]
-    if said.get("untrained_rules"):
-        message = "; ".join(f"training rule {name}: {reason}" for name, reason in said["why_untrained"].items())
-        if said["from_fallback"]:
-            message += f"; {', '.join(said['from_fallback'])} weighed as the default model weighs them"
-        if said["no_weight"]:
-            message += f"; {', '.join(said['no_weight'])} given no weight"
-        progress(f"Trained in part: {message}.")
-        logger.warning("people: linkage model trained in part: %s", message)
+    parts = [f"training rule {name}: {reason}" for name, reason in said.get("why_untrained", {}).items()]
+    if said.get("from_fallback"):  # also with every rule learnt: a field no record has (no given names anywhere)
+        parts.append(f"{', '.join(said['from_fallback'])} weighed as the default model weighs them")
+    if said.get("no_weight"):
+        parts.append(f"{', '.join(said['no_weight'])} given no weight")
+    if parts:
+        progress(f"Trained in part: {'; '.join(parts)}.")
+        logger.warning("people: linkage model trained in part: %s", "; ".join(parts))
     with transaction.atomic():
         LinkageModel.objects.filter(is_current=True).update(is_current=False)
         stored = LinkageModel.objects.create(
@@ -206,8 +206,8 @@ class LinkageTrainingError(Exception):
 
 def linkage_needed() -> bool:
     """Whether a batch run has anything to do: current mentions nobody has linked, or no trained model yet and
-    enough mentions to train one (`TRAIN_MIN_MENTIONS`) that the last run did not already find nothing to learn from
-    (it linked them with the default model: it is tried again when more arrive)."""
+    enough mentions to train one (`TRAIN_MIN_MENTIONS`), unless the last run, on these same mentions, found nothing in
+    them to learn from and linked them with the default model (training is tried again when more arrive)."""
     if not LinkageModel.objects.filter(is_current=True).exists():
         current = Mention.objects.filter(withdrawn=False)
         if current.filter(link__isnull=True).exists():

@@ -3,7 +3,7 @@
 The trained model is Splink's own settings dictionary (JSON-serialisable, with every level's m and u
 probabilities), plus a `"joinedup"` entry naming the profile. `train` is deterministic: u is estimated by
 Splink's hash-based sampling with a fixed seed, the prior from deterministic rules, m by EM on the
-profile's training rules; m is floored at 1e-4 (no single disagreeing field may veto a match by more
+profile's training rules (those the rows can teach; the rest of m from a fallback model, see `train`); m is floored at 1e-4 (no single disagreeing field may veto a match by more
 than about 13 bits), u at 1e-7, and both are rounded to 12 significant figures so that floating-point
 summation order inside DuckDB cannot make two runs differ.
 """

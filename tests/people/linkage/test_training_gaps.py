@@ -72,6 +72,15 @@ def test_without_a_fallback_what_cannot_be_learnt_carries_no_weight(linkage_ment
     assert any(w != 0 for w in weights["given_name"])
 
 
+def test_a_field_no_record_has_is_weighed_as_the_default_model_weighs_it(linkage_mentions):
+    mentions, _truth = linkage_mentions
+    fallback = default_model()
+    model = train(prepare(_without(mentions, "upn"), context=False).table, seed=1, fallback=fallback)
+    said = model["joinedup"]
+    assert (said["untrained_rules"], said["from_fallback"], said["no_weight"]) == ([], ["upn"], [])
+    assert _comparison(model, "upn") == _comparison(fallback, "upn")  # m and u: no two records had a UPN
+
+
 def test_without_a_pair_for_the_prior_they_are_not_trainable(linkage_mentions):
     mentions, _truth = linkage_mentions
     # No NHS number and no given name: neither deterministic rule (NHS; date of birth and names) finds a pair.
