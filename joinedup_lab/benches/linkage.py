@@ -37,6 +37,10 @@ from joinedup.people.linkage.authority import iter_records, mention_dict
 from joinedup_lab.benches.traps import format_table, load_labels, trap_scores
 
 
+class BenchInputError(ValueError):
+    """What the bench was asked for cannot be measured (the message names the option and the problem)."""
+
+
 def load_simulated(directory: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Mentions (one per agency, record and mention id; later versions skipped) and their true person ids.
 
@@ -260,7 +264,7 @@ def run_folder(*, folder: Path, engine: str, seed: int, out: TextIO, without: Se
     generator held back from the people who tune the linkage — and measure it the same way."""
     folder = Path(folder)
     if not (folder / "truth" / "mentions.csv").exists() or not (folder / "agencies").is_dir():
-        raise ValueError(f"{folder} needs agencies/<agency>/records.jsonl and truth/mentions.csv")
+        raise BenchInputError(f"{folder} needs agencies/<agency>/records.jsonl and truth/mentions.csv")
     t0 = time.perf_counter()
     items, persons = load_simulated(folder)
     labels = load_labels(folder, items, persons)
@@ -293,7 +297,7 @@ def link_and_measure(
 
         unknown = sorted({f for f in without for m in items[:1] if f not in m})
         if unknown:
-            raise ValueError(f"--without: {', '.join(unknown)} is not a mention field ({', '.join(items[0])})")
+            raise BenchInputError(f"--without: {', '.join(unknown)} is not a mention field ({', '.join(items[0])})")
         items = [{**m, **dict.fromkeys(without)} for m in items]
         out.write(f"taking {', '.join(without)} away from every mention; training as `joinedup link` does…\n")
         model = train(prepare(items, context=False).table, seed=seed, fallback=default_model())
@@ -378,15 +382,15 @@ def run(
     """
     if dataset == "febrl4":
         if without:
-            raise ValueError("--without is for the simulated and folder datasets (FEBRL has its own fields)")
+            raise BenchInputError("--without is for the simulated and folder datasets (FEBRL has its own fields)")
         return run_febrl4(seed=seed, engine=engine, out=out)
     if dataset == "simulated":
         return run_simulated(children=children, mentions=mentions, seed=seed, engine=engine, out=out, without=without)
     if dataset == "folder":
         if folder is None:
-            raise ValueError("--dataset folder needs --folder DIR")
+            raise BenchInputError("--dataset folder needs --folder DIR")
         return run_folder(folder=Path(folder), engine=engine, seed=seed, out=out, without=without)
-    raise ValueError(f"unknown dataset {dataset!r}")
+    raise BenchInputError(f"unknown dataset {dataset!r}")
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use: python -m joinedup_lab.benches.linkage febrl4

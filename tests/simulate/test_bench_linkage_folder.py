@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from joinedup_lab.benches.linkage import generate_in_child, partition_sha256, run
 
@@ -68,3 +69,12 @@ def test_without_nhs_numbers_the_bench_reports_what_was_not_learnt_and_the_defau
     with pytest.raises(ValueError, match="--without: nhs is not a mention field"):
         run(dataset="folder", folder=tmp_path, children=None, mentions=None, seed=3, engine="duckdb",
             out=io.StringIO(), without=["nhs"])
+
+
+def test_the_command_refuses_what_it_cannot_measure_by_naming_the_option(tmp_path) -> None:
+    with pytest.raises(CommandError, match="--without is for the simulated and folder datasets"):
+        call_command("bench", "linkage", "--dataset", "febrl4", "--without", "nhs_number", stdout=io.StringIO(),
+                     stderr=io.StringIO())
+    with pytest.raises(CommandError, match=r"needs agencies/<agency>/records\.jsonl and truth/mentions\.csv"):
+        call_command("bench", "linkage", "--dataset", "folder", "--folder", str(tmp_path), stdout=io.StringIO(),
+                     stderr=io.StringIO())

@@ -201,18 +201,23 @@ class Command(BaseCommand):
                 records=options["records"], seed=options["seed"], postgres_url=options["postgres_url"], out=self.stderr
             )
         elif name == "linkage":
+            from django.core.management.base import CommandError
+
             from joinedup_lab.benches import linkage as bench_linkage
 
-            result = bench_linkage.run(
-                dataset=options["dataset"],
-                children=options["children"],
-                mentions=options["mentions"],
-                seed=options["seed"],
-                engine=options["engine"],
-                out=self.stderr,
-                folder=options["folder"],
-                without=[f.strip() for f in options["without"].split(",") if f.strip()],
-            )
+            try:
+                result = bench_linkage.run(
+                    dataset=options["dataset"],
+                    children=options["children"],
+                    mentions=options["mentions"],
+                    seed=options["seed"],
+                    engine=options["engine"],
+                    out=self.stderr,
+                    folder=options["folder"],
+                    without=[f.strip() for f in options["without"].split(",") if f.strip()],
+                )
+            except bench_linkage.BenchInputError as exc:
+                raise CommandError(str(exc)) from None
         elif name == "chronology":
             from joinedup_lab.benches import chronology as chronology_bench
 
